@@ -1,0 +1,199 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as publicSettings from "@pulumi/pulumi/runtime/settings";
+import * as publicState from "@pulumi/pulumi/runtime/state";
+import { GraphResource, ResourceGraph, SECRET_PLACEHOLDER, SECRET_SIG, SPECIAL_SIG_KEY } from "./graph";
+import { BlueprintMocks } from "./mocks";
+import { loadStackConfig, ProjectInfo } from "./project";
+
+// Internal runtime functions (marked @internal, so missing from the typings) that the Automation API uses
+// to run inline programs: a fresh runtime store per run, and a wait for outstanding registrations.
+const state = publicState as unknown as { withLocalStorage<T>(run: () => Promise<T>): Promise<T> };
+const settings = publicSettings as unknown as typeof publicSettings & { waitForRPCs(): Promise<void> };
+
+/** Replaces the plaintext of every secret in a wire-form value, so that graphs never carry secrets. */
+export function redactSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(redactSecrets);
+    }
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SPECIAL_SIG_KEY] === SECRET_SIG) {
+            return { [SPECIAL_SIG_KEY]: SECRET_SIG, value: SECRET_PLACEHOLDER };
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
+    }
+    return value;
+}
+
+type Callback<T> = (err: Error | null, resp?: T) => void;
+
+/** The mock monitor, recording every registration as the engine would receive it. */
+class RecordingMonitor extends MockMonitor {
+    readonly records = new Map<string, GraphResource>();
+    readonly order: string[] = [];
+
+    constructor(mocks: pulumi.runtime.Mocks, private readonly project: string, private readonly stack: string) {
+        super(mocks);
+        // MockMonitor's own URN scheme keeps only the nearest parent type; replace it (private in the typings).
+        (this as unknown as { newUrn: RecordingMonitor["engineUrn"] }).newUrn = (p, t, n) => this.engineUrn(p, t, n);
+    }
+
+    /**
+     * URNs as the engine forms them: the qualified type is the parent's whole type chain plus this type,
+     * except under the root stack, which is left out of the chain.
+     */
+    private engineUrn(parent: string, type: string, name: string): string {
+        let qualified = type;
+        if (parent) {
+            const parentQualified = parent.split("::")[2];
+            if (parentQualified !== "pulumi:pulumi:Stack") {
+                qualified = `${parentQualified}$${type}`;
+            }
+        }
+        return `urn:pulumi:${this.stack}::${this.project}::${qualified}::${name}`;
+    }
+
+    async registerResource(req: resproto.RegisterResourceRequest, callback: Callback<resproto.RegisterResourceResponse>): Promise<void> {
+        await super.registerResource(req, (err: Error | null, resp?: resproto.RegisterResourceResponse) => {
+            if (!err && resp) {
+                this.record(req, resp);
+            }
+            callback(err, resp);
+        });
+    }
+
+    registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: Callback<unknown>): void {
+        const rec = this.records.get(req.getUrn());
+        if (rec) {
+            rec.outputs = redactSecrets(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        }
+        super.registerResourceOutputs(req, callback);
+    }
+
+    private defaultProvider(pkg: string, version: string): string {
+        const name = `default_${version.replace(/[.-]/g, "_")}`;
+        const urn = `urn:pulumi:${this.stack}::${this.project}::pulumi:providers:${pkg}::${name}`;
+        if (!this.records.has(urn)) {
+            const inputs: Record<string, unknown> = { version };
+            for (const [k, v] of Object.entries(pulumi.runtime.allConfig())) {
+                if (k.startsWith(`${pkg}:`)) {
+                    inputs[k.slice(pkg.length + 1)] = v;
+                }
+            }
+            this.add({
+                urn, type: `pulumi:providers:${pkg}`, name, custom: true, id: "00000000-0000-4000-8000-000000000000",
+                dependencies: [], propertyDependencies: {}, inputs, outputs: inputs, options: emptyOptions(),
+            });
+        }
+        return `${urn}::00000000-0000-4000-8000-000000000000`;
+    }
+
+    private add(rec: GraphResource): void {
+        if (!this.records.has(rec.urn)) {
+            this.order.push(rec.urn);
+        }
+        this.records.set(rec.urn, rec);
+    }
+
+    private record(req: resproto.RegisterResourceRequest, resp: resproto.RegisterResourceResponse): void {
+        const type = req.getType();
+        const custom = req.getCustom();
+        let provider = req.getProvider() || undefined;
+        if (custom && !provider && !type.startsWith("pulumi:providers:")) {
+            provider = this.defaultProvider(type.split(":")[0], req.getVersion() || "0.0.0");
+        }
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+            propertyDependencies[key] = deps.getUrnsList();
+        });
+        const timeouts = req.getCustomtimeouts();
+        const options = emptyOptions();
+        options.protect = req.getProtect() ?? false;
+        options.ignoreChanges = req.getIgnorechangesList();
+        if (req.getDeletebeforereplacedefined()) {
+            options.deleteBeforeReplace = req.getDeletebeforereplace();
+        }
+        options.retainOnDelete = req.getRetainondelete() ?? false;
+        options.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
+        options.replaceOnChanges = req.getReplaceonchangesList();
+        options.aliases = req.getAliasurnsList();
+        if (timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())) {
+            options.customTimeouts = { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined };
+        }
+        if (req.getDeletedwith()) {
+            options.deletedWith = req.getDeletedwith();
+        }
+        this.add({
+            urn: resp.getUrn(),
+            type,
+            name: req.getName(),
+            custom,
+            id: custom ? resp.getId() || undefined : undefined,
+            parent: req.getParent() || undefined,
+            provider,
+            dependencies: [...new Set(req.getDependenciesList())],
+            propertyDependencies,
+            inputs: redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            outputs: custom ? redactSecrets(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown> : {},
+            options,
+        });
+    }
+}
+
+function emptyOptions(): GraphResource["options"] {
+    return { protect: false, ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], replaceOnChanges: [], aliases: [] };
+}
+
+export interface SynthOptions {
+    project: ProjectInfo;
+    stack: string;
+    /** A stack config file other than `stacks/Pulumi.<stack>.yaml`. */
+    stackFile?: string;
+    /** The program to run; by default the blueprint's own `main`. */
+    program?: () => Promise<unknown>;
+}
+
+/**
+ * Runs the Pulumi program of one stack under the mock engine and returns the whole resource graph.
+ * Each call runs in its own Pulumi runtime store, so several stacks can be synthesized in one process.
+ * Errors of the program (invalid config included) are thrown as they are.
+ */
+export async function synthesize(opts: SynthOptions): Promise<ResourceGraph> {
+    const { config, secretKeys } = loadStackConfig(opts.project, opts.stack, opts.stackFile);
+    const program = opts.program ?? (await import("../program")).main;
+    const projectName = opts.project.name;
+    return state.withLocalStorage(async () => {
+        const region = config["aws:region"] ?? "us-east-1";
+        const monitor = new RecordingMonitor(new BlueprintMocks(region), projectName, opts.stack);
+        await pulumi.runtime.setMocks(new BlueprintMocks(region), projectName, opts.stack, false);
+        settings.setMockOptions(monitor, projectName, opts.stack, false);
+        pulumi.runtime.setAllConfig(config, secretKeys);
+
+        const failures: unknown[] = [];
+        const onRejection = (reason: unknown) => failures.push(reason);
+        process.on("unhandledRejection", onRejection);
+        let outputs: Record<string, unknown>;
+        try {
+            outputs = (await pulumi.runtime.runInPulumiStack(async () => await program())) as Record<string, unknown> ?? {};
+            await settings.waitForRPCs();
+            await new Promise((resolve) => setImmediate(resolve));
+        } finally {
+            process.off("unhandledRejection", onRejection);
+        }
+        if (failures.length > 0) {
+            throw failures[0];
+        }
+        const resources = monitor.order.map((urn) => monitor.records.get(urn)!);
+        return {
+            version: 1 as const,
+            project: projectName,
+            stack: opts.stack,
+            config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? SECRET_PLACEHOLDER : v])),
+            secretPlaceholders: secretKeys,
+            resources,
+            outputs: redactSecrets(outputs) as Record<string, unknown>,
+        };
+    });
+}

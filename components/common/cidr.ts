@@ -1,0 +1,43 @@
+/** Small IPv4 CIDR arithmetic for carving subnets out of a VPC block. */
+
+function toInt(address: string): number {
+    const octets = address.split(".").map((o) => Number(o));
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
+        throw new Error(`"${address}" is not an IPv4 address`);
+    }
+    return octets.reduce((acc, o) => acc * 256 + o, 0);
+}
+
+function toAddress(value: number): string {
+    return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
+
+/** Parses `a.b.c.d/p` into its first address and prefix length. */
+export function parseCidr(cidr: string): { base: number; prefix: number } {
+    const [address, prefixText] = cidr.split("/");
+    const prefix = Number(prefixText);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
+        throw new Error(`"${cidr}" is not an IPv4 CIDR block`);
+    }
+    const base = toInt(address);
+    if (base % 2 ** (32 - prefix) !== 0) {
+        throw new Error(`"${cidr}" does not start on a /${prefix} boundary`);
+    }
+    return { base, prefix };
+}
+
+/**
+ * The `index`-th block of length `newPrefix` inside `cidr` (as Terraform's `cidrsubnet`).
+ * Throws when the block does not fit.
+ */
+export function subnetCidr(cidr: string, newPrefix: number, index: number): string {
+    const { base, prefix } = parseCidr(cidr);
+    if (newPrefix < prefix || newPrefix > 28) {
+        throw new Error(`cannot carve /${newPrefix} blocks out of ${cidr}`);
+    }
+    const count = 2 ** (newPrefix - prefix);
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+        throw new Error(`${cidr} holds ${count} /${newPrefix} blocks; block ${index} does not exist`);
+    }
+    return `${toAddress(base + index * 2 ** (32 - newPrefix))}/${newPrefix}`;
+}

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { blueprintSchema } from "./schema";
+import { BlueprintConfig, ConfigError, validateBlueprintConfig } from "./validate";
+
+export * from "./schema";
+export * from "./validate";
+
+const OBJECT_KEYS = new Set(["tags", "network", "servers"]);
+
+/**
+ * Reads the `mcpsec:` namespace and `aws:region` from the stack configuration (the engine's, or the
+ * offline checker's), parses structured values and validates them. Unknown `mcpsec:` keys are errors.
+ */
+export function readRawConfig(all: Record<string, string> = pulumi.runtime.allConfig()): { raw: Record<string, unknown>; region: unknown } {
+    const raw: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(all)) {
+        if (!fullKey.startsWith("mcpsec:")) {
+            continue;
+        }
+        const key = fullKey.slice("mcpsec:".length);
+        if (!(key in blueprintSchema.properties)) {
+            throw new ConfigError(fullKey, `is not a known key; allowed keys: ${Object.keys(blueprintSchema.properties).map((k) => `mcpsec:${k}`).join(", ")}`);
+        }
+        if (OBJECT_KEYS.has(key)) {
+            try {
+                raw[key] = JSON.parse(text);
+            } catch {
+                throw new ConfigError(fullKey, `${JSON.stringify(text.slice(0, 60))} is not allowed; expected a YAML map or list`);
+            }
+        } else {
+            raw[key] = text;
+        }
+    }
+    return { raw, region: all["aws:region"] };
+}
+
+/** Loads and validates the blueprint configuration of the current stack. */
+export function loadBlueprintConfig(all?: Record<string, string>): BlueprintConfig {
+    const { raw, region } = readRawConfig(all);
+    return validateBlueprintConfig(raw, region);
+}

@@ -1,0 +1,127 @@
+/**
+ * JSON Schema of the blueprint's stack configuration (namespace `mcpsec`).
+ *
+ * Every `description` here doubles as the "what is allowed" part of the error a user sees
+ * when a value does not fit, so write it for that reader.
+ */
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const PATTERNS = ["security-zone", "api-gateway", "microservices"] as const;
+export type PatternName = (typeof PATTERNS)[number];
+
+/** Interface endpoints a Fargate MCP server needs to pull images, log and read secrets without internet egress. */
+export const DEFAULT_INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts"] as const;
+
+const dnsLabel = "^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$";
+
+export const toolSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "description"],
+    properties: {
+        name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9_.-]{1,64}$",
+            description: "1-64 characters of letters, digits, '_', '-' or '.'",
+        },
+        description: { type: "string", minLength: 1, maxLength: 4096, description: "a non-empty text of at most 4096 characters" },
+    },
+} as const;
+
+export const serverSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "image", "port", "tools"],
+    properties: {
+        name: {
+            type: "string",
+            pattern: dnsLabel,
+            description: "a DNS label: lower-case letters, digits and '-', 1-32 characters, starting with a letter",
+        },
+        image: {
+            type: "string",
+            minLength: 1,
+            maxLength: 512,
+            pattern: "^\\S+$",
+            description: "a container image reference without spaces",
+        },
+        port: { type: "integer", minimum: 1, maximum: 65535, description: "an integer from 1 to 65535" },
+        tools: { type: "array", minItems: 1, maxItems: 128, items: toolSchema, description: "a list of 1-128 tools" },
+    },
+} as const;
+
+export const networkSchema = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        cidrBlock: {
+            type: "string",
+            pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(1[6-9]|2[0-4])$",
+            description: "an IPv4 CIDR block with a prefix from /16 to /24",
+        },
+        availabilityZoneCount: { type: "integer", minimum: 2, maximum: 6, description: "an integer from 2 to 6" },
+        flowLogRetentionDays: {
+            enum: [...LOG_RETENTION_DAYS],
+            description: `one of the CloudWatch Logs retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
+        },
+        interfaceEndpoints: {
+            type: "array",
+            uniqueItems: true,
+            maxItems: 30,
+            items: {
+                type: "string",
+                pattern: "^[a-z0-9-]+(\\.[a-z0-9-]+)*$",
+                description: "an AWS service endpoint name such as 'ecr.api' or 'secretsmanager'",
+            },
+            description: "a list of distinct AWS service endpoint names",
+        },
+        allowPublicIpOnLaunch: {
+            type: "boolean",
+            description: "true or false (true gives instances public IPs and is reported as a violation)",
+        },
+    },
+} as const;
+
+export const tagsSchema = {
+    type: "object",
+    maxProperties: 40,
+    propertyNames: {
+        pattern: "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$",
+        description: "1-128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'",
+    },
+    additionalProperties: {
+        type: "string",
+        pattern: "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$",
+        description: "0-256 letters, digits, spaces or _.:/=+-@",
+    },
+    description: "a map of at most 40 tag keys to string values",
+} as const;
+
+/** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */
+export const blueprintSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["pattern", "environment", "servers"],
+    properties: {
+        pattern: { enum: [...PATTERNS], description: `one of ${PATTERNS.join(", ")}` },
+        environment: {
+            type: "string",
+            pattern: "^[a-z][a-z0-9-]{0,15}$",
+            description: "lower-case letters, digits and '-', 1-16 characters, starting with a letter",
+        },
+        tags: tagsSchema,
+        network: networkSchema,
+        servers: { type: "array", minItems: 1, maxItems: 50, items: serverSchema, description: "a list of 1-50 MCP servers" },
+    },
+} as const;
+
+/** Keys of the `aws` namespace the blueprint reads, with their schema. */
+export const awsRegionSchema = {
+    type: "string",
+    pattern: "^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}$",
+    description: "an AWS region name such as eu-west-1",
+} as const;

@@ -1,0 +1,294 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { parseCidr, subnetCidr } from "../common/cidr";
+import { policyJson } from "../common/iam";
+import { componentTags } from "../common/tags";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const RETENTION_DAYS = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
+
+export interface SegmentedVpcArgs {
+    /**
+     * IPv4 block of the zone, inside RFC 1918 space, prefix /16 to /24.
+     * Default `10.40.0.0/16`. Choose one that does not overlap networks you may peer with.
+     */
+    cidrBlock?: string;
+    /**
+     * How many availability zones get a private subnet (2-6). Default 3: the zone survives the loss of one AZ.
+     */
+    availabilityZoneCount?: number;
+    /**
+     * AWS services reached through interface VPC endpoints, by endpoint name (`ecr.api`, `logs` ...).
+     * Default: the services a Fargate MCP server needs (ECR, CloudWatch Logs, Secrets Manager, KMS, STS),
+     * so that workloads need no route to the internet.
+     */
+    interfaceEndpoints?: string[];
+    /**
+     * Services reached through gateway endpoints (`s3`, `dynamodb`). Default `["s3"]`, which ECR image layers need.
+     */
+    gatewayEndpoints?: ("s3" | "dynamodb")[];
+    /** Days the flow log group keeps records. Default 365 (NIST AU-11 asks for a defined retention). */
+    flowLogRetentionDays?: number;
+    /**
+     * KMS key that encrypts the flow log group. Default: the component creates a key with rotation on whose
+     * policy admits only this account and the CloudWatch Logs service for this account's log groups.
+     */
+    logKmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Opt-out: give instances launched in the subnets a public IP. Default false. Setting it true exposes
+     * workloads and is reported by the policy `aws-ec2-subnet-no-public-ip`.
+     */
+    allowPublicIpOnLaunch?: boolean;
+    /** Tags added to every resource. */
+    tags?: Record<string, string>;
+}
+
+/** The arguments with defaults filled in, after validation. */
+export interface ResolvedSegmentedVpcArgs {
+    cidrBlock: string;
+    availabilityZoneCount: number;
+    interfaceEndpoints: string[];
+    gatewayEndpoints: ("s3" | "dynamodb")[];
+    flowLogRetentionDays: number;
+    allowPublicIpOnLaunch: boolean;
+    tags: Record<string, string>;
+}
+
+export const DEFAULT_VPC_INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts"];
+
+/** Validates the arguments and fills in defaults; throws an Error naming the argument. Pure. */
+export function resolveSegmentedVpcArgs(args: SegmentedVpcArgs): ResolvedSegmentedVpcArgs {
+    const cidrBlock = args.cidrBlock ?? "10.40.0.0/16";
+    let prefix: number;
+    try {
+        prefix = parseCidr(cidrBlock).prefix;
+    } catch (e) {
+        throw new Error(`cidrBlock: ${(e as Error).message}`);
+    }
+    if (prefix < 16 || prefix > 24) {
+        throw new Error(`cidrBlock: "${cidrBlock}" has prefix /${prefix}; allowed: /16 to /24`);
+    }
+    const availabilityZoneCount = args.availabilityZoneCount ?? 3;
+    if (!Number.isInteger(availabilityZoneCount) || availabilityZoneCount < 2 || availabilityZoneCount > 6) {
+        throw new Error(`availabilityZoneCount: ${availabilityZoneCount} is not allowed; allowed: an integer from 2 to 6`);
+    }
+    const flowLogRetentionDays = args.flowLogRetentionDays ?? 365;
+    if (!RETENTION_DAYS.has(flowLogRetentionDays)) {
+        throw new Error(`flowLogRetentionDays: ${flowLogRetentionDays} is not allowed; allowed: ${[...RETENTION_DAYS].join(", ")}`);
+    }
+    const interfaceEndpoints = [...(args.interfaceEndpoints ?? DEFAULT_VPC_INTERFACE_ENDPOINTS)];
+    for (const svc of interfaceEndpoints) {
+        if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(svc)) {
+            throw new Error(`interfaceEndpoints: "${svc}" is not allowed; allowed: an AWS endpoint name such as "ecr.api"`);
+        }
+    }
+    if (new Set(interfaceEndpoints).size !== interfaceEndpoints.length) {
+        throw new Error(`interfaceEndpoints: ${JSON.stringify(interfaceEndpoints)} repeats a service; allowed: distinct names`);
+    }
+    return {
+        cidrBlock,
+        availabilityZoneCount,
+        interfaceEndpoints,
+        gatewayEndpoints: [...(args.gatewayEndpoints ?? ["s3"])],
+        flowLogRetentionDays,
+        allowPublicIpOnLaunch: args.allowPublicIpOnLaunch ?? false,
+        tags: { ...(args.tags ?? {}) },
+    };
+}
+
+/**
+ * A segmented VPC for MCP servers (control S1): private subnets only, no internet route, a NACL that admits
+ * traffic from inside the zone and return traffic only, the default security group, NACL and route table
+ * stripped, VPC endpoints for the AWS services workloads need, and flow logs of all traffic to a
+ * KMS-encrypted log group with retention.
+ */
+export class SegmentedVpc extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    public readonly cidrBlock: string;
+    public readonly privateSubnetIds: pulumi.Output<string>[];
+    public readonly privateRouteTableId: pulumi.Output<string>;
+    public readonly endpointSecurityGroupId: pulumi.Output<string>;
+    public readonly flowLogGroupName: pulumi.Output<string>;
+    public readonly flowLogGroupArn: pulumi.Output<string>;
+    public readonly logKmsKeyArn: pulumi.Output<string>;
+
+    constructor(name: string, args: SegmentedVpcArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+        let cfg: ResolvedSegmentedVpcArgs;
+        try {
+            cfg = resolveSegmentedVpcArgs(args);
+        } catch (e) {
+            throw new pulumi.RunError(`SegmentedVpc "${name}": ${(e as Error).message}`);
+        }
+        super("mcpsec:network:SegmentedVpc", name, {}, opts);
+        const parent = { parent: this };
+        const tags = (suffix: string) => componentTags("network", `${name}-${suffix}`, cfg.tags);
+        this.cidrBlock = cfg.cidrBlock;
+
+        const region = aws.getRegionOutput({}, parent).region;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const partition = aws.getPartitionOutput({}, parent).partition;
+
+        const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
+            cidrBlock: cfg.cidrBlock,
+            enableDnsSupport: true,
+            enableDnsHostnames: true,
+            tags: tags("vpc"),
+        }, parent);
+        this.vpcId = vpc.id;
+
+        // The defaults AWS creates with every VPC allow traffic: take them over and leave them empty.
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: tags("default-sg") }, parent);
+        new aws.ec2.DefaultNetworkAcl(`${name}-default-nacl`, { defaultNetworkAclId: vpc.defaultNetworkAclId, tags: tags("default-nacl") }, parent);
+        new aws.ec2.DefaultRouteTable(`${name}-default-rt`, { defaultRouteTableId: vpc.defaultRouteTableId, routes: [], tags: tags("default-rt") }, parent);
+
+        const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent).names;
+        const vpcPrefix = parseCidr(cfg.cidrBlock).prefix;
+        const subnetPrefix = Math.min(vpcPrefix + 4, 28);
+        const routeTable = new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: vpc.id, tags: tags("private-rt") }, parent);
+        this.privateRouteTableId = routeTable.id;
+
+        const subnets: aws.ec2.Subnet[] = [];
+        for (let i = 0; i < cfg.availabilityZoneCount; i++) {
+            const subnet = new aws.ec2.Subnet(`${name}-private-${i}`, {
+                vpcId: vpc.id,
+                cidrBlock: subnetCidr(cfg.cidrBlock, subnetPrefix, i),
+                availabilityZone: zones.apply((names) => {
+                    if (names.length <= i) {
+                        throw new Error(`SegmentedVpc "${name}": availabilityZoneCount is ${cfg.availabilityZoneCount} but the region offers ${names.length} zones`);
+                    }
+                    return names[i];
+                }),
+                mapPublicIpOnLaunch: cfg.allowPublicIpOnLaunch,
+                tags: { ...tags(`private-${i}`), "mcpsec:tier": "private" },
+            }, parent);
+            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, parent);
+            subnets.push(subnet);
+        }
+        this.privateSubnetIds = subnets.map((s) => s.id);
+
+        // Coarse, stateless layer under the security groups: traffic from inside the zone, return traffic,
+        // HTTPS out (only VPC endpoints are routable: there is no internet or NAT gateway).
+        new aws.ec2.NetworkAcl(`${name}-private-nacl`, {
+            vpcId: vpc.id,
+            subnetIds: this.privateSubnetIds,
+            ingress: [
+                { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
+                { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 1024, toPort: 65535 },
+                { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 1024, toPort: 65535 },
+            ],
+            egress: [
+                { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
+                { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 53, toPort: 53 },
+                { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 443, toPort: 443 },
+            ],
+            tags: tags("private-nacl"),
+        }, parent);
+
+        const endpointSg = new aws.ec2.SecurityGroup(`${name}-endpoints`, {
+            vpcId: vpc.id,
+            description: "HTTPS from inside the MCP zone to AWS service endpoints",
+            ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [cfg.cidrBlock], description: "HTTPS from the zone" }],
+            egress: [],
+            tags: tags("endpoints"),
+        }, parent);
+        this.endpointSecurityGroupId = endpointSg.id;
+
+        for (const svc of cfg.interfaceEndpoints) {
+            new aws.ec2.VpcEndpoint(`${name}-${svc.replace(/\./g, "-")}`, {
+                vpcId: vpc.id,
+                serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
+                vpcEndpointType: "Interface",
+                privateDnsEnabled: true,
+                subnetIds: this.privateSubnetIds,
+                securityGroupIds: [endpointSg.id],
+                tags: tags(`endpoint-${svc}`),
+            }, parent);
+        }
+        for (const svc of cfg.gatewayEndpoints) {
+            new aws.ec2.VpcEndpoint(`${name}-${svc}-gateway`, {
+                vpcId: vpc.id,
+                serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: [routeTable.id],
+                tags: tags(`endpoint-${svc}`),
+            }, parent);
+        }
+
+        const logKmsKeyArn = args.logKmsKeyArn !== undefined
+            ? pulumi.output(args.logKmsKeyArn)
+            : new aws.kms.Key(`${name}-logs-key`, {
+                description: `Encrypts the flow logs of MCP zone ${name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: policyJson(
+                    {
+                        Sid: "AccountAdministers",
+                        Effect: "Allow",
+                        Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` },
+                        Action: "kms:*",
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "CloudWatchLogsUsesForThisAccount",
+                        Effect: "Allow",
+                        Principal: { Service: pulumi.interpolate`logs.${region}.amazonaws.com` },
+                        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                        Resource: "*",
+                        Condition: {
+                            ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${region}:${account}:log-group:*` },
+                        },
+                    },
+                ),
+                tags: tags("logs-key"),
+            }, parent).arn;
+        this.logKmsKeyArn = logKmsKeyArn;
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+            name: `/mcpsec/${name}/vpc-flow-logs`,
+            retentionInDays: cfg.flowLogRetentionDays,
+            kmsKeyId: logKmsKeyArn,
+            tags: tags("flow-logs"),
+        }, parent);
+        this.flowLogGroupName = logGroup.name;
+        this.flowLogGroupArn = logGroup.arn;
+
+        const role = new aws.iam.Role(`${name}-flow-logs`, {
+            description: `Lets VPC Flow Logs of ${name} write to its log group`,
+            assumeRolePolicy: policyJson({
+                Effect: "Allow",
+                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": account },
+                    ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
+                },
+            }),
+            tags: tags("flow-logs-role"),
+        }, parent);
+        new aws.iam.RolePolicy(`${name}-flow-logs`, {
+            role: role.id,
+            policy: policyJson({
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+            }),
+        }, parent);
+
+        new aws.ec2.FlowLog(`${name}-flow-log`, {
+            vpcId: vpc.id,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroup.arn,
+            iamRoleArn: role.arn,
+            maxAggregationInterval: 60,
+            tags: tags("flow-log"),
+        }, parent);
+
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            privateSubnetIds: this.privateSubnetIds,
+            flowLogGroupArn: this.flowLogGroupArn,
+            logKmsKeyArn: this.logKmsKeyArn,
+        });
+    }
+}
