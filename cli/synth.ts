@@ -5,6 +5,7 @@ import * as publicSettings from "@pulumi/pulumi/runtime/settings";
 import * as publicState from "@pulumi/pulumi/runtime/state";
 import { GraphResource, ResourceGraph, SECRET_PLACEHOLDER, SECRET_SIG, SPECIAL_SIG_KEY } from "./graph";
 import { BlueprintMocks } from "./mocks";
+import { main as blueprintProgram } from "../program";
 import { loadStackConfig, ProjectInfo } from "./project";
 
 // Internal runtime functions (marked @internal, so missing from the typings) that the Automation API uses
@@ -162,7 +163,7 @@ export interface SynthOptions {
  */
 export async function synthesize(opts: SynthOptions): Promise<ResourceGraph> {
     const { config, secretKeys } = loadStackConfig(opts.project, opts.stack, opts.stackFile);
-    const program = opts.program ?? (await import("../program")).main;
+    const program = opts.program ?? blueprintProgram;
     const projectName = opts.project.name;
     return state.withLocalStorage(async () => {
         const region = config["aws:region"] ?? "us-east-1";

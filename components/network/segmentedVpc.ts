@@ -174,7 +174,10 @@ export class SegmentedVpc extends pulumi.ComponentResource {
             ingress: [
                 { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
                 { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 1024, toPort: 65535 },
-                { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 1024, toPort: 65535 },
+                // Return traffic from the S3 gateway endpoint (public S3 addresses). RDP's 3389 is left out so that
+                // no administrative port is open to 0.0.0.0/0 (AWS Security Hub EC2.21).
+                { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 1024, toPort: 3388 },
+                { ruleNo: 130, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 3390, toPort: 65535 },
             ],
             egress: [
                 { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// mcpsec: offline synthesis and policy check of MCP Secure Blueprints stacks.
+// The CLI is TypeScript; tsx compiles it on load, so the repository needs no build step.
+"use strict";
+require("tsx/cjs");
+const { main } = require("../cli/main.ts");
+
+main(process.argv).then((code) => {
+    process.exitCode = code;
+    // Policy pack processes and gRPC channels are closed by now; exit without waiting for idle timers.
+    setImmediate(() => process.exit(code));
+});

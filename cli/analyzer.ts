@@ -1,0 +1,285 @@
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { GraphResource, ResourceGraph } from "./graph";
+import { UsageError } from "./errors";
+
+export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
+export type Severity = "low" | "medium" | "high" | "critical" | "unspecified";
+
+const ENFORCEMENT: Record<number, Enforcement> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
+const ENFORCEMENT_PB: Record<Enforcement, pb.EnforcementLevel> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+const SEVERITY: Record<number, Severity> = { 0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical" };
+
+/** A policy as the pack describes itself over GetAnalyzerInfo. */
+export interface PolicyInfo {
+    name: string;
+    description: string;
+    kind: "resource" | "stack";
+    enforcementLevel: Enforcement;
+    severity: Severity;
+    tags: string[];
+    remediation: string;
+    framework?: { name: string; version: string; reference: string };
+    configSchema?: { properties: Record<string, unknown>; required: string[] };
+}
+
+export interface Violation {
+    pack: string;
+    packVersion: string;
+    policy: string;
+    severity: Severity;
+    enforcementLevel: Enforcement;
+    message: string;
+    description: string;
+    remediation: string;
+    tags: string[];
+    urn?: string;
+    resourceType?: string;
+    resourceName?: string;
+}
+
+export interface PackResult {
+    name: string;
+    version: string;
+    dir: string;
+    policies: PolicyInfo[];
+    violations: Violation[];
+}
+
+/** User config for one pack, in the format of `pulumi preview --policy-pack-config`. */
+export type PackConfig = Record<string, Enforcement | ({ enforcementLevel?: Enforcement } & Record<string, unknown>)>;
+
+/** A running policy pack, started the way the Pulumi CLI starts it, and its Analyzer client. */
+export class RunningPack {
+    private constructor(
+        readonly dir: string,
+        private readonly child: ChildProcess,
+        private readonly client: analyzerGrpc.AnalyzerClient,
+    ) {}
+
+    /**
+     * Starts `node @pulumi/pulumi/cmd/run-policy-pack <engine> <pack-dir>` in the pack's folder, reads the port the
+     * pack prints and connects to its Analyzer service.
+     */
+    static async start(dir: string): Promise<RunningPack> {
+        const packDir = path.resolve(dir);
+        if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
+            throw new UsageError(`${dir} is not a policy pack: it has no PulumiPolicy.yaml`);
+        }
+        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+        // The engine address is required by run-policy-pack's command line; offline there is no engine to log to.
+        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+        const port = await new Promise<number>((resolve, reject) => {
+            let out = "";
+            let err = "";
+            child.stdout!.on("data", (d: Buffer) => {
+                out += d.toString();
+                const m = /^(\d+)\s*$/m.exec(out);
+                if (m) {
+                    resolve(Number(m[1]));
+                }
+            });
+            child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+            child.on("exit", (code) => reject(new Error(`policy pack ${dir} exited with code ${code} before serving:\n${(err || out).trim()}`)));
+            child.on("error", reject);
+        });
+        const client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+            "grpc.max_receive_message_length": 400 * 1024 * 1024,
+            "grpc.max_send_message_length": 400 * 1024 * 1024,
+        });
+        return new RunningPack(packDir, child, client);
+    }
+
+    private call<Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+        return new Promise((resolve, reject) => {
+            method.call(this.client, req, (err, res) => (err ? reject(new Error(`${path.basename(this.dir)}: ${err.details || err.message}`)) : resolve(res)));
+        });
+    }
+
+    async info(): Promise<{ name: string; version: string; policies: PolicyInfo[]; initialConfig: PackConfig }> {
+        const info = await this.call<Empty, pb.AnalyzerInfo>(this.client.getAnalyzerInfo, new Empty());
+        const initialConfig: PackConfig = {};
+        info.getInitialconfigMap().forEach((c, name) => {
+            initialConfig[name] = { enforcementLevel: ENFORCEMENT[c.getEnforcementlevel()], ...(c.getProperties()?.toJavaScript() ?? {}) };
+        });
+        return {
+            name: info.getName(),
+            version: info.getVersion(),
+            initialConfig,
+            policies: info.getPoliciesList().map((p) => {
+                const schema = p.getConfigschema();
+                const fw = p.getFramework();
+                return {
+                    name: p.getName(),
+                    description: p.getDescription(),
+                    kind: p.getPolicyType() === pb.PolicyType.POLICY_TYPE_STACK ? "stack" : "resource",
+                    enforcementLevel: ENFORCEMENT[p.getEnforcementlevel()],
+                    severity: SEVERITY[p.getSeverity()],
+                    tags: p.getTagsList(),
+                    remediation: p.getRemediationSteps(),
+                    framework: fw ? { name: fw.getName(), version: fw.getVersion(), reference: fw.getReference() } : undefined,
+                    configSchema: schema ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() } : undefined,
+                };
+            }),
+        };
+    }
+
+    async configureStack(graph: ResourceGraph): Promise<void> {
+        const req = new pb.AnalyzerStackConfigureRequest();
+        req.setStack(graph.stack);
+        req.setProject(graph.project);
+        req.setDryRun(true);
+        req.setConfigSecretKeysList(graph.secretPlaceholders);
+        for (const [k, v] of Object.entries(graph.config)) {
+            req.getConfigMap().set(k, v);
+        }
+        await this.call(this.client.configureStack, req);
+    }
+
+    /** Sends the effective per-policy config (enforcement level and properties), as the CLI's Configure call does. */
+    async configure(config: Record<string, { enforcementLevel: Enforcement; properties: Record<string, unknown> }>): Promise<void> {
+        const req = new pb.ConfigureAnalyzerRequest();
+        for (const [name, c] of Object.entries(config)) {
+            const pc = new pb.PolicyConfig();
+            pc.setEnforcementlevel(ENFORCEMENT_PB[c.enforcementLevel]);
+            pc.setProperties(Struct.fromJavaScript(c.properties as never));
+            req.getPolicyconfigMap().set(name, pc);
+        }
+        await this.call(this.client.configure, req);
+    }
+
+    async analyze(r: GraphResource, byUrn: Map<string, GraphResource>): Promise<pb.AnalyzeDiagnostic[]> {
+        const req = new pb.AnalyzeRequest();
+        req.setType(r.type);
+        req.setUrn(r.urn);
+        req.setName(r.name);
+        req.setProperties(Struct.fromJavaScript(r.inputs as never));
+        req.setOptions(resourceOptions(r));
+        const provider = providerOf(r, byUrn);
+        if (provider) {
+            req.setProvider(provider);
+        }
+        const res = await this.call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze, req);
+        return res.getDiagnosticsList();
+    }
+
+    async analyzeStack(graph: ResourceGraph, byUrn: Map<string, GraphResource>): Promise<pb.AnalyzeDiagnostic[]> {
+        const req = new pb.AnalyzeStackRequest();
+        req.setResourcesList(graph.resources.map((r) => {
+            const ar = new pb.AnalyzerResource();
+            ar.setType(r.type);
+            ar.setUrn(r.urn);
+            ar.setName(r.name);
+            ar.setProperties(Struct.fromJavaScript(r.outputs as never));
+            ar.setOptions(resourceOptions(r));
+            const provider = providerOf(r, byUrn);
+            if (provider) {
+                ar.setProvider(provider);
+            }
+            if (r.parent) {
+                ar.setParent(r.parent);
+            }
+            ar.setDependenciesList(r.dependencies);
+            for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+                const deps = new pb.AnalyzerPropertyDependencies();
+                deps.setUrnsList(urns);
+                ar.getPropertydependenciesMap().set(key, deps);
+            }
+            return ar;
+        }));
+        const res = await this.call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(this.client.analyzeStack, req);
+        return res.getDiagnosticsList();
+    }
+
+    stop(): void {
+        this.client.close();
+        this.child.kill();
+    }
+}
+
+/** Go-style duration ("5m", "1h30m", "45s") to seconds, as the engine passes custom timeouts. */
+export function durationSeconds(text: string | undefined): number {
+    if (!text) {
+        return 0;
+    }
+    let total = 0;
+    for (const m of text.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) {
+        total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
+    }
+    return total;
+}
+
+function resourceOptions(r: GraphResource): pb.AnalyzerResourceOptions {
+    const o = new pb.AnalyzerResourceOptions();
+    o.setProtect(r.options.protect);
+    o.setIgnorechangesList(r.options.ignoreChanges);
+    if (r.options.deleteBeforeReplace !== undefined) {
+        o.setDeletebeforereplace(r.options.deleteBeforeReplace);
+        o.setDeletebeforereplacedefined(true);
+    }
+    o.setAdditionalsecretoutputsList(r.options.additionalSecretOutputs);
+    o.setAliasesList(r.options.aliases);
+    if (r.options.customTimeouts) {
+        const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
+        t.setCreate(durationSeconds(r.options.customTimeouts.create));
+        t.setUpdate(durationSeconds(r.options.customTimeouts.update));
+        t.setDelete(durationSeconds(r.options.customTimeouts.delete));
+        o.setCustomtimeouts(t);
+    }
+    if (r.parent) {
+        o.setParent(r.parent);
+    }
+    return o;
+}
+
+function providerOf(r: GraphResource, byUrn: Map<string, GraphResource>): pb.AnalyzerProviderResource | undefined {
+    if (!r.provider) {
+        return undefined;
+    }
+    const urn = r.provider.split("::").slice(0, -1).join("::");
+    const p = byUrn.get(urn);
+    if (!p) {
+        return undefined;
+    }
+    const ap = new pb.AnalyzerProviderResource();
+    ap.setType(p.type);
+    ap.setUrn(p.urn);
+    ap.setName(p.name);
+    ap.setProperties(Struct.fromJavaScript(p.inputs as never));
+    return ap;
+}
+
+/**
+ * A diagnostic as a violation. `analyzed` is the resource an Analyze call was about (the diagnostic names a URN only
+ * when a stack policy reports one). @pulumi/policy prefixes the message with the policy description; it is dropped.
+ */
+export function toViolation(d: pb.AnalyzeDiagnostic, policies: Map<string, PolicyInfo>, byUrn: Map<string, GraphResource>, analyzed?: string): Violation {
+    const info = policies.get(d.getPolicyname());
+    const urn = d.getUrn() || analyzed;
+    const description = d.getDescription();
+    let message = d.getMessage();
+    if (description && message.startsWith(description)) {
+        message = message.slice(description.length).trim() || description;
+    }
+    const res = urn ? byUrn.get(urn) : undefined;
+    return {
+        pack: d.getPolicypackname(),
+        packVersion: d.getPolicypackversion(),
+        policy: d.getPolicyname(),
+        severity: SEVERITY[d.getSeverity()] !== "unspecified" ? SEVERITY[d.getSeverity()] : (info?.severity ?? "unspecified"),
+        enforcementLevel: ENFORCEMENT[d.getEnforcementlevel()],
+        message,
+        description,
+        remediation: info?.remediation ?? "",
+        tags: info?.tags ?? [],
+        urn,
+        resourceType: res?.type,
+        resourceName: res?.name,
+    };
+}

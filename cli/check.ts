@@ -1,0 +1,187 @@
+import * as fs from "fs";
+import * as path from "path";
+import Ajv from "ajv";
+import { Enforcement, PackConfig, PolicyInfo, RunningPack, toViolation, Violation } from "./analyzer";
+import { UsageError } from "./errors";
+import { GraphResource, ResourceGraph } from "./graph";
+import { ProjectInfo } from "./project";
+import { synthesize } from "./synth";
+
+export interface StackReport {
+    project: string;
+    stack: string;
+    /** True when no violation is mandatory. */
+    ok: boolean;
+    summary: { resources: number; custom: number; components: number; byType: Record<string, number> };
+    counts: { mandatory: number; advisory: number };
+    violations: Violation[];
+    secretPlaceholders: string[];
+}
+
+export interface CheckReport {
+    version: 1;
+    ok: boolean;
+    packs: { name: string; version: string; dir: string; policies: PolicyInfo[] }[];
+    stacks: StackReport[];
+}
+
+/** What to check: stacks of the project by name, or graphs already synthesized. */
+export type CheckTarget = { stack: string; stackFile?: string } | { graph: ResourceGraph };
+
+export interface CheckOptions {
+    project: ProjectInfo;
+    targets: CheckTarget[];
+    /** Policy pack folders. */
+    packs: string[];
+    /** Config per pack, same order as `packs` (missing entries mean none). */
+    packConfigs?: (PackConfig | undefined)[];
+    progress?: (message: string) => void;
+}
+
+/** Every folder under `policies/` that is a policy pack. */
+export function discoverPacks(project: ProjectInfo): string[] {
+    const root = path.join(project.root, "policies");
+    if (!fs.existsSync(root)) {
+        return [];
+    }
+    return fs.readdirSync(root)
+        .map((d) => path.join(root, d))
+        .filter((d) => fs.existsSync(path.join(d, "PulumiPolicy.yaml")))
+        .sort();
+}
+
+const LEVELS: Enforcement[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/**
+ * The config each policy runs with: the pack's initial config, overridden by the user's (`all` first, then the
+ * policy's own entry), properties validated against the policy's config schema with its defaults filled in.
+ */
+export function effectiveConfig(packName: string, policies: PolicyInfo[], initial: PackConfig, user: PackConfig = {}): Record<string, { enforcementLevel: Enforcement; properties: Record<string, unknown> }> {
+    const byName = new Map(policies.map((p) => [p.name, p]));
+    for (const [key, value] of Object.entries(user)) {
+        if (key !== "all" && !byName.has(key)) {
+            throw new UsageError(`pack config for ${packName}: "${key}" is not a policy of the pack; allowed: all, ${[...byName.keys()].join(", ")}`);
+        }
+        const level = typeof value === "string" ? value : value?.enforcementLevel;
+        if (level !== undefined && !LEVELS.includes(level)) {
+            throw new UsageError(`pack config for ${packName}: ${key}.enforcementLevel is ${JSON.stringify(level)}; allowed: ${LEVELS.join(", ")}`);
+        }
+        if (typeof value !== "string" && (typeof value !== "object" || value === null || Array.isArray(value))) {
+            throw new UsageError(`pack config for ${packName}: ${key} is ${JSON.stringify(value)}; allowed: an enforcement level or an object`);
+        }
+    }
+    const split = (c: PackConfig[string] | undefined): { level?: Enforcement; props: Record<string, unknown> } => {
+        if (c === undefined) {
+            return { props: {} };
+        }
+        if (typeof c === "string") {
+            return { level: c, props: {} };
+        }
+        const { enforcementLevel, ...props } = c;
+        return { level: enforcementLevel, props };
+    };
+    const ajv = new Ajv({ useDefaults: true, strict: false, allErrors: false });
+    const result: Record<string, { enforcementLevel: Enforcement; properties: Record<string, unknown> }> = {};
+    const all = split(user.all);
+    for (const p of policies) {
+        const init = split(initial[p.name]);
+        const own = split(user[p.name]);
+        const properties = { ...init.props, ...own.props };
+        if (p.configSchema) {
+            const validate = ajv.compile({ type: "object", properties: p.configSchema.properties, required: p.configSchema.required, additionalProperties: false });
+            if (!validate(properties)) {
+                const e = validate.errors![0];
+                const where = e.instancePath ? e.instancePath.slice(1) : (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty ?? (e.params as { missingProperty?: string }).missingProperty ?? "";
+                throw new UsageError(`pack config for ${packName}: ${p.name}.${where}: ${e.message}`);
+            }
+        } else if (Object.keys(properties).length > 0) {
+            throw new UsageError(`pack config for ${packName}: ${p.name} takes no properties; got ${Object.keys(properties).join(", ")}`);
+        }
+        result[p.name] = { enforcementLevel: own.level ?? all.level ?? init.level ?? p.enforcementLevel, properties };
+    }
+    return result;
+}
+
+function summarize(graph: ResourceGraph): StackReport["summary"] {
+    const byType: Record<string, number> = {};
+    for (const r of graph.resources) {
+        byType[r.type] = (byType[r.type] ?? 0) + 1;
+    }
+    const custom = graph.resources.filter((r) => r.custom).length;
+    return { resources: graph.resources.length, custom, components: graph.resources.length - custom, byType };
+}
+
+interface LoadedPack {
+    pack: RunningPack;
+    name: string;
+    version: string;
+    policies: Map<string, PolicyInfo>;
+}
+
+/**
+ * Synthesizes each target and runs every pack against it through the packs' Analyzer service: Analyze for each
+ * resource (inputs), AnalyzeStack once (outputs), as `pulumi preview --policy-pack` does. Packs start while the
+ * first stack is synthesized.
+ */
+export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
+    const progress = opts.progress ?? (() => undefined);
+    if (opts.packs.length === 0) {
+        throw new UsageError("no policy packs to run: none found under policies/ and none given with --pack");
+    }
+    progress(`starting ${opts.packs.length} policy pack(s)`);
+    const started = opts.packs.map((dir) => RunningPack.start(dir));
+    // Keep rejections from surfacing as unhandled while synthesis runs; they are awaited below.
+    started.forEach((p) => p.catch(() => undefined));
+    try {
+        const graphs: ResourceGraph[] = [];
+        for (const t of opts.targets) {
+            if ("graph" in t) {
+                graphs.push(t.graph);
+            } else {
+                progress(`synthesizing stack ${t.stack}`);
+                graphs.push(await synthesize({ project: opts.project, stack: t.stack, stackFile: t.stackFile }));
+            }
+        }
+        const loaded: LoadedPack[] = [];
+        for (const [i, p] of started.entries()) {
+            const pack = await p;
+            const info = await pack.info();
+            await pack.configure(effectiveConfig(info.name, info.policies, info.initialConfig, opts.packConfigs?.[i]));
+            loaded.push({ pack, name: info.name, version: info.version, policies: new Map(info.policies.map((x) => [x.name, x])) });
+        }
+        const stacks: StackReport[] = [];
+        for (const graph of graphs) {
+            progress(`analyzing ${graph.stack}: ${graph.resources.length} resources`);
+            const byUrn = new Map<string, GraphResource>(graph.resources.map((r) => [r.urn, r]));
+            const violations: Violation[] = [];
+            await Promise.all(loaded.map(async (l) => {
+                await l.pack.configureStack(graph);
+                const perResource = await Promise.all(graph.resources.map(async (r) =>
+                    (await l.pack.analyze(r, byUrn)).map((d) => toViolation(d, l.policies, byUrn, r.urn))));
+                const stackLevel = (await l.pack.analyzeStack(graph, byUrn)).map((d) => toViolation(d, l.policies, byUrn));
+                violations.push(...perResource.flat(), ...stackLevel);
+            }));
+            violations.sort((a, b) => a.pack.localeCompare(b.pack) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""));
+            const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
+            stacks.push({
+                project: graph.project,
+                stack: graph.stack,
+                ok: mandatory === 0,
+                summary: summarize(graph),
+                counts: { mandatory, advisory: violations.length - mandatory },
+                violations,
+                secretPlaceholders: graph.secretPlaceholders,
+            });
+        }
+        return {
+            version: 1,
+            ok: stacks.every((s) => s.ok),
+            packs: loaded.map((l) => ({ name: l.name, version: l.version, dir: path.relative(opts.project.root, l.pack.dir) || ".", policies: [...l.policies.values()] })),
+            stacks,
+        };
+    } finally {
+        for (const p of started) {
+            p.then((pack) => pack.stop(), () => undefined);
+        }
+    }
+}

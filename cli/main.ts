@@ -1,0 +1,192 @@
+import * as fs from "fs";
+import * as path from "path";
+import { Command, CommanderError, Option } from "commander";
+import { PackConfig } from "./analyzer";
+import { CheckTarget, discoverPacks, runCheck } from "./check";
+import { EXIT, UsageError } from "./errors";
+import { ResourceGraph } from "./graph";
+import { findProject, listStacks, loadStackConfig, ProjectInfo } from "./project";
+import { formatCheckText, formatGraphText, formatSarif, stackFileUris } from "./report";
+import { synthesize } from "./synth";
+
+/** The stack `mcpsec synth` and `mcpsec check` use when none is named. */
+export const DEFAULT_STACK = "security-zone-dev";
+
+const PACKAGE_ROOT = path.resolve(__dirname, "..");
+
+interface Io {
+    out: (text: string) => void;
+    err: (text: string) => void;
+    /** Whether progress lines go to stderr (a terminal). */
+    progress: boolean;
+}
+
+function locateProject(dir: string | undefined): ProjectInfo {
+    if (dir !== undefined) {
+        return findProject(dir);
+    }
+    try {
+        return findProject(process.cwd());
+    } catch {
+        return findProject(PACKAGE_ROOT);
+    }
+}
+
+function readJsonFile(file: string, what: string): unknown {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        throw new UsageError(`${what} ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+}
+
+function readGraph(file: string): ResourceGraph {
+    const g = readJsonFile(file, "graph") as Partial<ResourceGraph>;
+    if (!g || g.version !== 1 || !Array.isArray(g.resources) || typeof g.stack !== "string" || typeof g.project !== "string") {
+        throw new UsageError(`graph ${file} is not an mcpsec graph (expected the output of 'mcpsec synth --format json', version 1)`);
+    }
+    return { config: {}, secretPlaceholders: [], outputs: {}, ...g } as ResourceGraph;
+}
+
+function toolVersion(): string {
+    return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** Is this error one the user caused and can fix (exit 2), rather than a fault of the tool (exit 3)? */
+function isUserError(e: unknown): e is Error {
+    if (!(e instanceof Error)) {
+        return false;
+    }
+    const flags = e as unknown as { __pulumiRunError?: boolean; __pulumResourceError?: boolean };
+    return e instanceof UsageError || flags.__pulumiRunError === true || flags.__pulumResourceError === true || e.name === "ConfigError";
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+    const program = new Command("mcpsec")
+        .description("Offline synthesis and policy check of MCP Secure Blueprints stacks (no Pulumi CLI or cloud credentials needed).")
+        .version(toolVersion())
+        .configureOutput({ writeOut: io.out, writeErr: io.err })
+        .exitOverride()
+        .showHelpAfterError(false);
+
+    program.command("synth")
+        .description("run a stack's program under Pulumi's mock engine and print its resource graph")
+        .option("-s, --stack <name>", "stack whose stacks/Pulumi.<name>.yaml is used", DEFAULT_STACK)
+        .option("--stack-file <path>", "a stack config file to use instead of stacks/Pulumi.<stack>.yaml")
+        .option("--project <dir>", "folder of the Pulumi project (default: found from the current folder)")
+        .addOption(new Option("-f, --format <format>", "output format").choices(["json", "text"]).default("json"))
+        .option("-o, --output <file>", "write the output to a file instead of stdout")
+        .action(async (opts: { stack: string; stackFile?: string; project?: string; format: string; output?: string }) => {
+            const project = locateProject(opts.project);
+            const graph = await synthesize({ project, stack: opts.stack, stackFile: opts.stackFile });
+            const text = opts.format === "json" ? JSON.stringify(graph, null, 2) + "\n" : formatGraphText(graph);
+            emit(io, text, opts.output);
+            setExit(EXIT.ok);
+        });
+
+    program.command("check")
+        .description("synthesize stacks and run the policy packs against them through the packs' Analyzer service")
+        .option("-s, --stack <name>", "stack to check (repeatable)", collect)
+        .option("-a, --all", "check every stack that has a config file in the project")
+        .option("--stack-file <path>", "a stack config file to use instead of stacks/Pulumi.<stack>.yaml (with one --stack)")
+        .option("-g, --graph <file>", "check a graph saved by 'mcpsec synth --format json' instead of synthesizing (repeatable)", collect)
+        .option("-p, --pack <dir>", "policy pack folder (repeatable; default: every pack under policies/)", collect)
+        .option("--pack-config <file>", "JSON config for the pack given at the same position with --pack, as for 'pulumi preview --policy-pack-config'", collect)
+        .option("--project <dir>", "folder of the Pulumi project (default: found from the current folder)")
+        .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
+        .option("-o, --output <file>", "write the report to a file instead of stdout")
+        .action(async (opts: { stack?: string[]; all?: boolean; stackFile?: string; graph?: string[]; pack?: string[]; packConfig?: string[]; project?: string; format: string; output?: string }) => {
+            const project = locateProject(opts.project);
+            if (opts.all && (opts.stack || opts.graph)) {
+                throw new UsageError("--all checks every stack; do not combine it with --stack or --graph");
+            }
+            if (opts.stackFile && (opts.stack?.length ?? 0) > 1) {
+                throw new UsageError("--stack-file goes with at most one --stack");
+            }
+            const stackNames = opts.all ? listStacks(project) : (opts.stack ?? (opts.graph ? [] : [DEFAULT_STACK]));
+            if (opts.all && stackNames.length === 0) {
+                throw new UsageError(`--all: no stack config files in ${project.stackConfigDir}`);
+            }
+            const targets: CheckTarget[] = [
+                ...stackNames.map((stack) => ({ stack, stackFile: opts.stackFile })),
+                ...(opts.graph ?? []).map((g) => ({ graph: readGraph(g) })),
+            ];
+            const packs = opts.pack ?? discoverPacks(project);
+            if ((opts.packConfig?.length ?? 0) > 0 && !opts.pack) {
+                throw new UsageError("--pack-config pairs with --pack, in order: name the packs it configures");
+            }
+            if ((opts.packConfig?.length ?? 0) > packs.length) {
+                throw new UsageError(`${opts.packConfig!.length} --pack-config files for ${packs.length} --pack folders`);
+            }
+            const packConfigs = (opts.packConfig ?? []).map((f) => readJsonFile(f, "pack config") as PackConfig);
+            const started = Date.now();
+            const report = await runCheck({
+                project, targets, packs, packConfigs,
+                progress: io.progress ? (m) => io.err(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`) : undefined,
+            });
+            let text: string;
+            if (opts.format === "json") {
+                text = JSON.stringify(report, null, 2) + "\n";
+            } else if (opts.format === "sarif") {
+                const files: Record<string, string> = {};
+                for (const t of targets) {
+                    if ("stack" in t) {
+                        files[t.stack] = loadStackConfig(project, t.stack, t.stackFile).file;
+                    }
+                }
+                text = JSON.stringify(formatSarif(report, stackFileUris(project.root, files), toolVersion()), null, 2) + "\n";
+            } else {
+                text = formatCheckText(report);
+            }
+            emit(io, text, opts.output);
+            setExit(report.ok ? EXIT.ok : EXIT.violations);
+        });
+    return program;
+}
+
+function emit(io: Io, text: string, file?: string): void {
+    if (file) {
+        fs.writeFileSync(file, text);
+    } else {
+        io.out(text);
+    }
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function main(argv: string[], io: Io = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    progress: process.stderr.isTTY === true,
+}): Promise<number> {
+    let code: number = EXIT.ok;
+    const program = buildProgram(io, (c) => (code = c));
+    try {
+        await program.parseAsync(argv);
+        return code;
+    } catch (e) {
+        if (e instanceof CommanderError) {
+            return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+        }
+        if (isUserError(e)) {
+            io.err(`mcpsec: ${e.message}\n`);
+            return EXIT.usage;
+        }
+        io.err(`mcpsec: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+        if (process.env.MCPSEC_DEBUG) {
+            io.err(`${(e as Error)?.stack ?? ""}\n`);
+        } else {
+            io.err("mcpsec: set MCPSEC_DEBUG=1 for the stack trace\n");
+        }
+        return EXIT.internal;
+    }
+}
