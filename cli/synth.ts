@@ -152,48 +152,88 @@ export interface SynthOptions {
     stack: string;
     /** A stack config file other than `stacks/Pulumi.<stack>.yaml`. */
     stackFile?: string;
-    /** The program to run; by default the blueprint's own `main`. */
-    program?: () => Promise<unknown>;
 }
 
 /**
- * Runs the Pulumi program of one stack under the mock engine and returns the whole resource graph.
- * Each call runs in its own Pulumi runtime store, so several stacks can be synthesized in one process.
- * Errors of the program (invalid config included) are thrown as they are.
+ * Runs the blueprint program of one stack (config from its stack file) under the mock engine and returns the
+ * whole resource graph. Errors of the program, invalid config included, are thrown as they are.
  */
 export async function synthesize(opts: SynthOptions): Promise<ResourceGraph> {
     const { config, secretKeys } = loadStackConfig(opts.project, opts.stack, opts.stackFile);
-    const program = opts.program ?? blueprintProgram;
-    const projectName = opts.project.name;
+    return synthesizeProgram({ project: opts.project.name, stack: opts.stack, config, secretKeys, program: blueprintProgram });
+}
+
+/**
+ * An error inside an apply() or a program that throws does not always reach runInPulumiStack: a registration
+ * waiting on it never completes, and the error surfaces as one or more unhandled rejections (one per awaiter).
+ * The first fails the running synthesis; the echoes of an error already reported are dropped.
+ */
+let activeFailure: ((reason: unknown) => void) | undefined;
+const reported = new WeakSet<object>();
+process.on("unhandledRejection", (reason: unknown) => {
+    if (reason !== null && typeof reason === "object") {
+        if (reported.has(reason)) {
+            return;
+        }
+        reported.add(reason);
+    }
+    if (activeFailure) {
+        activeFailure(reason);
+    } else {
+        process.stderr.write(`mcpsec: unhandled rejection outside a synthesis: ${(reason as Error)?.message ?? String(reason)}\n`);
+    }
+});
+
+export interface ProgramSynthOptions {
+    project: string;
+    stack: string;
+    /** Flat `namespace:key` config, as the engine passes it. */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    /** Any Pulumi program: the blueprint's own, or a component under test. */
+    program: () => Promise<unknown> | unknown;
+}
+
+/**
+ * Runs a Pulumi program under the mock engine and records the graph. Each call runs in its own Pulumi runtime
+ * store, so several programs can be synthesized one after another in one process.
+ */
+export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<ResourceGraph> {
+    const { project, stack, config } = opts;
+    const secretKeys = opts.secretKeys ?? [];
     return state.withLocalStorage(async () => {
         const region = config["aws:region"] ?? "us-east-1";
-        const monitor = new RecordingMonitor(new BlueprintMocks(region), projectName, opts.stack);
-        await pulumi.runtime.setMocks(new BlueprintMocks(region), projectName, opts.stack, false);
-        settings.setMockOptions(monitor, projectName, opts.stack, false);
+        const monitor = new RecordingMonitor(new BlueprintMocks(region), project, stack);
+        await pulumi.runtime.setMocks(new BlueprintMocks(region), project, stack, false);
+        settings.setMockOptions(monitor, project, stack, false);
         pulumi.runtime.setAllConfig(config, secretKeys);
 
-        const failures: unknown[] = [];
-        const onRejection = (reason: unknown) => failures.push(reason);
-        process.on("unhandledRejection", onRejection);
         let outputs: Record<string, unknown>;
-        try {
-            outputs = (await pulumi.runtime.runInPulumiStack(async () => await program())) as Record<string, unknown> ?? {};
+        const synthesis = (async () => {
+            const out = (await pulumi.runtime.runInPulumiStack(async () => await opts.program())) as Record<string, unknown> ?? {};
             await settings.waitForRPCs();
             await new Promise((resolve) => setImmediate(resolve));
+            return out;
+        })();
+        const failed = new Promise<never>((_, reject) => (activeFailure = reject));
+        try {
+            outputs = await Promise.race([synthesis, failed]);
+        } catch (e) {
+            if (e !== null && typeof e === "object") {
+                reported.add(e);
+            }
+            throw e;
         } finally {
-            process.off("unhandledRejection", onRejection);
+            activeFailure = undefined;
+            synthesis.catch(() => undefined);
         }
-        if (failures.length > 0) {
-            throw failures[0];
-        }
-        const resources = monitor.order.map((urn) => monitor.records.get(urn)!);
         return {
             version: 1 as const,
-            project: projectName,
-            stack: opts.stack,
+            project,
+            stack,
             config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? SECRET_PLACEHOLDER : v])),
             secretPlaceholders: secretKeys,
-            resources,
+            resources: monitor.order.map((urn) => monitor.records.get(urn)!),
             outputs: redactSecrets(outputs) as Record<string, unknown>,
         };
     });

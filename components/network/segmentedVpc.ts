@@ -154,7 +154,7 @@ export class SegmentedVpc extends pulumi.ComponentResource {
                 cidrBlock: subnetCidr(cfg.cidrBlock, subnetPrefix, i),
                 availabilityZone: zones.apply((names) => {
                     if (names.length <= i) {
-                        throw new Error(`SegmentedVpc "${name}": availabilityZoneCount is ${cfg.availabilityZoneCount} but the region offers ${names.length} zones`);
+                        throw new pulumi.RunError(`SegmentedVpc "${name}": availabilityZoneCount is ${cfg.availabilityZoneCount} but the region offers ${names.length} zones`);
                     }
                     return names[i];
                 }),
