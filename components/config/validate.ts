@@ -86,6 +86,10 @@ function keyOf(namespace: string, instancePath: string, extra?: string): string 
 
 function describeError(namespace: string, error: ErrorObject): ConfigError {
     const schema = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
+    if (error.propertyName !== undefined) {
+        // A map key (not its value) broke the propertyNames schema.
+        return new ConfigError(keyOf(namespace, error.instancePath, error.propertyName), `key ${showValue(error.propertyName)} is not allowed; expected ${schema.description ?? "a valid key"}`);
+    }
     switch (error.keyword) {
         case "required": {
             const missing = (error.params as { missingProperty: string }).missingProperty;
@@ -97,11 +101,6 @@ function describeError(namespace: string, error: ErrorObject): ConfigError {
             const extra = (error.params as { additionalProperty: string }).additionalProperty;
             const allowed = Object.keys(schema.properties ?? {}).join(", ");
             return new ConfigError(keyOf(namespace, error.instancePath, extra), `is not a known key; allowed keys: ${allowed}`);
-        }
-        case "propertyNames": {
-            const name = (error.params as { propertyName: string }).propertyName;
-            const sub = (error.schema ?? {}) as { description?: string };
-            return new ConfigError(keyOf(namespace, error.instancePath, name), `key ${showValue(name)} is not allowed; expected ${sub.description}`);
         }
         default: {
             const expected = schema.description ?? error.message ?? "a valid value";

@@ -1,0 +1,118 @@
+import * as path from "path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { effectiveConfig, runCheck } from "../../cli/check";
+import { UsageError } from "../../cli/errors";
+import { GraphResource, ResourceGraph } from "../../cli/graph";
+import { synthesize } from "../../cli/synth";
+import { awsRules } from "../../policies/aws/rules";
+import { cloneGraph, project, ROOT } from "../helpers";
+
+const AWS_PACK = path.join(ROOT, "policies", "aws");
+
+/** A copy of the graph with one change, named as the stack so that results can be told apart. */
+function broken(graph: ResourceGraph, stack: string, change: (g: ResourceGraph) => void): ResourceGraph {
+    const g = cloneGraph(graph);
+    g.stack = stack;
+    change(g);
+    return g;
+}
+const first = (g: ResourceGraph, type: string): GraphResource => g.resources.find((r) => r.type === type)!;
+
+describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", () => {
+    let graph: ResourceGraph;
+    beforeAll(async () => {
+        graph = await synthesize({ project, stack: "security-zone-dev" });
+    });
+
+    it("finds no mandatory violation on the default stack and reports each policy's metadata", async () => {
+        const report = await runCheck({ project, targets: [{ graph }], packs: [AWS_PACK] });
+        expect(report.ok).toBe(true);
+        expect(report.stacks[0].violations).toEqual([]);
+        expect(report.packs[0].name).toBe("mcpsec-aws");
+        const byName = new Map(report.packs[0].policies.map((p) => [p.name, p]));
+        for (const rule of awsRules) {
+            const info = byName.get(rule.meta.name)!;
+            expect(info, rule.meta.name).toBeDefined();
+            expect(info.severity).toBe(rule.meta.severity);
+            expect(info.enforcementLevel).toBe("mandatory");
+            expect(info.remediation).toBe(rule.meta.remediation);
+            expect(info.tags).toEqual(expect.arrayContaining(rule.meta.nist.map((n) => `nist:${n}`)));
+            expect(info.framework?.reference).toBe(rule.meta.nist.join(", "));
+        }
+        expect(byName.get("aws-ec2-vpc-flow-logs-enabled")!.kind).toBe("stack");
+        expect(byName.get("aws-ec2-subnet-no-public-ip")!.kind).toBe("resource");
+    });
+
+    it("catches each broken property, naming the rule and the resource", async () => {
+        const cases: [ResourceGraph, string, string][] = [
+            [broken(graph, "public-subnet", (g) => (first(g, "aws:ec2/subnet:Subnet").inputs.mapPublicIpOnLaunch = true)), "aws-ec2-subnet-no-public-ip", "aws:ec2/subnet:Subnet"],
+            [broken(graph, "no-flow-log", (g) => (g.resources = g.resources.filter((r) => r.type !== "aws:ec2/flowLog:FlowLog"))), "aws-ec2-vpc-flow-logs-enabled", "aws:ec2/vpc:Vpc"],
+            [broken(graph, "open-default-sg", (g) => (first(g, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").outputs.ingress = [{ protocol: "-1", self: true, fromPort: 0, toPort: 0 }])), "aws-ec2-default-security-group-closed", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
+            [broken(graph, "unencrypted-logs", (g) => delete first(g, "aws:cloudwatch/logGroup:LogGroup").inputs.kmsKeyId), "aws-cloudwatch-log-group-encrypted", "aws:cloudwatch/logGroup:LogGroup"],
+            [broken(graph, "short-retention", (g) => (first(g, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays = 30)), "aws-cloudwatch-log-group-retention", "aws:cloudwatch/logGroup:LogGroup"],
+            [broken(graph, "no-rotation", (g) => (first(g, "aws:kms/key:Key").inputs.enableKeyRotation = false)), "aws-kms-key-rotation-enabled", "aws:kms/key:Key"],
+            [broken(graph, "open-nacl", (g) => (first(g, "aws:ec2/networkAcl:NetworkAcl").inputs.ingress = [{ ruleNo: 1, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 }])), "aws-ec2-network-acl-no-admin-ingress-from-internet", "aws:ec2/networkAcl:NetworkAcl"],
+        ];
+        const report = await runCheck({ project, targets: cases.map(([g]) => ({ graph: g })), packs: [AWS_PACK] });
+        expect(report.ok).toBe(false);
+        cases.forEach(([g, policy, type], i) => {
+            const s = report.stacks[i];
+            expect(s.stack).toBe(g.stack);
+            expect(s.ok).toBe(false);
+            expect(new Set(s.violations.map((v) => v.policy)), g.stack).toEqual(new Set([policy]));
+            const v = s.violations[0];
+            expect(v.enforcementLevel).toBe("mandatory");
+            expect(v.resourceType).toBe(type);
+            expect(v.urn).toBe(g.resources.find((r) => r.type === type)!.urn);
+            expect(v.message.length).toBeGreaterThan(5);
+            expect(v.remediation).not.toBe("");
+        });
+    });
+
+    it("honours pack config: enforcement levels, 'all', and policy properties", async () => {
+        const publicSubnet = broken(graph, "public-subnet", (g) => (first(g, "aws:ec2/subnet:Subnet").inputs.mapPublicIpOnLaunch = true));
+        const [advisory, disabled, raised] = await Promise.all([
+            runCheck({ project, targets: [{ graph: publicSubnet }], packs: [AWS_PACK], packConfigs: [{ all: "advisory" }] }),
+            runCheck({ project, targets: [{ graph: publicSubnet }], packs: [AWS_PACK], packConfigs: [{ "aws-ec2-subnet-no-public-ip": "disabled" }] }),
+            runCheck({ project, targets: [{ graph }], packs: [AWS_PACK], packConfigs: [{ "aws-cloudwatch-log-group-retention": { minimumRetentionDays: 400 } }] }),
+        ]);
+        expect(advisory.ok).toBe(true);
+        expect(advisory.stacks[0].counts).toEqual({ mandatory: 0, advisory: 1 });
+        expect(advisory.stacks[0].violations[0].enforcementLevel).toBe("advisory");
+        expect(disabled.stacks[0].violations).toEqual([]);
+        expect(raised.ok).toBe(false);
+        expect(raised.stacks[0].violations.map((v) => [v.policy, v.message])).toEqual([["aws-cloudwatch-log-group-retention", "retentionInDays is 365; the minimum is 400."]]);
+    });
+
+    it("fails clearly when a pack cannot start", async () => {
+        await expect(runCheck({ project, targets: [{ graph }], packs: [path.join(ROOT, "components")] })).rejects.toThrow(/is not a policy pack: it has no PulumiPolicy.yaml/);
+    });
+});
+
+describe("effectiveConfig", () => {
+    const policies = [
+        { name: "a", description: "", kind: "resource" as const, enforcementLevel: "mandatory" as const, severity: "high" as const, tags: [], remediation: "", configSchema: { properties: { min: { type: "integer", default: 5 } }, required: [] } },
+        { name: "b", description: "", kind: "stack" as const, enforcementLevel: "advisory" as const, severity: "low" as const, tags: [], remediation: "" },
+    ];
+
+    it("applies defaults, 'all', and per-policy overrides in that order", () => {
+        expect(effectiveConfig("p", policies, {}, {})).toEqual({ a: { enforcementLevel: "mandatory", properties: { min: 5 } }, b: { enforcementLevel: "advisory", properties: {} } });
+        expect(effectiveConfig("p", policies, {}, { all: "disabled", a: { enforcementLevel: "advisory", min: 9 } })).toEqual({
+            a: { enforcementLevel: "advisory", properties: { min: 9 } }, b: { enforcementLevel: "disabled", properties: {} },
+        });
+    });
+
+    it.each([
+        [{ c: "advisory" }, /"c" is not a policy of the pack; allowed: all, a, b/],
+        [{ a: "sometimes" }, /a.enforcementLevel is "sometimes"; allowed: advisory, mandatory, remediate, disabled/],
+        [{ a: { min: "five" } }, /a.min: must be integer/],
+        [{ a: { mni: 3 } }, /a.mni: must NOT have additional properties/],
+        [{ b: { x: 1 } }, /b takes no properties; got x/],
+        [{ a: 7 }, /a is 7; allowed: an enforcement level or an object/],
+    ])("rejects %j", (user, error) => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        expect(() => effectiveConfig("p", policies, {}, user as any)).toThrow(UsageError);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        expect(() => effectiveConfig("p", policies, {}, user as any)).toThrow(error);
+    });
+});
