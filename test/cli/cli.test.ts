@@ -1,0 +1,187 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import AjvDraft04 from "ajv-draft-04";
+import addFormats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { main } from "../../cli/main";
+import { ResourceGraph } from "../../cli/graph";
+import { FIXTURE_STACKS, ROOT } from "../helpers";
+
+interface Run {
+    code: number;
+    out: string;
+    err: string;
+}
+
+async function mcpsec(...args: string[]): Promise<Run> {
+    let out = "";
+    let err = "";
+    const [command, ...rest] = args;
+    const code = await main(["node", "mcpsec", command, "--project", ROOT, ...rest], {
+        out: (t) => (out += t),
+        err: (t) => (err += t),
+        progress: false,
+    });
+    return { code, out, err };
+}
+
+const fixture = (name: string) => ["--stack", name, "--stack-file", path.join(FIXTURE_STACKS, `Pulumi.${name}.yaml`)];
+
+describe("mcpsec synth", () => {
+    it("prints the VPC tree with parents, dependencies and providers as JSON", async () => {
+        const r = await mcpsec("synth", "--format", "json");
+        expect(r.code).toBe(0);
+        const graph = JSON.parse(r.out) as ResourceGraph;
+        expect(graph).toMatchObject({ version: 1, project: "mcp-secure-blueprints", stack: "security-zone-dev" });
+        const byUrn = new Map(graph.resources.map((x) => [x.urn, x]));
+        const vpc = graph.resources.find((x) => x.type === "aws:ec2/vpc:Vpc")!;
+        const component = byUrn.get(vpc.parent!)!;
+        expect(component.type).toBe("mcpsec:network:SegmentedVpc");
+        expect(byUrn.get(component.parent!)!.type).toBe("mcpsec:patterns:SecurityZone");
+        expect(vpc.urn).toBe("urn:pulumi:security-zone-dev::mcp-secure-blueprints::mcpsec:patterns:SecurityZone$mcpsec:network:SegmentedVpc$aws:ec2/vpc:Vpc::mcp-dev-net-vpc");
+        expect(vpc.provider).toMatch(/^urn:pulumi:security-zone-dev::mcp-secure-blueprints::pulumi:providers:aws::default_7_48_0::/);
+        const flowLog = graph.resources.find((x) => x.type === "aws:ec2/flowLog:FlowLog")!;
+        expect(flowLog.dependencies).toContain(vpc.urn);
+        expect(flowLog.propertyDependencies.vpcId).toEqual([vpc.urn]);
+        for (const x of graph.resources) {
+            expect(Object.keys(x).sort()).toEqual(expect.arrayContaining(["dependencies", "inputs", "name", "options", "outputs", "propertyDependencies", "type", "urn"]));
+            if (x.parent) {
+                expect(byUrn.has(x.parent), x.urn).toBe(true);
+            }
+            for (const d of x.dependencies) {
+                expect(byUrn.has(d), d).toBe(true);
+            }
+        }
+        expect(graph.outputs.vpcId).toBe(vpc.id);
+    });
+
+    it("prints a readable tree as text", async () => {
+        const r = await mcpsec("synth", "--format", "text");
+        expect(r.code).toBe(0);
+        expect(r.out).toMatch(/^ {4}mcpsec:patterns:SecurityZone mcp-dev$/m);
+        expect(r.out).toMatch(/^ {6}mcpsec:network:SegmentedVpc mcp-dev-net$/m);
+        expect(r.out).toMatch(/^ {8}aws:ec2\/flowLog:FlowLog mcp-dev-net-flow-log {2}<- /m);
+    });
+});
+
+describe("mcpsec check", () => {
+    it("passes the default stack with a summary, exit 0", async () => {
+        const r = await mcpsec("check");
+        expect(r.code).toBe(0);
+        expect(r.out).toContain("stack security-zone-dev");
+        expect(r.out).toMatch(/resources: \d+ \(\d+ custom, \d+ components\)/);
+        expect(r.out).toContain("policy packs: mcpsec-aws 0.1.0 (7 policies)");
+        expect(r.out.trim().split("\n").pop()).toBe("PASS: 1 stack(s), 0 mandatory violation(s)");
+    });
+
+    it("exits 1 on a stack that opts out of a control, naming rule and resources", async () => {
+        const r = await mcpsec("check", ...fixture("public-ip"));
+        expect(r.code).toBe(1);
+        expect(r.out).toContain("[mandatory] [high] aws-ec2-subnet-no-public-ip (mcpsec-aws)");
+        expect(r.out).toContain("resource: aws:ec2/subnet:Subnet mcp-dev-net-private-0");
+        expect(r.out).toContain("fix: Leave mcpsec:network.allowPublicIpOnLaunch unset or false");
+        expect(r.out).toMatch(/FAIL: 1 stack\(s\), 3 mandatory violation\(s\)/);
+    });
+
+    it("checks a saved graph, and exits 1 when it was tampered with", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-"));
+        const synth = await mcpsec("synth");
+        const graph = JSON.parse(synth.out) as ResourceGraph;
+        graph.resources = graph.resources.filter((x) => x.type !== "aws:ec2/flowLog:FlowLog");
+        const file = path.join(dir, "graph.json");
+        fs.writeFileSync(file, JSON.stringify(graph));
+        const r = await mcpsec("check", "--graph", file, "--format", "json");
+        expect(r.code).toBe(1);
+        const report = JSON.parse(r.out);
+        expect(report.stacks[0].violations.map((v: { policy: string }) => v.policy)).toEqual(["aws-ec2-vpc-flow-logs-enabled"]);
+    });
+
+    it("keeps the documented JSON shape", async () => {
+        const r = await mcpsec("check", "--format", "json");
+        const report = JSON.parse(r.out);
+        expect(Object.keys(report).sort()).toEqual(["ok", "packs", "stacks", "version"]);
+        expect(report.version).toBe(1);
+        expect(Object.keys(report.packs[0]).sort()).toEqual(["dir", "name", "policies", "version"]);
+        expect(report.packs[0].dir).toBe("policies/aws");
+        expect(Object.keys(report.packs[0].policies[0]).sort()).toEqual(expect.arrayContaining(["description", "enforcementLevel", "kind", "name", "remediation", "severity", "tags"]));
+        expect(Object.keys(report.stacks[0]).sort()).toEqual(["counts", "ok", "project", "secretPlaceholders", "stack", "summary", "violations"]);
+        const failing = JSON.parse((await mcpsec("check", ...fixture("public-ip"), "--format", "json")).out);
+        expect(Object.keys(failing.stacks[0].violations[0]).sort()).toEqual(["description", "enforcementLevel", "message", "pack", "packVersion", "policy", "remediation", "resourceName", "resourceType", "severity", "tags", "urn"]);
+    });
+
+    it("writes SARIF 2.1.0 that validates against the official schema", async () => {
+        const r = await mcpsec("check", ...fixture("public-ip"), "--format", "sarif");
+        expect(r.code).toBe(1);
+        const log = JSON.parse(r.out);
+        const schema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
+        // The official schema is JSON Schema draft-04, with a pattern that is not valid in unicode mode.
+        const ajv = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false });
+        addFormats(ajv);
+        const validate = ajv.compile(schema);
+        expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+        // The validator does reject a log that breaks the schema.
+        expect(validate({ ...log, runs: [{ ...log.runs[0], results: [{ ...log.runs[0].results[0], level: "fatal" }] }] })).toBe(false);
+        const run = log.runs[0];
+        expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toContain("aws-ec2-subnet-no-public-ip");
+        expect(run.results).toHaveLength(3);
+        expect(run.results[0]).toMatchObject({ ruleId: "aws-ec2-subnet-no-public-ip", level: "error" });
+        expect(run.results[0].locations[0].physicalLocation.artifactLocation.uri).toBe("test/fixtures/stacks/Pulumi.public-ip.yaml");
+        expect(run.results[0].locations[0].logicalLocations[0].fullyQualifiedName).toMatch(/^urn:pulumi:public-ip::/);
+        const rule = run.tool.driver.rules[run.results[0].ruleIndex];
+        expect(rule.id).toBe("aws-ec2-subnet-no-public-ip");
+        expect(rule.properties["security-severity"]).toBe("8.0");
+    });
+
+    it("checks every stack with --all", async () => {
+        const r = await mcpsec("check", "--all", "--format", "json");
+        const report = JSON.parse(r.out);
+        const files = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".yaml"));
+        expect(report.stacks).toHaveLength(files.length);
+        expect(r.code).toBe(report.ok ? 0 : 1);
+    });
+
+    it.each([
+        ["bad-port", "mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1 to 65535"],
+        ["not-built", 'mcpsec: invalid stack config: mcpsec:pattern: "microservices" is not built yet in this version; available now: security-zone'],
+    ])("exits 2 with one line on the malformed stack %s", async (name, line) => {
+        const r = await mcpsec("check", ...fixture(name));
+        expect(r.code).toBe(2);
+        expect(r.out).toBe("");
+        expect(r.err).toBe(`${line}\n`);
+    });
+
+    it.each([
+        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: security-zone-dev\n$/],
+        [["check", "--all", "--stack", "x"], /do not combine it with --stack/],
+        [["check", "--pack-config", "x.json"], /--pack-config pairs with --pack/],
+        [["check", "--pack", "components"], /components is not a policy pack/],
+        [["check", "--graph", "package.json"], /is not an mcpsec graph/],
+        [["check", "--format", "xml"], /argument 'xml' is invalid. Allowed choices are text, json, sarif/],
+        [["check", "--bogus"], /unknown option '--bogus'/],
+    ])("exits 2 on usage error %j", async (args, error) => {
+        const r = await mcpsec(...args);
+        expect(r.code).toBe(2);
+        expect(r.err).toMatch(error);
+    });
+});
+
+describe("the bin script", () => {
+    const bin = path.join(ROOT, "bin", "mcpsec.js");
+
+    it("reports a malformed config on one line, without a stack trace, exit 2", () => {
+        const r = spawnSync(process.execPath, [bin, "check", ...fixture("bad-port")], { cwd: ROOT, encoding: "utf8" });
+        expect(r.status).toBe(2);
+        expect(r.stderr.trim().split("\n")).toEqual(["mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1 to 65535"]);
+    });
+
+    it("prints its version and help", () => {
+        const v = spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" });
+        expect(v.status).toBe(0);
+        expect(v.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+        const h = spawnSync(process.execPath, [bin, "check", "--help"], { encoding: "utf8" });
+        expect(h.status).toBe(0);
+        expect(h.stdout).toContain("--pack-config <file>");
+    });
+});
