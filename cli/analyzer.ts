@@ -1,5 +1,4 @@
-import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
+import { ChildProcess } from "child_process";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -7,7 +6,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { GraphResource, ResourceGraph } from "./graph";
-import { UsageError } from "./errors";
+import { PackProcess } from "./packProcess";
 
 export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
 export type Severity = "low" | "medium" | "high" | "critical" | "unspecified";
@@ -63,37 +62,14 @@ export class RunningPack {
         private readonly client: analyzerGrpc.AnalyzerClient,
     ) {}
 
-    /**
-     * Starts `node @pulumi/pulumi/cmd/run-policy-pack <engine> <pack-dir>` in the pack's folder, reads the port the
-     * pack prints and connects to its Analyzer service.
-     */
-    static async start(dir: string): Promise<RunningPack> {
-        const packDir = path.resolve(dir);
-        if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
-            throw new UsageError(`${dir} is not a policy pack: it has no PulumiPolicy.yaml`);
-        }
-        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-        // The engine address is required by run-policy-pack's command line; offline there is no engine to log to.
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
-        const port = await new Promise<number>((resolve, reject) => {
-            let out = "";
-            let err = "";
-            child.stdout!.on("data", (d: Buffer) => {
-                out += d.toString();
-                const m = /^(\d+)\s*$/m.exec(out);
-                if (m) {
-                    resolve(Number(m[1]));
-                }
-            });
-            child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-            child.on("exit", (code) => reject(new Error(`policy pack ${dir} exited with code ${code} before serving:\n${(err || out).trim()}`)));
-            child.on("error", reject);
-        });
+    /** Connects to a started pack process once it serves. */
+    static async connect(proc: PackProcess): Promise<RunningPack> {
+        const port = await proc.port;
         const client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
             "grpc.max_receive_message_length": 400 * 1024 * 1024,
             "grpc.max_send_message_length": 400 * 1024 * 1024,
         });
-        return new RunningPack(packDir, child, client);
+        return new RunningPack(proc.dir, proc.child, client);
     }
 
     private call<Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {

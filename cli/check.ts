@@ -1,9 +1,9 @@
-import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { Enforcement, PackConfig, PolicyInfo, RunningPack, toViolation, Violation } from "./analyzer";
 import { UsageError } from "./errors";
 import { GraphResource, ResourceGraph } from "./graph";
+import { PackProcess, startPackProcesses } from "./packProcess";
 import { ProjectInfo } from "./project";
 import { synthesize } from "./synth";
 
@@ -31,23 +31,11 @@ export type CheckTarget = { stack: string; stackFile?: string } | { graph: Resou
 export interface CheckOptions {
     project: ProjectInfo;
     targets: CheckTarget[];
-    /** Policy pack folders. */
-    packs: string[];
+    /** Policy pack folders, or pack processes already started (see startPackProcess). */
+    packs: (string | PackProcess)[];
     /** Config per pack, same order as `packs` (missing entries mean none). */
     packConfigs?: (PackConfig | undefined)[];
     progress?: (message: string) => void;
-}
-
-/** Every folder under `policies/` that is a policy pack. */
-export function discoverPacks(project: ProjectInfo): string[] {
-    const root = path.join(project.root, "policies");
-    if (!fs.existsSync(root)) {
-        return [];
-    }
-    return fs.readdirSync(root)
-        .map((d) => path.join(root, d))
-        .filter((d) => fs.existsSync(path.join(d, "PulumiPolicy.yaml")))
-        .sort();
 }
 
 const LEVELS: Enforcement[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -128,8 +116,9 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     if (opts.packs.length === 0) {
         throw new UsageError("no policy packs to run: none found under policies/ and none given with --pack");
     }
-    progress(`starting ${opts.packs.length} policy pack(s)`);
-    const started = opts.packs.map((dir) => RunningPack.start(dir));
+    const given = opts.packs.filter((p): p is PackProcess => typeof p !== "string");
+    const processes = [...given, ...startPackProcesses(opts.packs.filter((p): p is string => typeof p === "string"))];
+    const started = processes.map((p) => RunningPack.connect(p));
     // Keep rejections from surfacing as unhandled while synthesis runs; they are awaited below.
     started.forEach((p) => p.catch(() => undefined));
     try {
@@ -180,8 +169,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
             stacks,
         };
     } finally {
-        for (const p of started) {
-            p.then((pack) => pack.stop(), () => undefined);
+        for (const [i, p] of started.entries()) {
+            p.then((pack) => pack.stop(), () => processes[i].child.kill());
         }
     }
 }

@@ -1,13 +1,22 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
-import { PackConfig } from "./analyzer";
-import { CheckTarget, discoverPacks, runCheck } from "./check";
+import type { PackConfig } from "./analyzer";
+import type { CheckTarget } from "./check";
 import { EXIT, UsageError } from "./errors";
-import { ResourceGraph } from "./graph";
+import type { ResourceGraph } from "./graph";
+import { discoverPacks, PackProcess, startPackProcesses } from "./packProcess";
 import { findProject, listStacks, loadStackConfig, ProjectInfo } from "./project";
 import { formatCheckText, formatGraphText, formatSarif, stackFileUris } from "./report";
-import { synthesize } from "./synth";
+
+// The Pulumi program, the SDK and gRPC take about a second to load. They are loaded only once the command line
+// is understood, so that `check` can start its policy packs first and let them boot in parallel. Under the bin
+// script, tsx's CommonJS hook compiles required .ts files; under vitest, import() goes through its own loader.
+const tsRequire = typeof require === "function" && typeof require.extensions?.[".ts"] === "function";
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadCheck = (): Promise<typeof import("./check")> => (tsRequire ? Promise.resolve(require("./check")) : import("./check"));
+const loadSynth = (): Promise<typeof import("./synth")> => (tsRequire ? Promise.resolve(require("./synth")) : import("./synth"));
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The stack `mcpsec synth` and `mcpsec check` use when none is named. */
 export const DEFAULT_STACK = "security-zone-dev";
@@ -88,7 +97,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .option("-o, --output <file>", "write the output to a file instead of stdout")
         .action(async (opts: { stack: string; stackFile?: string; project?: string; format: string; output?: string }) => {
             const project = locateProject(opts.project);
-            const graph = await synthesize({ project, stack: opts.stack, stackFile: opts.stackFile });
+            const graph = await (await loadSynth()).synthesize({ project, stack: opts.stack, stackFile: opts.stackFile });
             const text = opts.format === "json" ? JSON.stringify(graph, null, 2) + "\n" : formatGraphText(graph);
             emit(io, text, opts.output);
             setExit(EXIT.ok);
@@ -130,10 +139,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             }
             const packConfigs = (opts.packConfig ?? []).map((f) => readJsonFile(f, "pack config") as PackConfig);
             const started = Date.now();
-            const report = await runCheck({
-                project, targets, packs, packConfigs,
-                progress: io.progress ? (m) => io.err(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`) : undefined,
-            });
+            const progress = io.progress ? (m: string) => io.err(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`) : undefined;
+            progress?.(`starting ${packs.length} policy pack(s)`);
+            const processes: PackProcess[] = startPackProcesses(packs);
+            let report: import("./check").CheckReport;
+            try {
+                report = await (await loadCheck()).runCheck({ project, targets, packs: processes, packConfigs, progress });
+            } catch (e) {
+                processes.forEach((p) => p.child.kill());
+                throw e;
+            }
             let text: string;
             if (opts.format === "json") {
                 text = JSON.stringify(report, null, 2) + "\n";

@@ -1,0 +1,70 @@
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { UsageError } from "./errors";
+import { ProjectInfo } from "./project";
+
+/**
+ * A policy pack process, started as the Pulumi CLI starts one: `node @pulumi/pulumi/cmd/run-policy-pack
+ * <engine-address> <pack-dir>` in the pack's folder, which compiles the TypeScript pack and prints the port of
+ * its Analyzer gRPC service. This module stays light (no gRPC, no Pulumi) so that the CLI can start packs
+ * first and let them boot while it loads and synthesizes the program.
+ */
+export interface PackProcess {
+    dir: string;
+    child: ChildProcess;
+    port: Promise<number>;
+}
+
+/** Every folder under `policies/` that is a policy pack (has a PulumiPolicy.yaml). */
+export function discoverPacks(project: ProjectInfo): string[] {
+    const root = path.join(project.root, "policies");
+    if (!fs.existsSync(root)) {
+        return [];
+    }
+    return fs.readdirSync(root)
+        .map((d) => path.join(root, d))
+        .filter((d) => fs.existsSync(path.join(d, "PulumiPolicy.yaml")))
+        .sort();
+}
+
+export function startPackProcess(dir: string): PackProcess {
+    const packDir = path.resolve(dir);
+    if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
+        throw new UsageError(`${dir} is not a policy pack: it has no PulumiPolicy.yaml`);
+    }
+    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+    // The engine address is required by run-policy-pack's command line; offline there is no engine to log to.
+    const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    const port = new Promise<number>((resolve, reject) => {
+        let out = "";
+        let err = "";
+        child.stdout!.on("data", (d: Buffer) => {
+            out += d.toString();
+            const m = /^(\d+)\s*$/m.exec(out);
+            if (m) {
+                resolve(Number(m[1]));
+            }
+        });
+        child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+        child.on("exit", (code) => reject(new Error(`policy pack ${dir} exited with code ${code} before serving:\n${(err || out).trim()}`)));
+        child.on("error", reject);
+    });
+    // Awaited by whoever connects; keep an early failure from surfacing as an unhandled rejection meanwhile.
+    port.catch(() => undefined);
+    return { dir: packDir, child, port };
+}
+
+/** Starts every pack; if one cannot start, stops those already started and rethrows. */
+export function startPackProcesses(dirs: string[]): PackProcess[] {
+    const started: PackProcess[] = [];
+    try {
+        for (const dir of dirs) {
+            started.push(startPackProcess(dir));
+        }
+    } catch (e) {
+        started.forEach((p) => p.child.kill());
+        throw e;
+    }
+    return started;
+}
