@@ -1,0 +1,36 @@
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { awsRules } from "../policies/aws/rules";
+import { ROOT } from "./helpers";
+
+const rows = new Map(
+    fs.readFileSync(path.join(ROOT, "docs", "controls.md"), "utf8")
+        .split("\n")
+        .filter((l) => /^\| [A-Z]\d \|/.test(l))
+        .map((l) => [l.split("|")[1].trim(), l]),
+);
+
+describe("docs/controls.md", () => {
+    it("has a row for every control of the catalogue", () => {
+        const ids = [..."123456"].map((n) => `S${n}`).concat([..."12345"].map((n) => `C${n}`), [..."123456"].map((n) => `O${n}`), [..."12345"].map((n) => `H${n}`), ["P1", "P2", "P3"]);
+        expect([...rows.keys()].sort()).toEqual(ids.sort());
+    });
+
+    for (const rule of awsRules) {
+        it(`names ${rule.meta.name} on the row of each control it serves`, () => {
+            for (const control of rule.meta.controls) {
+                expect(rows.get(control), control).toContain(rule.meta.name);
+            }
+        });
+    }
+
+    it("names no policy that does not exist", () => {
+        const names = new Set(awsRules.map((r) => r.meta.name));
+        for (const [id, row] of rows) {
+            for (const m of row.matchAll(/\baws-[a-z0-9-]+/g)) {
+                expect(names.has(m[0]), `${id}: ${m[0]}`).toBe(true);
+            }
+        }
+    });
+});
