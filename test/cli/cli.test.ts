@@ -153,7 +153,7 @@ describe("mcpsec check", () => {
     });
 
     it.each([
-        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: security-zone-dev\n$/],
+        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: security-zone-dev, security-zone-prod\n$/],
         [["check", "--all", "--stack", "x"], /do not combine it with --stack/],
         [["check", "--pack-config", "x.json"], /--pack-config pairs with --pack/],
         [["check", "--pack", "components"], /components is not a policy pack/],
