@@ -131,16 +131,7 @@ export class RunningPack {
     }
 
     async analyze(r: GraphResource, byUrn: Map<string, GraphResource>): Promise<pb.AnalyzeDiagnostic[]> {
-        const req = new pb.AnalyzeRequest();
-        req.setType(r.type);
-        req.setUrn(r.urn);
-        req.setName(r.name);
-        req.setProperties(Struct.fromJavaScript(r.inputs as never));
-        req.setOptions(resourceOptions(r));
-        const provider = providerOf(r, byUrn);
-        if (provider) {
-            req.setProvider(provider);
-        }
+        const req = describeResource(new pb.AnalyzeRequest(), r, r.inputs, byUrn);
         const res = await this.call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze, req);
         return res.getDiagnosticsList();
     }
@@ -148,16 +139,7 @@ export class RunningPack {
     async analyzeStack(graph: ResourceGraph, byUrn: Map<string, GraphResource>): Promise<pb.AnalyzeDiagnostic[]> {
         const req = new pb.AnalyzeStackRequest();
         req.setResourcesList(graph.resources.map((r) => {
-            const ar = new pb.AnalyzerResource();
-            ar.setType(r.type);
-            ar.setUrn(r.urn);
-            ar.setName(r.name);
-            ar.setProperties(Struct.fromJavaScript(r.outputs as never));
-            ar.setOptions(resourceOptions(r));
-            const provider = providerOf(r, byUrn);
-            if (provider) {
-                ar.setProvider(provider);
-            }
+            const ar = describeResource(new pb.AnalyzerResource(), r, r.outputs, byUrn);
             if (r.parent) {
                 ar.setParent(r.parent);
             }
@@ -177,6 +159,24 @@ export class RunningPack {
         this.client.close();
         this.child.kill();
     }
+}
+
+/**
+ * The fields an Analyze request and a stack resource share: type, URN, name, properties (inputs for Analyze,
+ * outputs for AnalyzeStack, as the engine sends them), options and provider.
+ */
+function describeResource<T extends pb.AnalyzeRequest | pb.AnalyzerResource>(msg: T, r: GraphResource, properties: Record<string, unknown>, byUrn: Map<string, GraphResource>): T {
+    const m = msg as pb.AnalyzerResource;
+    m.setType(r.type);
+    m.setUrn(r.urn);
+    m.setName(r.name);
+    m.setProperties(Struct.fromJavaScript(properties as never));
+    m.setOptions(resourceOptions(r));
+    const provider = providerOf(r, byUrn);
+    if (provider) {
+        m.setProvider(provider);
+    }
+    return msg;
 }
 
 /** Go-style duration ("5m", "1h30m", "45s") to seconds, as the engine passes custom timeouts. */
