@@ -1,3 +1,5 @@
+import { mcpServerSchema } from "../mcp/spec";
+
 /**
  * JSON Schema of the blueprint's stack configuration (namespace `mcpsec`).
  *
@@ -15,44 +17,6 @@ export type PatternName = (typeof PATTERNS)[number];
 
 /** Interface endpoints a Fargate MCP server needs to pull images, log and read secrets without internet egress. */
 export const DEFAULT_INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts"] as const;
-
-const dnsLabel = "^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$";
-
-export const toolSchema = {
-    type: "object",
-    additionalProperties: false,
-    required: ["name", "description"],
-    properties: {
-        name: {
-            type: "string",
-            pattern: "^[A-Za-z0-9_.-]{1,64}$",
-            description: "1-64 characters of letters, digits, '_', '-' or '.'",
-        },
-        description: { type: "string", minLength: 1, maxLength: 4096, description: "a non-empty text of at most 4096 characters" },
-    },
-} as const;
-
-export const serverSchema = {
-    type: "object",
-    additionalProperties: false,
-    required: ["name", "image", "port", "tools"],
-    properties: {
-        name: {
-            type: "string",
-            pattern: dnsLabel,
-            description: "a DNS label: lower-case letters, digits and '-', 1-32 characters, starting with a letter",
-        },
-        image: {
-            type: "string",
-            minLength: 1,
-            maxLength: 512,
-            pattern: "^\\S+$",
-            description: "a container image reference without spaces",
-        },
-        port: { type: "integer", minimum: 1, maximum: 65535, description: "an integer from 1 to 65535" },
-        tools: { type: "array", minItems: 1, maxItems: 128, items: toolSchema, description: "a list of 1-128 tools" },
-    },
-} as const;
 
 export const networkSchema = {
     type: "object",
@@ -115,7 +79,7 @@ export const blueprintSchema = {
         },
         tags: tagsSchema,
         network: networkSchema,
-        servers: { type: "array", minItems: 1, maxItems: 50, items: serverSchema, description: "a list of 1-50 MCP servers" },
+        servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;
 

@@ -1,20 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
-import Ajv, { ErrorObject } from "ajv";
+import Ajv from "ajv";
+import { ConfigError, describeAjvError, showValue } from "../common/errors";
+import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
+
+export { ConfigError };
 import { awsRegionSchema, blueprintSchema, DEFAULT_INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, PatternName } from "./schema";
-
-/** A tool an MCP server offers, as declared in stack config. */
-export interface ToolConfig {
-    name: string;
-    description: string;
-}
-
-/** One MCP server to host. */
-export interface ServerConfig {
-    name: string;
-    image: string;
-    port: number;
-    tools: ToolConfig[];
-}
 
 /** Network settings with every default filled in. */
 export interface NetworkConfig {
@@ -32,82 +21,12 @@ export interface BlueprintConfig {
     region: string;
     tags: Record<string, string>;
     network: NetworkConfig;
-    servers: ServerConfig[];
-}
-
-/**
- * A configuration error: one line naming the key, the bad value and what is allowed.
- * It is raised before any resource is created.
- */
-export class ConfigError extends pulumi.RunError {
-    constructor(
-        public readonly key: string,
-        public readonly detail: string,
-    ) {
-        super(`invalid stack config: ${key}: ${detail}`);
-        this.name = "ConfigError";
-    }
-
-    /** True for a ConfigError, also across copies of this module. */
-    static isConfigError(e: unknown): e is ConfigError {
-        return e instanceof Error && e.name === "ConfigError" && typeof (e as ConfigError).key === "string";
-    }
+    servers: ResolvedMcpServerSpec[];
 }
 
 const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegExp: true });
 const validateBlueprint = ajv.compile(blueprintSchema);
 const validateRegion = ajv.compile(awsRegionSchema);
-
-/** Renders a value for an error line: short, one line. */
-export function showValue(value: unknown): string {
-    if (value === undefined) {
-        return "(missing)";
-    }
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** Turns an Ajv instance path (`/servers/0/port`) into a config key (`mcpsec:servers[0].port`). */
-function keyOf(namespace: string, instancePath: string, extra?: string): string {
-    const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-    if (extra !== undefined) {
-        parts.push(extra);
-    }
-    let key = `${namespace}:`;
-    parts.forEach((part, i) => {
-        if (/^\d+$/.test(part)) {
-            key += `[${part}]`;
-        } else {
-            key += i === 0 ? part : `.${part}`;
-        }
-    });
-    return key;
-}
-
-function describeError(namespace: string, error: ErrorObject): ConfigError {
-    const schema = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
-    if (error.propertyName !== undefined) {
-        // A map key (not its value) broke the propertyNames schema.
-        return new ConfigError(keyOf(namespace, error.instancePath, error.propertyName), `key ${showValue(error.propertyName)} is not allowed; expected ${schema.description ?? "a valid key"}`);
-    }
-    switch (error.keyword) {
-        case "required": {
-            const missing = (error.params as { missingProperty: string }).missingProperty;
-            const sub = (schema.properties?.[missing] ?? {}) as { description?: string };
-            const allowed = sub.description ? `; expected ${sub.description}` : "";
-            return new ConfigError(keyOf(namespace, error.instancePath, missing), `is required but missing${allowed}`);
-        }
-        case "additionalProperties": {
-            const extra = (error.params as { additionalProperty: string }).additionalProperty;
-            const allowed = Object.keys(schema.properties ?? {}).join(", ");
-            return new ConfigError(keyOf(namespace, error.instancePath, extra), `is not a known key; allowed keys: ${allowed}`);
-        }
-        default: {
-            const expected = schema.description ?? error.message ?? "a valid value";
-            return new ConfigError(keyOf(namespace, error.instancePath), `${showValue(error.data)} is not allowed; expected ${expected}`);
-        }
-    }
-}
 
 function checkCidr(cidr: string): void {
     const [address, prefix] = cidr.split("/");
@@ -150,7 +69,7 @@ function checkUnique<T>(items: T[], keyName: (i: number) => string, pick: (item:
  */
 export function validateBlueprintConfig(raw: Record<string, unknown>, region: unknown): BlueprintConfig {
     if (!validateBlueprint(raw)) {
-        throw describeError("mcpsec", validateBlueprint.errors![0]);
+        throw describeAjvError("mcpsec:", validateBlueprint.errors![0]);
     }
     if (!validateRegion(region)) {
         const err = validateRegion.errors![0];
@@ -161,7 +80,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         environment: string;
         tags?: Record<string, string>;
         network?: Partial<NetworkConfig>;
-        servers: ServerConfig[];
+        servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
         cidrBlock: input.network?.cidrBlock ?? "10.40.0.0/16",
@@ -172,13 +91,12 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
     };
     checkCidr(network.cidrBlock);
     checkUnique(input.servers, (i) => `mcpsec:servers[${i}].name`, (s) => s.name);
-    input.servers.forEach((server, s) => checkUnique(server.tools, (t) => `mcpsec:servers[${s}].tools[${t}].name`, (t) => t.name));
     return {
         pattern: input.pattern,
         environment: input.environment,
         region: region as string,
         tags: { ...(input.tags ?? {}) },
         network,
-        servers: input.servers.map((s) => ({ ...s, tools: s.tools.map((t) => ({ ...t })) })),
+        servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

@@ -143,7 +143,7 @@ describe("mcpsec check", () => {
     });
 
     it.each([
-        ["bad-port", "mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1 to 65535"],
+        ["bad-port", "mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1024 to 65535 (the container runs as a non-root user)"],
         ["not-built", 'mcpsec: invalid stack config: mcpsec:pattern: "microservices" is not built yet in this version; available now: security-zone'],
     ])("exits 2 with one line on the malformed stack %s", async (name, line) => {
         const r = await mcpsec("check", ...fixture(name));
@@ -173,7 +173,7 @@ describe("the bin script", () => {
     it("reports a malformed config on one line, without a stack trace, exit 2", () => {
         const r = spawnSync(process.execPath, [bin, "check", ...fixture("bad-port")], { cwd: ROOT, encoding: "utf8" });
         expect(r.status).toBe(2);
-        expect(r.stderr.trim().split("\n")).toEqual(["mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1 to 65535"]);
+        expect(r.stderr.trim().split("\n")).toEqual(["mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1024 to 65535 (the container runs as a non-root user)"]);
     });
 
     it("prints its version and help", () => {

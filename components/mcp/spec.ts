@@ -1,0 +1,233 @@
+import { createHash } from "crypto";
+import Ajv from "ajv";
+import canonicalize from "canonicalize";
+import { ConfigError, describeAjvError, showValue } from "../common/errors";
+
+/** One tool of an MCP server, as approved: its hash pins the description and input schema. */
+export interface McpTool {
+    /** Tool name as the server announces it in tools/list. */
+    name: string;
+    /** The description the model reads: the surface of tool poisoning, hence pinned by `sha256`. */
+    description: string;
+    /** JSON Schema of the tool's arguments (an object schema). */
+    inputSchema: Record<string, unknown>;
+    /** OAuth scopes a caller needs to call the tool (at least one). */
+    scopes: string[];
+    /** Hex SHA-256 of the RFC 8785 canonical JSON of `{name, description, inputSchema}`; see {@link toolDigest}. */
+    sha256: string;
+}
+
+/** The typed description of one MCP server: everything deploy-time controls need to know about it. */
+export interface McpServerSpec {
+    /** DNS label, unique in the stack; names every resource of the server. */
+    name: string;
+    /** Container image pinned by digest: `<repository>@sha256:<64 hex>`. */
+    image: string;
+    /** Opt-out: accept an image given by tag (mutable). Reported by the policies. Default false. */
+    allowMutableImageTag?: boolean;
+    /** Container port the server listens on (1024-65535: the container runs as a non-root user). */
+    port: number;
+    /** MCP transport. Only Streamable HTTP is served by these blueprints. */
+    transport?: "streamable-http";
+    /** HTTP path of the MCP endpoint. Default `/mcp`. */
+    path?: string;
+    /** Path the load balancer probes. Default `/health`. */
+    healthCheckPath?: string;
+    /** Fargate CPU units (256, 512, 1024, 2048, 4096, 8192, 16384). Default 256. */
+    cpu?: number;
+    /** Memory in MiB, valid for the CPU size. Default 512. */
+    memory?: number;
+    /** Numeric non-root user (`uid` or `uid:gid`) the container runs as. Default `65532:65532`. */
+    user?: string;
+    /** Plain environment variables. Names that look like credentials are refused: use `secrets`. */
+    environment?: Record<string, string>;
+    /** Environment variables injected from Secrets Manager: name -> secret ARN (optionally `:json-key::`). */
+    secrets?: Record<string, string>;
+    /** Domains the server may reach on the internet (egress allowlist). Default none. */
+    egress?: string[];
+    /** How many tasks run. Default 2 (one survives a task or zone failure). */
+    desiredCount?: number;
+    /** The tools manifest. */
+    tools: McpTool[];
+}
+
+/** A spec with every default filled in. */
+export type ResolvedMcpServerSpec = Required<Omit<McpServerSpec, "tools">> & { tools: McpTool[] };
+
+/** Fargate task sizes: CPU units -> allowed memory (MiB). */
+export const FARGATE_SIZES: Record<number, number[]> = {
+    256: [512, 1024, 2048],
+    512: [1024, 2048, 3072, 4096],
+    1024: range(2048, 8192, 1024),
+    2048: range(4096, 16384, 1024),
+    4096: range(8192, 30720, 1024),
+    8192: range(16384, 61440, 4096),
+    16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+    return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
+
+/** MCP methods a client sends to a server (2025-06-18 and later); the edge admits only these by default. */
+export const MCP_CLIENT_METHODS = [
+    "initialize", "ping",
+    "tools/list", "tools/call",
+    "resources/list", "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
+    "prompts/list", "prompts/get",
+    "completion/complete", "logging/setLevel",
+    "notifications/initialized", "notifications/cancelled", "notifications/progress", "notifications/roots/list_changed",
+] as const;
+
+const DIGEST_IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/[a-z0-9._-]+)*@sha256:[a-f0-9]{64}$/;
+const TAG_IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$/;
+const CREDENTIAL_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
+const DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const SCOPE = /^[A-Za-z0-9_.:/-]{1,128}$/;
+
+/** JSON Schema of a server description (shared by the stack config and the component). */
+export const mcpServerSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "image", "port", "tools"],
+    properties: {
+        name: { type: "string", pattern: "^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$", description: "a DNS label: lower-case letters, digits and '-', 1-32 characters, starting with a letter" },
+        image: { type: "string", minLength: 1, maxLength: 512, pattern: "^\\S+$", description: "a container image reference, pinned by digest (repo@sha256:...)" },
+        allowMutableImageTag: { type: "boolean", description: "true or false (true accepts an image given by tag and is reported)" },
+        port: { type: "integer", minimum: 1024, maximum: 65535, description: "an integer from 1024 to 65535 (the container runs as a non-root user)" },
+        transport: { enum: ["streamable-http"], description: "streamable-http" },
+        path: { type: "string", pattern: "^/[A-Za-z0-9/_.-]{0,127}$", description: "an HTTP path starting with '/'" },
+        healthCheckPath: { type: "string", pattern: "^/[A-Za-z0-9/_.-]{0,127}$", description: "an HTTP path starting with '/'" },
+        cpu: { enum: Object.keys(FARGATE_SIZES).map(Number), description: `one of the Fargate CPU sizes (${Object.keys(FARGATE_SIZES).join(", ")})` },
+        memory: { type: "integer", minimum: 512, maximum: 122880, description: "memory in MiB that Fargate offers for the CPU size" },
+        user: { type: "string", pattern: "^[1-9]\\d{0,9}(:\\d{1,10})?$", description: "a numeric non-root uid or uid:gid" },
+        environment: {
+            type: "object", maxProperties: 100,
+            propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", description: "an environment variable name" },
+            additionalProperties: { type: "string", maxLength: 4096, description: "a string" },
+            description: "a map of variable names to strings",
+        },
+        secrets: {
+            type: "object", maxProperties: 50,
+            propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", description: "an environment variable name" },
+            additionalProperties: { type: "string", pattern: SECRET_ARN.source, description: "a Secrets Manager secret ARN" },
+            description: "a map of variable names to Secrets Manager secret ARNs",
+        },
+        egress: {
+            type: "array", uniqueItems: true, maxItems: 100,
+            items: { type: "string", pattern: DOMAIN.source, description: "a domain name such as api.example.com or *.example.com" },
+            description: "a list of distinct domain names",
+        },
+        desiredCount: { type: "integer", minimum: 1, maximum: 100, description: "an integer from 1 to 100" },
+        tools: {
+            type: "array", minItems: 1, maxItems: 128, description: "a list of 1-128 tools",
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["name", "description", "inputSchema", "scopes", "sha256"],
+                properties: {
+                    name: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,64}$", description: "1-64 characters of letters, digits, '_', '-' or '.'" },
+                    description: { type: "string", minLength: 1, maxLength: 4096, description: "a non-empty text of at most 4096 characters" },
+                    inputSchema: { type: "object", description: "a JSON Schema object" },
+                    scopes: {
+                        type: "array", minItems: 1, maxItems: 16, uniqueItems: true,
+                        items: { type: "string", pattern: SCOPE.source, description: "an OAuth scope: letters, digits and _.:/-" },
+                        description: "a list of 1-16 OAuth scopes the tool requires",
+                    },
+                    sha256: { type: "string", pattern: "^[a-f0-9]{64}$", description: "64 lower-case hex digits (mcpsec's tool digest)" },
+                },
+            },
+        },
+    },
+} as const;
+
+/**
+ * The digest that pins a tool: hex SHA-256 of the RFC 8785 (JCS) canonical JSON of its name, description and
+ * input schema. Key order and white space do not change it; any change of wording or schema does.
+ */
+export function toolDigest(tool: Pick<McpTool, "name" | "description" | "inputSchema">): string {
+    const canonical = canonicalize({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema });
+    return createHash("sha256").update(canonical ?? "", "utf8").digest("hex");
+}
+
+const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegExp: true });
+const schemaChecker = new Ajv({ strict: false, validateSchema: true });
+
+/** Checks of a description that JSON Schema cannot express; `key` prefixes every error's key. */
+export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMcpServerSpec {
+    const err = (path: string, detail: string) => new ConfigError(`${key}.${path}`, detail);
+    const allowTag = spec.allowMutableImageTag ?? false;
+    if (!DIGEST_IMAGE.test(spec.image)) {
+        if (!allowTag) {
+            throw err("image", `${showValue(spec.image)} is not allowed; expected an image pinned by digest (<repository>@sha256:<64 hex digits>), or set allowMutableImageTag: true to accept a tag (reported as a violation)`);
+        }
+        if (!TAG_IMAGE.test(spec.image)) {
+            throw err("image", `${showValue(spec.image)} is not allowed; expected <repository>[:<tag>] or <repository>@sha256:<digest>`);
+        }
+    }
+    const cpu = spec.cpu ?? 256;
+    const memory = spec.memory ?? 512;
+    if (!FARGATE_SIZES[cpu].includes(memory)) {
+        throw err("memory", `${memory} is not allowed with cpu ${cpu}; Fargate offers ${FARGATE_SIZES[cpu].join(", ")} MiB`);
+    }
+    for (const name of Object.keys(spec.environment ?? {})) {
+        if (CREDENTIAL_NAME.test(name)) {
+            throw err(`environment.${name}`, `a variable named like a credential is not allowed in plain environment; put it in secrets (a Secrets Manager ARN)`);
+        }
+    }
+    for (const name of Object.keys(spec.secrets ?? {})) {
+        if (spec.environment && name in spec.environment) {
+            throw err(`secrets.${name}`, "is also set in environment; a variable comes from one place only");
+        }
+    }
+    const seen = new Map<string, number>();
+    spec.tools.forEach((tool, i) => {
+        const first = seen.get(tool.name.toLowerCase());
+        if (first !== undefined) {
+            throw err(`tools[${i}].name`, `${showValue(tool.name)} is not allowed; it repeats ${key}.tools[${first}].name (names must be unique)`);
+        }
+        seen.set(tool.name.toLowerCase(), i);
+        if (tool.inputSchema.type !== "object") {
+            throw err(`tools[${i}].inputSchema.type`, `${showValue(tool.inputSchema.type)} is not allowed; expected "object" (MCP tool arguments are an object)`);
+        }
+        if (!schemaChecker.validateSchema(tool.inputSchema)) {
+            const e = schemaChecker.errors?.[0];
+            throw err(`tools[${i}].inputSchema${e?.instancePath.replace(/\//g, ".") ?? ""}`, `is not a valid JSON Schema: ${e?.message ?? "invalid"}`);
+        }
+        const actual = toolDigest(tool);
+        if (tool.sha256 !== actual) {
+            throw err(`tools[${i}].sha256`, `${showValue(tool.sha256)} does not match tool ${showValue(tool.name)}, whose description and input schema hash to ${actual}; a changed tool needs a new approval`);
+        }
+    });
+    return {
+        name: spec.name,
+        image: spec.image,
+        allowMutableImageTag: allowTag,
+        port: spec.port,
+        transport: spec.transport ?? "streamable-http",
+        path: spec.path ?? "/mcp",
+        healthCheckPath: spec.healthCheckPath ?? "/health",
+        cpu,
+        memory,
+        user: spec.user ?? "65532:65532",
+        environment: { ...(spec.environment ?? {}) },
+        secrets: { ...(spec.secrets ?? {}) },
+        egress: [...(spec.egress ?? [])],
+        desiredCount: spec.desiredCount ?? 2,
+        tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema) })),
+    };
+}
+
+const validateSpecSchema = ajv.compile(mcpServerSchema);
+
+/**
+ * Validates a server description given to a component directly (not through stack config) and fills in
+ * defaults. Errors name the argument as `<key>.<path>`.
+ */
+export function validateMcpServerSpec(spec: unknown, key = "server"): ResolvedMcpServerSpec {
+    if (!validateSpecSchema(spec)) {
+        throw describeAjvError(key, validateSpecSchema.errors![0]);
+    }
+    return checkMcpServerSpec(spec as McpServerSpec, key);
+}
