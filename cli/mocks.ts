@@ -6,6 +6,14 @@ export const MOCK_ACCOUNT_ID = "123456789012";
 
 const AZ_COUNT: Record<string, number> = { "us-east-1": 6, "us-west-2": 4, "ap-northeast-1": 3 };
 
+/** Elastic Load Balancing's log-delivery account per region (older regions; newer ones use a service principal). */
+const ELB_ACCOUNTS: Record<string, string> = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+    "ca-central-1": "985666609251", "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-west-3": "009996457667",
+    "eu-central-1": "054676820928", "eu-north-1": "897822967062", "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-south-1": "718504428378", "sa-east-1": "507241528517",
+};
+
 function hex(seed: string, length: number): string {
     return createHash("sha256").update(seed).digest("hex").slice(0, length);
 }
@@ -130,6 +138,75 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const name = autoName(c);
         return { id: `${c.inputs.role}:${name}`, state: { name } };
     },
+    "aws:ecr/repository:Repository": (c) => {
+        const name = c.inputs.name ?? autoName(c);
+        return { id: name, state: { name, arn: `arn:${c.partition}:ecr:${c.region}:${c.account}:repository/${name}`, registryId: c.account, repositoryUrl: `${c.account}.dkr.ecr.${c.region}.amazonaws.com/${name}` } };
+    },
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (c) => ({ id: String(c.inputs.repository ?? c.name), state: { registryId: c.account } }),
+    "aws:ecs/cluster:Cluster": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:ecs:${c.region}:${c.account}:cluster/${name}`;
+        return { id: arn, state: { name, arn } };
+    },
+    "aws:ecs/service:Service": (c) => {
+        const name = autoName(c);
+        const cluster = String(c.inputs.cluster ?? "default").split("/").pop();
+        const arn = `arn:${c.partition}:ecs:${c.region}:${c.account}:service/${cluster}/${name}`;
+        return { id: arn, state: { name, arn } };
+    },
+    "aws:ecs/taskDefinition:TaskDefinition": (c) => {
+        const family = c.inputs.family ?? c.name;
+        const arn = `arn:${c.partition}:ecs:${c.region}:${c.account}:task-definition/${family}:1`;
+        return { id: family, state: { arn, arnWithoutRevision: `arn:${c.partition}:ecs:${c.region}:${c.account}:task-definition/${family}`, revision: 1 } };
+    },
+    "aws:lb/loadBalancer:LoadBalancer": (c) => {
+        const name = (c.inputs.name ?? `${c.name.slice(0, 24)}-${hex(c.seed, 7)}`) as string;
+        const kind = c.inputs.loadBalancerType === "network" ? "net" : "app";
+        const arn = `arn:${c.partition}:elasticloadbalancing:${c.region}:${c.account}:loadbalancer/${kind}/${name}/${hex(c.seed, 16)}`;
+        const prefix = c.inputs.internal ? "internal-" : "";
+        return { id: arn, state: { name, arn, arnSuffix: arn.split(":loadbalancer/")[1], dnsName: `${prefix}${name}-${parseInt(hex(c.seed, 8), 16)}.${c.region}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2" } };
+    },
+    "aws:lb/targetGroup:TargetGroup": (c) => {
+        const name = (c.inputs.name ?? `${c.name.slice(0, 24)}-${hex(c.seed, 7)}`) as string;
+        const arn = `arn:${c.partition}:elasticloadbalancing:${c.region}:${c.account}:targetgroup/${name}/${hex(c.seed, 16)}`;
+        return { id: arn, state: { name, arn, arnSuffix: arn.split(":")[5] } };
+    },
+    "aws:lb/listener:Listener": (c) => {
+        const lb = String(c.inputs.loadBalancerArn ?? "").split(":loadbalancer/")[1] ?? `app/${c.name}/${hex(c.name, 16)}`;
+        const arn = `arn:${c.partition}:elasticloadbalancing:${c.region}:${c.account}:listener/${lb}/${hex(c.seed, 16)}`;
+        return { id: arn, state: { arn } };
+    },
+    "aws:lb/listenerRule:ListenerRule": (c) => {
+        const listener = String(c.inputs.listenerArn ?? "").split(":listener/")[1] ?? `app/${c.name}/${hex(c.name, 16)}/${hex(c.name, 16)}`;
+        const arn = `arn:${c.partition}:elasticloadbalancing:${c.region}:${c.account}:listener-rule/${listener}/${hex(c.seed, 16)}`;
+        return { id: arn, state: { arn } };
+    },
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": (c) => ({ id: `${c.inputs.targetGroupArn}-${hex(c.seed, 8)}`, state: {} }),
+    "aws:wafv2/webAcl:WebAcl": (c) => {
+        const name = autoName(c);
+        const id = uuid(c.seed);
+        const scope = c.inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+        const region = scope === "global" ? "us-east-1" : c.region;
+        return { id, state: { name, arn: `arn:${c.partition}:wafv2:${region}:${c.account}:${scope}/webacl/${name}/${id}`, capacity: 1200, lockToken: uuid(`${c.seed}/lock`) } };
+    },
+    "aws:wafv2/webAclAssociation:WebAclAssociation": (c) => ({ id: `${c.inputs.webAclArn},${c.inputs.resourceArn}`, state: {} }),
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (c) => ({ id: String(c.inputs.resourceArn), state: {} }),
+    "aws:s3/bucket:Bucket": (c) => {
+        const bucket = (c.inputs.bucket ?? `${c.name}-${hex(c.seed, 7)}`).toLowerCase();
+        return { id: bucket, state: { bucket, arn: `arn:${c.partition}:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com`, hostedZoneId: "Z1BKCTXD74EZPE" } };
+    },
+    "aws:ec2/vpcEndpointService:VpcEndpointService": (c) => {
+        const id = ec2Id("vpce-svc", c);
+        return { id, state: { arn: ec2Arn(c, "vpc-endpoint-service", id), serviceName: `com.amazonaws.vpce.${c.region}.${id}`, serviceType: "Interface", state: "Available" } };
+    },
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (c) => {
+        const id = ec2Id("sgr", c);
+        return { id, state: { arn: ec2Arn(c, "security-group-rule", id), securityGroupRuleId: id } };
+    },
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (c) => {
+        const id = ec2Id("sgr", c);
+        return { id, state: { arn: ec2Arn(c, "security-group-rule", id), securityGroupRuleId: id } };
+    },
 };
 
 /**
@@ -178,6 +255,13 @@ export class BlueprintMocks implements pulumi.runtime.Mocks {
                     zoneIds: letters.map((_, i) => `${region.split("-").map((p) => p[0]).join("")}${region.slice(-1)}-az${i + 1}`),
                     groupNames: letters.map(() => region),
                 };
+            }
+            case "aws:elb/getServiceAccount:getServiceAccount": {
+                const elb = ELB_ACCOUNTS[region];
+                if (!elb) {
+                    throw new Error(`offline synthesis knows no Elastic Load Balancing account for region ${region}`);
+                }
+                return { id: elb, arn: `arn:${this.partition}:iam::${elb}:root` };
             }
             default:
                 throw new Error(`offline synthesis has no answer for the data source ${args.token}; add it to cli/mocks.ts`);

@@ -5,7 +5,10 @@ import { BlueprintConfig, ConfigError, validateBlueprintConfig } from "./validat
 export * from "./schema";
 export * from "./validate";
 
-const OBJECT_KEYS = new Set(["tags", "network", "servers"]);
+/** Keys whose value is a map or a list: the engine passes those as JSON text. */
+const OBJECT_KEYS = new Set(Object.entries(blueprintSchema.properties)
+    .filter(([, schema]) => "type" in schema && (schema.type === "object" || schema.type === "array"))
+    .map(([key]) => key));
 
 /**
  * Reads the `mcpsec:` namespace and `aws:region` from the stack configuration (the engine's, or the

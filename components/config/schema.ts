@@ -50,6 +50,53 @@ export const networkSchema = {
     },
 } as const;
 
+const cidr = { type: "string", pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d|[12]\\d|3[0-2])$", description: "an IPv4 CIDR block" } as const;
+
+export const edgeSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["domainName", "certificateArn"],
+    properties: {
+        domainName: {
+            type: "string", pattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
+            description: "a DNS domain; each server is served at https://<server>.<domainName>",
+        },
+        certificateArn: {
+            type: "string", pattern: "^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]{36}$",
+            description: "an ACM certificate ARN covering *.<domainName>",
+        },
+        allowedCidrs: {
+            type: "array", minItems: 1, maxItems: 50, uniqueItems: true, items: cidr,
+            description: "1-50 CIDR blocks of the networks allowed to reach the zone's entry point",
+        },
+        sslPolicy: {
+            enum: ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-FS-1-2-Res-2020-10"],
+            description: "a TLS 1.2+ load balancer policy (ELBSecurityPolicy-TLS13-1-2-2021-06, ...-TLS13-1-2-Res-2021-06, ...-TLS13-1-3-2021-06, ...-FS-1-2-Res-2020-10)",
+        },
+        rateLimitPerIp: { type: "integer", minimum: 10, maximum: 2000000000, description: "requests per client IP per 5 minutes, 10 or more" },
+        rateLimitPerToken: { type: "integer", minimum: 10, maximum: 2000000000, description: "requests per bearer token per 5 minutes, 10 or more" },
+        maxRequestBodyBytes: { type: "integer", minimum: 1, maximum: 8192, description: "1 to 8192 bytes (what a regional web ACL inspects)" },
+        allowedMethods: {
+            type: "array", minItems: 1, maxItems: 50, uniqueItems: true,
+            items: { type: "string", pattern: "^[a-z][A-Za-z0-9_/]{0,99}$", description: "a JSON-RPC method name such as tools/call" },
+            description: "the JSON-RPC methods the edge admits",
+        },
+        privateLink: {
+            type: "object", additionalProperties: false, required: ["allowedPrincipals", "allowedCidrs"],
+            properties: {
+                allowedPrincipals: {
+                    type: "array", minItems: 1, maxItems: 50, uniqueItems: true,
+                    items: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:(root|role/.+|user/.+)$", description: "an IAM principal ARN" },
+                    description: "IAM principals allowed to connect endpoints",
+                },
+                allowedCidrs: { type: "array", minItems: 1, maxItems: 50, uniqueItems: true, items: cidr, description: "1-50 CIDR blocks of consumers" },
+            },
+            description: "a PrivateLink endpoint service in front of the entry point",
+        },
+    },
+    description: "the entry point settings",
+} as const;
+
 export const tagsSchema = {
     type: "object",
     maxProperties: 40,
@@ -79,6 +126,7 @@ export const blueprintSchema = {
         },
         tags: tagsSchema,
         network: networkSchema,
+        edge: edgeSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

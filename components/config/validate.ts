@@ -14,6 +14,19 @@ export interface NetworkConfig {
     allowPublicIpOnLaunch: boolean;
 }
 
+/** Entry point settings with defaults filled in. */
+export interface EdgeConfig {
+    domainName: string;
+    certificateArn: string;
+    allowedCidrs: string[];
+    sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" | "ELBSecurityPolicy-TLS13-1-2-Res-2021-06" | "ELBSecurityPolicy-TLS13-1-3-2021-06" | "ELBSecurityPolicy-FS-1-2-Res-2020-10";
+    rateLimitPerIp: number;
+    rateLimitPerToken: number;
+    maxRequestBodyBytes: number;
+    allowedMethods?: string[];
+    privateLink?: { allowedPrincipals: string[]; allowedCidrs: string[] };
+}
+
 /** The validated stack configuration the program runs on. */
 export interface BlueprintConfig {
     pattern: PatternName;
@@ -21,6 +34,8 @@ export interface BlueprintConfig {
     region: string;
     tags: Record<string, string>;
     network: NetworkConfig;
+    /** Present when the stack configures an entry point (the security zone requires one). */
+    edge?: EdgeConfig;
     servers: ResolvedMcpServerSpec[];
 }
 
@@ -80,6 +95,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         environment: string;
         tags?: Record<string, string>;
         network?: Partial<NetworkConfig>;
+        edge?: Partial<EdgeConfig> & { domainName: string; certificateArn: string };
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -90,6 +106,20 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         allowPublicIpOnLaunch: input.network?.allowPublicIpOnLaunch ?? false,
     };
     checkCidr(network.cidrBlock);
+    const edge: EdgeConfig | undefined = input.edge && {
+        domainName: input.edge.domainName,
+        certificateArn: input.edge.certificateArn,
+        allowedCidrs: [...(input.edge.allowedCidrs ?? [network.cidrBlock])],
+        sslPolicy: input.edge.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        rateLimitPerIp: input.edge.rateLimitPerIp ?? 1000,
+        rateLimitPerToken: input.edge.rateLimitPerToken ?? 600,
+        maxRequestBodyBytes: input.edge.maxRequestBodyBytes ?? 8192,
+        allowedMethods: input.edge.allowedMethods && [...input.edge.allowedMethods],
+        privateLink: input.edge.privateLink && { allowedPrincipals: [...input.edge.privateLink.allowedPrincipals], allowedCidrs: [...input.edge.privateLink.allowedCidrs] },
+    };
+    if (edge?.allowedCidrs.includes("0.0.0.0/0")) {
+        throw new ConfigError("mcpsec:edge.allowedCidrs", `["0.0.0.0/0"] is not allowed; the zone's entry point is internal: list the networks that reach it (peered VPCs, VPN)`);
+    }
     checkUnique(input.servers, (i) => `mcpsec:servers[${i}].name`, (s) => s.name);
     return {
         pattern: input.pattern,
@@ -97,6 +127,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         region: region as string,
         tags: { ...(input.tags ?? {}) },
         network,
+        edge,
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

@@ -111,6 +111,8 @@ export class SegmentedVpc extends pulumi.ComponentResource {
     public readonly flowLogGroupName: pulumi.Output<string>;
     public readonly flowLogGroupArn: pulumi.Output<string>;
     public readonly logKmsKeyArn: pulumi.Output<string>;
+    /** Prefix list of the S3 gateway endpoint (for security group egress rules), when there is one. */
+    public readonly s3PrefixListId?: pulumi.Output<string>;
 
     constructor(name: string, args: SegmentedVpcArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         let cfg: ResolvedSegmentedVpcArgs;
@@ -208,13 +210,16 @@ export class SegmentedVpc extends pulumi.ComponentResource {
             }, parent);
         }
         for (const svc of cfg.gatewayEndpoints) {
-            new aws.ec2.VpcEndpoint(`${name}-${svc}-gateway`, {
+            const gateway = new aws.ec2.VpcEndpoint(`${name}-${svc}-gateway`, {
                 vpcId: vpc.id,
                 serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
                 vpcEndpointType: "Gateway",
                 routeTableIds: [routeTable.id],
                 tags: tags(`endpoint-${svc}`),
             }, parent);
+            if (svc === "s3") {
+                this.s3PrefixListId = gateway.prefixListId;
+            }
         }
 
         const logKmsKeyArn = args.logKmsKeyArn !== undefined

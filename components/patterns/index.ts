@@ -14,6 +14,11 @@ export interface PatternOutputs {
     vpcId: pulumi.Output<string>;
     privateSubnetIds: pulumi.Output<string>[];
     flowLogGroupName: pulumi.Output<string>;
+    /** DNS name of the zone's internal HTTPS entry point (point *.<domainName> at it). */
+    entryPointDnsName: pulumi.Output<string>;
+    /** Each server's URL: its identity as an OAuth resource. */
+    serverUrls: Record<string, pulumi.Output<string>>;
+    privateLinkServiceName?: pulumi.Output<string>;
 }
 
 /** Builds the pattern the configuration names and returns its stack outputs. */
@@ -27,6 +32,9 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs {
                 vpcId: zone.network.vpcId,
                 privateSubnetIds: zone.network.privateSubnetIds,
                 flowLogGroupName: zone.network.flowLogGroupName,
+                entryPointDnsName: zone.entryPoint.dnsName,
+                serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
+                ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };
         }
         default:

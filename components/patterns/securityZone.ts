@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BlueprintConfig } from "../config";
+import { ConfigError } from "../common/errors";
+import { ecrRepositoryOf, McpCluster, McpService } from "../compute";
+import { BlueprintConfig, EdgeConfig } from "../config";
+import { InternalAlb, McpWebAcl, PrivateLinkNlb } from "../edge";
+import { McpServer } from "../mcp";
 import { SegmentedVpc } from "../network";
 
 export interface SecurityZoneArgs {
@@ -8,15 +12,38 @@ export interface SecurityZoneArgs {
 }
 
 /**
- * Pattern 1, the dedicated security zone (P1): MCP servers in their own isolated, tightly segmented
- * network zone with no route to the internet, reaching AWS services only through VPC endpoints.
+ * What the security zone needs beyond the schema: an entry point, and images it can pull without an internet
+ * route (ECR in the stack's region). Throws a ConfigError naming the key. Pure.
+ */
+export function checkSecurityZoneConfig(config: BlueprintConfig): EdgeConfig {
+    if (!config.edge) {
+        throw new ConfigError("mcpsec:edge", "is required but missing for the security-zone pattern; expected domainName and certificateArn of the zone's HTTPS entry point");
+    }
+    config.servers.forEach((server, i) => {
+        const repo = ecrRepositoryOf(server.image);
+        if (!repo || repo.region !== config.region) {
+            throw new ConfigError(`mcpsec:servers[${i}].image`, `${JSON.stringify(server.image)} is not allowed; the security zone has no internet route, so images must come from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/...; replicate the image or use an ECR pull-through cache)`);
+        }
+    });
+    return config.edge;
+}
+
+/**
+ * Pattern 1, the dedicated security zone (P1): MCP servers in their own isolated, segmented network zone with no
+ * route to the internet, reaching AWS services only through VPC endpoints, reachable only through one internal
+ * HTTPS entry point with a web ACL, each server a hardened Fargate service of its own.
  */
 export class SecurityZone extends pulumi.ComponentResource {
     public readonly network: SegmentedVpc;
+    public readonly entryPoint: InternalAlb;
+    public readonly servers: McpServer[];
+    public readonly privateLinkServiceName?: pulumi.Output<string>;
 
     constructor(name: string, args: SecurityZoneArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("mcpsec:patterns:SecurityZone", name, {}, opts);
         const { config } = args;
+        const edge = checkSecurityZoneConfig(config);
+        super("mcpsec:patterns:SecurityZone", name, {}, opts);
+        const parent = { parent: this };
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
         this.network = new SegmentedVpc(`${name}-net`, {
             cidrBlock: config.network.cidrBlock,
@@ -25,7 +52,57 @@ export class SecurityZone extends pulumi.ComponentResource {
             flowLogRetentionDays: config.network.flowLogRetentionDays,
             allowPublicIpOnLaunch: config.network.allowPublicIpOnLaunch,
             tags,
-        }, { parent: this });
-        this.registerOutputs({ vpcId: this.network.vpcId });
+        }, parent);
+        const net = this.network;
+        const cluster = new McpCluster(`${name}-ecs`, { tags }, parent);
+        const webAcl = new McpWebAcl(`${name}-waf`, {
+            scope: "REGIONAL",
+            allowedMethods: edge.allowedMethods,
+            rateLimitPerIp: edge.rateLimitPerIp,
+            rateLimitPerToken: edge.rateLimitPerToken,
+            maxBodyBytes: edge.maxRequestBodyBytes,
+            logKmsKeyArn: net.logKmsKeyArn,
+            tags,
+        }, parent);
+        this.entryPoint = new InternalAlb(`${name}-entry`, {
+            vpcId: net.vpcId,
+            subnetIds: net.privateSubnetIds,
+            vpcCidrBlock: net.cidrBlock,
+            allowedCidrs: edge.allowedCidrs,
+            certificateArn: edge.certificateArn,
+            sslPolicy: edge.sslPolicy,
+            webAclArn: webAcl.arn,
+            routes: config.servers.map((s) => ({ name: s.name, host: `${s.name}.${edge.domainName}`, port: s.port, healthCheckPath: s.healthCheckPath })),
+            tags,
+        }, parent);
+        this.servers = config.servers.map((spec) => {
+            const server = new McpServer(`${name}-${spec.name}`, { spec, url: `https://${spec.name}.${edge.domainName}${spec.path}` }, parent);
+            new McpService(`${name}-${spec.name}`, {
+                server: spec,
+                clusterArn: cluster.arn,
+                vpcId: net.vpcId,
+                subnetIds: net.privateSubnetIds,
+                entrySecurityGroupId: this.entryPoint.securityGroupId,
+                endpointSecurityGroupId: net.endpointSecurityGroupId,
+                s3PrefixListId: net.s3PrefixListId,
+                kmsKeyArn: net.logKmsKeyArn,
+                targetGroupArn: this.entryPoint.targetGroupArns[spec.name],
+                tags,
+            }, { parent: server });
+            return server;
+        });
+        if (edge.privateLink) {
+            const nlb = new PrivateLinkNlb(`${name}-privatelink`, {
+                vpcId: net.vpcId,
+                vpcCidrBlock: net.cidrBlock,
+                subnetIds: net.privateSubnetIds,
+                albArn: this.entryPoint.arn,
+                allowedCidrs: edge.privateLink.allowedCidrs,
+                allowedPrincipals: edge.privateLink.allowedPrincipals,
+                tags,
+            }, parent);
+            this.privateLinkServiceName = nlb.endpointServiceName;
+        }
+        this.registerOutputs({ vpcId: net.vpcId, entryPoint: this.entryPoint.dnsName });
     }
 }

@@ -81,7 +81,10 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
         expect(advisory.stacks[0].violations[0].enforcementLevel).toBe("advisory");
         expect(disabled.stacks[0].violations).toEqual([]);
         expect(raised.ok).toBe(false);
-        expect(raised.stacks[0].violations.map((v) => [v.policy, v.message])).toEqual([["aws-cloudwatch-log-group-retention", "retentionInDays is 365; the minimum is 400."]]);
+        const groups = graph.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup");
+        expect(groups.length).toBeGreaterThan(1);
+        expect(raised.stacks[0].violations.map((v) => [v.policy, v.message, v.urn])).toEqual(
+            groups.map((g) => ["aws-cloudwatch-log-group-retention", "retentionInDays is 365; the minimum is 400.", g.urn]).sort((a, b) => a[2].localeCompare(b[2])));
     });
 
     it("fails clearly when a pack cannot start", async () => {

@@ -1,0 +1,242 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../common/errors";
+import { policyJson, PolicyStatement } from "../common/iam";
+import { componentTags } from "../common/tags";
+import { McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "../mcp/spec";
+
+export interface McpServiceArgs {
+    /** The server to run (validated again here, so the component is safe to use on its own). */
+    server: McpServerSpec | ResolvedMcpServerSpec;
+    /** ECS cluster the service runs in. */
+    clusterArn: pulumi.Input<string>;
+    vpcId: pulumi.Input<string>;
+    /** Private subnets for the tasks. Tasks never get a public IP. */
+    subnetIds: pulumi.Input<string>[];
+    /** The only security group admitted to the server's port: the entry point (load balancer) of the pattern. */
+    entrySecurityGroupId: pulumi.Input<string>;
+    /** Security group of the VPC interface endpoints: tasks may send HTTPS to it (ECR, logs, secrets, STS). */
+    endpointSecurityGroupId: pulumi.Input<string>;
+    /** Prefix list of the S3 gateway endpoint, for ECR image layers. */
+    s3PrefixListId?: pulumi.Input<string>;
+    /** KMS key for the repository and the log group. */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Target group the service registers its tasks in. */
+    targetGroupArn?: pulumi.Input<string>;
+    /** Days the log group keeps the server's logs. Default 365. */
+    logRetentionDays?: number;
+    /** CPU architecture of the image. Default X86_64. */
+    cpuArchitecture?: "X86_64" | "ARM64";
+    /**
+     * Extra permissions of the task role (the server's own AWS access). Default none. Wildcard actions are refused:
+     * name each action.
+     */
+    taskRoleStatements?: PolicyStatement[];
+    /** Opt-out: allow ECS Exec into the tasks (an interactive shell). Default false; reported by the policies. */
+    enableExecuteCommand?: boolean;
+    /** Tags added to every resource. */
+    tags?: Record<string, string>;
+}
+
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^@:]+)(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_.-]+)?$/;
+
+/** Repository of an ECR image reference, or undefined for other registries. */
+export function ecrRepositoryOf(image: string): { account: string; region: string; repository: string } | undefined {
+    const m = ECR_IMAGE.exec(image);
+    return m ? { account: m[1], region: m[2], repository: m[4] } : undefined;
+}
+
+/** A secret reference without the `:json-key:version-stage:version-id` suffix ECS accepts. */
+export function secretArnOf(valueFrom: string): string {
+    return valueFrom.split(":").slice(0, 7).join(":");
+}
+
+/**
+ * One MCP server as a hardened ECS Fargate service (controls S3, H3, C4): its own ECR repository (immutable tags,
+ * scan on push, KMS), a task that runs read-only, as a non-root user, with every Linux capability dropped and an
+ * init process; secrets injected from Secrets Manager; logs to an encrypted log group; execution and task roles of
+ * its own, scoped to its repository, log group and secrets; a security group that admits only the entry point and
+ * lets out only HTTPS to the VPC endpoints; no public IP, no ECS Exec, deployments that roll back on failure.
+ */
+export class McpService extends pulumi.ComponentResource {
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly repositoryUrl: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    public readonly executionRoleArn: pulumi.Output<string>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+    public readonly taskDefinitionArn: pulumi.Output<string>;
+
+    constructor(name: string, args: McpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const server = validateMcpServerSpec(args.server, `McpService "${name}".server`);
+        for (const [i, s] of (args.taskRoleStatements ?? []).entries()) {
+            for (const action of [s.Action].flat()) {
+                if (action === "*" || action.endsWith(":*") || !/^[a-z0-9-]+:[A-Za-z0-9*]+$/.test(action)) {
+                    throw new ConfigError(`McpService "${name}".taskRoleStatements[${i}].Action`, `${JSON.stringify(action)} is not allowed; expected one named action such as "s3:GetObject" (no wildcard for a whole service)`);
+                }
+            }
+        }
+        super("mcpsec:compute:McpService", name, {}, opts);
+        const parent = { parent: this };
+        const tags = (suffix: string) => ({ ...componentTags("compute", `${name}-${suffix}`, args.tags), "mcpsec:server": server.name });
+        const region = aws.getRegionOutput({}, parent).region;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const partition = aws.getPartitionOutput({}, parent).partition;
+
+        const repository = new aws.ecr.Repository(`${name}-repo`, {
+            name: `mcp/${server.name}`,
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
+            tags: tags("repo"),
+        }, parent);
+        new aws.ecr.LifecyclePolicy(`${name}-repo`, {
+            repository: repository.name,
+            policy: JSON.stringify({
+                rules: [
+                    { rulePriority: 1, description: "Expire untagged images after 14 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 }, action: { type: "expire" } },
+                    { rulePriority: 2, description: "Keep the last 50 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 }, action: { type: "expire" } },
+                ],
+            }),
+        }, parent);
+        this.repositoryUrl = repository.repositoryUrl;
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+            name: `/mcpsec/${name}`,
+            retentionInDays: args.logRetentionDays ?? 365,
+            kmsKeyId: args.kmsKeyArn,
+            tags: tags("logs"),
+        }, parent);
+        this.logGroupName = logGroup.name;
+
+        const trust = policyJson({
+            Effect: "Allow",
+            Principal: { Service: "ecs-tasks.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+                StringEquals: { "aws:SourceAccount": account },
+                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:*` },
+            },
+        });
+
+        // The image's repository (pull) besides the server's own; images from other registries are refused by the
+        // patterns that have no internet route, and need no ECR permission here.
+        const imageRepo = ecrRepositoryOf(server.image);
+        const repositoryArns: pulumi.Input<string>[] = [repository.arn];
+        if (imageRepo && imageRepo.repository !== `mcp/${server.name}`) {
+            repositoryArns.push(pulumi.interpolate`arn:${partition}:ecr:${imageRepo.region}:${imageRepo.account}:repository/${imageRepo.repository}`);
+        }
+        const secretArns = [...new Set(Object.values(server.secrets).map(secretArnOf))];
+        const executionStatements: PolicyStatement[] = [
+            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArns },
+            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
+        ];
+        if (secretArns.length > 0) {
+            executionStatements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
+        }
+        const executionRole = new aws.iam.Role(`${name}-execution`, {
+            description: `ECS pulls the image and injects the secrets of MCP server ${server.name}`,
+            assumeRolePolicy: trust,
+            tags: tags("execution-role"),
+        }, parent);
+        new aws.iam.RolePolicy(`${name}-execution`, { role: executionRole.id, policy: policyJson(...executionStatements) }, parent);
+        this.executionRoleArn = executionRole.arn;
+
+        const taskRole = new aws.iam.Role(`${name}-task`, {
+            description: `AWS access of MCP server ${server.name} itself (none unless granted)`,
+            assumeRolePolicy: trust,
+            tags: tags("task-role"),
+        }, parent);
+        if ((args.taskRoleStatements ?? []).length > 0) {
+            new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: policyJson(...args.taskRoleStatements!) }, parent);
+        }
+        this.taskRoleArn = taskRole.arn;
+
+        const sg = new aws.ec2.SecurityGroup(`${name}-task`, {
+            vpcId: args.vpcId,
+            description: `MCP server ${server.name}: its port from the entry point only`,
+            egress: [],
+            tags: tags("task-sg"),
+        }, parent);
+        this.securityGroupId = sg.id;
+        new aws.vpc.SecurityGroupIngressRule(`${name}-from-entry`, {
+            securityGroupId: sg.id,
+            referencedSecurityGroupId: args.entrySecurityGroupId,
+            ipProtocol: "tcp", fromPort: server.port, toPort: server.port,
+            description: "MCP traffic from the entry point",
+        }, parent);
+        new aws.vpc.SecurityGroupEgressRule(`${name}-to-endpoints`, {
+            securityGroupId: sg.id,
+            referencedSecurityGroupId: args.endpointSecurityGroupId,
+            ipProtocol: "tcp", fromPort: 443, toPort: 443,
+            description: "HTTPS to AWS service endpoints",
+        }, parent);
+        if (args.s3PrefixListId !== undefined) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-to-s3`, {
+                securityGroupId: sg.id,
+                prefixListId: args.s3PrefixListId,
+                ipProtocol: "tcp", fromPort: 443, toPort: 443,
+                description: "HTTPS to S3 through the gateway endpoint (image layers)",
+            }, parent);
+        }
+
+        const container = {
+            name: server.name,
+            image: server.image,
+            essential: true,
+            user: server.user,
+            readonlyRootFilesystem: true,
+            privileged: false,
+            cpu: server.cpu,
+            memory: server.memory,
+            linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
+            portMappings: [{ containerPort: server.port, protocol: "tcp", name: "mcp", appProtocol: "http" }],
+            environment: Object.entries(server.environment).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, value: v })),
+            secrets: Object.entries(server.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, valueFrom: v })),
+            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: { "awslogs-group": logGroup.name, "awslogs-region": region, "awslogs-stream-prefix": "mcp", mode: "non-blocking", "max-buffer-size": "25m" },
+            },
+            stopTimeout: 30,
+        };
+        const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
+            family: name,
+            cpu: String(server.cpu),
+            memory: String(server.memory),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.cpuArchitecture ?? "X86_64" },
+            executionRoleArn: executionRole.arn,
+            taskRoleArn: taskRole.arn,
+            // The root filesystem is read-only: /tmp is the one writable path, on the task's ephemeral storage.
+            volumes: [{ name: "tmp" }],
+            containerDefinitions: pulumi.jsonStringify([container]),
+            tags: tags("task"),
+        }, parent);
+        this.taskDefinitionArn = taskDefinition.arn;
+
+        const service = new aws.ecs.Service(`${name}-service`, {
+            name: server.name,
+            cluster: args.clusterArn,
+            taskDefinition: taskDefinition.arn,
+            desiredCount: server.desiredCount,
+            launchType: "FARGATE",
+            platformVersion: "LATEST",
+            networkConfiguration: { subnets: args.subnetIds, securityGroups: [sg.id], assignPublicIp: false },
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: 100,
+            deploymentMaximumPercent: 200,
+            enableExecuteCommand: args.enableExecuteCommand ?? false,
+            enableEcsManagedTags: true,
+            propagateTags: "SERVICE",
+            loadBalancers: args.targetGroupArn !== undefined ? [{ targetGroupArn: args.targetGroupArn, containerName: server.name, containerPort: server.port }] : undefined,
+            healthCheckGracePeriodSeconds: args.targetGroupArn !== undefined ? 60 : undefined,
+            tags: tags("service"),
+        }, parent);
+        this.serviceName = service.name;
+
+        this.registerOutputs({ serviceName: this.serviceName, securityGroupId: this.securityGroupId, repositoryUrl: this.repositoryUrl });
+    }
+}

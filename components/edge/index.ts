@@ -1,0 +1,4 @@
+export * from "./internalAlb";
+export * from "./logBucket";
+export * from "./privateLinkNlb";
+export * from "./webAcl";

@@ -1,0 +1,153 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../common/errors";
+import { componentTags } from "../common/tags";
+import { LogBucket } from "./logBucket";
+
+/** TLS policies that allow TLS 1.2 and 1.3 only, with forward secrecy. */
+export const TLS_POLICIES = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+] as const;
+
+/** One MCP server behind the load balancer, routed by host name. */
+export interface AlbRoute {
+    /** Server name; names the target group. */
+    name: string;
+    /** Host name clients use (`<server>.<domain>`). */
+    host: string;
+    port: number;
+    healthCheckPath: string;
+}
+
+export interface InternalAlbArgs {
+    vpcId: pulumi.Input<string>;
+    subnetIds: pulumi.Input<string>[];
+    /** The zone's block: the load balancer sends traffic only to it. */
+    vpcCidrBlock: string;
+    /** Networks allowed to reach the load balancer (peered networks, VPN). */
+    allowedCidrs: string[];
+    /** ACM certificate for the HTTPS listener. */
+    certificateArn: pulumi.Input<string>;
+    /** The web ACL associated with the load balancer. Required: no MCP entry point without WAF. */
+    webAclArn: pulumi.Input<string>;
+    /** TLS policy. Default ELBSecurityPolicy-TLS13-1-2-2021-06 (TLS 1.2 and 1.3). */
+    sslPolicy?: (typeof TLS_POLICIES)[number];
+    routes: AlbRoute[];
+    /** Seconds a connection may stay idle; Streamable HTTP keeps SSE streams open. Default 300. */
+    idleTimeout?: number;
+    /** Days access logs are kept. Default 365. */
+    accessLogRetentionDays?: number;
+    /** Opt-out for tests and throw-away stacks: allow deleting the load balancer. Default false. */
+    allowDeletion?: boolean;
+    tags?: Record<string, string>;
+}
+
+/**
+ * The internal Application Load Balancer of an MCP zone (controls S2, H5): HTTPS only with a TLS 1.2/1.3 policy,
+ * HTTP redirected, invalid headers dropped, strictest desync mitigation, access logs to a private TLS-only bucket,
+ * deletion protection, the web ACL always associated, and one target group per server routed by host name.
+ */
+export class InternalAlb extends pulumi.ComponentResource {
+    public readonly arn: pulumi.Output<string>;
+    public readonly dnsName: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly targetGroupArns: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: InternalAlbArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const sslPolicy = args.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06";
+        if (!TLS_POLICIES.includes(sslPolicy)) {
+            throw new ConfigError(`InternalAlb "${name}".sslPolicy`, `${JSON.stringify(sslPolicy)} is not allowed; expected one of ${TLS_POLICIES.join(", ")}`);
+        }
+        if (args.allowedCidrs.length === 0 || args.allowedCidrs.some((c) => c === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c))) {
+            throw new ConfigError(`InternalAlb "${name}".allowedCidrs`, `${JSON.stringify(args.allowedCidrs)} is not allowed; expected 1 or more IPv4 CIDR blocks, not 0.0.0.0/0`);
+        }
+        if (args.routes.length > 99) {
+            throw new ConfigError(`InternalAlb "${name}".routes`, `${args.routes.length} routes is not allowed; expected at most 99 (one listener rule each)`);
+        }
+        super("mcpsec:edge:InternalAlb", name, {}, opts);
+        const parent = { parent: this };
+        const tags = (suffix: string) => componentTags("edge", `${name}-${suffix}`, args.tags);
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const elbAccount = aws.elb.getServiceAccountOutput({}, parent).arn;
+
+        const sg = new aws.ec2.SecurityGroup(`${name}-alb`, {
+            vpcId: args.vpcId,
+            description: `MCP entry point ${name}: HTTPS (and HTTP to redirect) from allowed networks`,
+            ingress: [
+                { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: args.allowedCidrs, description: "HTTPS from allowed networks" },
+                { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: args.allowedCidrs, description: "HTTP, redirected to HTTPS" },
+            ],
+            egress: [{ protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlocks: [args.vpcCidrBlock], description: "to MCP servers in the zone" }],
+            tags: tags("alb-sg"),
+        }, parent);
+        this.securityGroupId = sg.id;
+
+        const logs = new LogBucket(`${name}-access-logs`, {
+            retentionDays: args.accessLogRetentionDays,
+            tags: tags("access-logs"),
+            deliveryStatements: (bucketArn) => [{
+                Sid: "ElbLogDelivery", Effect: "Allow", Principal: { AWS: elbAccount }, Action: "s3:PutObject",
+                Resource: pulumi.interpolate`${bucketArn}/alb/AWSLogs/${account}/*`,
+            }],
+        }, parent);
+
+        const lb = new aws.lb.LoadBalancer(`${name}-alb`, {
+            loadBalancerType: "application",
+            internal: true,
+            subnets: args.subnetIds,
+            securityGroups: [sg.id],
+            dropInvalidHeaderFields: true,
+            desyncMitigationMode: "strictest",
+            enableDeletionProtection: !(args.allowDeletion ?? false),
+            idleTimeout: args.idleTimeout ?? 300,
+            accessLogs: { bucket: logs.bucket, prefix: "alb", enabled: true },
+            tags: tags("alb"),
+        }, { parent: this, dependsOn: [logs] });
+        this.arn = lb.arn;
+        this.dnsName = lb.dnsName;
+
+        new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: lb.arn, webAclArn: args.webAclArn }, parent);
+
+        const https = new aws.lb.Listener(`${name}-https`, {
+            loadBalancerArn: lb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy,
+            certificateArn: args.certificateArn,
+            defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "no MCP server at this host" } }],
+            tags: tags("https"),
+        }, parent);
+        new aws.lb.Listener(`${name}-http`, {
+            loadBalancerArn: lb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+            tags: tags("http"),
+        }, parent);
+
+        this.targetGroupArns = {};
+        args.routes.forEach((route, i) => {
+            const tg = new aws.lb.TargetGroup(`${name}-${route.name}`, {
+                vpcId: args.vpcId,
+                targetType: "ip",
+                port: route.port,
+                protocol: "HTTP",
+                deregistrationDelay: 30,
+                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+                tags: { ...tags(`tg-${route.name}`), "mcpsec:server": route.name },
+            }, parent);
+            new aws.lb.ListenerRule(`${name}-${route.name}`, {
+                listenerArn: https.arn,
+                priority: i + 1,
+                conditions: [{ hostHeader: { values: [route.host] } }],
+                actions: [{ type: "forward", targetGroupArn: tg.arn }],
+                tags: tags(`rule-${route.name}`),
+            }, parent);
+            this.targetGroupArns[route.name] = tg.arn;
+        });
+        this.registerOutputs({ arn: this.arn, dnsName: this.dnsName, securityGroupId: this.securityGroupId });
+    }
+}
