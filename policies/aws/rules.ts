@@ -1,6 +1,12 @@
 import { cloudwatchRules } from "./cloudwatch";
 import { ec2Rules } from "./ec2";
+import { ecrRules } from "./ecr";
+import { ecsRules } from "./ecs";
+import { elbRules } from "./elb";
+import { iamRules } from "./iam";
 import { kmsRules } from "./kms";
+import { s3Rules } from "./s3";
+import { wafRules } from "./wafv2";
 
 /** Every rule of the mcpsec-aws pack, in report order. */
-export const awsRules = [...ec2Rules, ...cloudwatchRules, ...kmsRules];
+export const awsRules = [...ec2Rules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...wafRules, ...s3Rules];

@@ -10,6 +10,37 @@ const naclEntry = (props: Props = {}): Props => ({ ruleNo: 100, action: "allow",
 const logGroup = (props: Props = {}): Props => ({ name: "/mcpsec/x", retentionInDays: 365, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k", ...props });
 const kmsKey = (props: Props = {}): Props => ({ enableKeyRotation: true, deletionWindowInDays: 30, ...props });
 
+const container = (props: Props = {}): Props => ({
+    name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"c".repeat(64)}`, user: "65532:65532",
+    readonlyRootFilesystem: true, privileged: false, memory: 512,
+    linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
+    logConfiguration: { logDriver: "awslogs", options: {} },
+    environment: [{ name: "LOG_LEVEL", value: "info" }],
+    secrets: [{ name: "API_TOKEN", valueFrom: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf" }],
+    ...props,
+});
+const taskDef = (c: Props = {}, props: Props = {}): Props => ({ cpu: "256", memory: "512", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", containerDefinitions: JSON.stringify([container(c)]), ...props });
+const TASK = "aws:ecs/taskDefinition:TaskDefinition";
+const ecsService = (props: Props = {}): Props => ({ launchType: "FARGATE", enableExecuteCommand: false, networkConfiguration: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: false }, ...props });
+const repo = (props: Props = {}): Props => ({ name: "mcp/docs", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:123456789012:key/k" }], ...props });
+const REPO = "aws:ecr/repository:Repository";
+const doc = (...statements: Props[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+const alb = (name = "alb", props: Props = {}): FixtureResource => ({ type: "aws:lb/loadBalancer:LoadBalancer", name, props: { loadBalancerType: "application", internal: true, arn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/${name}/0123456789abcdef`, ...props } });
+const association = (target = "alb"): FixtureResource => ({ type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: `${target}-waf`, props: { resourceArn: "unknown", webAclArn: "arn:acl" }, refs: { resourceArn: [target] } });
+const LB = "aws:lb/loadBalancer:LoadBalancer";
+const LISTENER = "aws:lb/listener:Listener";
+const webAcl = (name = "acl", props: Props = {}): FixtureResource => ({ type: "aws:wafv2/webAcl:WebAcl", name, props: { arn: `arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/${name}/id`, ...props } });
+const wafLogging = (acl = "acl", props: Props = {}): FixtureResource => ({ type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", name: `${acl}-logging`, props: { resourceArn: "unknown", logDestinationConfigs: ["arn:logs"], redactedFields: [{ singleHeader: { name: "authorization" } }], ...props }, refs: { resourceArn: [acl] } });
+const ruleJson = (groups: string[], rate = true) => JSON.stringify([
+    ...groups.map((g, i) => ({ Name: g, Priority: i, Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: g } }, OverrideAction: { None: {} } })),
+    ...(rate ? [{ Name: "rate", Priority: 9, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: "IP" } }, Action: { Block: {} } }] : []),
+]);
+const BASELINE = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"];
+const bucket = (name = "logs"): FixtureResource => ({ type: "aws:s3/bucket:Bucket", name, props: { bucket: `${name}-abc`, arn: `arn:aws:s3:::${name}-abc` } });
+const pab = (b = "logs", props: Props = {}): FixtureResource => ({ type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name: `${b}-pab`, props: { bucket: "unknown", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...props }, refs: { bucket: [b] } });
+const tlsOnly = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::logs-abc", "arn:aws:s3:::logs-abc/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } };
+const bucketPolicy = (b = "logs", policy = doc(tlsOnly)): FixtureResource => ({ type: "aws:s3/bucketPolicy:BucketPolicy", name: `${b}-policy`, props: { bucket: "unknown", policy }, refs: { bucket: [b] } });
+
 const SUBNET = "aws:ec2/subnet:Subnet";
 const NACL = "aws:ec2/networkAcl:NetworkAcl";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -87,6 +118,177 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "rotation off", type: "aws:kms/key:Key", props: kmsKey({ enableKeyRotation: false }), expect: /enableKeyRotation is not true/ },
             { label: "rotation unset", type: "aws:kms/key:Key", props: kmsKey({ enableKeyRotation: undefined }), expect: /enableKeyRotation is not true/ },
+        ],
+    },
+    "aws-ecs-task-read-only-root-filesystem": {
+        pass: [{ label: "hardened container", type: TASK, props: taskDef() }],
+        fail: [
+            { label: "writable root", type: TASK, props: taskDef({ readonlyRootFilesystem: false }), expect: /Container docs: readonlyRootFilesystem is not true/ },
+            { label: "unset", type: TASK, props: taskDef({ readonlyRootFilesystem: undefined }), expect: /readonlyRootFilesystem is not true/ },
+        ],
+    },
+    "aws-ecs-task-non-root-user": {
+        pass: [{ label: "uid:gid", type: TASK, props: taskDef() }, { label: "uid only", type: TASK, props: taskDef({ user: "1000" }) }],
+        fail: [
+            { label: "no user", type: TASK, props: taskDef({ user: undefined }), expect: /no user is set/ },
+            { label: "root by name", type: TASK, props: taskDef({ user: "root" }), expect: /user is root/ },
+            { label: "uid 0", type: TASK, props: taskDef({ user: "0:0" }), expect: /user is 0:0/ },
+        ],
+    },
+    "aws-ecs-task-not-privileged": {
+        pass: [{ label: "unprivileged", type: TASK, props: taskDef() }],
+        fail: [{ label: "privileged", type: TASK, props: taskDef({ privileged: true }), expect: /privileged is true/ }],
+    },
+    "aws-ecs-task-drop-all-capabilities": {
+        pass: [{ label: "drop ALL", type: TASK, props: taskDef() }],
+        fail: [
+            { label: "nothing dropped", type: TASK, props: taskDef({ linuxParameters: { initProcessEnabled: true } }), expect: /drop does not contain ALL/ },
+            { label: "one added back", type: TASK, props: taskDef({ linuxParameters: { capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } } }), expect: /capabilities are added back: NET_ADMIN/ },
+        ],
+    },
+    "aws-ecs-task-no-new-privileges": {
+        pass: [
+            { label: "Fargate-only task (option not available there)", type: TASK, props: taskDef() },
+            { label: "EC2 task with the option", type: TASK, props: taskDef({ dockerSecurityOptions: ["no-new-privileges"] }, { requiresCompatibilities: ["EC2"] }) },
+        ],
+        fail: [
+            { label: "EC2 task without it", type: TASK, props: taskDef({}, { requiresCompatibilities: ["EC2"] }), expect: /lacks no-new-privileges/ },
+            { label: "compatibilities unset (EC2 by default)", type: TASK, props: taskDef({}, { requiresCompatibilities: undefined }), expect: /lacks no-new-privileges/ },
+        ],
+    },
+    "aws-ecs-task-resource-limits": {
+        pass: [{ label: "task limits", type: TASK, props: taskDef() }],
+        fail: [
+            { label: "no task cpu", type: TASK, props: taskDef({}, { cpu: undefined }), expect: /The task sets no cpu/ },
+            { label: "no memory anywhere", type: TASK, props: taskDef({ memory: undefined }, { memory: undefined }), expect: /Container docs has no memory limit/ },
+        ],
+    },
+    "aws-ecs-task-logging-configured": {
+        pass: [{ label: "awslogs", type: TASK, props: taskDef() }],
+        fail: [{ label: "no log driver", type: TASK, props: taskDef({ logConfiguration: undefined }), expect: /logConfiguration is not set/ }],
+    },
+    "aws-ecs-task-no-secrets-in-environment": {
+        pass: [{ label: "secrets from Secrets Manager", type: TASK, props: taskDef() }],
+        fail: [
+            { label: "token in environment", type: TASK, props: taskDef({ environment: [{ name: "GITHUB_TOKEN", value: "x" }] }), expect: /carries credentials: GITHUB_TOKEN/ },
+            { label: "AWS key as a value", type: TASK, props: taskDef({ environment: [{ name: "CONFIG", value: "key=AKIAABCDEFGHIJKLMNOP" }] }), expect: /carries credentials: CONFIG/ },
+        ],
+    },
+    "aws-ecs-task-image-pinned-by-digest": {
+        pass: [{ label: "digest", type: TASK, props: taskDef() }],
+        fail: [
+            { label: "tag", type: TASK, props: taskDef({ image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs:latest" }), expect: /is not pinned by digest/ },
+            { label: "short digest", type: TASK, props: taskDef({ image: "repo@sha256:abc" }), expect: /is not pinned by digest/ },
+        ],
+    },
+    "aws-ecs-service-no-public-ip": {
+        pass: [{ label: "private", type: "aws:ecs/service:Service", props: ecsService() }],
+        fail: [{ label: "public IP", type: "aws:ecs/service:Service", props: ecsService({ networkConfiguration: { subnets: ["s"], assignPublicIp: true } }), expect: /assignPublicIp is true/ }],
+    },
+    "aws-ecs-service-execute-command-disabled": {
+        pass: [{ label: "exec off", type: "aws:ecs/service:Service", props: ecsService() }, { label: "unset", type: "aws:ecs/service:Service", props: ecsService({ enableExecuteCommand: undefined }) }],
+        fail: [{ label: "exec on", type: "aws:ecs/service:Service", props: ecsService({ enableExecuteCommand: true }), expect: /enableExecuteCommand is true/ }],
+    },
+    "aws-ecr-repository-immutable-tags": {
+        pass: [{ label: "immutable", type: REPO, props: repo() }, { label: "immutable with exclusions", type: REPO, props: repo({ imageTagMutability: "IMMUTABLE_WITH_EXCLUSION" }) }],
+        fail: [
+            { label: "mutable", type: REPO, props: repo({ imageTagMutability: "MUTABLE" }), expect: /imageTagMutability is MUTABLE/ },
+            { label: "default", type: REPO, props: repo({ imageTagMutability: undefined }), expect: /the default/ },
+        ],
+    },
+    "aws-ecr-repository-scan-on-push": {
+        pass: [{ label: "scan on push", type: REPO, props: repo() }],
+        fail: [{ label: "no scan", type: REPO, props: repo({ imageScanningConfiguration: { scanOnPush: false } }), expect: /scanOnPush is not true/ }],
+    },
+    "aws-ecr-repository-kms-encrypted": {
+        pass: [{ label: "KMS", type: REPO, props: repo() }],
+        fail: [
+            { label: "AES256", type: REPO, props: repo({ encryptionConfigurations: [{ encryptionType: "AES256" }] }), expect: /not encrypted with KMS/ },
+            { label: "unset", type: REPO, props: repo({ encryptionConfigurations: undefined }), expect: /not encrypted with KMS/ },
+        ],
+    },
+    "aws-iam-no-wildcard-actions": {
+        pass: [
+            { label: "named actions, wildcard-only action on *", type: "aws:iam/rolePolicy:RolePolicy", props: { policy: doc({ Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }, { Effect: "Allow", Action: ["logs:PutLogEvents"], Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:x:*" }) } },
+            { label: "wildcard in a Deny", type: "aws:iam/policy:Policy", props: { policy: doc({ Effect: "Deny", Action: "*", Resource: "*" }) } },
+            { label: "role without inline policies", type: "aws:iam/role:Role", props: { assumeRolePolicy: doc({ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ecs-tasks.amazonaws.com" } }) } },
+        ],
+        fail: [
+            { label: "Action *", type: "aws:iam/rolePolicy:RolePolicy", props: { policy: doc({ Sid: "All", Effect: "Allow", Action: "*", Resource: "*" }) }, expect: /statement All allows \*/ },
+            { label: "service wildcard", type: "aws:iam/policy:Policy", props: { policy: doc({ Effect: "Allow", Action: ["s3:*"], Resource: "*" }) }, expect: /allows s3:\*/ },
+            { label: "partial wildcard", type: "aws:iam/rolePolicy:RolePolicy", props: { policy: doc({ Effect: "Allow", Action: ["secretsmanager:Get*"], Resource: "*" }) }, expect: /allows secretsmanager:Get\*/ },
+            { label: "NotAction", type: "aws:iam/rolePolicy:RolePolicy", props: { policy: doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }) }, expect: /NotAction/ },
+            { label: "inline policy of a role", type: "aws:iam/role:Role", props: { inlinePolicies: [{ name: "wide", policy: doc({ Effect: "Allow", Action: "kms:*", Resource: "*" }) }] }, expect: /inline policy wide: statement \? allows kms:\*/ },
+        ],
+    },
+    "aws-elb-alb-has-web-acl": {
+        pass: [
+            { label: "associated", resources: [alb(), association()] },
+            { label: "network load balancer needs none", resources: [alb("nlb", { loadBalancerType: "network" })] },
+            { label: "associated by ARN string", resources: [alb(), { ...association(), props: { resourceArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/alb/0123456789abcdef" }, refs: {} }] },
+        ],
+        fail: [
+            { label: "ALB without web ACL", resources: [alb(), alb("other"), association("other")], expect: /LoadBalancer alb has no web ACL associated/ },
+            { label: "REST API stage without web ACL", resources: [{ type: "aws:apigateway/stage:Stage", name: "prod", props: { stageName: "prod" } }], expect: /Stage prod has no web ACL/ },
+        ],
+    },
+    "aws-elb-listener-tls": {
+        pass: [
+            { label: "HTTPS with TLS 1.2/1.3", type: LISTENER, props: { protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" } },
+            { label: "HTTP that redirects", type: LISTENER, props: { protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] } },
+            { label: "TCP passthrough (TLS ends behind)", type: LISTENER, props: { protocol: "TCP", port: 443 } },
+            { label: "policy allowed by pack config", type: LISTENER, props: { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04" }, config: { allowedPolicies: ["ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04"] } },
+        ],
+        fail: [
+            { label: "TLS 1.0 policy", type: LISTENER, props: { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" }, expect: /sslPolicy is ELBSecurityPolicy-2016-08/ },
+            { label: "no policy", type: LISTENER, props: { protocol: "TLS" }, expect: /load balancer default/ },
+            { label: "plain HTTP forwarding", type: LISTENER, props: { protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }, expect: /other than redirect to HTTPS/ },
+        ],
+    },
+    "aws-elb-alb-drop-invalid-headers": {
+        pass: [{ label: "dropping", type: LB, props: { loadBalancerType: "application", dropInvalidHeaderFields: true, desyncMitigationMode: "strictest" } }, { label: "NLB", type: LB, props: { loadBalancerType: "network" } }],
+        fail: [
+            { label: "not dropping", type: LB, props: { loadBalancerType: "application" }, expect: /dropInvalidHeaderFields is not true/ },
+            { label: "monitor mode", type: LB, props: { dropInvalidHeaderFields: true, desyncMitigationMode: "monitor" }, expect: /desyncMitigationMode is monitor/ },
+        ],
+    },
+    "aws-elb-access-logs-enabled": {
+        pass: [{ label: "logging", type: LB, props: { loadBalancerType: "application", accessLogs: { enabled: true, bucket: "b" } } }],
+        fail: [{ label: "no access logs", type: LB, props: { loadBalancerType: "application" }, expect: /accessLogs are not enabled/ }],
+    },
+    "aws-elb-deletion-protection": {
+        pass: [{ label: "protected", type: LB, props: { enableDeletionProtection: true } }],
+        fail: [{ label: "unprotected", type: LB, props: { enableDeletionProtection: false }, expect: /enableDeletionProtection is not true/ }],
+    },
+    "aws-wafv2-web-acl-logging": {
+        pass: [{ label: "logging with redaction", resources: [webAcl(), wafLogging()] }],
+        fail: [
+            { label: "no logging", resources: [webAcl()], expect: /Web ACL acl has no logging configuration/ },
+            { label: "token not redacted", resources: [webAcl(), wafLogging("acl", { redactedFields: [] })], expect: /logs the Authorization header in clear/ },
+        ],
+    },
+    "aws-wafv2-web-acl-baseline-rules": {
+        pass: [
+            { label: "ruleJson with the baseline", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE) } },
+            { label: "typed rules with the baseline", type: "aws:wafv2/webAcl:WebAcl", props: { rules: [...BASELINE.map((g) => ({ name: g, statement: { managedRuleGroupStatement: { name: g, vendorName: "AWS" } } })), { name: "rate", statement: { rateBasedStatement: { limit: 100 } } }] } },
+        ],
+        fail: [
+            { label: "missing known bad inputs", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList"]) }, expect: /missing managed rule groups: AWSManagedRulesKnownBadInputsRuleSet/ },
+            { label: "no rate limit", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE, false) }, expect: /no rate-based rule/ },
+        ],
+    },
+    "aws-s3-bucket-public-access-blocked": {
+        pass: [{ label: "all four on", resources: [bucket(), pab()] }],
+        fail: [
+            { label: "no block", resources: [bucket()], expect: /Bucket logs has no public access block/ },
+            { label: "one setting off", resources: [bucket(), pab("logs", { restrictPublicBuckets: false })], expect: /a setting off/ },
+        ],
+    },
+    "aws-s3-bucket-tls-only": {
+        pass: [{ label: "deny without TLS", resources: [bucket(), bucketPolicy()] }],
+        fail: [
+            { label: "no policy", resources: [bucket()], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "policy without the deny", resources: [bucket(), bucketPolicy("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /accepts requests without TLS/ },
         ],
     },
 };

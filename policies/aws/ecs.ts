@@ -1,0 +1,193 @@
+import { ReportViolation } from "@pulumi/policy";
+import { Props, resourceRule, RuleMeta } from "../lib/rule";
+
+const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
+const SERVICE = ["aws:ecs/service:Service"];
+const CREDENTIAL_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
+const AWS_ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/;
+
+/** The container definitions of a task definition (a JSON string input), or [] when not known yet. */
+export function containersOf(props: Props): Props[] {
+    const raw = props.containerDefinitions;
+    if (typeof raw !== "string") {
+        return Array.isArray(raw) ? (raw as Props[]) : [];
+    }
+    try {
+        const parsed = JSON.parse(raw) as unknown;
+        return Array.isArray(parsed) ? (parsed as Props[]) : [];
+    } catch {
+        return [];
+    }
+}
+
+/** A rule over every container of a task definition; `check` returns the problem, or undefined. */
+function containerRule(meta: RuleMeta, check: (c: Props, task: Props) => string | undefined) {
+    return resourceRule(meta, TASK_DEFINITION, (props, _args, report: ReportViolation) => {
+        for (const c of containersOf(props)) {
+            const problem = check(c, props);
+            if (problem) {
+                report(`Container ${c.name ?? "?"}: ${problem}`);
+            }
+        }
+    });
+}
+
+const hardening = { severity: "high" as const, controls: ["S3" as const, "H3" as const], maestro: ["L4" as const] };
+
+export const readOnlyRootFilesystem = containerRule({
+    ...hardening,
+    name: "aws-ecs-task-read-only-root-filesystem",
+    description: "Containers must run with a read-only root filesystem. A compromised MCP server then cannot modify its own code or drop tools on disk; writable paths are explicit volumes.",
+    nist: ["CM-7", "SI-7"],
+    threats: ["T1", "T7"],
+    remediation: "Use the McpService component (components/compute), which sets readonlyRootFilesystem: true and mounts /tmp as the only writable path.",
+}, (c) => (c.readonlyRootFilesystem === true ? undefined : "readonlyRootFilesystem is not true."));
+
+export const nonRootUser = containerRule({
+    ...hardening,
+    name: "aws-ecs-task-non-root-user",
+    description: "Containers must run as a numeric non-root user. Root inside the container widens every escape and file-permission bypass.",
+    nist: ["AC-6", "CM-7"],
+    threats: ["T4", "T6"],
+    remediation: "Set the server's user (mcpsec:servers[].user, default 65532:65532) and build the image to run as that user.",
+}, (c) => {
+    const user = typeof c.user === "string" ? c.user.split(":")[0] : undefined;
+    if (user === undefined || user === "") {
+        return "no user is set, so the image's default (often root) applies.";
+    }
+    return user === "0" || user === "root" ? `user is ${c.user}.` : undefined;
+});
+
+export const notPrivileged = containerRule({
+    ...hardening,
+    severity: "critical",
+    name: "aws-ecs-task-not-privileged",
+    description: "Containers must not run privileged. A privileged container holds every capability of the host's root user.",
+    nist: ["AC-6", "CM-7"],
+    threats: ["T4", "T6"],
+    remediation: "Remove privileged: true; the McpService component never sets it.",
+}, (c) => (c.privileged === true ? "privileged is true." : undefined));
+
+export const dropAllCapabilities = containerRule({
+    ...hardening,
+    name: "aws-ecs-task-drop-all-capabilities",
+    description: "Containers must drop every Linux capability and add none back. An MCP server needs no kernel privilege to answer JSON-RPC over HTTP.",
+    nist: ["AC-6", "CM-7"],
+    threats: ["T4", "T6"],
+    remediation: "Set linuxParameters.capabilities to { drop: [\"ALL\"], add: [] }, as the McpService component does.",
+}, (c) => {
+    const caps = (c.linuxParameters?.capabilities ?? {}) as Props;
+    const drop = (caps.drop ?? []) as string[];
+    const add = (caps.add ?? []) as string[];
+    if (!drop.includes("ALL")) {
+        return "linuxParameters.capabilities.drop does not contain ALL.";
+    }
+    return add.length > 0 ? `capabilities are added back: ${add.join(", ")}.` : undefined;
+});
+
+export const noNewPrivileges = containerRule({
+    ...hardening,
+    severity: "medium",
+    name: "aws-ecs-task-no-new-privileges",
+    description: "Containers of task definitions that can run on EC2 must set no-new-privileges, so that setuid binaries cannot raise privileges. Fargate does not accept this option; there, dropping every capability is the control.",
+    nist: ["AC-6", "CM-7"],
+    threats: ["T4"],
+    remediation: "Add \"no-new-privileges\" to dockerSecurityOptions of EC2 task definitions, or run on Fargate (requiresCompatibilities: [\"FARGATE\"]) as McpService does.",
+}, (c, task) => {
+    const compat = (task.requiresCompatibilities ?? ["EC2"]) as string[];
+    if (!compat.includes("EC2") && !compat.includes("EXTERNAL")) {
+        return undefined;
+    }
+    return ((c.dockerSecurityOptions ?? []) as string[]).includes("no-new-privileges") ? undefined : "dockerSecurityOptions lacks no-new-privileges on a task that can run on EC2.";
+});
+
+export const resourceLimits = resourceRule({
+    name: "aws-ecs-task-resource-limits",
+    description: "Task definitions must set CPU and memory for the task, and every container a memory limit. An unbounded MCP server can starve its neighbours (denial of service).",
+    severity: "medium",
+    controls: ["S3", "H3"],
+    nist: ["SC-6", "SC-5"],
+    maestro: ["L4"],
+    threats: ["T5"],
+    remediation: "Set mcpsec:servers[].cpu and memory (Fargate sizes); McpService sets task and container limits from them.",
+}, TASK_DEFINITION, (props, _args, report) => {
+    if (!props.cpu || !props.memory) {
+        report(`The task sets ${!props.cpu ? "no cpu" : ""}${!props.cpu && !props.memory ? " and " : ""}${!props.memory ? "no memory" : ""}.`);
+    }
+    for (const c of containersOf(props)) {
+        if (!c.memory && !c.memoryReservation && !props.memory) {
+            report(`Container ${c.name ?? "?"} has no memory limit.`);
+        }
+    }
+});
+
+export const logging = containerRule({
+    name: "aws-ecs-task-logging-configured",
+    description: "Every container must send its logs to a log driver. MCP servers' own logs (tool calls, errors) are evidence for detection and incident response.",
+    severity: "medium",
+    controls: ["O1"],
+    nist: ["AU-2", "AU-12"],
+    maestro: ["L5"],
+    threats: ["T1", "T2"],
+    remediation: "Use the McpService component, which sends logs to an encrypted log group with the awslogs driver.",
+}, (c) => (c.logConfiguration?.logDriver ? undefined : "logConfiguration is not set."));
+
+export const noSecretsInEnvironment = containerRule({
+    name: "aws-ecs-task-no-secrets-in-environment",
+    description: "Containers must not receive credentials as plain environment variables: they show in the task definition to anyone who can describe it. Secrets come from Secrets Manager through the secrets field.",
+    severity: "high",
+    controls: ["S5", "C5"],
+    nist: ["IA-5", "SC-28"],
+    maestro: ["L4", "L6"],
+    threats: ["T2", "T4"],
+    remediation: "Move the value to Secrets Manager and reference it in mcpsec:servers[].secrets; McpService injects it with the task's secrets field.",
+}, (c) => {
+    const bad = ((c.environment ?? []) as Props[]).filter((e) => CREDENTIAL_NAME.test(String(e.name ?? "")) || AWS_ACCESS_KEY.test(String(e.value ?? "")));
+    return bad.length > 0 ? `plain environment carries credentials: ${bad.map((e) => e.name).join(", ")}.` : undefined;
+});
+
+export const imagePinnedByDigest = containerRule({
+    name: "aws-ecs-task-image-pinned-by-digest",
+    description: "Container images must be referenced by digest (repo@sha256:...). A tag can be moved to other content after review; a digest cannot, which closes the update-mechanism path of supply-chain attacks.",
+    severity: "high",
+    controls: ["C4", "S6"],
+    nist: ["SR-4", "SI-7", "CM-14"],
+    maestro: ["L4", "L7"],
+    threats: ["T7", "T1"],
+    remediation: "Give mcpsec:servers[].image as <repository>@sha256:<digest> and leave allowMutableImageTag unset.",
+}, (c) => (typeof c.image === "string" && /@sha256:[a-f0-9]{64}$/.test(c.image) ? undefined : `image ${JSON.stringify(c.image)} is not pinned by digest.`));
+
+export const serviceNoPublicIp = resourceRule({
+    name: "aws-ecs-service-no-public-ip",
+    description: "ECS services must not give their tasks public IP addresses. MCP servers are reached through the pattern's entry point only.",
+    severity: "high",
+    controls: ["S1", "H2"],
+    nist: ["SC-7", "AC-4"],
+    maestro: ["L4"],
+    threats: ["T2", "T3"],
+    remediation: "Set networkConfiguration.assignPublicIp: false and use private subnets, as McpService does.",
+}, SERVICE, (props, _args, report) => {
+    if (props.networkConfiguration?.assignPublicIp === true) {
+        report("networkConfiguration.assignPublicIp is true.");
+    }
+});
+
+export const serviceExecDisabled = resourceRule({
+    name: "aws-ecs-service-execute-command-disabled",
+    description: "ECS Exec must be off: it opens an interactive shell into MCP server tasks, a path around the entry point and its audit trail.",
+    severity: "medium",
+    controls: ["H2", "C2"],
+    nist: ["AC-17", "CM-7"],
+    maestro: ["L4", "L6"],
+    threats: ["T4"],
+    remediation: "Leave McpService's enableExecuteCommand unset (false); for a break-glass session, enable it for the session and expect this policy to report it.",
+}, SERVICE, (props, _args, report) => {
+    if (props.enableExecuteCommand === true) {
+        report("enableExecuteCommand is true.");
+    }
+});
+
+export const ecsRules = [
+    readOnlyRootFilesystem, nonRootUser, notPrivileged, dropAllCapabilities, noNewPrivileges, resourceLimits, logging,
+    noSecretsInEnvironment, imagePinnedByDigest, serviceNoPublicIp, serviceExecDisabled,
+];
