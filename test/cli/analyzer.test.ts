@@ -51,6 +51,16 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
             [broken(graph, "unencrypted-logs", (g) => delete first(g, "aws:cloudwatch/logGroup:LogGroup").inputs.kmsKeyId), "aws-cloudwatch-log-group-encrypted", "aws:cloudwatch/logGroup:LogGroup"],
             [broken(graph, "short-retention", (g) => (first(g, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays = 30)), "aws-cloudwatch-log-group-retention", "aws:cloudwatch/logGroup:LogGroup"],
             [broken(graph, "no-rotation", (g) => (first(g, "aws:kms/key:Key").inputs.enableKeyRotation = false)), "aws-kms-key-rotation-enabled", "aws:kms/key:Key"],
+            [broken(graph, "no-waf", (g) => (g.resources = g.resources.filter((r) => r.type !== "aws:wafv2/webAclAssociation:WebAclAssociation"))), "aws-elb-alb-has-web-acl", "aws:lb/loadBalancer:LoadBalancer"],
+            [broken(graph, "privileged", (g) => {
+                const task = first(g, "aws:ecs/taskDefinition:TaskDefinition");
+                task.inputs.containerDefinitions = JSON.stringify(JSON.parse(task.inputs.containerDefinitions as string).map((c: Record<string, unknown>) => ({ ...c, privileged: true })));
+            }), "aws-ecs-task-not-privileged", "aws:ecs/taskDefinition:TaskDefinition"],
+            [broken(graph, "wildcard-role", (g) => {
+                const policy = g.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-execution"))!;
+                policy.inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] });
+            }), "aws-iam-no-wildcard-actions", "aws:iam/rolePolicy:RolePolicy"],
+            [broken(graph, "tls10", (g) => (g.resources.find((r) => r.type === "aws:lb/listener:Listener" && r.inputs.protocol === "HTTPS")!.inputs.sslPolicy = "ELBSecurityPolicy-2016-08")), "aws-elb-listener-tls", "aws:lb/listener:Listener"],
             [broken(graph, "open-nacl", (g) => (first(g, "aws:ec2/networkAcl:NetworkAcl").inputs.ingress = [{ ruleNo: 1, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 }])), "aws-ec2-network-acl-no-admin-ingress-from-internet", "aws:ec2/networkAcl:NetworkAcl"],
         ];
         const report = await runCheck({ project, targets: cases.map(([g]) => ({ graph: g })), packs: [AWS_PACK] });
@@ -63,7 +73,7 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
             const v = s.violations[0];
             expect(v.enforcementLevel).toBe("mandatory");
             expect(v.resourceType).toBe(type);
-            expect(v.urn).toBe(g.resources.find((r) => r.type === type)!.urn);
+            expect(g.resources.filter((r) => r.type === type).map((r) => r.urn)).toContain(v.urn);
             expect(v.message.length).toBeGreaterThan(5);
             expect(v.remediation).not.toBe("");
         });

@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ResourceGraph } from "../../cli/graph";
+import { synthesize } from "../../cli/synth";
+import { validateBlueprintConfig } from "../../components/config";
+import { toolDigest } from "../../components/mcp";
+import { checkSecurityZoneConfig } from "../../components/patterns";
+import { ofType, project } from "../helpers";
+
+const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
+const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
+const edge = { domainName: "mcp.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b2c4d6e-8f0a-4b1c-9d2e-3f4a5b6c7d8e" };
+const config = (change: Record<string, unknown> = {}) => validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: [server], edge, ...change }, "eu-west-1");
+
+describe("SecurityZone config checks", () => {
+    it("needs an entry point", () => {
+        expect(() => checkSecurityZoneConfig(config({ edge: undefined }))).toThrow(/mcpsec:edge: is required but missing for the security-zone pattern/);
+    });
+
+    it.each([
+        [`ghcr.io/acme/docs@sha256:${"e".repeat(64)}`],
+        [`123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`],
+    ])("refuses an image the zone cannot pull without internet: %s", (image) => {
+        expect(() => checkSecurityZoneConfig(config({ servers: [{ ...server, image }] }))).toThrow(/mcpsec:servers\[0\].image: .* the security zone has no internet route, so images must come from ECR in eu-west-1/);
+    });
+
+    it("defaults the allowed networks to the zone and refuses the whole internet", () => {
+        expect(config().edge?.allowedCidrs).toEqual(["10.40.0.0/16"]);
+        expect(() => config({ edge: { ...edge, allowedCidrs: ["0.0.0.0/0"] } })).toThrow(/mcpsec:edge.allowedCidrs/);
+    });
+});
+
+describe("SecurityZone on the example stack", () => {
+    let graph: ResourceGraph;
+    beforeAll(async () => {
+        graph = await synthesize({ project, stack: "security-zone-dev" });
+    });
+
+    it("records each server's approved description, tools manifest included, as inputs policies can read", () => {
+        const [desc] = ofType(graph, "mcpsec:mcp:McpServer");
+        expect(desc.inputs.url).toBe("https://docs-search.dev.mcp.example.com/mcp");
+        const spec = desc.inputs.spec as { name: string; tools: { name: string; sha256: string; scopes: string[] }[] };
+        expect(spec.name).toBe("docs-search");
+        expect(spec.tools.map((t) => [t.name, t.scopes])).toEqual([["search_docs", ["docs:read"]], ["get_page", ["docs:read"]]]);
+        expect(spec.tools.every((t) => /^[a-f0-9]{64}$/.test(t.sha256))).toBe(true);
+    });
+
+    it("parents each server's running resources under its description", () => {
+        const [desc] = ofType(graph, "mcpsec:mcp:McpServer");
+        const [service] = ofType(graph, "mcpsec:compute:McpService");
+        expect(service.parent).toBe(desc.urn);
+    });
+
+    it("encrypts every log group with the zone key and admits servers only from the entry point", () => {
+        const key = ofType(graph, "aws:kms/key:Key");
+        expect(key).toHaveLength(1);
+        for (const g of ofType(graph, "aws:cloudwatch/logGroup:LogGroup")) {
+            expect(g.inputs.kmsKeyId, g.name).toBe(key[0].outputs.arn);
+        }
+        const albSg = ofType(graph, "aws:ec2/securityGroup:SecurityGroup").find((s) => s.name.endsWith("-alb"))!;
+        for (const rule of ofType(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) {
+            expect(rule.inputs.referencedSecurityGroupId).toBe(albSg.id);
+        }
+    });
+
+    it("publishes each server's URL and the entry point as stack outputs", () => {
+        expect(graph.outputs.serverUrls).toEqual({ "docs-search": "https://docs-search.dev.mcp.example.com/mcp" });
+        expect(graph.outputs.entryPointDnsName).toMatch(/^internal-.*\.eu-west-1\.elb\.amazonaws\.com$/);
+    });
+});
