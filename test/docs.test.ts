@@ -25,6 +25,13 @@ describe("docs/controls.md", () => {
         });
     }
 
+    it("the README's policy table lists every policy", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        for (const rule of awsRules) {
+            expect(readme, rule.meta.name).toContain(`| \`${rule.meta.name}\` | ${rule.meta.severity} |`);
+        }
+    });
+
     it("names no policy that does not exist", () => {
         const names = new Set(awsRules.map((r) => r.meta.name));
         for (const [id, row] of rows) {
