@@ -30,7 +30,7 @@ export const albHasWebAcl = stackRule({
         ...ofType(resources, "aws:apigateway/stage:Stage"),
     ];
     for (const target of targets) {
-        const covered = associations.some((a) => refersTo(a, "resourceArn", target) || a.props.resourceArn === target.props.arn);
+        const covered = associations.some((a) => refersTo(a, "resourceArn", target));
         if (!covered) {
             report(`${target.type.split(":").pop()} ${target.name} has no web ACL associated.`, target.urn);
         }

@@ -15,7 +15,7 @@ export const bucketPublicAccessBlocked = stackRule({
 }, (resources, _args, report) => {
     const blocks = ofType(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
     for (const bucket of ofType(resources, BUCKET)) {
-        const own = blocks.filter((b) => refersTo(b, "bucket", bucket) || b.props.bucket === bucket.props.bucket);
+        const own = blocks.filter((b) => refersTo(b, "bucket", bucket, ["bucket"]));
         const complete = own.some((b) => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => b.props[k] === true));
         if (!complete) {
             report(`Bucket ${bucket.name} has ${own.length === 0 ? "no public access block" : "a public access block with a setting off"}.`, bucket.urn);
@@ -40,7 +40,7 @@ export const bucketTlsOnly = stackRule({
 }, (resources, _args, report) => {
     const policies = ofType(resources, "aws:s3/bucketPolicy:BucketPolicy");
     for (const bucket of ofType(resources, BUCKET)) {
-        const own = policies.filter((p) => refersTo(p, "bucket", bucket) || p.props.bucket === bucket.props.bucket);
+        const own = policies.filter((p) => refersTo(p, "bucket", bucket, ["bucket"]));
         if (!own.some((p) => deniesInsecureTransport(p.props.policy)) && !deniesInsecureTransport(bucket.props.policy)) {
             report(`Bucket ${bucket.name} accepts requests without TLS.`, bucket.urn);
         }

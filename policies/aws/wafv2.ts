@@ -31,7 +31,7 @@ export const webAclLogging = stackRule({
 }, (resources, _args, report) => {
     const logging = ofType(resources, LOGGING);
     for (const acl of ofType(resources, WEB_ACL)) {
-        const configs = logging.filter((l: PolicyResource) => refersTo(l, "resourceArn", acl) || l.props.resourceArn === acl.props.arn);
+        const configs = logging.filter((l: PolicyResource) => refersTo(l, "resourceArn", acl));
         if (configs.length === 0) {
             report(`Web ACL ${acl.name} has no logging configuration.`, acl.urn);
             continue;

@@ -107,15 +107,19 @@ export function ofType(resources: PolicyResource[], type: string): PolicyResourc
 }
 
 /**
- * True when `from` refers to `to` through `property`: by a recorded property dependency, or by holding
- * `to`'s id (taken from the end of its ARN) when the reference was given as a plain string.
+ * True when `from` refers to `to` through `property`: by a recorded property dependency, or by holding `to`'s id,
+ * ARN (or the id at the end of its ARN), or the value of one of `to`'s `alsoMatch` properties, when the reference
+ * was given as a plain string.
  */
-export function refersTo(from: PolicyResource, property: string, to: PolicyResource): boolean {
+export function refersTo(from: PolicyResource, property: string, to: PolicyResource, alsoMatch: string[] = []): boolean {
     if ((from.propertyDependencies[property] ?? []).some((d) => d.urn === to.urn)) {
         return true;
     }
     const value = from.props[property];
+    if (typeof value !== "string" || value === "") {
+        return false;
+    }
     const arn = typeof to.props.arn === "string" ? to.props.arn : undefined;
-    const id = typeof to.props.id === "string" ? to.props.id : arn?.split("/").pop();
-    return typeof value === "string" && value !== "" && value === id;
+    const candidates = [to.props.id, arn, arn?.split("/").pop(), ...alsoMatch.map((k) => to.props[k])];
+    return candidates.some((c) => typeof c === "string" && c === value);
 }

@@ -278,7 +278,10 @@ export const awsCases: Record<string, RuleCases> = {
         ],
     },
     "aws-s3-bucket-public-access-blocked": {
-        pass: [{ label: "all four on", resources: [bucket(), pab()] }],
+        pass: [
+            { label: "all four on", resources: [bucket(), pab()] },
+            { label: "block naming the bucket as a string", resources: [bucket(), { ...pab(), props: { ...pab().props, bucket: "logs-abc" }, refs: {} }] },
+        ],
         fail: [
             { label: "no block", resources: [bucket()], expect: /Bucket logs has no public access block/ },
             { label: "one setting off", resources: [bucket(), pab("logs", { restrictPublicBuckets: false })], expect: /a setting off/ },
