@@ -138,6 +138,21 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const name = autoName(c);
         return { id: `${c.inputs.role}:${name}`, state: { name } };
     },
+    "aws:cognito/userPool:UserPool": (c) => {
+        const id = `${c.region}_${hex(c.seed, 9).replace(/[0-9]/g, (d) => "ABCDEFGHIJ"[Number(d)])}`;
+        return { id, state: { arn: `arn:${c.partition}:cognito-idp:${c.region}:${c.account}:userpool/${id}`, endpoint: `cognito-idp.${c.region}.amazonaws.com/${id}`, name: autoName(c) } };
+    },
+    "aws:cognito/userPoolClient:UserPoolClient": (c) => {
+        const id = hex(c.seed, 26).replace(/[0-9]/g, (d) => "klmnopqrst"[Number(d)]);
+        return { id, state: { clientSecret: c.inputs.generateSecret ? hex(`${c.seed}/secret`, 52) : undefined } };
+    },
+    "aws:cognito/resourceServer:ResourceServer": (c) => ({ id: `${c.inputs.userPoolId}|${c.inputs.identifier}`, state: { scopeIdentifiers: ((c.inputs.scopes ?? []) as { scopeName: string }[]).map((s) => `${c.inputs.identifier}/${s.scopeName}`) } }),
+    "aws:cognito/userPoolDomain:UserPoolDomain": (c) => ({ id: String(c.inputs.domain), state: { cloudfrontDistribution: `d${hex(c.seed, 13)}.cloudfront.net`, awsAccountId: c.account } }),
+    "random:index/randomString:RandomString": (c) => {
+        const length = Number(c.inputs.length ?? 16);
+        const result = Array.from({ length }, (_, i) => "abcdefghijklmnopqrstuvwxyz0123456789"[parseInt(hex(`${c.seed}/${i}`, 2), 16) % 36]).join("");
+        return { id: "none", state: { result } };
+    },
     "aws:ecr/repository:Repository": (c) => {
         const name = c.inputs.name ?? autoName(c);
         return { id: name, state: { name, arn: `arn:${c.partition}:ecr:${c.region}:${c.account}:repository/${name}`, registryId: c.account, repositoryUrl: `${c.account}.dkr.ecr.${c.region}.amazonaws.com/${name}` } };

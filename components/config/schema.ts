@@ -97,6 +97,34 @@ export const edgeSchema = {
     description: "the entry point settings",
 } as const;
 
+export const identitySchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["callbackUrls"],
+    properties: {
+        callbackUrls: {
+            type: "array", minItems: 1, maxItems: 100, uniqueItems: true,
+            items: { type: "string", pattern: "^(https://[^\\s#]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d+)?(/[^\\s#]*)?)$", description: "an https redirect URI, or http on a loopback address" },
+            description: "redirect URIs of the MCP clients people use",
+        },
+        agents: {
+            type: "array", maxItems: 100,
+            items: {
+                type: "object", additionalProperties: false, required: ["name", "server"],
+                properties: {
+                    name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", description: "lower-case letters, digits and '-'" },
+                    server: { type: "string", description: "the name of a server in mcpsec:servers" },
+                    scopes: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string" }, description: "scopes of that server" },
+                },
+            },
+            description: "machine clients, each allowed to call one server",
+        },
+        accessTokenMinutes: { type: "integer", minimum: 5, maximum: 60, description: "5 to 60 minutes" },
+        refreshTokenHours: { type: "integer", minimum: 1, maximum: 720, description: "1 to 720 hours" },
+    },
+    description: "the OAuth authorization server settings",
+} as const;
+
 export const tagsSchema = {
     type: "object",
     maxProperties: 40,
@@ -127,6 +155,7 @@ export const blueprintSchema = {
         tags: tagsSchema,
         network: networkSchema,
         edge: edgeSchema,
+        identity: identitySchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

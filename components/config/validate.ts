@@ -27,6 +27,14 @@ export interface EdgeConfig {
     privateLink?: { allowedPrincipals: string[]; allowedCidrs: string[] };
 }
 
+/** OAuth settings (defaults are applied by the identity component). */
+export interface IdentityConfig {
+    callbackUrls: string[];
+    agents?: { name: string; server: string; scopes?: string[] }[];
+    accessTokenMinutes?: number;
+    refreshTokenHours?: number;
+}
+
 /** The validated stack configuration the program runs on. */
 export interface BlueprintConfig {
     pattern: PatternName;
@@ -36,6 +44,7 @@ export interface BlueprintConfig {
     network: NetworkConfig;
     /** Present when the stack configures an entry point (the security zone requires one). */
     edge?: EdgeConfig;
+    identity?: IdentityConfig;
     servers: ResolvedMcpServerSpec[];
 }
 
@@ -96,6 +105,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         tags?: Record<string, string>;
         network?: Partial<NetworkConfig>;
         edge?: Partial<EdgeConfig> & { domainName: string; certificateArn: string };
+        identity?: IdentityConfig;
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -128,6 +138,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         tags: { ...(input.tags ?? {}) },
         network,
         edge,
+        identity: input.identity && structuredClone(input.identity),
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

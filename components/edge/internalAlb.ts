@@ -20,6 +20,11 @@ export interface AlbRoute {
     host: string;
     port: number;
     healthCheckPath: string;
+    /**
+     * The server's RFC 9728 protected resource metadata (JSON), served by the load balancer itself at
+     * `/.well-known/oauth-protected-resource...` on the server's host (at most 1024 bytes, the ALB's limit).
+     */
+    metadataDocument?: pulumi.Input<string>;
 }
 
 export interface InternalAlbArgs {
@@ -130,6 +135,30 @@ export class InternalAlb extends pulumi.ComponentResource {
 
         this.targetGroupArns = {};
         args.routes.forEach((route, i) => {
+            if (route.metadataDocument !== undefined) {
+                new aws.lb.ListenerRule(`${name}-${route.name}-metadata`, {
+                    listenerArn: https.arn,
+                    priority: 1000 + i,
+                    conditions: [
+                        { hostHeader: { values: [route.host] } },
+                        { pathPattern: { values: ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/*"] } },
+                    ],
+                    actions: [{
+                        type: "fixed-response",
+                        fixedResponse: {
+                            contentType: "application/json",
+                            statusCode: "200",
+                            messageBody: pulumi.output(route.metadataDocument).apply((doc) => {
+                                if (Buffer.byteLength(doc, "utf8") > 1024) {
+                                    throw new pulumi.RunError(`InternalAlb "${name}": the protected resource metadata of ${route.name} is ${Buffer.byteLength(doc, "utf8")} bytes; a load balancer fixed response holds at most 1024 (use fewer or shorter scopes)`);
+                                }
+                                return doc;
+                            }),
+                        },
+                    }],
+                    tags: tags(`metadata-${route.name}`),
+                }, parent);
+            }
             const tg = new aws.lb.TargetGroup(`${name}-${route.name}`, {
                 vpcId: args.vpcId,
                 targetType: "ip",
@@ -141,7 +170,7 @@ export class InternalAlb extends pulumi.ComponentResource {
             }, parent);
             new aws.lb.ListenerRule(`${name}-${route.name}`, {
                 listenerArn: https.arn,
-                priority: i + 1,
+                priority: 2000 + i,
                 conditions: [{ hostHeader: { values: [route.host] } }],
                 actions: [{ type: "forward", targetGroupArn: tg.arn }],
                 tags: tags(`rule-${route.name}`),

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueprintConfig, ConfigError, PatternName } from "../config";
+import { metadataUrl } from "../identity";
 import { SecurityZone } from "./securityZone";
 
 export * from "./securityZone";
@@ -19,6 +20,11 @@ export interface PatternOutputs {
     /** Each server's URL: its identity as an OAuth resource. */
     serverUrls: Record<string, pulumi.Output<string>>;
     privateLinkServiceName?: pulumi.Output<string>;
+    /** OAuth issuer (RFC 8414 metadata at <issuer>/.well-known/openid-configuration). */
+    oauthIssuer: pulumi.Output<string>;
+    oauthClientIdForPeople: pulumi.Output<string>;
+    /** Server name -> URL of its RFC 9728 protected resource metadata. */
+    protectedResourceMetadataUrls: Record<string, string>;
 }
 
 /** Builds the pattern the configuration names and returns its stack outputs. */
@@ -34,6 +40,9 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs {
                 flowLogGroupName: zone.network.flowLogGroupName,
                 entryPointDnsName: zone.entryPoint.dnsName,
                 serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
+                oauthIssuer: zone.authorizationServer.issuer,
+                oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
+                protectedResourceMetadataUrls: Object.fromEntries(config.servers.map((s) => [s.name, metadataUrl(`https://${s.name}.${config.edge!.domainName}${s.path}`)])),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };
         }

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf, McpCluster, McpService } from "../compute";
-import { BlueprintConfig, EdgeConfig } from "../config";
+import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
 import { InternalAlb, McpWebAcl, PrivateLinkNlb } from "../edge";
+import { AuthorizationServer } from "../identity";
 import { McpServer } from "../mcp";
 import { SegmentedVpc } from "../network";
 
@@ -15,9 +16,12 @@ export interface SecurityZoneArgs {
  * What the security zone needs beyond the schema: an entry point, and images it can pull without an internet
  * route (ECR in the stack's region). Throws a ConfigError naming the key. Pure.
  */
-export function checkSecurityZoneConfig(config: BlueprintConfig): EdgeConfig {
+export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeConfig; identity: IdentityConfig } {
     if (!config.edge) {
         throw new ConfigError("mcpsec:edge", "is required but missing for the security-zone pattern; expected domainName and certificateArn of the zone's HTTPS entry point");
+    }
+    if (!config.identity) {
+        throw new ConfigError("mcpsec:identity", "is required but missing for the security-zone pattern; expected callbackUrls of the MCP clients (every server requires OAuth)");
     }
     config.servers.forEach((server, i) => {
         const repo = ecrRepositoryOf(server.image);
@@ -25,7 +29,7 @@ export function checkSecurityZoneConfig(config: BlueprintConfig): EdgeConfig {
             throw new ConfigError(`mcpsec:servers[${i}].image`, `${JSON.stringify(server.image)} is not allowed; the security zone has no internet route, so images must come from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/...; replicate the image or use an ECR pull-through cache)`);
         }
     });
-    return config.edge;
+    return { edge: config.edge, identity: config.identity };
 }
 
 /**
@@ -38,10 +42,11 @@ export class SecurityZone extends pulumi.ComponentResource {
     public readonly entryPoint: InternalAlb;
     public readonly servers: McpServer[];
     public readonly privateLinkServiceName?: pulumi.Output<string>;
+    public readonly authorizationServer: AuthorizationServer;
 
     constructor(name: string, args: SecurityZoneArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const { config } = args;
-        const edge = checkSecurityZoneConfig(config);
+        const { edge, identity } = checkSecurityZoneConfig(config);
         super("mcpsec:patterns:SecurityZone", name, {}, opts);
         const parent = { parent: this };
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
@@ -64,6 +69,15 @@ export class SecurityZone extends pulumi.ComponentResource {
             logKmsKeyArn: net.logKmsKeyArn,
             tags,
         }, parent);
+        const urls = Object.fromEntries(config.servers.map((s) => [s.name, `https://${s.name}.${edge.domainName}${s.path}`]));
+        this.authorizationServer = new AuthorizationServer(`${name}-oauth`, {
+            resources: config.servers.map((s) => ({ name: s.name, url: urls[s.name], scopes: [...new Set(s.tools.flatMap((t) => t.scopes))] })),
+            callbackUrls: identity.callbackUrls,
+            agents: identity.agents,
+            accessTokenMinutes: identity.accessTokenMinutes,
+            refreshTokenHours: identity.refreshTokenHours,
+            tags,
+        }, parent);
         this.entryPoint = new InternalAlb(`${name}-entry`, {
             vpcId: net.vpcId,
             subnetIds: net.privateSubnetIds,
@@ -72,11 +86,14 @@ export class SecurityZone extends pulumi.ComponentResource {
             certificateArn: edge.certificateArn,
             sslPolicy: edge.sslPolicy,
             webAclArn: webAcl.arn,
-            routes: config.servers.map((s) => ({ name: s.name, host: `${s.name}.${edge.domainName}`, port: s.port, healthCheckPath: s.healthCheckPath })),
+            routes: config.servers.map((s) => ({
+                name: s.name, host: `${s.name}.${edge.domainName}`, port: s.port, healthCheckPath: s.healthCheckPath,
+                metadataDocument: this.authorizationServer.metadataDocuments[s.name],
+            })),
             tags,
         }, parent);
         this.servers = config.servers.map((spec) => {
-            const server = new McpServer(`${name}-${spec.name}`, { spec, url: `https://${spec.name}.${edge.domainName}${spec.path}` }, parent);
+            const server = new McpServer(`${name}-${spec.name}`, { spec, url: urls[spec.name] }, parent);
             new McpService(`${name}-${spec.name}`, {
                 server: spec,
                 clusterArn: cluster.arn,

@@ -125,7 +125,7 @@ describe("InternalAlb", () => {
         expect(groups.map((g) => [g.inputs.port, g.inputs.targetType, (g.inputs.healthCheck as Json).path])).toEqual([[8080, "ip", "/health"], [9000, "ip", "/healthz"]]);
         const rules = ofType(graph, "aws:lb/listenerRule:ListenerRule");
         expect(rules.map((r) => [r.inputs.priority, (r.inputs.conditions as Json[])[0].hostHeader.values[0], (r.inputs.actions as Json[])[0].targetGroupArn])).toEqual([
-            [1, "docs.mcp.example.com", groups[0].outputs.arn], [2, "tickets.mcp.example.com", groups[1].outputs.arn],
+            [2000, "docs.mcp.example.com", groups[0].outputs.arn], [2001, "tickets.mcp.example.com", groups[1].outputs.arn],
         ]);
     });
 

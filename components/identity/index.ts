@@ -1,0 +1,2 @@
+export * from "./authorizationServer";
+export * from "./protectedResource";
