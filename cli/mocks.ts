@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { SECRET_PLACEHOLDER } from "./graph";
 
 /** The account the offline synthesis pretends to deploy into (AWS's documentation example account). */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -144,7 +145,8 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
     },
     "aws:cognito/userPoolClient:UserPoolClient": (c) => {
         const id = hex(c.seed, 26).replace(/[0-9]/g, (d) => "klmnopqrst"[Number(d)]);
-        return { id, state: { clientSecret: c.inputs.generateSecret ? hex(`${c.seed}/secret`, 52) : undefined } };
+        // The provider marks clientSecret secret; the offline graph never holds even a fake one in clear.
+        return { id, state: { clientSecret: c.inputs.generateSecret ? SECRET_PLACEHOLDER : undefined } };
     },
     "aws:cognito/resourceServer:ResourceServer": (c) => ({ id: `${c.inputs.userPoolId}|${c.inputs.identifier}`, state: { scopeIdentifiers: ((c.inputs.scopes ?? []) as { scopeName: string }[]).map((s) => `${c.inputs.identifier}/${s.scopeName}`) } }),
     "aws:cognito/userPoolDomain:UserPoolDomain": (c) => ({ id: String(c.inputs.domain), state: { cloudfrontDistribution: `d${hex(c.seed, 13)}.cloudfront.net`, awsAccountId: c.account } }),

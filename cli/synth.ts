@@ -28,6 +28,20 @@ export function redactSecrets(value: unknown): unknown {
     return value;
 }
 
+/**
+ * Outputs as the engine would keep them: secrets redacted, and the outputs a resource names in
+ * additionalSecretOutputs made secret (the engine does that; the mock monitor does not).
+ */
+function redactOutputs(outputs: Record<string, unknown>, secretNames: string[]): Record<string, unknown> {
+    const redacted = redactSecrets(outputs) as Record<string, unknown>;
+    for (const name of secretNames) {
+        if (redacted[name] !== undefined && redacted[name] !== null) {
+            redacted[name] = { [SPECIAL_SIG_KEY]: SECRET_SIG, value: SECRET_PLACEHOLDER };
+        }
+    }
+    return redacted;
+}
+
 type Callback<T> = (err: Error | null, resp?: T) => void;
 
 /** The mock monitor, recording every registration as the engine would receive it. */
@@ -137,7 +151,7 @@ class RecordingMonitor extends MockMonitor {
             dependencies: [...new Set(req.getDependenciesList())],
             propertyDependencies,
             inputs: redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            outputs: custom ? redactSecrets(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown> : {},
+            outputs: custom ? redactOutputs(resp.getObject()?.toJavaScript() ?? {}, options.additionalSecretOutputs) : {},
             options,
         });
     }

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { awsRules } from "../policies/aws/rules";
+import { applyControlPolicies, renderPolicyTable } from "../scripts/docs";
 import { ROOT } from "./helpers";
 
 const rows = new Map(
@@ -25,11 +26,17 @@ describe("docs/controls.md", () => {
         });
     }
 
-    it("the README's policy table lists every policy", () => {
+    it("the README's policy table lists every policy and is up to date (npm run docs)", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        expect(readme).toContain(renderPolicyTable());
         for (const rule of awsRules) {
             expect(readme, rule.meta.name).toContain(`| \`${rule.meta.name}\` | ${rule.meta.severity} |`);
         }
+    });
+
+    it("lists in each control's row exactly the policies that claim it (npm run docs)", () => {
+        const controls = fs.readFileSync(path.join(ROOT, "docs", "controls.md"), "utf8");
+        expect(applyControlPolicies(controls)).toBe(controls);
     });
 
     it("names no policy that does not exist", () => {

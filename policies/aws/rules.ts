@@ -1,4 +1,5 @@
 import { cloudwatchRules } from "./cloudwatch";
+import { cognitoRules } from "./cognito";
 import { ec2Rules } from "./ec2";
 import { ecrRules } from "./ecr";
 import { ecsRules } from "./ecs";
@@ -9,4 +10,4 @@ import { s3Rules } from "./s3";
 import { wafRules } from "./wafv2";
 
 /** Every rule of the mcpsec-aws pack, in report order. */
-export const awsRules = [...ec2Rules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...wafRules, ...s3Rules];
+export const awsRules = [...ec2Rules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...wafRules, ...s3Rules, ...cognitoRules];

@@ -41,6 +41,19 @@ const pab = (b = "logs", props: Props = {}): FixtureResource => ({ type: "aws:s3
 const tlsOnly = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::logs-abc", "arn:aws:s3:::logs-abc/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } };
 const bucketPolicy = (b = "logs", policy = doc(tlsOnly)): FixtureResource => ({ type: "aws:s3/bucketPolicy:BucketPolicy", name: `${b}-policy`, props: { bucket: "unknown", policy }, refs: { bucket: [b] } });
 
+const POOL = "aws:cognito/userPool:UserPool";
+const CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
+const pool = (props: Props = {}): Props => ({
+    mfaConfiguration: "ON", softwareTokenMfaConfiguration: { enabled: true }, userPoolAddOns: { advancedSecurityMode: "ENFORCED" }, deletionProtection: "ACTIVE",
+    passwordPolicy: { minimumLength: 14, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 1 },
+    ...props,
+});
+const peopleClient = (props: Props = {}): Props => ({
+    generateSecret: false, allowedOauthFlows: ["code"], allowedOauthFlowsUserPoolClient: true, explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
+    accessTokenValidity: 15, tokenValidityUnits: { accessToken: "minutes" }, enableTokenRevocation: true, preventUserExistenceErrors: "ENABLED",
+    ...props,
+});
+
 const SUBNET = "aws:ec2/subnet:Subnet";
 const NACL = "aws:ec2/networkAcl:NetworkAcl";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -292,6 +305,63 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "no policy", resources: [bucket()], expect: /Bucket logs accepts requests without TLS/ },
             { label: "policy without the deny", resources: [bucket(), bucketPolicy("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /accepts requests without TLS/ },
+        ],
+    },
+    "aws-cognito-user-pool-mfa-required": {
+        pass: [{ label: "MFA on with TOTP", type: POOL, props: pool() }, { label: "MFA on with WebAuthn", type: POOL, props: pool({ softwareTokenMfaConfiguration: undefined, webAuthnConfiguration: { userVerification: "required" } }) }],
+        fail: [
+            { label: "MFA optional", type: POOL, props: pool({ mfaConfiguration: "OPTIONAL" }), expect: /mfaConfiguration is OPTIONAL/ },
+            { label: "MFA unset", type: POOL, props: pool({ mfaConfiguration: undefined }), expect: /OFF \(the default\)/ },
+            { label: "SMS only", type: POOL, props: pool({ softwareTokenMfaConfiguration: { enabled: false } }), expect: /SMS alone/ },
+        ],
+    },
+    "aws-cognito-user-pool-threat-protection": {
+        pass: [{ label: "enforced", type: POOL, props: pool() }],
+        fail: [{ label: "audit only", type: POOL, props: pool({ userPoolAddOns: { advancedSecurityMode: "AUDIT" } }), expect: /advancedSecurityMode is AUDIT/ }],
+    },
+    "aws-cognito-user-pool-password-policy": {
+        pass: [
+            { label: "14 characters, all classes", type: POOL, props: pool() },
+            { label: "Cognito defaults with a lower bound from pack config", type: POOL, props: pool({ passwordPolicy: undefined }), config: { minimumLength: 8 } },
+        ],
+        fail: [
+            { label: "too short", type: POOL, props: pool({ passwordPolicy: { ...pool().passwordPolicy, minimumLength: 10 } }), expect: /minimumLength is 10; at least 14/ },
+            { label: "no symbols", type: POOL, props: pool({ passwordPolicy: { ...pool().passwordPolicy, requireSymbols: false } }), expect: /not required: requireSymbols/ },
+            { label: "long-lived temporary passwords", type: POOL, props: pool({ passwordPolicy: { ...pool().passwordPolicy, temporaryPasswordValidityDays: 30 } }), expect: /temporary passwords live 30 days/ },
+        ],
+    },
+    "aws-cognito-user-pool-deletion-protection": {
+        pass: [{ label: "active", type: POOL, props: pool() }],
+        fail: [{ label: "inactive", type: POOL, props: pool({ deletionProtection: "INACTIVE" }), expect: /deletionProtection is INACTIVE/ }],
+    },
+    "aws-cognito-client-access-token-lifetime": {
+        pass: [
+            { label: "15 minutes", type: CLIENT, props: peopleClient() },
+            { label: "1 hour in hours", type: CLIENT, props: peopleClient({ accessTokenValidity: 1, tokenValidityUnits: { accessToken: "hours" } }) },
+        ],
+        fail: [
+            { label: "one day", type: CLIENT, props: peopleClient({ accessTokenValidity: 24, tokenValidityUnits: { accessToken: "hours" } }), expect: /access tokens live 1440 minutes; the bound is 60/ },
+            { label: "90 minutes", type: CLIENT, props: peopleClient({ accessTokenValidity: 90 }), expect: /90 minutes/ },
+            { label: "above a tighter bound from pack config", type: CLIENT, props: peopleClient({ accessTokenValidity: 30 }), config: { maxAccessTokenMinutes: 15 }, expect: /the bound is 15/ },
+            { label: "minutes without units mean hours", type: CLIENT, props: peopleClient({ accessTokenValidity: 2, tokenValidityUnits: undefined }), expect: /120 minutes/ },
+        ],
+    },
+    "aws-cognito-client-code-flow-only": {
+        pass: [
+            { label: "public code flow", type: CLIENT, props: peopleClient() },
+            { label: "confidential client credentials", type: CLIENT, props: peopleClient({ generateSecret: true, allowedOauthFlows: ["client_credentials"] }) },
+        ],
+        fail: [
+            { label: "implicit flow", type: CLIENT, props: peopleClient({ allowedOauthFlows: ["code", "implicit"] }), expect: /includes implicit/ },
+            { label: "public client with client credentials", type: CLIENT, props: peopleClient({ allowedOauthFlows: ["client_credentials"] }), expect: /public client \(no secret\) allows client_credentials/ },
+            { label: "password sign-in", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /explicitAuthFlows allows ALLOW_USER_PASSWORD_AUTH/ },
+        ],
+    },
+    "aws-cognito-client-revocation-and-privacy": {
+        pass: [{ label: "revocation on, no existence errors", type: CLIENT, props: peopleClient() }],
+        fail: [
+            { label: "revocation off", type: CLIENT, props: peopleClient({ enableTokenRevocation: false }), expect: /enableTokenRevocation is false/ },
+            { label: "legacy errors", type: CLIENT, props: peopleClient({ preventUserExistenceErrors: undefined }), expect: /LEGACY/ },
         ],
     },
 };
