@@ -155,6 +155,45 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const result = Array.from({ length }, (_, i) => "abcdefghijklmnopqrstuvwxyz0123456789"[parseInt(hex(`${c.seed}/${i}`, 2), 16) % 36]).join("");
         return { id: "none", state: { result } };
     },
+    "aws:sns/topic:Topic": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:sns:${c.region}:${c.account}:${name}`;
+        return { id: arn, state: { name, arn } };
+    },
+    "aws:cloudtrail/trail:Trail": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:cloudtrail:${c.region}:${c.account}:trail/${name}`;
+        return { id: arn, state: { name, arn, homeRegion: c.region } };
+    },
+    "aws:lambda/function:Function": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:lambda:${c.region}:${c.account}:function:${name}`;
+        return { id: name, state: { name, arn, invokeArn: `arn:${c.partition}:apigateway:${c.region}:lambda:path/2015-03-31/functions/${arn}/invocations`, qualifiedArn: `${arn}:$LATEST`, version: "$LATEST" } };
+    },
+    "aws:cloudwatch/eventRule:EventRule": (c) => {
+        const name = autoName(c);
+        return { id: name, state: { name, arn: `arn:${c.partition}:events:${c.region}:${c.account}:rule/${name}` } };
+    },
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:firehose:${c.region}:${c.account}:deliverystream/${name}`;
+        return { id: arn, state: { name, arn } };
+    },
+    "aws:guardduty/detector:Detector": (c) => {
+        const id = hex(c.seed, 32);
+        return { id, state: { accountId: c.account, arn: `arn:${c.partition}:guardduty:${c.region}:${c.account}:detector/${id}` } };
+    },
+    "aws:secretsmanager/secret:Secret": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:secretsmanager:${c.region}:${c.account}:secret:${name}-${hex(c.seed, 6)}`;
+        return { id: arn, state: { name, arn } };
+    },
+    "aws:cfg/recorder:Recorder": (c) => ({ id: c.inputs.name ?? "default", state: { name: c.inputs.name ?? "default" } }),
+    "aws:cfg/rule:Rule": (c) => {
+        const name = autoName(c);
+        return { id: name, state: { name, arn: `arn:${c.partition}:config:${c.region}:${c.account}:config-rule/config-rule-${hex(c.seed, 6)}`, ruleId: `config-rule-${hex(c.seed, 6)}` } };
+    },
+    "random:index/randomPassword:RandomPassword": () => ({ id: "none", state: { result: SECRET_PLACEHOLDER, bcryptHash: SECRET_PLACEHOLDER } }),
     "aws:ecr/repository:Repository": (c) => {
         const name = c.inputs.name ?? autoName(c);
         return { id: name, state: { name, arn: `arn:${c.partition}:ecr:${c.region}:${c.account}:repository/${name}`, registryId: c.account, repositoryUrl: `${c.account}.dkr.ecr.${c.region}.amazonaws.com/${name}` } };

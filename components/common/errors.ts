@@ -50,8 +50,12 @@ function keyOf(prefix: string, instancePath: string, extra?: string): string {
     return key;
 }
 
-/** One Ajv error as a ConfigError naming the key (under `prefix`), the value and what is allowed. */
-export function describeAjvError(prefix: string, error: ErrorObject): ConfigError {
+/**
+ * The first Ajv error as a ConfigError naming the key (under `prefix`), the value and what is allowed. A failed
+ * `oneOf` is described as a whole (its branches' own errors would name only one alternative).
+ */
+export function describeAjvError(prefix: string, errors: ErrorObject[]): ConfigError {
+    const error = errors.find((e) => e.keyword === "oneOf") ?? errors[0];
     const schema = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
     if (error.propertyName !== undefined) {
         // A map key (not its value) broke the propertyNames schema.

@@ -125,6 +125,35 @@ export const identitySchema = {
     description: "the OAuth authorization server settings",
 } as const;
 
+const ownership = { enum: ["create", "existing"], description: "create (managed by this stack) or existing (the organization runs it; not managed here)" } as const;
+
+export const operationsSchema = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        accountServices: {
+            type: "object", additionalProperties: false,
+            properties: { cloudTrail: ownership, guardDuty: ownership, securityHub: ownership, inspector: ownership, config: ownership },
+            description: "for each account-wide service (cloudTrail, guardDuty, securityHub, inspector, config): create or existing",
+        },
+        alertEmails: {
+            type: "array", maxItems: 20, uniqueItems: true,
+            items: { type: "string", pattern: "^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", description: "an email address" },
+            description: "addresses subscribed to the alert topic",
+        },
+        retentionDays: { enum: [...LOG_RETENTION_DAYS].filter((d) => d >= 90), description: "a CloudWatch Logs retention period of 90 days or more, for the archive and the trail" },
+        siem: {
+            oneOf: [
+                { type: "object", additionalProperties: false, required: ["type", "url", "credentialsSecretArn"], properties: { type: { const: "http" }, url: { type: "string", pattern: "^https://\\S+$" }, name: { type: "string" }, credentialsSecretArn: { type: "string", pattern: "^arn:aws[a-z-]*:secretsmanager:" } } },
+                { type: "object", additionalProperties: false, required: ["type", "hecEndpoint", "hecTokenSecretArn"], properties: { type: { const: "splunk" }, hecEndpoint: { type: "string", pattern: "^https://\\S+$" }, hecTokenSecretArn: { type: "string", pattern: "^arn:aws[a-z-]*:secretsmanager:" } } },
+                { type: "object", additionalProperties: false, required: ["type", "domainArn", "indexName"], properties: { type: { const: "opensearch" }, domainArn: { type: "string", pattern: "^arn:aws[a-z-]*:es:" }, indexName: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,79}$" } } },
+            ],
+            description: "a SIEM: {type: http, url, credentialsSecretArn}, {type: splunk, hecEndpoint, hecTokenSecretArn} or {type: opensearch, domainArn, indexName}",
+        },
+    },
+    description: "the operations settings",
+} as const;
+
 export const tagsSchema = {
     type: "object",
     maxProperties: 40,
@@ -156,6 +185,7 @@ export const blueprintSchema = {
         network: networkSchema,
         edge: edgeSchema,
         identity: identitySchema,
+        operations: operationsSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

@@ -1,5 +1,6 @@
 import Ajv from "ajv";
 import { ConfigError, describeAjvError, showValue } from "../common/errors";
+import type { SiemDestination } from "../observability/siemExport";
 import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
 
 export { ConfigError };
@@ -35,6 +36,14 @@ export interface IdentityConfig {
     refreshTokenHours?: number;
 }
 
+/** Operations settings with defaults filled in. */
+export interface OperationsConfig {
+    accountServices: { cloudTrail: "create" | "existing"; guardDuty: "create" | "existing"; securityHub: "create" | "existing"; inspector: "create" | "existing"; config: "create" | "existing" };
+    alertEmails: string[];
+    retentionDays: number;
+    siem?: SiemDestination;
+}
+
 /** The validated stack configuration the program runs on. */
 export interface BlueprintConfig {
     pattern: PatternName;
@@ -45,6 +54,7 @@ export interface BlueprintConfig {
     /** Present when the stack configures an entry point (the security zone requires one). */
     edge?: EdgeConfig;
     identity?: IdentityConfig;
+    operations: OperationsConfig;
     servers: ResolvedMcpServerSpec[];
 }
 
@@ -93,7 +103,7 @@ function checkUnique<T>(items: T[], keyName: (i: number) => string, pick: (item:
  */
 export function validateBlueprintConfig(raw: Record<string, unknown>, region: unknown): BlueprintConfig {
     if (!validateBlueprint(raw)) {
-        throw describeAjvError("mcpsec:", validateBlueprint.errors![0]);
+        throw describeAjvError("mcpsec:", validateBlueprint.errors!);
     }
     if (!validateRegion(region)) {
         const err = validateRegion.errors![0];
@@ -106,6 +116,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         network?: Partial<NetworkConfig>;
         edge?: Partial<EdgeConfig> & { domainName: string; certificateArn: string };
         identity?: IdentityConfig;
+        operations?: Partial<OperationsConfig> & { accountServices?: Partial<OperationsConfig["accountServices"]> };
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -139,6 +150,12 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         network,
         edge,
         identity: input.identity && structuredClone(input.identity),
+        operations: {
+            accountServices: { cloudTrail: "create", guardDuty: "create", securityHub: "create", inspector: "create", config: "create", ...(input.operations?.accountServices ?? {}) },
+            alertEmails: [...(input.operations?.alertEmails ?? [])],
+            retentionDays: input.operations?.retentionDays ?? 365,
+            siem: input.operations?.siem && structuredClone(input.operations.siem),
+        },
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

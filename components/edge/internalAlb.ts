@@ -58,6 +58,8 @@ export interface InternalAlbArgs {
 export class InternalAlb extends pulumi.ComponentResource {
     public readonly arn: pulumi.Output<string>;
     public readonly dnsName: pulumi.Output<string>;
+    /** The CloudWatch metric dimension of the load balancer. */
+    public readonly arnSuffix: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly targetGroupArns: Record<string, pulumi.Output<string>>;
 
@@ -113,6 +115,7 @@ export class InternalAlb extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [logs] });
         this.arn = lb.arn;
         this.dnsName = lb.dnsName;
+        this.arnSuffix = lb.arnSuffix;
 
         new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: lb.arn, webAclArn: args.webAclArn }, parent);
 

@@ -123,6 +123,9 @@ export function resolveWebAclArgs(name: string, args: McpWebAclArgs) {
 export class McpWebAcl extends pulumi.ComponentResource {
     public readonly arn: pulumi.Output<string>;
     public readonly logGroupArn: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    /** The web ACL's name (its CloudWatch metric dimension). */
+    public readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: McpWebAclArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const cfg = resolveWebAclArgs(name, args);
@@ -151,6 +154,8 @@ export class McpWebAcl extends pulumi.ComponentResource {
         }, parent);
         this.arn = acl.arn;
         this.logGroupArn = logGroup.arn;
+        this.logGroupName = logGroup.name;
+        this.name = acl.name;
         this.registerOutputs({ arn: this.arn, logGroupArn: this.logGroupArn });
     }
 }

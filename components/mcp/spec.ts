@@ -227,7 +227,7 @@ const validateSpecSchema = ajv.compile(mcpServerSchema);
  */
 export function validateMcpServerSpec(spec: unknown, key = "server"): ResolvedMcpServerSpec {
     if (!validateSpecSchema(spec)) {
-        throw describeAjvError(key, validateSpecSchema.errors![0]);
+        throw describeAjvError(key, validateSpecSchema.errors!);
     }
     return checkMcpServerSpec(spec as McpServerSpec, key);
 }

@@ -25,6 +25,9 @@ export interface PatternOutputs {
     oauthClientIdForPeople: pulumi.Output<string>;
     /** Server name -> URL of its RFC 9728 protected resource metadata. */
     protectedResourceMetadataUrls: Record<string, string>;
+    /** Which account-wide services this stack manages ("create") and which it leaves to the organization ("existing"). */
+    accountServices: Record<string, string>;
+    alertTopicArn: pulumi.Output<string>;
 }
 
 /** Builds the pattern the configuration names and returns its stack outputs. */
@@ -42,6 +45,8 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs {
                 serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
                 oauthIssuer: zone.authorizationServer.issuer,
                 oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
+                accountServices: { ...config.operations.accountServices },
+                alertTopicArn: zone.alertTopicArn,
                 protectedResourceMetadataUrls: Object.fromEntries(config.servers.map((s) => [s.name, metadataUrl(`https://${s.name}.${config.edge!.domainName}${s.path}`)])),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };

@@ -3,7 +3,10 @@ import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf, McpCluster, McpService } from "../compute";
 import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
 import { InternalAlb, McpWebAcl, PrivateLinkNlb } from "../edge";
+import { ThreatDetection } from "../detection";
 import { AuthorizationServer } from "../identity";
+import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "../observability";
+import { ZoneKey } from "../secrets";
 import { McpServer } from "../mcp";
 import { SegmentedVpc } from "../network";
 
@@ -43,6 +46,8 @@ export class SecurityZone extends pulumi.ComponentResource {
     public readonly servers: McpServer[];
     public readonly privateLinkServiceName?: pulumi.Output<string>;
     public readonly authorizationServer: AuthorizationServer;
+    public readonly alertTopicArn: pulumi.Output<string>;
+    public readonly zoneKeyArn: pulumi.Output<string>;
 
     constructor(name: string, args: SecurityZoneArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const { config } = args;
@@ -50,7 +55,11 @@ export class SecurityZone extends pulumi.ComponentResource {
         super("mcpsec:patterns:SecurityZone", name, {}, opts);
         const parent = { parent: this };
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
+        const ops = config.operations;
+        const zoneKey = new ZoneKey(`${name}-key`, { users: ["logs", "cloudtrail", "alarms"], tags }, parent);
+        this.zoneKeyArn = zoneKey.arn;
         this.network = new SegmentedVpc(`${name}-net`, {
+            logKmsKeyArn: zoneKey.arn,
             cidrBlock: config.network.cidrBlock,
             availabilityZoneCount: config.network.availabilityZoneCount,
             interfaceEndpoints: config.network.interfaceEndpoints,
@@ -92,9 +101,10 @@ export class SecurityZone extends pulumi.ComponentResource {
             })),
             tags,
         }, parent);
+        const services: McpService[] = [];
         this.servers = config.servers.map((spec) => {
             const server = new McpServer(`${name}-${spec.name}`, { spec, url: urls[spec.name] }, parent);
-            new McpService(`${name}-${spec.name}`, {
+            services.push(new McpService(`${name}-${spec.name}`, {
                 server: spec,
                 clusterArn: cluster.arn,
                 vpcId: net.vpcId,
@@ -104,10 +114,51 @@ export class SecurityZone extends pulumi.ComponentResource {
                 s3PrefixListId: net.s3PrefixListId,
                 kmsKeyArn: net.logKmsKeyArn,
                 targetGroupArn: this.entryPoint.targetGroupArns[spec.name],
+                logRetentionDays: ops.retentionDays,
                 tags,
-            }, { parent: server });
+            }, { parent: server }));
             return server;
         });
+
+        // Operations: immutable archive, audit trail, alarms, SIEM export, detection and containment.
+        const trailName = `${name}-audit-trail`;
+        const archive = new ArchiveBucket(`${name}-archive`, {
+            kmsKeyArn: zoneKey.arn,
+            retentionDays: ops.retentionDays,
+            trailArn: ops.accountServices.cloudTrail === "create" ? trailArnOf(trailName, parent) : undefined,
+            allowConfig: ops.accountServices.config === "create",
+            tags,
+        }, parent);
+        const trail = ops.accountServices.cloudTrail === "create"
+            ? new AuditTrail(`${name}-audit`, { kmsKeyArn: zoneKey.arn, archiveBucket: archive.bucket, trailName, retentionDays: ops.retentionDays, tags }, { parent: this, dependsOn: [archive] })
+            : undefined;
+        const alerts = new McpAlerts(`${name}-alerts`, {
+            kmsKeyArn: zoneKey.arn,
+            emails: ops.alertEmails,
+            trailLogGroupName: trail?.logGroupName,
+            serverLogGroupNames: services.map((s) => s.logGroupName),
+            loadBalancerArnSuffix: this.entryPoint.arnSuffix,
+            webAclName: webAcl.name,
+            tags,
+        }, parent);
+        this.alertTopicArn = alerts.topicArn;
+        if (ops.siem) {
+            new SiemExport(`${name}-siem`, {
+                destination: ops.siem,
+                logGroupNames: [net.flowLogGroupName, webAcl.logGroupName, ...services.map((s) => s.logGroupName), ...(trail ? [trail.logGroupName] : [])],
+                kmsKeyArn: zoneKey.arn,
+                backupBucketArn: archive.arn,
+                tags,
+            }, parent);
+        }
+        new ThreatDetection(`${name}-detect`, {
+            services: { guardDuty: ops.accountServices.guardDuty, securityHub: ops.accountServices.securityHub, inspector: ops.accountServices.inspector, config: ops.accountServices.config },
+            alertTopicArn: alerts.topicArn,
+            archiveBucket: archive.bucket,
+            vpcId: net.vpcId,
+            kmsKeyArn: zoneKey.arn,
+            tags,
+        }, { parent: this, dependsOn: [archive] });
         if (edge.privateLink) {
             const nlb = new PrivateLinkNlb(`${name}-privatelink`, {
                 vpcId: net.vpcId,

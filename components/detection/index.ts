@@ -1,0 +1,2 @@
+export * from "./containment";
+export * from "./threatDetection";

@@ -1,0 +1,181 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { policyJson } from "../common/iam";
+import { componentTags } from "../common/tags";
+import { CONTAINMENT_HANDLER } from "./containment";
+
+/** Account-wide services: create them here, or use those the organization already runs. */
+export type Ownership = "create" | "existing";
+
+export interface AccountServices {
+    guardDuty: Ownership;
+    securityHub: Ownership;
+    inspector: Ownership;
+    config: Ownership;
+}
+
+/** AWS Config managed rules that detect drift from this blueprint's controls. */
+export const DRIFT_RULES: Record<string, string> = {
+    "vpc-flow-logs-enabled": "VPC_FLOW_LOGS_ENABLED",
+    "vpc-default-security-group-closed": "VPC_DEFAULT_SECURITY_GROUP_CLOSED",
+    "ecs-containers-readonly-access": "ECS_CONTAINERS_READONLY_ACCESS",
+    "ecs-containers-nonprivileged": "ECS_CONTAINERS_NONPRIVILEGED",
+    "ecs-task-definition-linux-user-non-root": "ECS_TASK_DEFINITION_LINUX_USER_NON_ROOT",
+    "ecs-no-environment-secrets": "ECS_NO_ENVIRONMENT_SECRETS",
+    "ecr-private-image-scanning-enabled": "ECR_PRIVATE_IMAGE_SCANNING_ENABLED",
+    "ecr-private-tag-immutability-enabled": "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED",
+    "alb-waf-enabled": "ALB_WAF_ENABLED",
+    "alb-http-drop-invalid-header-enabled": "ALB_HTTP_DROP_INVALID_HEADER_ENABLED",
+    "multi-region-cloudtrail-enabled": "MULTI_REGION_CLOUD_TRAIL_ENABLED",
+    "cloud-trail-log-file-validation-enabled": "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+    "cmk-backing-key-rotation-enabled": "CMK_BACKING_KEY_ROTATION_ENABLED",
+    "cw-loggroup-retention-period-check": "CW_LOGGROUP_RETENTION_PERIOD_CHECK",
+    "s3-bucket-ssl-requests-only": "S3_BUCKET_SSL_REQUESTS_ONLY",
+    "guardduty-enabled-centralized": "GUARDDUTY_ENABLED_CENTRALIZED",
+};
+
+export interface ThreatDetectionArgs {
+    services: AccountServices;
+    /** Alert topic that receives high-severity findings. */
+    alertTopicArn: pulumi.Input<string>;
+    /** Archive bucket (name) AWS Config delivers to; its policy must admit Config (ArchiveBucket's allowConfig). */
+    archiveBucket: pulumi.Input<string>;
+    /** VPC of the MCP servers: the quarantine security group lives there. */
+    vpcId: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+    /** Lowest GuardDuty severity routed to alerts and containment (1-8.9). Default 7 (high). */
+    minimumSeverity?: number;
+    tags?: Record<string, string>;
+}
+
+/**
+ * Threat detection and automated response (controls S4, O2, O3, O5, O6, H4): GuardDuty with runtime monitoring of
+ * ECS Fargate and EKS; Security Hub with the NIST SP 800-53 Rev. 5 and AWS Foundational Security Best Practices
+ * standards; Inspector scanning ECR images; AWS Config recording with managed rules that detect drift from the
+ * blueprint; EventBridge rules that send high-severity findings to the alert topic and to a containment Lambda
+ * that quarantines a compromised task's network interfaces. Each account-wide service can be left to an existing
+ * organization-level setup ("existing").
+ */
+export class ThreatDetection extends pulumi.ComponentResource {
+    public readonly quarantineSecurityGroupId: pulumi.Output<string>;
+    public readonly containmentFunctionArn: pulumi.Output<string>;
+
+    constructor(name: string, args: ThreatDetectionArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("mcpsec:detection:ThreatDetection", name, { services: args.services }, opts);
+        const parent = { parent: this };
+        const tags = (suffix: string) => componentTags("detection", `${name}-${suffix}`, args.tags);
+        const region = aws.getRegionOutput({}, parent).region;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const partition = aws.getPartitionOutput({}, parent).partition;
+        const s = args.services;
+
+        if (s.guardDuty === "create") {
+            const detector = new aws.guardduty.Detector(`${name}-guardduty`, { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES", tags: tags("guardduty") }, parent);
+            new aws.guardduty.DetectorFeature(`${name}-runtime`, {
+                detectorId: detector.id,
+                name: "RUNTIME_MONITORING",
+                status: "ENABLED",
+                additionalConfigurations: [
+                    { name: "ECS_FARGATE_AGENT_MANAGEMENT", status: "ENABLED" },
+                    { name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" },
+                ],
+            }, parent);
+        }
+        if (s.securityHub === "create") {
+            const hub = new aws.securityhub.Account(`${name}-securityhub`, { enableDefaultStandards: false, controlFindingGenerator: "SECURITY_CONTROL", autoEnableControls: true }, parent);
+            for (const [suffix, standard] of [["nist-800-53", "nist-800-53/v/5.0.0"], ["fsbp", "aws-foundational-security-best-practices/v/1.0.0"]]) {
+                new aws.securityhub.StandardsSubscription(`${name}-${suffix}`, {
+                    standardsArn: pulumi.interpolate`arn:${partition}:securityhub:${region}::standards/${standard}`,
+                }, { parent: this, dependsOn: [hub] });
+            }
+        }
+        if (s.inspector === "create") {
+            new aws.inspector2.Enabler(`${name}-inspector`, { accountIds: [account], resourceTypes: ["ECR"] }, parent);
+        }
+        if (s.config === "create") {
+            const role = new aws.iam.Role(`${name}-config`, {
+                description: "AWS Config records the configuration of MCP resources",
+                assumeRolePolicy: policyJson({ Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }),
+                tags: tags("config-role"),
+            }, parent);
+            new aws.iam.RolePolicyAttachment(`${name}-config`, { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole` }, parent);
+            const recorder = new aws.cfg.Recorder(`${name}-recorder`, {
+                roleArn: role.arn,
+                recordingGroup: { allSupported: true, includeGlobalResourceTypes: true },
+            }, parent);
+            const channel = new aws.cfg.DeliveryChannel(`${name}-delivery`, { s3BucketName: args.archiveBucket, s3KeyPrefix: "config", s3KmsKeyArn: args.kmsKeyArn }, { parent: this, dependsOn: [recorder] });
+            const status = new aws.cfg.RecorderStatus(`${name}-recorder`, { name: recorder.name, isEnabled: true }, { parent: this, dependsOn: [channel] });
+            for (const [ruleName, identifier] of Object.entries(DRIFT_RULES)) {
+                new aws.cfg.Rule(`${name}-${ruleName}`, {
+                    name: `mcpsec-${ruleName}`,
+                    source: { owner: "AWS", sourceIdentifier: identifier },
+                    tags: tags(ruleName),
+                }, { parent: this, dependsOn: [status] });
+            }
+        }
+
+        const quarantine = new aws.ec2.SecurityGroup(`${name}-quarantine`, {
+            vpcId: args.vpcId,
+            description: "Quarantine: no traffic in or out (containment of a compromised MCP task)",
+            ingress: [],
+            egress: [],
+            tags: tags("quarantine"),
+        }, parent);
+        this.quarantineSecurityGroupId = quarantine.id;
+
+        const fnName = `${name}-containment`;
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-containment-logs`, { name: `/aws/lambda/${fnName}`, retentionInDays: 365, kmsKeyId: args.kmsKeyArn, tags: tags("containment-logs") }, parent);
+        const role = new aws.iam.Role(`${name}-containment`, {
+            description: "Containment: quarantines compromised MCP tasks",
+            assumeRolePolicy: policyJson({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }),
+            tags: tags("containment-role"),
+        }, parent);
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-containment`, {
+            role: role.id,
+            policy: policyJson(
+                { Sid: "ReadAndTagTasks", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:TagResource"], Resource: pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:task/*` },
+                {
+                    Sid: "MoveInterfacesToQuarantine", Effect: "Allow", Action: "ec2:ModifyNetworkInterfaceAttribute",
+                    Resource: [pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:network-interface/*`, quarantine.arn],
+                },
+                { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
+            ),
+        }, parent);
+        const fn = new aws.lambda.Function(`${name}-containment`, {
+            name: fnName,
+            description: "Quarantines ECS tasks named in high-severity GuardDuty findings",
+            runtime: "nodejs20.x",
+            handler: "index.handler",
+            role: role.arn,
+            timeout: 60,
+            memorySize: 256,
+            code: new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(CONTAINMENT_HANDLER) }),
+            environment: { variables: { QUARANTINE_SECURITY_GROUP_ID: quarantine.id } },
+            kmsKeyArn: args.kmsKeyArn,
+            tracingConfig: { mode: "Active" },
+            loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+            tags: tags("containment"),
+        }, { parent: this, dependsOn: [rolePolicy, logGroup] });
+        this.containmentFunctionArn = fn.arn;
+
+        const minimum = args.minimumSeverity ?? 7;
+        const guardDutyRule = new aws.cloudwatch.EventRule(`${name}-guardduty-findings`, {
+            description: `GuardDuty findings of severity ${minimum} or more`,
+            eventPattern: JSON.stringify({ source: ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], detail: { severity: [{ numeric: [">=", minimum] }] } }),
+            tags: tags("guardduty-findings"),
+        }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-guardduty-alert`, { rule: guardDutyRule.name, arn: args.alertTopicArn }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-guardduty-contain`, { rule: guardDutyRule.name, arn: fn.arn }, parent);
+        new aws.lambda.Permission(`${name}-guardduty-contain`, { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: guardDutyRule.arn }, parent);
+        const hubRule = new aws.cloudwatch.EventRule(`${name}-securityhub-findings`, {
+            description: "New Security Hub findings of HIGH or CRITICAL severity",
+            eventPattern: JSON.stringify({
+                source: ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"],
+                detail: { findings: { Severity: { Label: ["HIGH", "CRITICAL"] }, Workflow: { Status: ["NEW"] } } },
+            }),
+            tags: tags("securityhub-findings"),
+        }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-securityhub-alert`, { rule: hubRule.name, arn: args.alertTopicArn }, parent);
+        this.registerOutputs({ quarantineSecurityGroupId: this.quarantineSecurityGroupId, containmentFunctionArn: this.containmentFunctionArn });
+    }
+}

@@ -1,0 +1,4 @@
+export * from "./alerts";
+export * from "./archiveBucket";
+export * from "./auditTrail";
+export * from "./siemExport";

@@ -1,0 +1,2 @@
+export * from "./managedSecret";
+export * from "./zoneKey";
