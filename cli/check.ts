@@ -16,6 +16,8 @@ export interface StackReport {
     counts: { mandatory: number; advisory: number };
     violations: Violation[];
     secretPlaceholders: string[];
+    /** What the reader should know about the stack: values replaced offline, services left to the organization. */
+    notes: string[];
 }
 
 export interface CheckReport {
@@ -90,6 +92,20 @@ export function effectiveConfig(packName: string, policies: PolicyInfo[], initia
     return result;
 }
 
+/** Notes for the report, from the graph: secrets replaced offline and account services declared existing. */
+export function notesOf(graph: ResourceGraph): string[] {
+    const notes: string[] = [];
+    if (graph.secretPlaceholders.length > 0) {
+        notes.push(`secret config values could not be decrypted offline and were replaced by a placeholder: ${graph.secretPlaceholders.join(", ")}`);
+    }
+    const services = graph.outputs.accountServices as Record<string, string> | undefined;
+    const existing = Object.entries(services ?? {}).filter(([, v]) => v === "existing").map(([k]) => k);
+    if (existing.length > 0) {
+        notes.push(`account services left to the organization (not created or checked here): ${existing.join(", ")}`);
+    }
+    return notes;
+}
+
 function summarize(graph: ResourceGraph): StackReport["summary"] {
     const byType: Record<string, number> = {};
     for (const r of graph.resources) {
@@ -160,6 +176,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
                 counts: { mandatory, advisory: violations.length - mandatory },
                 violations,
                 secretPlaceholders: graph.secretPlaceholders,
+                notes: notesOf(graph),
             });
         }
         return {

@@ -15,8 +15,8 @@ export function formatCheckText(report: CheckReport): string {
             lines.push(`    ${String(n).padStart(3)}  ${type}`);
         }
         lines.push(`  policy packs: ${packs}`);
-        if (s.secretPlaceholders.length > 0) {
-            lines.push(`  note: secret config values could not be decrypted offline and were replaced by a placeholder: ${s.secretPlaceholders.join(", ")}`);
+        for (const note of s.notes) {
+            lines.push(`  note: ${note}`);
         }
         lines.push(`  violations: ${s.counts.mandatory} mandatory, ${s.counts.advisory} advisory`);
         for (const v of s.violations) {

@@ -176,6 +176,7 @@ export class ThreatDetection extends pulumi.ComponentResource {
             tags: tags("securityhub-findings"),
         }, parent);
         new aws.cloudwatch.EventTarget(`${name}-securityhub-alert`, { rule: hubRule.name, arn: args.alertTopicArn }, parent);
-        this.registerOutputs({ quarantineSecurityGroupId: this.quarantineSecurityGroupId, containmentFunctionArn: this.containmentFunctionArn });
+        // The services are outputs too: stack policies see components by their outputs.
+        this.registerOutputs({ services: args.services, quarantineSecurityGroupId: this.quarantineSecurityGroupId, containmentFunctionArn: this.containmentFunctionArn });
     }
 }

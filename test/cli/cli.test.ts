@@ -107,7 +107,7 @@ describe("mcpsec check", () => {
         expect(Object.keys(report.packs[0]).sort()).toEqual(["dir", "name", "policies", "version"]);
         expect(report.packs[0].dir).toBe("policies/aws");
         expect(Object.keys(report.packs[0].policies[0]).sort()).toEqual(expect.arrayContaining(["description", "enforcementLevel", "kind", "name", "remediation", "severity", "tags"]));
-        expect(Object.keys(report.stacks[0]).sort()).toEqual(["counts", "ok", "project", "secretPlaceholders", "stack", "summary", "violations"]);
+        expect(Object.keys(report.stacks[0]).sort()).toEqual(["counts", "notes", "ok", "project", "secretPlaceholders", "stack", "summary", "violations"]);
         const failing = JSON.parse((await mcpsec("check", ...fixture("public-ip"), "--format", "json")).out);
         expect(Object.keys(failing.stacks[0].violations[0]).sort()).toEqual(["description", "enforcementLevel", "message", "pack", "packVersion", "policy", "remediation", "resourceName", "resourceType", "severity", "tags", "urn"]);
     });
@@ -133,6 +133,12 @@ describe("mcpsec check", () => {
         const rule = run.tool.driver.rules[run.results[0].ruleIndex];
         expect(rule.id).toBe("aws-ec2-subnet-no-public-ip");
         expect(rule.properties["security-severity"]).toBe("8.0");
+    });
+
+    it("says which account services a stack leaves to the organization", async () => {
+        const r = await mcpsec("check", "--stack", "security-zone-prod");
+        expect(r.code).toBe(0);
+        expect(r.out).toContain("note: account services left to the organization (not created or checked here): guardDuty, securityHub");
     });
 
     it("checks every stack with --all", async () => {

@@ -54,6 +54,13 @@ const peopleClient = (props: Props = {}): Props => ({
     ...props,
 });
 
+const secret = (name = "api", props: Props = {}): FixtureResource => ({ type: "aws:secretsmanager/secret:Secret", name, props: { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k", arn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`, ...props } });
+const rotation = (name = "api"): FixtureResource => ({ type: "aws:secretsmanager/secretRotation:SecretRotation", name: `${name}-rotation`, props: { secretId: "unknown", rotationRules: { automaticallyAfterDays: 30 } }, refs: { secretId: [name] } });
+const trail = (props: Props = {}): Props => ({ isMultiRegionTrail: true, enableLogFileValidation: true, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k", cloudWatchLogsGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:t:*", enableLogging: true, ...props });
+const ecsSvc = (): FixtureResource => ({ type: "aws:ecs/service:Service", name: "docs", props: {} });
+const detector = (props: Props = {}): FixtureResource => ({ type: "aws:guardduty/detector:Detector", name: "gd", props: { enable: true, arn: "arn:aws:guardduty:eu-west-1:123456789012:detector/abc", ...props } });
+const runtime = (props: Props = {}): FixtureResource => ({ type: "aws:guardduty/detectorFeature:DetectorFeature", name: "rt", props: { detectorId: "unknown", name: "RUNTIME_MONITORING", status: "ENABLED", additionalConfigurations: [{ name: "ECS_FARGATE_AGENT_MANAGEMENT", status: "ENABLED" }], ...props }, refs: { detectorId: ["gd"] } });
+
 const SUBNET = "aws:ec2/subnet:Subnet";
 const NACL = "aws:ec2/networkAcl:NetworkAcl";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -362,6 +369,42 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "revocation off", type: CLIENT, props: peopleClient({ enableTokenRevocation: false }), expect: /enableTokenRevocation is false/ },
             { label: "legacy errors", type: CLIENT, props: peopleClient({ preventUserExistenceErrors: undefined }), expect: /LEGACY/ },
+        ],
+    },
+    "aws-secretsmanager-secret-rotation": {
+        pass: [{ label: "rotated", resources: [secret(), rotation()] }],
+        fail: [{ label: "never rotated", resources: [secret(), secret("other"), rotation("other")], expect: /Secret api has no rotation/ }],
+    },
+    "aws-secretsmanager-secret-cmk": {
+        pass: [{ label: "customer key", type: "aws:secretsmanager/secret:Secret", props: secret().props }],
+        fail: [{ label: "AWS managed key", type: "aws:secretsmanager/secret:Secret", props: secret("api", { kmsKeyId: undefined }).props, expect: /no kmsKeyId/ }],
+    },
+    "aws-kms-key-deletion-window": {
+        pass: [{ label: "30 days", type: "aws:kms/key:Key", props: kmsKey() }, { label: "AWS default", type: "aws:kms/key:Key", props: kmsKey({ deletionWindowInDays: undefined }) }, { label: "lower bound from pack config", type: "aws:kms/key:Key", props: kmsKey({ deletionWindowInDays: 7 }), config: { minimumDays: 7 } }],
+        fail: [{ label: "7 days", type: "aws:kms/key:Key", props: kmsKey({ deletionWindowInDays: 7 }), expect: /deletionWindowInDays is 7; the minimum is 30/ }],
+    },
+    "aws-cloudtrail-trail-hardened": {
+        pass: [{ label: "hardened", type: "aws:cloudtrail/trail:Trail", props: trail() }],
+        fail: [
+            { label: "one region, no validation", type: "aws:cloudtrail/trail:Trail", props: trail({ isMultiRegionTrail: false, enableLogFileValidation: undefined }), expect: /not set: isMultiRegionTrail, enableLogFileValidation/ },
+            { label: "unencrypted", type: "aws:cloudtrail/trail:Trail", props: trail({ kmsKeyId: undefined }), expect: /not set: kmsKeyId/ },
+            { label: "logging stopped", type: "aws:cloudtrail/trail:Trail", props: trail({ enableLogging: false }), expect: /enableLogging/ },
+        ],
+    },
+    "aws-sns-topic-encrypted": {
+        pass: [{ label: "KMS", type: "aws:sns/topic:Topic", props: { kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k" } }],
+        fail: [{ label: "plain", type: "aws:sns/topic:Topic", props: {}, expect: /kmsMasterKeyId is not set/ }],
+    },
+    "aws-guardduty-runtime-monitoring": {
+        pass: [
+            { label: "detector with Fargate runtime monitoring", resources: [ecsSvc(), detector(), runtime()] },
+            { label: "organization's detector declared", resources: [ecsSvc(), { type: "mcpsec:detection:ThreatDetection", name: "detect", props: { services: { guardDuty: "existing" } } }] },
+            { label: "no MCP workloads", resources: [] },
+        ],
+        fail: [
+            { label: "no detector", resources: [ecsSvc()], expect: /enables no GuardDuty detector and declares no existing one/ },
+            { label: "detector without runtime monitoring", resources: [ecsSvc(), detector()], expect: /runtime monitoring with ECS Fargate agent management is not enabled/ },
+            { label: "runtime monitoring without Fargate agents", resources: [ecsSvc(), detector(), runtime({ additionalConfigurations: [{ name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" }] })], expect: /not enabled/ },
         ],
     },
 };
