@@ -4,7 +4,9 @@ import { synthesize } from "../../cli/synth";
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
 import { checkSecurityZoneConfig } from "../../components/patterns";
-import { ofType, project } from "../helpers";
+import * as path from "path";
+import { notesOf } from "../../cli/check";
+import { FIXTURE_STACKS, ofType, project } from "../helpers";
 
 const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
 const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
@@ -70,5 +72,18 @@ describe("SecurityZone on the example stack", () => {
     it("publishes each server's URL and the entry point as stack outputs", () => {
         expect(graph.outputs.serverUrls).toEqual({ "docs-search": "https://docs-search.dev.mcp.example.com/mcp" });
         expect(graph.outputs.entryPointDnsName).toMatch(/^internal-.*\.eu-west-1\.elb\.amazonaws\.com$/);
+    });
+});
+
+describe("SecurityZone with the organization's account services", () => {
+    it("creates no trail, detector, hub, scanner or recorder, keeps alarms and containment, and says so", async () => {
+        const graph = await synthesize({ project, stack: "existing-services", stackFile: path.join(FIXTURE_STACKS, "Pulumi.existing-services.yaml") });
+        for (const type of ["aws:cloudtrail/trail:Trail", "aws:guardduty/detector:Detector", "aws:securityhub/account:Account", "aws:inspector2/enabler:Enabler", "aws:cfg/recorder:Recorder"]) {
+            expect(ofType(graph, type), type).toHaveLength(0);
+        }
+        expect(ofType(graph, "aws:lambda/function:Function")).toHaveLength(1);
+        const policy = JSON.parse(ofType(graph, "aws:s3/bucketPolicy:BucketPolicy").find((p) => p.name.includes("archive"))!.inputs.policy as string);
+        expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport"]);
+        expect(notesOf(graph)).toEqual(["account services left to the organization (not created or checked here): cloudTrail, guardDuty, securityHub, inspector, config"]);
     });
 });
