@@ -1,11 +1,11 @@
 import { loadBlueprintConfig } from "./components/config";
-import { buildPattern, PatternOutputs } from "./components/patterns";
+import { buildPattern, MicroservicesOutputs, PatternOutputs } from "./components/patterns";
 
 /**
  * The Pulumi program: validate the stack configuration (nothing is created when it is wrong), then build
  * the pattern it names. Used by `pulumi up` through index.ts and by the offline checker directly.
  */
-export async function main(): Promise<PatternOutputs> {
+export async function main(): Promise<PatternOutputs | MicroservicesOutputs> {
     const config = loadBlueprintConfig();
     return buildPattern(config);
 }

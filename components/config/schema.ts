@@ -154,6 +154,21 @@ export const operationsSchema = {
     description: "the operations settings",
 } as const;
 
+export const kubernetesSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["domainName", "tlsSecretName", "oauthIssuer"],
+    properties: {
+        domainName: { type: "string", pattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", description: "a DNS domain; servers are served at https://<server>.<domainName>" },
+        tlsSecretName: { type: "string", pattern: "^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", description: "the name of a TLS secret in istio-ingress" },
+        oauthIssuer: { type: "string", pattern: "^https://\\S+$", description: "the https issuer URL of the OAuth authorization server" },
+        jwksUri: { type: "string", pattern: "^https://\\S+$", description: "the https JWKS URI (default <issuer>/.well-known/jwks.json)" },
+        secretsRoleArn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$", description: "an IAM role ARN (IRSA) that may read the servers' secrets" },
+        installAddons: { type: "boolean", description: "true or false (false when Istio and the External Secrets Operator are installed already)" },
+    },
+    description: "the in-cluster layer settings",
+} as const;
+
 export const tagsSchema = {
     type: "object",
     maxProperties: 40,
@@ -186,6 +201,7 @@ export const blueprintSchema = {
         edge: edgeSchema,
         identity: identitySchema,
         operations: operationsSchema,
+        kubernetes: kubernetesSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

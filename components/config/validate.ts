@@ -44,6 +44,16 @@ export interface OperationsConfig {
     siem?: SiemDestination;
 }
 
+/** In-cluster layer settings (pattern microservices). */
+export interface KubernetesConfig {
+    domainName: string;
+    tlsSecretName: string;
+    oauthIssuer: string;
+    jwksUri?: string;
+    secretsRoleArn?: string;
+    installAddons?: boolean;
+}
+
 /** The validated stack configuration the program runs on. */
 export interface BlueprintConfig {
     pattern: PatternName;
@@ -55,6 +65,7 @@ export interface BlueprintConfig {
     edge?: EdgeConfig;
     identity?: IdentityConfig;
     operations: OperationsConfig;
+    kubernetes?: KubernetesConfig;
     servers: ResolvedMcpServerSpec[];
 }
 
@@ -117,6 +128,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         edge?: Partial<EdgeConfig> & { domainName: string; certificateArn: string };
         identity?: IdentityConfig;
         operations?: Partial<OperationsConfig> & { accountServices?: Partial<OperationsConfig["accountServices"]> };
+        kubernetes?: KubernetesConfig;
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -156,6 +168,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
             retentionDays: input.operations?.retentionDays ?? 365,
             siem: input.operations?.siem && structuredClone(input.operations.siem),
         },
+        kubernetes: input.kubernetes && { ...input.kubernetes },
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

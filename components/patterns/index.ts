@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueprintConfig, ConfigError, PatternName } from "../config";
 import { metadataUrl } from "../identity";
+import { Microservices } from "./microservices";
 import { SecurityZone } from "./securityZone";
 
+export * from "./microservices";
 export * from "./securityZone";
 
 /** Patterns this version can deploy. The others are accepted by the schema and refused here by name. */
-export const BUILT_PATTERNS: readonly PatternName[] = ["security-zone"];
+export const BUILT_PATTERNS: readonly PatternName[] = ["security-zone", "microservices"];
 
 /** The stack outputs every pattern returns. */
 export interface PatternOutputs {
@@ -30,8 +32,15 @@ export interface PatternOutputs {
     alertTopicArn: pulumi.Output<string>;
 }
 
+/** The stack outputs of the microservices pattern. */
+export interface MicroservicesOutputs {
+    pattern: PatternName;
+    environment: string;
+    serverUrls: Record<string, string>;
+}
+
 /** Builds the pattern the configuration names and returns its stack outputs. */
-export function buildPattern(config: BlueprintConfig): PatternOutputs {
+export function buildPattern(config: BlueprintConfig): PatternOutputs | MicroservicesOutputs {
     switch (config.pattern) {
         case "security-zone": {
             const zone = new SecurityZone(`mcp-${config.environment}`, { config });
@@ -50,6 +59,10 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs {
                 protectedResourceMetadataUrls: Object.fromEntries(config.servers.map((s) => [s.name, metadataUrl(`https://${s.name}.${config.edge!.domainName}${s.path}`)])),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };
+        }
+        case "microservices": {
+            const layer = new Microservices(`mcp-${config.environment}`, { config });
+            return { pattern: config.pattern, environment: config.environment, serverUrls: layer.serverUrls };
         }
         default:
             throw new ConfigError("mcpsec:pattern", `${JSON.stringify(config.pattern)} is not built yet in this version; available now: ${BUILT_PATTERNS.join(", ")}`);

@@ -151,7 +151,7 @@ describe("mcpsec check", () => {
 
     it.each([
         ["bad-port", "mcpsec: invalid stack config: mcpsec:servers[0].port: 70000 is not allowed; expected an integer from 1024 to 65535 (the container runs as a non-root user)"],
-        ["not-built", 'mcpsec: invalid stack config: mcpsec:pattern: "microservices" is not built yet in this version; available now: security-zone'],
+        ["not-built", 'mcpsec: invalid stack config: mcpsec:pattern: "api-gateway" is not built yet in this version; available now: security-zone, microservices'],
     ])("exits 2 with one line on the malformed stack %s", async (name, line) => {
         const r = await mcpsec("check", ...fixture(name));
         expect(r.code).toBe(2);
@@ -160,7 +160,7 @@ describe("mcpsec check", () => {
     });
 
     it.each([
-        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: security-zone-dev, security-zone-prod\n$/],
+        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: microservices-dev, security-zone-dev, security-zone-prod\n$/],
         [["check", "--all", "--stack", "x"], /do not combine it with --stack/],
         [["check", "--pack-config", "x.json"], /--pack-config pairs with --pack/],
         [["check", "--pack", "components"], /components is not a policy pack/],

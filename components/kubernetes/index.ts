@@ -1,0 +1,5 @@
+export * from "./externalSecrets";
+export * from "./layer";
+export * from "./mesh";
+export * from "./namespace";
+export * from "./workload";

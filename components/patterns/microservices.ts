@@ -1,0 +1,37 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../common/errors";
+import { BlueprintConfig, KubernetesConfig } from "../config";
+import { McpClusterLayer } from "../kubernetes";
+
+/** What the pattern needs beyond the schema. Throws a ConfigError naming the key. Pure. */
+export function checkMicroservicesConfig(config: BlueprintConfig): KubernetesConfig {
+    if (!config.kubernetes) {
+        throw new ConfigError("mcpsec:kubernetes", "is required but missing for the microservices pattern; expected domainName, tlsSecretName and oauthIssuer");
+    }
+    return config.kubernetes;
+}
+
+/**
+ * Pattern 3, containerized microservices (P3), on an existing Kubernetes cluster reached through the stack's
+ * Kubernetes provider (kubeconfig): the in-cluster hardening layer. Creating the EKS cluster itself is not part of
+ * this version.
+ */
+export class Microservices extends pulumi.ComponentResource {
+    public readonly serverUrls: Record<string, string>;
+
+    constructor(name: string, args: { config: BlueprintConfig }, opts: pulumi.ComponentResourceOptions = {}) {
+        const k = checkMicroservicesConfig(args.config);
+        super("mcpsec:patterns:Microservices", name, {}, opts);
+        new McpClusterLayer(`${name}-layer`, {
+            servers: args.config.servers,
+            domainName: k.domainName,
+            tlsSecretName: k.tlsSecretName,
+            oauthIssuer: k.oauthIssuer,
+            jwksUri: k.jwksUri ?? `${k.oauthIssuer.replace(/\/$/, "")}/.well-known/jwks.json`,
+            secrets: k.secretsRoleArn ? { region: args.config.region, roleArn: k.secretsRoleArn } : undefined,
+            installAddons: k.installAddons,
+        }, { parent: this });
+        this.serverUrls = Object.fromEntries(args.config.servers.map((s) => [s.name, `https://${s.name}.${k.domainName}${s.path}`]));
+        this.registerOutputs({ serverUrls: this.serverUrls });
+    }
+}
