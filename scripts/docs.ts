@@ -3,6 +3,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { awsRules } from "../policies/aws/rules";
+import { kubernetesRules } from "../policies/kubernetes/rules";
+import { Rule } from "../policies/lib/rule";
+
+/** Every pack's rules, by pack name. */
+export const PACKS: [string, Rule[]][] = [["mcpsec-aws", awsRules], ["mcpsec-kubernetes", kubernetesRules]];
+const ALL_RULES = PACKS.flatMap(([, rules]) => rules);
 
 const ROOT = path.resolve(__dirname, "..");
 const TABLE_START = "<!-- policy-table:start -->";
@@ -11,8 +17,8 @@ const TABLE_END = "<!-- policy-table:end -->";
 /** The README's policy table, one row per rule of every pack. */
 export function renderPolicyTable(): string {
     const first = (d: string) => d.split(/(?<=\.)\s/)[0].replace(/\|/g, "\\|");
-    const rows = awsRules.map((r) => `| \`${r.meta.name}\` | ${r.meta.severity} | ${first(r.meta.description)} | ${r.meta.controls.join(", ")} |`);
-    return ["| policy | severity | checks | controls |", "|---|---|---|---|", ...rows].join("\n");
+    const rows = PACKS.flatMap(([pack, rules]) => rules.map((r) => `| \`${r.meta.name}\` | ${r.meta.severity} | ${first(r.meta.description)} | ${r.meta.controls.join(", ")} | ${pack} |`));
+    return ["| policy | severity | checks | controls | pack |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
 /** The README with its policy table regenerated between the markers. */
@@ -33,7 +39,7 @@ export function applyControlPolicies(markdown: string): string {
             return line;
         }
         const cells = line.split("|");
-        const names = awsRules.filter((r) => (r.meta.controls as string[]).includes(m[1])).map((r) => r.meta.name);
+        const names = ALL_RULES.filter((r) => (r.meta.controls as string[]).includes(m[1])).map((r) => r.meta.name);
         const extra = cells[4].includes("every other policy") ? ", and every other policy of `mcpsec-aws`" : "";
         cells[4] = ` ${names.length > 0 ? names.join(", ") + extra : "-"} `;
         return cells.join("|");

@@ -129,3 +129,22 @@ describe("effectiveConfig", () => {
         expect(() => effectiveConfig("p", policies, {}, user as any)).toThrow(error);
     });
 });
+
+describe("the kubernetes pack through the Analyzer service", () => {
+    const K8S_PACK = path.join(ROOT, "policies", "kubernetes");
+
+    it("passes the in-cluster layer and catches a privileged pod and a missing mesh-wide mTLS", async () => {
+        const layer = await synthesize({ project, stack: "microservices-dev" });
+        const privileged = broken(layer, "privileged-pod", (g) => {
+            const d = first(g, "kubernetes:apps/v1:Deployment");
+            const spec = d.inputs.spec as { template: { spec: { containers: { securityContext: Record<string, unknown> }[] } } };
+            spec.template.spec.containers[0].securityContext.privileged = true;
+        });
+        const noMtls = broken(layer, "no-mtls", (g) => (g.resources = g.resources.filter((r) => r.type !== "kubernetes:security.istio.io/v1:PeerAuthentication")));
+        const report = await runCheck({ project, targets: [{ graph: layer }, { graph: privileged }, { graph: noMtls }], packs: [K8S_PACK] });
+        expect(report.packs[0].name).toBe("mcpsec-kubernetes");
+        expect(report.stacks[0].violations).toEqual([]);
+        expect(report.stacks[1].violations.map((v) => [v.policy, v.resourceType])).toEqual([["kubernetes-pss-privileged", "kubernetes:apps/v1:Deployment"]]);
+        expect(report.stacks[2].violations.map((v) => v.policy)).toEqual(["kubernetes-istio-mtls-strict"]);
+    });
+});

@@ -1,0 +1,5 @@
+import { mcpRules } from "./mcp";
+import { pssRules } from "./pss";
+
+/** Every rule of the mcpsec-kubernetes pack, in report order. */
+export const kubernetesRules = [...pssRules, ...mcpRules];
