@@ -22,6 +22,7 @@ export class McpServer extends pulumi.ComponentResource {
         super("mcpsec:mcp:McpServer", name, { spec, url: args.url }, opts);
         this.spec = spec;
         this.url = pulumi.output(args.url);
-        this.registerOutputs({ url: this.url });
+        // The description is an output too: stack policies (the mcp pack) read components by their outputs.
+        this.registerOutputs({ spec, url: this.url });
     }
 }

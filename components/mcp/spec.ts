@@ -1,7 +1,8 @@
-import { createHash } from "crypto";
 import Ajv from "ajv";
-import canonicalize from "canonicalize";
 import { ConfigError, describeAjvError, showValue } from "../common/errors";
+import { toolDigest } from "./digest";
+
+export { toolDigest };
 
 /** One tool of an MCP server, as approved: its hash pins the description and input schema. */
 export interface McpTool {
@@ -14,6 +15,15 @@ export interface McpTool {
     /** OAuth scopes a caller needs to call the tool (at least one). */
     scopes: string[];
     /** Hex SHA-256 of the RFC 8785 canonical JSON of `{name, description, inputSchema}`; see {@link toolDigest}. */
+    sha256: string;
+    /** Who approved which version of the tool, and when. The mcp pack requires it, matching `sha256`. */
+    approval?: ToolApproval;
+}
+
+/** The record of a tool's review: the reviewer, the date, and the digest they approved. */
+export interface ToolApproval {
+    by: string;
+    at: string;
     sha256: string;
 }
 
@@ -136,20 +146,20 @@ export const mcpServerSchema = {
                         description: "a list of 1-16 OAuth scopes the tool requires",
                     },
                     sha256: { type: "string", pattern: "^[a-f0-9]{64}$", description: "64 lower-case hex digits (mcpsec's tool digest)" },
+                    approval: {
+                        type: "object", additionalProperties: false, required: ["by", "at", "sha256"],
+                        properties: {
+                            by: { type: "string", minLength: 1, maxLength: 200, description: "who approved the tool" },
+                            at: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$", description: "the date of the approval (YYYY-MM-DD or ISO 8601)" },
+                            sha256: { type: "string", pattern: "^[a-f0-9]{64}$", description: "the digest that was approved" },
+                        },
+                        description: "the approval record: by, at, sha256",
+                    },
                 },
             },
         },
     },
 } as const;
-
-/**
- * The digest that pins a tool: hex SHA-256 of the RFC 8785 (JCS) canonical JSON of its name, description and
- * input schema. Key order and white space do not change it; any change of wording or schema does.
- */
-export function toolDigest(tool: Pick<McpTool, "name" | "description" | "inputSchema">): string {
-    const canonical = canonicalize({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema });
-    return createHash("sha256").update(canonical ?? "", "utf8").digest("hex");
-}
 
 const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegExp: true });
 const schemaChecker = new Ajv({ strict: false, validateSchema: true });
@@ -215,7 +225,7 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         secrets: { ...(spec.secrets ?? {}) },
         egress: [...(spec.egress ?? [])],
         desiredCount: spec.desiredCount ?? 2,
-        tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema) })),
+        tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema), ...(t.approval ? { approval: { ...t.approval } } : {}) })),
     };
 }
 

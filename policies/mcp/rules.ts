@@ -1,0 +1,121 @@
+import { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { ofType, RuleMeta, stackRule } from "../lib/rule";
+import { DEFAULT_APPROVED_REGISTRIES, Finding, imageFindings, pinningFindings, poisoningFindings, schemaFindings, shadowingFindings, VetTool } from "./vetting";
+
+const SERVER = "mcpsec:mcp:McpServer";
+
+interface ServerDescription {
+    name: string;
+    image: string;
+    egress?: string[];
+    tools: VetTool[];
+}
+
+/** The MCP server descriptions of the stack (McpServer components record them as outputs). */
+function servers(resources: PolicyResource[]): { resource: PolicyResource; spec: ServerDescription }[] {
+    return ofType(resources, SERVER)
+        .map((resource) => ({ resource, spec: resource.props.spec as ServerDescription | undefined }))
+        .filter((s): s is { resource: PolicyResource; spec: ServerDescription } => !!s.spec && Array.isArray(s.spec.tools));
+}
+
+/** A rule that runs a vetting check on every server description and reports each finding on the server. */
+function serverRule(meta: RuleMeta, check: (spec: ServerDescription, config: Record<string, unknown>) => Finding[]) {
+    return stackRule(meta, (resources, args, report: ReportViolation) => {
+        const config = args.getConfig<Record<string, unknown>>();
+        for (const { resource, spec } of servers(resources)) {
+            for (const f of check(spec, config)) {
+                report(`${spec.name}${f.tool ? ` tool ${f.tool}` : ""}: ${f.message}.`, resource.urn);
+            }
+        }
+    });
+}
+
+const base = { maestro: ["L3", "L7"] as RuleMeta["maestro"] };
+
+export const toolPoisoning = serverRule({
+    ...base,
+    name: "mcp-tool-poisoning-indicators",
+    description: "Tool names, descriptions and schema descriptions must not carry poisoning indicators: instructions aimed at the model (ignore earlier instructions, hide actions from the user, call other tools), hidden or instruction-like markup, invisible or bidirectional Unicode, encoded blobs, references to credentials or sensitive files, links outside the server's declared egress domains, or excessive length. The model reads these texts as instructions.",
+    severity: "critical",
+    controls: ["S6", "C5"],
+    nist: ["SI-10", "SI-3", "SA-11"],
+    threats: ["T1", "T2"],
+    remediation: "Rewrite the tool description in mcpsec:servers[].tools (or fix the server and re-pin with `mcpsec pin`); run `mcpsec vet` in the server's own CI. Declare legitimate link domains in the server's egress.",
+    configSchema: { properties: { maxDescriptionLength: { type: "integer", minimum: 64, maximum: 65536, default: 1024 } } },
+}, (spec, config) => spec.tools.flatMap((t) => poisoningFindings(t, { egress: spec.egress ?? [], maxDescriptionLength: config.maxDescriptionLength as number | undefined })));
+
+export const toolShadowing = stackRule({
+    ...base,
+    name: "mcp-tool-shadowing",
+    description: "No two MCP servers in a stack may offer tools with the same or confusable names (case, separators, look-alike characters): a shadowing tool captures calls meant for another server's tool.",
+    severity: "high",
+    controls: ["S6", "H5"],
+    nist: ["SI-10", "IA-3"],
+    threats: ["T1"],
+    remediation: "Rename one of the tools (with a new approval), or host the servers in separate stacks that no client uses together.",
+}, (resources, _args, report) => {
+    const all = servers(resources);
+    for (const f of shadowingFindings(all.map((s) => ({ name: s.spec.name, tools: s.spec.tools })))) {
+        const owner = all.find((s) => f.message.includes(` of ${s.spec.name} has `));
+        report(`${f.message}.`, owner?.resource.urn);
+    }
+});
+
+export const toolRugPull = serverRule({
+    ...base,
+    name: "mcp-tool-pinned-digest",
+    description: "Every tool's description and input schema must still hash to its pinned sha256. A mismatch means the tool changed after it was pinned (a rug pull, or an unreviewed update).",
+    severity: "critical",
+    controls: ["S6", "C4"],
+    nist: ["SI-7", "CM-3", "SR-4"],
+    threats: ["T7", "T1"],
+    remediation: "Review the change, then re-pin (`mcpsec pin`) and record a new approval.",
+}, (spec) => spec.tools.flatMap((t) => pinningFindings(t, { requireApproval: false }).filter((f) => f.kind === "rug-pull")));
+
+export const toolApproval = serverRule({
+    ...base,
+    name: "mcp-tool-approval-recorded",
+    description: "Every tool must carry an approval record (who approved it, when, and which sha256), and the approved digest must be the tool's current one: a changed tool is not deployed without a new approval.",
+    severity: "high",
+    controls: ["S6", "C4"],
+    nist: ["CM-3", "SA-10", "CM-14"],
+    threats: ["T1", "T7"],
+    remediation: "Add approval: { by, at, sha256 } to the tool in mcpsec:servers[].tools after review; sha256 is the digest `mcpsec pin` computes.",
+}, (spec) => spec.tools.flatMap((t) => pinningFindings(t, { requireApproval: true }).filter((f) => f.kind === "approval")));
+
+export const weakSchemas = serverRule({
+    ...base,
+    name: "mcp-tool-strict-input-schema",
+    description: "Tool input schemas must be objects that type every property and refuse extra properties (additionalProperties: false), so arguments are validated and cannot smuggle extra data.",
+    severity: "medium",
+    controls: ["C5", "S6"],
+    nist: ["SI-10"],
+    threats: ["T1", "T2"],
+    remediation: "Give every property a type and set additionalProperties: false in the tool's inputSchema; re-pin and re-approve.",
+}, (spec) => spec.tools.flatMap(schemaFindings));
+
+export const toolScopes = serverRule({
+    ...base,
+    name: "mcp-tool-scopes-declared",
+    description: "Every tool must require at least one OAuth scope, so that access to each tool is granted explicitly.",
+    severity: "high",
+    controls: ["S5", "C2", "C3"],
+    nist: ["AC-3", "AC-6"],
+    threats: ["T4"],
+    remediation: "List the scopes the tool needs in mcpsec:servers[].tools[].scopes.",
+}, (spec) => spec.tools.flatMap((t) => pinningFindings(t, { requireApproval: false }).filter((f) => f.kind === "scopes")));
+
+export const serverImage = serverRule({
+    ...base,
+    maestro: ["L4", "L7"],
+    name: "mcp-server-image-approved",
+    description: "MCP server images must be pinned by digest and come from an approved registry (private ECR by default; pack config approvedRegistries), closing the path of unreviewed or substituted images.",
+    severity: "high",
+    controls: ["C4"],
+    nist: ["SR-4", "CM-14", "SI-7"],
+    threats: ["T7"],
+    remediation: "Push the image to an approved registry and give it as <repository>@sha256:<digest> in mcpsec:servers[].image.",
+    configSchema: { properties: { approvedRegistries: { type: "array", items: { type: "string" }, minItems: 1, default: DEFAULT_APPROVED_REGISTRIES } } },
+}, (spec, config) => imageFindings(spec.image, (config.approvedRegistries as string[] | undefined) ?? DEFAULT_APPROVED_REGISTRIES));
+
+export const mcpRules = [toolPoisoning, toolShadowing, toolRugPull, toolApproval, weakSchemas, toolScopes, serverImage];
