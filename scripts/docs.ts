@@ -4,10 +4,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { awsRules } from "../policies/aws/rules";
 import { kubernetesRules } from "../policies/kubernetes/rules";
+import { mcpRules } from "../policies/mcp/rules";
 import { Rule } from "../policies/lib/rule";
 
 /** Every pack's rules, by pack name. */
-export const PACKS: [string, Rule[]][] = [["mcpsec-aws", awsRules], ["mcpsec-kubernetes", kubernetesRules]];
+export const PACKS: [string, Rule[]][] = [["mcpsec-aws", awsRules], ["mcpsec-kubernetes", kubernetesRules], ["mcpsec-mcp", mcpRules]];
 const ALL_RULES = PACKS.flatMap(([, rules]) => rules);
 
 const ROOT = path.resolve(__dirname, "..");

@@ -42,7 +42,7 @@ describe("docs/controls.md", () => {
     it("names no policy that does not exist", () => {
         const names = new Set(allRules().map((r) => r.meta.name));
         for (const [id, row] of rows) {
-            for (const m of row.matchAll(/\b(aws|kubernetes)-[a-z0-9]+(-[a-z0-9]+)+/g)) {
+            for (const m of row.matchAll(/\b(aws|kubernetes|mcp)-(tool|server|ec2|pss|istio|image|resource|service|mcp|cognito|ecs|ecr|elb|iam|kms|s3|wafv2|cloudwatch|secretsmanager|cloudtrail|sns|guardduty)[a-z0-9-]*/g)) {
                 expect(names.has(m[0]), `${id}: ${m[0]}`).toBe(true);
             }
         }

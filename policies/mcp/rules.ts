@@ -52,7 +52,7 @@ export const toolShadowing = stackRule({
     controls: ["S6", "H5"],
     nist: ["SI-10", "IA-3"],
     threats: ["T1"],
-    remediation: "Rename one of the tools (with a new approval), or host the servers in separate stacks that no client uses together.",
+    remediation: "Rename one of the tools in mcpsec:servers[].tools (with a new approval), or host the servers in separate stacks that no client uses together.",
 }, (resources, _args, report) => {
     const all = servers(resources);
     for (const f of shadowingFindings(all.map((s) => ({ name: s.spec.name, tools: s.spec.tools })))) {
@@ -69,7 +69,7 @@ export const toolRugPull = serverRule({
     controls: ["S6", "C4"],
     nist: ["SI-7", "CM-3", "SR-4"],
     threats: ["T7", "T1"],
-    remediation: "Review the change, then re-pin (`mcpsec pin`) and record a new approval.",
+    remediation: "Review the change, then re-pin (`mcpsec pin`) and record a new approval in mcpsec:servers[].tools[].approval.",
 }, (spec) => spec.tools.flatMap((t) => pinningFindings(t, { requireApproval: false }).filter((f) => f.kind === "rug-pull")));
 
 export const toolApproval = serverRule({

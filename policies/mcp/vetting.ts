@@ -29,7 +29,7 @@ const INSTRUCTION_PATTERNS: [RegExp, string][] = [
     [/\b(before|after|instead of|prior to)\b[^.]{0,40}\b(using|calling|invoking|running)\b[^.]{0,40}\b(you must|you should|always|first)\b/i, "tells the model what to do around tool calls"],
     [/\b(you must|you should|always|first)\b[^.]{0,30}\b(call|invoke|use|run|read|send|pass|include)\b[^.]{0,60}\b(tool|function|file|contents?|parameter|argument|sidenote|note)\b/i, "instructs the model to call tools or pass data"],
     [/\b(this is|it is) (very |extremely )?(important|critical|crucial|mandatory)\b/i, "pressures the model with urgency"],
-    [/\b(system prompt|system message|assistant:|<\|im_start\|>|\[INST\])/i, "imitates prompt structure"],
+    [/(\bsystem prompt\b|\bsystem message\b|\bassistant:|<\|im_start\|>|\[INST\])/i, "imitates prompt structure"],
     [/\bconcatenate|\bexfiltrat|\bsecretly\b|\bcovertly\b|\bsilently\b/i, "describes covert data handling"],
 ];
 
@@ -45,8 +45,11 @@ const MARKUP_PATTERNS: [RegExp, string][] = [
 /** Invisible, bidirectional and tag characters: text a human reviewer cannot see. */
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/u;
 
-/** Credentials and sensitive files a tool has no business mentioning. */
-const SENSITIVE = /(~\/\.ssh|\bid_(rsa|ed25519|ecdsa)\b|\.aws\/credentials|\/etc\/(passwd|shadow)|\.env\b|mcp\.json|\.cursor\/|claude_desktop_config|\bprivate[_ ]key\b|\bapi[_ -]?keys?\b|\baccess[_ -]?tokens?\b|\bsecret[_ -]?keys?\b|\bpasswords?\b|\bcredentials?\b|\bseed phrase\b|\bwallet\b)/i;
+/** Sensitive files and paths a tool has no business mentioning. */
+const SENSITIVE_PATHS = /(~\/\.ssh|\bid_(rsa|ed25519|ecdsa)\b|\.aws\/credentials|\/etc\/(passwd|shadow)|(^|[\s'"(])\.env\b|mcp\.json|\.cursor\/|claude_desktop_config|\.kube\/config|\.netrc|\.git-credentials)/i;
+
+/** Asking for, moving or disclosing credentials: a verb of handling near a credential word. */
+const CREDENTIAL_HANDLING = /\b(read|send|include|pass|put|append|attach|ask for|collect|list|upload|copy|share|reveal|forward|leak|print|paste)\b[^.]{0,40}\b(passwords?(?! reset)|credentials?|api[_ -]?keys?|access[_ -]?keys?|secrets?|private[_ -]?keys?|seed phrase|payment details|session cookies?)\b/i;
 
 const BASE64_BLOB = /[A-Za-z0-9+/]{48,}={0,2}/;
 const HEX_BLOB = /\b[0-9a-fA-F]{80,}\b/;
@@ -106,8 +109,11 @@ export function poisoningFindings(tool: VetTool, opts: VetOptions = {}): Finding
         if (INVISIBLE.test(text)) {
             add(`${where} contains invisible or bidirectional Unicode characters`);
         }
-        if (SENSITIVE.test(text)) {
-            add(`${where} refers to credentials or sensitive files`);
+        if (SENSITIVE_PATHS.test(text)) {
+            add(`${where} refers to sensitive files`);
+        }
+        if (CREDENTIAL_HANDLING.test(text)) {
+            add(`${where} asks to handle credentials`);
         }
         if (BASE64_BLOB.test(text) || HEX_BLOB.test(text)) {
             add(`${where} contains an encoded blob`);

@@ -5,11 +5,14 @@ import { Rule } from "../../policies/lib/rule";
 import { awsCases, RuleCases } from "./aws.cases";
 import { runRule } from "./harness";
 import { kubernetesCases } from "./kubernetes.cases";
+import { mcpCases } from "./mcp.cases";
+import { mcpRules } from "../../policies/mcp/rules";
 import { expectCompleteMetadata } from "./registry";
 
 const packs: [string, Rule[], Record<string, RuleCases>][] = [
     ["mcpsec-aws", awsRules, awsCases],
     ["mcpsec-kubernetes", kubernetesRules, kubernetesCases],
+    ["mcpsec-mcp", mcpRules, mcpCases],
 ];
 
 for (const [pack, rules, allCases] of packs) {
