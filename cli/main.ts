@@ -16,6 +16,7 @@ const tsRequire = typeof require === "function" && typeof require.extensions?.["
 /* eslint-disable @typescript-eslint/no-require-imports */
 const loadCheck = (): Promise<typeof import("./check")> => (tsRequire ? Promise.resolve(require("./check")) : import("./check"));
 const loadSynth = (): Promise<typeof import("./synth")> => (tsRequire ? Promise.resolve(require("./synth")) : import("./synth"));
+const loadManifestModule = (): Promise<typeof import("./manifest")> => (tsRequire ? Promise.resolve(require("./manifest")) : import("./manifest"));
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The stack `mcpsec synth` and `mcpsec check` use when none is named. */
@@ -165,6 +166,43 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             }
             emit(io, text, opts.output);
             setExit(report.ok ? EXIT.ok : EXIT.violations);
+        });
+    program.command("vet")
+        .description("check a tools manifest (an MCP tools/list result) for poisoning, weak schemas and changed tools, as the mcp pack does")
+        .argument("<manifest>", "JSON file: {\"server\": {\"name\", \"image\", \"egress\"}, \"tools\": [...]}")
+        .option("-e, --egress <domain>", "a domain the server may link to (repeatable; adds to server.egress)", collect)
+        .option("--require-approval", "also require an approval record matching each tool's digest")
+        .option("--require-scopes", "also require every tool to declare OAuth scopes")
+        .option("--max-description-length <n>", "longest acceptable description", (v) => Number(v))
+        .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+        .action(async (file: string, opts: { egress?: string[]; requireApproval?: boolean; requireScopes?: boolean; maxDescriptionLength?: number; format: string }) => {
+            const { loadManifest, vetToolsManifest } = await loadManifestModule();
+            const manifest = loadManifest(file);
+            const findings = vetToolsManifest(manifest, { egress: opts.egress ?? [], requireApproval: !!opts.requireApproval, requireScopes: !!opts.requireScopes, maxDescriptionLength: opts.maxDescriptionLength });
+            if (opts.format === "json") {
+                io.out(JSON.stringify({ version: 1, manifest: file, tools: manifest.tools.length, ok: findings.length === 0, findings }, null, 2) + "\n");
+            } else {
+                for (const f of findings) {
+                    io.out(`[${f.kind}] ${f.tool ? `${f.tool}: ` : ""}${f.message}\n`);
+                }
+                io.out(`${findings.length === 0 ? "PASS" : "FAIL"}: ${manifest.tools.length} tool(s), ${findings.length} finding(s)\n`);
+            }
+            setExit(findings.length === 0 ? EXIT.ok : EXIT.violations);
+        });
+
+    program.command("pin")
+        .description("compute each tool's sha256 (RFC 8785 canonical JSON of name, description, inputSchema)")
+        .argument("<manifest>", "JSON tools manifest")
+        .option("-w, --write", "write the digests into the manifest file")
+        .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+        .action(async (file: string, opts: { write?: boolean; format: string }) => {
+            const { loadManifest, pinManifest } = await loadManifestModule();
+            const pinned = pinManifest(loadManifest(file));
+            if (opts.write) {
+                fs.writeFileSync(file, JSON.stringify(pinned, null, 2) + "\n");
+            }
+            io.out(opts.format === "json" ? JSON.stringify(pinned, null, 2) + "\n" : pinned.tools.map((t) => `${t.sha256}  ${t.name}\n`).join(""));
+            setExit(EXIT.ok);
         });
     return program;
 }

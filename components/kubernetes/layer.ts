@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
+import { approvedManifest } from "../mcp/server";
 import { ResolvedMcpServerSpec } from "../mcp/spec";
 import { ExternalSecretsOperator, ServerSecrets } from "./externalSecrets";
 import { GATEWAY_NAMESPACE, McpMeshPolicy, MeshInstall } from "./mesh";
@@ -61,6 +62,11 @@ export class McpClusterLayer extends pulumi.ComponentResource {
                 secretName = new ServerSecrets(`${name}-${server.name}`, { server, namespace: ns.name, ...args.secrets! }, { parent: this, dependsOn: [ns] }).secretName;
             }
             new McpWorkload(`${name}-${server.name}`, { server, namespace: ns.name, secretName }, { parent: this, dependsOn: [ns] });
+            new k8s.core.v1.ConfigMap(`${name}-${server.name}-manifest`, {
+                metadata: { name: "mcp-tools-manifest", namespace: ns.name, labels: { app: server.name } },
+                immutable: false,
+                data: { "manifest.json": approvedManifest(server, `https://${server.name}.${args.domainName}${server.path}`) },
+            }, { parent: this, dependsOn: [ns] });
             const url = `https://${server.name}.${args.domainName}`;
             new McpMeshPolicy(`${name}-${server.name}`, {
                 server, namespace: ns.name, host: `${server.name}.${args.domainName}`, gatewayName,

@@ -13,6 +13,15 @@ export interface McpServerArgs {
  * with each tool's scopes and sha256. It creates no cloud resource itself; it records the description as its
  * inputs so that policies (and `mcpsec check`) can vet it, and parents the resources that run the server.
  */
+/** The approved manifest runtime components verify tools against: server identity and each tool's pin and approval. */
+export function approvedManifest(spec: ResolvedMcpServerSpec, url: string): string {
+    return JSON.stringify({
+        version: 1,
+        server: { name: spec.name, url, image: spec.image, egress: spec.egress },
+        tools: spec.tools.map((t) => ({ name: t.name, sha256: t.sha256, scopes: t.scopes, ...(t.approval ? { approval: t.approval } : {}) })),
+    });
+}
+
 export class McpServer extends pulumi.ComponentResource {
     public readonly spec: ResolvedMcpServerSpec;
     public readonly url: pulumi.Output<string>;

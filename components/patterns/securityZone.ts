@@ -7,7 +7,8 @@ import { ThreatDetection } from "../detection";
 import { AuthorizationServer } from "../identity";
 import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "../observability";
 import { ZoneKey } from "../secrets";
-import { McpServer } from "../mcp";
+import * as aws from "@pulumi/aws";
+import { approvedManifest, McpServer } from "../mcp";
 import { SegmentedVpc } from "../network";
 
 export interface SecurityZoneArgs {
@@ -104,6 +105,21 @@ export class SecurityZone extends pulumi.ComponentResource {
         const services: McpService[] = [];
         this.servers = config.servers.map((spec) => {
             const server = new McpServer(`${name}-${spec.name}`, { spec, url: urls[spec.name] }, parent);
+            // The approved manifest, where a gateway or client can verify tools at run time (SecureString, zone key).
+            const manifest = approvedManifest(spec, urls[spec.name]);
+            const bytes = Buffer.byteLength(manifest, "utf8");
+            if (bytes > 8192) {
+                throw new ConfigError(`mcpsec:servers[${config.servers.indexOf(spec)}].tools`, `the approved manifest of ${spec.name} is ${bytes} bytes; an SSM parameter holds at most 8192 (fewer tools per server)`);
+            }
+            new aws.ssm.Parameter(`${name}-${spec.name}-manifest`, {
+                name: `/mcpsec/${config.environment}/${spec.name}/tools-manifest`,
+                description: `Approved tools manifest of MCP server ${spec.name}`,
+                type: "SecureString",
+                keyId: zoneKey.arn,
+                tier: bytes > 4096 ? "Advanced" : "Standard",
+                value: manifest,
+                tags,
+            }, { parent: server });
             services.push(new McpService(`${name}-${spec.name}`, {
                 server: spec,
                 clusterArn: cluster.arn,

@@ -28,6 +28,7 @@ const INSTRUCTION_PATTERNS: [RegExp, string][] = [
     [/\b(the )?user (must not|should not|shouldn't|mustn't) (know|see|be told|notice)/i, "tells the model to hide actions from the user"],
     [/\b(before|after|instead of|prior to)\b[^.]{0,40}\b(using|calling|invoking|running)\b[^.]{0,40}\b(you must|you should|always|first)\b/i, "tells the model what to do around tool calls"],
     [/\b(you must|you should|always|first)\b[^.]{0,30}\b(call|invoke|use|run|read|send|pass|include)\b[^.]{0,60}\b(tool|function|file|contents?|parameter|argument|sidenote|note)\b/i, "instructs the model to call tools or pass data"],
+    [/\b(also|then|first|always)\s+(call|invoke|run|use)\s+(the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+\b/i, "instructs the model to call another tool"],
     [/\b(this is|it is) (very |extremely )?(important|critical|crucial|mandatory)\b/i, "pressures the model with urgency"],
     [/(\bsystem prompt\b|\bsystem message\b|\bassistant:|<\|im_start\|>|\[INST\])/i, "imitates prompt structure"],
     [/\bconcatenate|\bexfiltrat|\bsecretly\b|\bcovertly\b|\bsilently\b/i, "describes covert data handling"],

@@ -69,6 +69,15 @@ describe("SecurityZone on the example stack", () => {
         }
     });
 
+    it("publishes each server's approved manifest as an encrypted SSM parameter", () => {
+        const [param] = ofType(graph, "aws:ssm/parameter:Parameter");
+        expect(param.inputs).toMatchObject({ name: "/mcpsec/dev/docs-search/tools-manifest", type: "SecureString", keyId: ofType(graph, "aws:kms/key:Key")[0].outputs.arn, tier: "Standard" });
+        const value = param.inputs.value as { [k: string]: unknown; value?: string } | string;
+        const text = typeof value === "string" ? value : String(value.value);
+        expect(text).toBe("[secret: not available offline]");
+        expect(param.parent).toBe(ofType(graph, "mcpsec:mcp:McpServer")[0].urn);
+    });
+
     it("publishes each server's URL and the entry point as stack outputs", () => {
         expect(graph.outputs.serverUrls).toEqual({ "docs-search": "https://docs-search.dev.mcp.example.com/mcp" });
         expect(graph.outputs.entryPointDnsName).toMatch(/^internal-.*\.eu-west-1\.elb\.amazonaws\.com$/);
