@@ -130,27 +130,12 @@ export class RunningPack {
         await this.call(this.client.configure, req);
     }
 
-    async analyze(r: GraphResource, byUrn: Map<string, GraphResource>): Promise<pb.AnalyzeDiagnostic[]> {
-        const req = describeResource(new pb.AnalyzeRequest(), r, r.inputs, byUrn);
+    async analyze(req: pb.AnalyzeRequest): Promise<pb.AnalyzeDiagnostic[]> {
         const res = await this.call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze, req);
         return res.getDiagnosticsList();
     }
 
-    async analyzeStack(graph: ResourceGraph, byUrn: Map<string, GraphResource>): Promise<pb.AnalyzeDiagnostic[]> {
-        const req = new pb.AnalyzeStackRequest();
-        req.setResourcesList(graph.resources.map((r) => {
-            const ar = describeResource(new pb.AnalyzerResource(), r, r.outputs, byUrn);
-            if (r.parent) {
-                ar.setParent(r.parent);
-            }
-            ar.setDependenciesList(r.dependencies);
-            for (const [key, urns] of Object.entries(r.propertyDependencies)) {
-                const deps = new pb.AnalyzerPropertyDependencies();
-                deps.setUrnsList(urns);
-                ar.getPropertydependenciesMap().set(key, deps);
-            }
-            return ar;
-        }));
+    async analyzeStack(req: pb.AnalyzeStackRequest): Promise<pb.AnalyzeDiagnostic[]> {
         const res = await this.call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(this.client.analyzeStack, req);
         return res.getDiagnosticsList();
     }
@@ -159,6 +144,34 @@ export class RunningPack {
         this.client.close();
         this.child.kill();
     }
+}
+
+/** The requests the engine would send for a graph, built once and sent to every pack. */
+export interface GraphRequests {
+    analyze: { urn: string; request: pb.AnalyzeRequest }[];
+    stack: pb.AnalyzeStackRequest;
+}
+
+/** Analyze requests (inputs) for every resource, and the AnalyzeStack request (outputs and relations). */
+export function buildRequests(graph: ResourceGraph, byUrn: Map<string, GraphResource>): GraphRequests {
+    const stack = new pb.AnalyzeStackRequest();
+    stack.setResourcesList(graph.resources.map((r) => {
+        const ar = describeResource(new pb.AnalyzerResource(), r, r.outputs, byUrn);
+        if (r.parent) {
+            ar.setParent(r.parent);
+        }
+        ar.setDependenciesList(r.dependencies);
+        for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+            const deps = new pb.AnalyzerPropertyDependencies();
+            deps.setUrnsList(urns);
+            ar.getPropertydependenciesMap().set(key, deps);
+        }
+        return ar;
+    }));
+    return {
+        analyze: graph.resources.map((r) => ({ urn: r.urn, request: describeResource(new pb.AnalyzeRequest(), r, r.inputs, byUrn) })),
+        stack,
+    };
 }
 
 /**

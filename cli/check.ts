@@ -1,6 +1,6 @@
 import * as path from "path";
 import Ajv from "ajv";
-import { Enforcement, PackConfig, PolicyInfo, RunningPack, toViolation, Violation } from "./analyzer";
+import { buildRequests, Enforcement, PackConfig, PolicyInfo, RunningPack, toViolation, Violation } from "./analyzer";
 import { UsageError } from "./errors";
 import { GraphResource, ResourceGraph } from "./graph";
 import { PackProcess, startPackProcesses } from "./packProcess";
@@ -159,11 +159,12 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
             progress(`analyzing ${graph.stack}: ${graph.resources.length} resources`);
             const byUrn = new Map<string, GraphResource>(graph.resources.map((r) => [r.urn, r]));
             const violations: Violation[] = [];
+            const requests = buildRequests(graph, byUrn);
             await Promise.all(loaded.map(async (l) => {
                 await l.pack.configureStack(graph);
-                const perResource = await Promise.all(graph.resources.map(async (r) =>
-                    (await l.pack.analyze(r, byUrn)).map((d) => toViolation(d, l.policies, byUrn, r.urn))));
-                const stackLevel = (await l.pack.analyzeStack(graph, byUrn)).map((d) => toViolation(d, l.policies, byUrn));
+                const perResource = await Promise.all(requests.analyze.map(async ({ urn, request }) =>
+                    (await l.pack.analyze(request)).map((d) => toViolation(d, l.policies, byUrn, urn))));
+                const stackLevel = (await l.pack.analyzeStack(requests.stack)).map((d) => toViolation(d, l.policies, byUrn));
                 violations.push(...perResource.flat(), ...stackLevel);
             }));
             violations.sort((a, b) => a.pack.localeCompare(b.pack) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""));

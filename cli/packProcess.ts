@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { UsageError } from "./errors";
 import { ProjectInfo } from "./project";
@@ -36,6 +37,15 @@ export function startPackProcess(dir: string): PackProcess {
     const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
     // The engine address is required by run-policy-pack's command line; offline there is no engine to log to.
     const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    // Packs boot while this process loads and synthesizes the program; a lower priority keeps them from slowing the
+    // synthesis they are waiting for. Best effort: some platforms refuse.
+    try {
+        if (child.pid !== undefined) {
+            os.setPriority(child.pid, 10);
+        }
+    } catch {
+        // not permitted here: the packs run at normal priority
+    }
     const port = new Promise<number>((resolve, reject) => {
         let out = "";
         let err = "";

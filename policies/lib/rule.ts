@@ -74,17 +74,16 @@ export function resourceRule(
     check: (props: Props, args: ResourceValidationArgs, report: ReportViolation) => void,
 ): Rule<ResourceValidationPolicy> {
     const wanted = new Set(types);
-    return {
-        meta,
-        policy: {
-            ...common(meta),
-            validateResource: (args, report) => {
-                if (wanted.has(args.type)) {
-                    check(args.props as Props, args, report);
-                }
-            },
-        },
+    const validate = (args: ResourceValidationArgs, report: ReportViolation) => {
+        if (wanted.has(args.type)) {
+            check(args.props as Props, args, report);
+        }
     };
+    if (types.length === 1) {
+        // The marker validateResourceOfType sets: the policy server then skips other types without deserializing them.
+        (validate as unknown as { __pulumiType: string }).__pulumiType = types[0];
+    }
+    return { meta, policy: { ...common(meta), validateResource: validate } };
 }
 
 /** A rule over the whole stack, called with every resource (output properties). */

@@ -102,8 +102,10 @@ export function poisoningFindings(tool: VetTool, opts: VetOptions = {}): Finding
         add(`description is ${tool.description.length} characters (more than ${max}): long descriptions hide instructions`);
     }
     for (const { where, text } of textsOf(tool)) {
+        // NFKC folds look-alike forms (fullwidth ＜IMPORTANT＞, ligatures) into the characters the patterns know.
+        const folded = text.normalize("NFKC");
         for (const [re, why] of [...INSTRUCTION_PATTERNS, ...MARKUP_PATTERNS]) {
-            if (re.test(text)) {
+            if (re.test(folded)) {
                 add(`${where} ${why}`);
             }
         }
