@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport, privateBucketBasics } from "../common/bucket";
 import { policyJson, PolicyStatement } from "../common/iam";
 
 export interface LogBucketArgs {
@@ -23,11 +24,7 @@ export class LogBucket extends pulumi.ComponentResource {
         super("mcpsec:edge:LogBucket", name, {}, opts);
         const parent = { parent: this };
         const bucket = new aws.s3.Bucket(`${name}`, { forceDestroy: false, tags: args.tags }, parent);
-        const pab = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-            bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-        }, parent);
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-        new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+        const { publicAccessBlock: pab } = privateBucketBasics(name, bucket, parent);
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucket.id,
             rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
@@ -45,11 +42,7 @@ export class LogBucket extends pulumi.ComponentResource {
         new aws.s3.BucketPolicy(`${name}-policy`, {
             bucket: bucket.id,
             policy: policyJson(
-                {
-                    Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
-                    Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                    Condition: { Bool: { "aws:SecureTransport": "false" } },
-                },
+                denyInsecureTransport(bucket.arn),
                 ...args.deliveryStatements(bucket.arn),
             ),
         }, { parent: this, dependsOn: [pab] });

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport, privateBucketBasics } from "../common/bucket";
 import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
 
@@ -55,9 +56,7 @@ export class ArchiveBucket extends pulumi.ComponentResource {
         const days = args.retentionDays ?? 365;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const bucket = new aws.s3.Bucket(name, { objectLockEnabled: true, forceDestroy: false, tags: componentTags("observability", name, args.tags) }, parent);
-        const pab = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, parent);
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+        const { publicAccessBlock: pab, versioning } = privateBucketBasics(name, bucket, parent);
         new aws.s3.BucketObjectLockConfiguration(`${name}-lock`, {
             bucket: bucket.id,
             rule: { defaultRetention: { mode: "GOVERNANCE", days } },
@@ -78,10 +77,7 @@ export class ArchiveBucket extends pulumi.ComponentResource {
         new aws.s3.BucketPolicy(`${name}-policy`, {
             bucket: bucket.id,
             policy: policyJson(
-                {
-                    Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
-                    Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } },
-                },
+                denyInsecureTransport(bucket.arn),
                 ...deliveryStatements(bucket.arn, account, args),
             ),
         }, { parent: this, dependsOn: [pab] });
