@@ -1,6 +1,7 @@
 import Ajv from "ajv";
 import { ConfigError, describeAjvError, showValue } from "../common/errors";
 import { toolDigest } from "./digest";
+import { CREDENTIAL_NAME } from "../common/credentials";
 
 export { toolDigest };
 
@@ -92,7 +93,6 @@ export const MCP_CLIENT_METHODS = [
 const DIGEST_IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/[a-z0-9._-]+)*@sha256:[a-f0-9]{64}$/;
 const TAG_IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$/;
-const CREDENTIAL_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
 const DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const SCOPE = /^[A-Za-z0-9_.:/-]{1,128}$/;
 

@@ -1,9 +1,9 @@
 import { ReportViolation } from "@pulumi/policy";
 import { Props, resourceRule, RuleMeta } from "../lib/rule";
+import { CREDENTIAL_NAME } from "../../components/common/credentials";
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
 const SERVICE = ["aws:ecs/service:Service"];
-const CREDENTIAL_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
 const AWS_ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/;
 
 /** The container definitions of a task definition (a JSON string input), or [] when not known yet. */
