@@ -99,6 +99,15 @@ export class ThreatDetection extends pulumi.ComponentResource {
                 tags: tags("config-role"),
             }, parent);
             new aws.iam.RolePolicyAttachment(`${name}-config`, { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole` }, parent);
+            // Delivery to the archive: its prefix only, encrypted with the zone key (the managed policy grants neither).
+            new aws.iam.RolePolicy(`${name}-config-delivery`, {
+                role: role.id,
+                policy: policyJson(
+                    { Sid: "CheckArchiveAcl", Effect: "Allow", Action: "s3:GetBucketAcl", Resource: pulumi.interpolate`arn:${partition}:s3:::${args.archiveBucket}` },
+                    { Sid: "WriteArchive", Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`arn:${partition}:s3:::${args.archiveBucket}/config/AWSLogs/${account}/*` },
+                    { Sid: "EncryptWithZoneKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
+                ),
+            }, parent);
             const recorder = new aws.cfg.Recorder(`${name}-recorder`, {
                 roleArn: role.arn,
                 recordingGroup: { allSupported: true, includeGlobalResourceTypes: true },
