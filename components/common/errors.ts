@@ -80,3 +80,16 @@ export function describeAjvError(prefix: string, errors: ErrorObject[]): ConfigE
     }
 }
 
+
+/** Throws a ConfigError at the first item whose name (case-insensitive) repeats an earlier one, naming both. */
+export function checkUnique<T>(items: T[], keyName: (i: number) => string, pick: (item: T) => string): void {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+        const value = pick(item);
+        const first = seen.get(value.toLowerCase());
+        if (first !== undefined) {
+            throw new ConfigError(keyName(i), `${showValue(value)} is not allowed; it repeats ${keyName(first)} (names must be unique)`);
+        }
+        seen.set(value.toLowerCase(), i);
+    });
+}

@@ -1,5 +1,5 @@
 import Ajv from "ajv";
-import { ConfigError, describeAjvError, showValue } from "../common/errors";
+import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import type { SiemDestination } from "../observability/siemExport";
 import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
 
@@ -93,18 +93,6 @@ function checkCidr(cidr: string): void {
     if (!inPrivate) {
         throw new ConfigError("mcpsec:network.cidrBlock", `${showValue(cidr)} is not allowed; expected a block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)`);
     }
-}
-
-function checkUnique<T>(items: T[], keyName: (i: number) => string, pick: (item: T) => string): void {
-    const seen = new Map<string, number>();
-    items.forEach((item, i) => {
-        const value = pick(item);
-        const first = seen.get(value.toLowerCase());
-        if (first !== undefined) {
-            throw new ConfigError(keyName(i), `${showValue(value)} is not allowed; it repeats ${keyName(first)} (names must be unique)`);
-        }
-        seen.set(value.toLowerCase(), i);
-    });
 }
 
 /**

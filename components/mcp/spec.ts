@@ -1,5 +1,5 @@
 import Ajv from "ajv";
-import { ConfigError, describeAjvError, showValue } from "../common/errors";
+import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import { toolDigest } from "./digest";
 import { CREDENTIAL_NAME } from "../common/credentials";
 
@@ -191,13 +191,8 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
             throw err(`secrets.${name}`, "is also set in environment; a variable comes from one place only");
         }
     }
-    const seen = new Map<string, number>();
+    checkUnique(spec.tools, (i) => `${key}.tools[${i}].name`, (t) => t.name);
     spec.tools.forEach((tool, i) => {
-        const first = seen.get(tool.name.toLowerCase());
-        if (first !== undefined) {
-            throw err(`tools[${i}].name`, `${showValue(tool.name)} is not allowed; it repeats ${key}.tools[${first}].name (names must be unique)`);
-        }
-        seen.set(tool.name.toLowerCase(), i);
         if (tool.inputSchema.type !== "object") {
             throw err(`tools[${i}].inputSchema.type`, `${showValue(tool.inputSchema.type)} is not allowed; expected "object" (MCP tool arguments are an object)`);
         }
