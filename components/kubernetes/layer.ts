@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { approvedManifest } from "../mcp/server";
-import { ResolvedMcpServerSpec } from "../mcp/spec";
+import { ResolvedMcpServerSpec, serverUrl } from "../mcp/spec";
 import { ExternalSecretsOperator, ServerSecrets } from "./externalSecrets";
 import { GATEWAY_NAMESPACE, McpMeshPolicy, MeshInstall } from "./mesh";
 import { McpNamespace } from "./namespace";
@@ -61,17 +61,17 @@ export class McpClusterLayer extends pulumi.ComponentResource {
             if (Object.keys(server.secrets).length > 0) {
                 secretName = new ServerSecrets(`${name}-${server.name}`, { server, namespace: ns.name, ...args.secrets! }, { parent: this, dependsOn: [ns] }).secretName;
             }
+            const url = serverUrl(server, args.domainName);
             new McpWorkload(`${name}-${server.name}`, { server, namespace: ns.name, secretName }, { parent: this, dependsOn: [ns] });
             new k8s.core.v1.ConfigMap(`${name}-${server.name}-manifest`, {
                 metadata: { name: "mcp-tools-manifest", namespace: ns.name, labels: { app: server.name } },
                 immutable: false,
-                data: { "manifest.json": approvedManifest(server, `https://${server.name}.${args.domainName}${server.path}`) },
+                data: { "manifest.json": approvedManifest(server, url) },
             }, { parent: this, dependsOn: [ns] });
-            const url = `https://${server.name}.${args.domainName}`;
             new McpMeshPolicy(`${name}-${server.name}`, {
                 server, namespace: ns.name, host: `${server.name}.${args.domainName}`, gatewayName,
                 issuer: args.oauthIssuer, jwksUri: args.jwksUri,
-                scopes: [...new Set(server.tools.flatMap((t) => t.scopes))].map((sc) => `${url}${server.path}/${sc}`),
+                scopes: [...new Set(server.tools.flatMap((t) => t.scopes))].map((sc) => `${url}/${sc}`),
             }, { parent: this, dependsOn: [ns] });
         }
         this.registerOutputs({});

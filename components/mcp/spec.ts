@@ -236,3 +236,8 @@ export function validateMcpServerSpec(spec: unknown, key = "server"): ResolvedMc
     }
     return checkMcpServerSpec(spec as McpServerSpec, key);
 }
+
+/** The URL a server is reached at: `https://<server>.<domain><path>`; its identity as an OAuth resource. */
+export function serverUrl(spec: Pick<ResolvedMcpServerSpec, "name" | "path">, domain: string): string {
+    return `https://${spec.name}.${domain}${spec.path}`;
+}

@@ -56,7 +56,7 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs | Microser
                 oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
                 accountServices: { ...config.operations.accountServices },
                 alertTopicArn: zone.alertTopicArn,
-                protectedResourceMetadataUrls: Object.fromEntries(config.servers.map((s) => [s.name, metadataUrl(`https://${s.name}.${config.edge!.domainName}${s.path}`)])),
+                protectedResourceMetadataUrls: Object.fromEntries(Object.entries(zone.serverUrls).map(([n, url]) => [n, metadataUrl(url)])),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };
         }

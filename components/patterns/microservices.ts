@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { BlueprintConfig, KubernetesConfig } from "../config";
 import { McpClusterLayer } from "../kubernetes";
-import { McpServer } from "../mcp";
+import { McpServer, serverUrl } from "../mcp";
 
 /** What the pattern needs beyond the schema. Throws a ConfigError naming the key. Pure. */
 export function checkMicroservicesConfig(config: BlueprintConfig): KubernetesConfig {
@@ -32,7 +32,7 @@ export class Microservices extends pulumi.ComponentResource {
             secrets: k.secretsRoleArn ? { region: args.config.region, roleArn: k.secretsRoleArn } : undefined,
             installAddons: k.installAddons,
         }, { parent: this });
-        this.serverUrls = Object.fromEntries(args.config.servers.map((s) => [s.name, `https://${s.name}.${k.domainName}${s.path}`]));
+        this.serverUrls = Object.fromEntries(args.config.servers.map((s) => [s.name, serverUrl(s, k.domainName)]));
         for (const spec of args.config.servers) {
             new McpServer(`${name}-${spec.name}`, { spec, url: this.serverUrls[spec.name] }, { parent: this });
         }

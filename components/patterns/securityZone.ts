@@ -8,7 +8,7 @@ import { AuthorizationServer } from "../identity";
 import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "../observability";
 import { ZoneKey } from "../secrets";
 import * as aws from "@pulumi/aws";
-import { approvedManifest, McpServer } from "../mcp";
+import { approvedManifest, McpServer, serverUrl } from "../mcp";
 import { SegmentedVpc } from "../network";
 
 export interface SecurityZoneArgs {
@@ -47,6 +47,8 @@ export class SecurityZone extends pulumi.ComponentResource {
     public readonly servers: McpServer[];
     public readonly privateLinkServiceName?: pulumi.Output<string>;
     public readonly authorizationServer: AuthorizationServer;
+    /** Server name -> URL (plain strings, known at synthesis). */
+    public readonly serverUrls: Record<string, string>;
     public readonly alertTopicArn: pulumi.Output<string>;
     public readonly zoneKeyArn: pulumi.Output<string>;
 
@@ -79,7 +81,8 @@ export class SecurityZone extends pulumi.ComponentResource {
             logKmsKeyArn: net.logKmsKeyArn,
             tags,
         }, parent);
-        const urls = Object.fromEntries(config.servers.map((s) => [s.name, `https://${s.name}.${edge.domainName}${s.path}`]));
+        const urls = Object.fromEntries(config.servers.map((s) => [s.name, serverUrl(s, edge.domainName)]));
+        this.serverUrls = urls;
         this.authorizationServer = new AuthorizationServer(`${name}-oauth`, {
             resources: config.servers.map((s) => ({ name: s.name, url: urls[s.name], scopes: [...new Set(s.tools.flatMap((t) => t.scopes))] })),
             callbackUrls: identity.callbackUrls,
