@@ -103,6 +103,10 @@ export function notesOf(graph: ResourceGraph): string[] {
     if (existing.length > 0) {
         notes.push(`account services left to the organization (not created or checked here): ${existing.join(", ")}`);
     }
+    const patternNotes = graph.outputs.notes;
+    if (Array.isArray(patternNotes)) {
+        notes.push(...patternNotes.filter((n): n is string => typeof n === "string"));
+    }
     return notes;
 }
 

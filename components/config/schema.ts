@@ -184,6 +184,19 @@ export const tagsSchema = {
     description: "a map of at most 40 tag keys to string values",
 } as const;
 
+/** AWS quotas the account has raised above their defaults (see components/patterns/quotas.ts). */
+export const quotasSchema = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        cognitoResourceServersPerPool: {
+            type: "integer", minimum: 25, maximum: 300,
+            description: "25 to 300: Cognito resource servers per user pool (quota L-7CDAF993) as raised in this account and region",
+        },
+    },
+    description: "AWS quotas raised in the account: {cognitoResourceServersPerPool}",
+} as const;
+
 /** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */
 export const blueprintSchema = {
     type: "object",
@@ -202,6 +215,7 @@ export const blueprintSchema = {
         identity: identitySchema,
         operations: operationsSchema,
         kubernetes: kubernetesSchema,
+        quotas: quotasSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

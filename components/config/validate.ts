@@ -66,7 +66,14 @@ export interface BlueprintConfig {
     identity?: IdentityConfig;
     operations: OperationsConfig;
     kubernetes?: KubernetesConfig;
+    /** AWS quotas the account declares raised; the rest are the defaults. */
+    quotas: QuotasConfig;
     servers: ResolvedMcpServerSpec[];
+}
+
+/** AWS quotas the blueprint counts against (defaults filled in). */
+export interface QuotasConfig {
+    cognitoResourceServersPerPool: number;
 }
 
 const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegExp: true });
@@ -117,6 +124,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         identity?: IdentityConfig;
         operations?: Partial<OperationsConfig> & { accountServices?: Partial<OperationsConfig["accountServices"]> };
         kubernetes?: KubernetesConfig;
+        quotas?: Partial<QuotasConfig>;
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -157,6 +165,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
             siem: input.operations?.siem && structuredClone(input.operations.siem),
         },
         kubernetes: input.kubernetes && { ...input.kubernetes },
+        quotas: { cognitoResourceServersPerPool: input.quotas?.cognitoResourceServersPerPool ?? 25 },
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

@@ -71,8 +71,9 @@ export class InternalAlb extends pulumi.ComponentResource {
         if (args.allowedCidrs.length === 0 || args.allowedCidrs.some((c) => c === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c))) {
             throw new ConfigError(`InternalAlb "${name}".allowedCidrs`, `${JSON.stringify(args.allowedCidrs)} is not allowed; expected 1 or more IPv4 CIDR blocks, not 0.0.0.0/0`);
         }
-        if (args.routes.length > 99) {
-            throw new ConfigError(`InternalAlb "${name}".routes`, `${args.routes.length} routes is not allowed; expected at most 99 (one listener rule each)`);
+        // Two listener rules per route (metadata and forward) against the default 100 rules per load balancer.
+        if (args.routes.length > 50) {
+            throw new ConfigError(`InternalAlb "${name}".routes`, `${args.routes.length} routes is not allowed; expected at most 50 (two listener rules each; an Application Load Balancer holds 100 rules by default)`);
         }
         super("mcpsec:edge:InternalAlb", name, {}, opts);
         const parent = { parent: this };

@@ -5,6 +5,7 @@ import { Microservices } from "./microservices";
 import { SecurityZone } from "./securityZone";
 
 export * from "./microservices";
+export * from "./quotas";
 export * from "./securityZone";
 
 /** Patterns this version can deploy. The others are accepted by the schema and refused here by name. */
@@ -30,6 +31,8 @@ export interface PatternOutputs {
     /** Which account-wide services this stack manages ("create") and which it leaves to the organization ("existing"). */
     accountServices: Record<string, string>;
     alertTopicArn: pulumi.Output<string>;
+    /** Notes for the deployer (quotas to check before `pulumi up`); `mcpsec check` prints them. */
+    notes: string[];
 }
 
 /** The stack outputs of the microservices pattern. */
@@ -56,6 +59,7 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs | Microser
                 oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
                 accountServices: { ...config.operations.accountServices },
                 alertTopicArn: zone.alertTopicArn,
+                notes: zone.notes,
                 protectedResourceMetadataUrls: Object.fromEntries(Object.entries(zone.serverUrls).map(([n, url]) => [n, metadataUrl(url)])),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };

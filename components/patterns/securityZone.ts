@@ -10,6 +10,7 @@ import { ZoneKey } from "../secrets";
 import * as aws from "@pulumi/aws";
 import { approvedManifest, McpServer, serverUrl } from "../mcp";
 import { SegmentedVpc } from "../network";
+import { checkZoneQuotas } from "./quotas";
 
 export interface SecurityZoneArgs {
     /** The validated blueprint configuration. */
@@ -20,7 +21,7 @@ export interface SecurityZoneArgs {
  * What the security zone needs beyond the schema: an entry point, and images it can pull without an internet
  * route (ECR in the stack's region). Throws a ConfigError naming the key. Pure.
  */
-export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeConfig; identity: IdentityConfig } {
+export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeConfig; identity: IdentityConfig; notes: string[] } {
     if (!config.edge) {
         throw new ConfigError("mcpsec:edge", "is required but missing for the security-zone pattern; expected domainName and certificateArn of the zone's HTTPS entry point");
     }
@@ -33,7 +34,7 @@ export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeCo
             throw new ConfigError(`mcpsec:servers[${i}].image`, `${JSON.stringify(server.image)} is not allowed; the security zone has no internet route, so images must come from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/...; replicate the image or use an ECR pull-through cache)`);
         }
     });
-    return { edge: config.edge, identity: config.identity };
+    return { edge: config.edge, identity: config.identity, notes: checkZoneQuotas(config) };
 }
 
 /**
@@ -51,11 +52,14 @@ export class SecurityZone extends pulumi.ComponentResource {
     public readonly serverUrls: Record<string, string>;
     public readonly alertTopicArn: pulumi.Output<string>;
     public readonly zoneKeyArn: pulumi.Output<string>;
+    /** What the deployer should know before `pulumi up` (quotas that may need raising). */
+    public readonly notes: string[];
 
     constructor(name: string, args: SecurityZoneArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const { config } = args;
-        const { edge, identity } = checkSecurityZoneConfig(config);
+        const { edge, identity, notes } = checkSecurityZoneConfig(config);
         super("mcpsec:patterns:SecurityZone", name, {}, opts);
+        this.notes = notes;
         const parent = { parent: this };
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
         const ops = config.operations;
