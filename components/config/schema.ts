@@ -110,11 +110,11 @@ export const identitySchema = {
         agents: {
             type: "array", maxItems: 100,
             items: {
-                type: "object", additionalProperties: false, required: ["name", "server"],
+                type: "object", additionalProperties: false, required: ["name", "server", "scopes"],
                 properties: {
                     name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", description: "lower-case letters, digits and '-'" },
                     server: { type: "string", description: "the name of a server in mcpsec:servers" },
-                    scopes: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string" }, description: "scopes of that server" },
+                    scopes: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string" }, description: "the scopes of that server the agent may request (at least one; there is no all-scopes default)" },
                 },
             },
             description: "machine clients, each allowed to call one server",

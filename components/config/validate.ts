@@ -31,7 +31,7 @@ export interface EdgeConfig {
 /** OAuth settings (defaults are applied by the identity component). */
 export interface IdentityConfig {
     callbackUrls: string[];
-    agents?: { name: string; server: string; scopes?: string[] }[];
+    agents?: { name: string; server: string; scopes: string[] }[];
     accessTokenMinutes?: number;
     refreshTokenHours?: number;
 }

@@ -96,6 +96,8 @@ export class SecurityZone extends pulumi.ComponentResource {
             tags,
         }, parent);
         this.entryPoint = new InternalAlb(`${name}-entry`, {
+            logKmsKeyArn: zoneKey.arn,
+            logRetentionDays: ops.retentionDays,
             vpcId: net.vpcId,
             subnetIds: net.privateSubnetIds,
             vpcCidrBlock: net.cidrBlock,
