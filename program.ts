@@ -6,6 +6,6 @@ import { buildPattern, MicroservicesOutputs, PatternOutputs } from "./components
  * the pattern it names. Used by `pulumi up` through index.ts and by the offline checker directly.
  */
 export async function main(): Promise<PatternOutputs | MicroservicesOutputs> {
-    const config = loadBlueprintConfig();
+    const config = await loadBlueprintConfig();
     return buildPattern(config);
 }

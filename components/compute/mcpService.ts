@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
-import { McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "../mcp/spec";
+import { checkMcpServerEnvironment, McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "../mcp/spec";
 
 export interface McpServiceArgs {
     /** The server to run (validated again here, so the component is safe to use on its own). */
@@ -19,7 +19,7 @@ export interface McpServiceArgs {
     endpointSecurityGroupId: pulumi.Input<string>;
     /** Prefix list of the S3 gateway endpoint, for ECR image layers. */
     s3PrefixListId?: pulumi.Input<string>;
-    /** KMS key for the repository and the log group. */
+    /** KMS key for the repository (when created) and the log group. */
     kmsKeyArn: pulumi.Input<string>;
     /** Target group the service registers its tasks in. */
     targetGroupArn?: pulumi.Input<string>;
@@ -32,6 +32,13 @@ export interface McpServiceArgs {
      * name each action.
      */
     taskRoleStatements?: PolicyStatement[];
+    /**
+     * Create an ECR repository `mcp/<server>` for the server (immutable tags, scan on push, KMS), to push its image
+     * into before the service can start. Default false: the server's image is pulled from the repository its
+     * reference names, which this component does not own (creating `mcp/<server>` when the image already lives
+     * there would fail with RepositoryAlreadyExistsException); the execution role may pull from that repository only.
+     */
+    createRepository?: boolean;
     /** Opt-out: allow ECS Exec into the tasks (an interactive shell). Default false; reported by the policies. */
     enableExecuteCommand?: boolean;
     /** Tags added to every resource. */
@@ -40,10 +47,10 @@ export interface McpServiceArgs {
 
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^@:]+)(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_.-]+)?$/;
 
-/** Repository of an ECR image reference, or undefined for other registries. */
-export function ecrRepositoryOf(image: string): { account: string; region: string; repository: string } | undefined {
+/** Repository of an ECR image reference (with its registry URL), or undefined for other registries. */
+export function ecrRepositoryOf(image: string): { account: string; region: string; repository: string; url: string } | undefined {
     const m = ECR_IMAGE.exec(image);
-    return m ? { account: m[1], region: m[2], repository: m[4] } : undefined;
+    return m ? { account: m[1], region: m[2], repository: m[4], url: `${m[1]}.dkr.ecr.${m[2]}.amazonaws.com${m[3] ?? ""}/${m[4]}` } : undefined;
 }
 
 /** A secret reference without the `:json-key:version-stage:version-id` suffix ECS accepts. */
@@ -52,8 +59,9 @@ export function secretArnOf(valueFrom: string): string {
 }
 
 /**
- * One MCP server as a hardened ECS Fargate service (controls S3, H3, C4): its own ECR repository (immutable tags,
- * scan on push, KMS), a task that runs read-only, as a non-root user, with every Linux capability dropped and an
+ * One MCP server as a hardened ECS Fargate service (controls S3, H3, C4): the image pulled from the ECR repository
+ * its reference names (or, on request, a repository of its own with immutable tags, scan on push and KMS), a task
+ * that runs read-only, as a non-root user, with every Linux capability dropped and an
  * init process; secrets injected from Secrets Manager; logs to an encrypted log group; execution and task roles of
  * its own, scoped to its repository, log group and secrets; a security group that admits only the entry point and
  * lets out only HTTPS to the VPC endpoints; no public IP, no ECS Exec, deployments that roll back on failure.
@@ -61,7 +69,8 @@ export function secretArnOf(valueFrom: string): string {
 export class McpService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
-    public readonly repositoryUrl: pulumi.Output<string>;
+    /** The repository the image is pulled from (created or referenced); undefined for an image outside ECR. */
+    public readonly repositoryUrl: pulumi.Output<string | undefined>;
     public readonly logGroupName: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
@@ -77,29 +86,33 @@ export class McpService extends pulumi.ComponentResource {
             }
         }
         super("mcpsec:compute:McpService", name, {}, opts);
+        const environmentChecked = pulumi.output(checkMcpServerEnvironment(server, `McpService "${name}".server`).then(() => true));
         const parent = { parent: this };
         const tags = (suffix: string) => ({ ...componentTags("compute", `${name}-${suffix}`, args.tags), "mcpsec:server": server.name });
         const region = aws.getRegionOutput({}, parent).region;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const partition = aws.getPartitionOutput({}, parent).partition;
 
-        const repository = new aws.ecr.Repository(`${name}-repo`, {
+        const imageRepo = ecrRepositoryOf(server.image);
+        const repository = (args.createRepository ?? false) ? new aws.ecr.Repository(`${name}-repo`, {
             name: `mcp/${server.name}`,
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
             tags: tags("repo"),
-        }, parent);
-        new aws.ecr.LifecyclePolicy(`${name}-repo`, {
-            repository: repository.name,
-            policy: JSON.stringify({
-                rules: [
-                    { rulePriority: 1, description: "Expire untagged images after 14 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 }, action: { type: "expire" } },
-                    { rulePriority: 2, description: "Keep the last 50 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 }, action: { type: "expire" } },
-                ],
-            }),
-        }, parent);
-        this.repositoryUrl = repository.repositoryUrl;
+        }, parent) : undefined;
+        if (repository) {
+            new aws.ecr.LifecyclePolicy(`${name}-repo`, {
+                repository: repository.name,
+                policy: JSON.stringify({
+                    rules: [
+                        { rulePriority: 1, description: "Expire untagged images after 14 days", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 }, action: { type: "expire" } },
+                        { rulePriority: 2, description: "Keep the last 50 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 }, action: { type: "expire" } },
+                    ],
+                }),
+            }, parent);
+        }
+        this.repositoryUrl = repository ? repository.repositoryUrl : pulumi.output(imageRepo?.url);
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
             name: `/mcpsec/${name}`,
@@ -119,17 +132,17 @@ export class McpService extends pulumi.ComponentResource {
             },
         });
 
-        // The image's repository (pull) besides the server's own; images from other registries are refused by the
-        // patterns that have no internet route, and need no ECR permission here.
-        const imageRepo = ecrRepositoryOf(server.image);
-        const repositoryArns: pulumi.Input<string>[] = [repository.arn];
-        if (imageRepo && imageRepo.repository !== `mcp/${server.name}`) {
+        // Pull from the created repository and from the image's; an image named `mcp/<server>` with a created
+        // repository is taken to live in it (one ARN). Images from other registries need no ECR permission here
+        // (the patterns without an internet route cannot pull them anyway).
+        const repositoryArns: pulumi.Input<string>[] = repository ? [repository.arn] : [];
+        if (imageRepo && !(repository && imageRepo.repository === `mcp/${server.name}`)) {
             repositoryArns.push(pulumi.interpolate`arn:${partition}:ecr:${imageRepo.region}:${imageRepo.account}:repository/${imageRepo.repository}`);
         }
         const secretArns = [...new Set(Object.values(server.secrets).map(secretArnOf))];
         const executionStatements: PolicyStatement[] = [
             { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArns },
+            ...(repositoryArns.length > 0 ? [{ Sid: "PullImage", Effect: "Allow" as const, Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArns }] : []),
             { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
         ];
         if (secretArns.length > 0) {
@@ -156,7 +169,8 @@ export class McpService extends pulumi.ComponentResource {
         const sg = new aws.ec2.SecurityGroup(`${name}-task`, {
             vpcId: args.vpcId,
             description: `MCP server ${server.name}: its port from the entry point only`,
-            egress: [],
+            // No inline ingress/egress: the rules are the separate resources below (mixing both makes the provider
+            // overwrite one with the other). On create the provider removes AWS's default allow-all egress rule.
             tags: tags("task-sg"),
         }, parent);
         this.securityGroupId = sg.id;
@@ -212,7 +226,9 @@ export class McpService extends pulumi.ComponentResource {
             taskRoleArn: taskRole.arn,
             // The root filesystem is read-only: /tmp is the one writable path, on the task's ephemeral storage.
             volumes: [{ name: "tmp" }],
-            containerDefinitions: pulumi.jsonStringify([container]),
+            // The plain environment is checked for credentials by value (asynchronous detector): a finding fails
+            // the deployment with a ConfigError before the task definition is created.
+            containerDefinitions: pulumi.all([environmentChecked, pulumi.jsonStringify([container])]).apply(([, json]) => json),
             tags: tags("task"),
         }, parent);
         this.taskDefinitionArn = taskDefinition.arn;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { blueprintSchema } from "./schema";
+import { checkMcpServerEnvironment } from "../mcp/spec";
 import { BlueprintConfig, ConfigError, validateBlueprintConfig } from "./validate";
 
 export * from "./schema";
@@ -37,8 +38,15 @@ export function readRawConfig(all: Record<string, string> = pulumi.runtime.allCo
     return { raw, region: all["aws:region"] };
 }
 
-/** Loads and validates the blueprint configuration of the current stack. */
-export function loadBlueprintConfig(all?: Record<string, string>): BlueprintConfig {
+/**
+ * Loads and validates the blueprint configuration of the current stack, including the checks that need the
+ * (asynchronous) secret detector: no credential by value in a server's plain environment.
+ */
+export async function loadBlueprintConfig(all?: Record<string, string>): Promise<BlueprintConfig> {
     const { raw, region } = readRawConfig(all);
-    return validateBlueprintConfig(raw, region);
+    const config = validateBlueprintConfig(raw, region);
+    for (const [i, server] of config.servers.entries()) {
+        await checkMcpServerEnvironment(server, `mcpsec:servers[${i}]`);
+    }
+    return config;
 }

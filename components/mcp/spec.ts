@@ -1,7 +1,7 @@
 import Ajv from "ajv";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import { toolDigest } from "./digest";
-import { CREDENTIAL_NAME } from "../common/credentials";
+import { CREDENTIAL_NAME, findCredentials } from "../common/credentials";
 
 export { toolDigest };
 
@@ -50,7 +50,10 @@ export interface McpServerSpec {
     memory?: number;
     /** Numeric non-root user (`uid` or `uid:gid`) the container runs as. Default `65532:65532`. */
     user?: string;
-    /** Plain environment variables. Names that look like credentials are refused: use `secrets`. */
+    /**
+     * Plain environment variables. Names that look like credentials, and values a secret detector recognises as
+     * one (tokens, keys, JWTs, private keys, passwords in URLs), are refused: use `secrets`.
+     */
     environment?: Record<string, string>;
     /** Environment variables injected from Secrets Manager: name -> secret ARN (optionally `:json-key::`). */
     secrets?: Record<string, string>;
@@ -222,6 +225,20 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         desiredCount: spec.desiredCount ?? 2,
         tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema), ...(t.approval ? { approval: { ...t.approval } } : {}) })),
     };
+}
+
+/**
+ * Refuses credentials in the plain environment of a server by value, with a maintained secret detector
+ * (secretlint's recommended rules plus JSON Web Tokens; see {@link findCredentials}). Asynchronous because the
+ * detector is; the stack config loader and McpService await it. The error names the variable and the kind of
+ * credential, never the value.
+ */
+export async function checkMcpServerEnvironment(spec: Pick<McpServerSpec, "environment">, key: string): Promise<void> {
+    const env = Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }));
+    const [found] = await findCredentials(env);
+    if (found) {
+        throw new ConfigError(`${key}.environment.${found.name}`, `holds a ${found.kind} (found by ${found.rule}); a credential is not allowed in plain environment: store it in Secrets Manager and reference it in secrets`);
+    }
 }
 
 const validateSpecSchema = ajv.compile(mcpServerSchema);

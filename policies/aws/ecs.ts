@@ -1,10 +1,9 @@
 import { ReportViolation } from "@pulumi/policy";
 import { Props, resourceRule, RuleMeta } from "../lib/rule";
-import { CREDENTIAL_NAME } from "../../components/common/credentials";
+import { findCredentials } from "../../components/common/credentials";
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
 const SERVICE = ["aws:ecs/service:Service"];
-const AWS_ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/;
 
 /** The container definitions of a task definition (a JSON string input), or [] when not known yet. */
 export function containersOf(props: Props): Props[] {
@@ -132,18 +131,23 @@ export const logging = containerRule({
     remediation: "Use the McpService component, which sends logs to an encrypted log group with the awslogs driver.",
 }, (c) => (c.logConfiguration?.logDriver ? undefined : "logConfiguration is not set."));
 
-export const noSecretsInEnvironment = containerRule({
+export const noSecretsInEnvironment = resourceRule({
     name: "aws-ecs-task-no-secrets-in-environment",
-    description: "Containers must not receive credentials as plain environment variables: they show in the task definition to anyone who can describe it. Secrets come from Secrets Manager through the secrets field.",
+    description: "Containers must not receive credentials as plain environment variables: they show in the task definition to anyone who can describe it. Secrets come from Secrets Manager through the secrets field. A variable is refused by its name (secret, password, token, credential, any name ending in KEY but PUBLIC_KEY) and by its value, with secretlint's recommended rules (GitHub, Slack, npm, OpenAI and Anthropic tokens, AWS keys, private key blocks, passwords in URLs and connection strings) plus JSON Web Tokens. The message names the variable, never the value.",
     severity: "high",
     controls: ["S5", "C5"],
     nist: ["IA-5", "SC-28"],
     maestro: ["L4", "L6"],
     threats: ["T2", "T4"],
     remediation: "Move the value to Secrets Manager and reference it in mcpsec:servers[].secrets; McpService injects it with the task's secrets field.",
-}, (c) => {
-    const bad = ((c.environment ?? []) as Props[]).filter((e) => CREDENTIAL_NAME.test(String(e.name ?? "")) || AWS_ACCESS_KEY.test(String(e.value ?? "")));
-    return bad.length > 0 ? `plain environment carries credentials: ${bad.map((e) => e.name).join(", ")}.` : undefined;
+}, TASK_DEFINITION, async (props, _args, report) => {
+    for (const c of containersOf(props)) {
+        const env = ((c.environment ?? []) as Props[]).map((e) => ({ name: String(e.name ?? ""), value: typeof e.value === "string" ? e.value : "" }));
+        const found = await findCredentials(env);
+        if (found.length > 0) {
+            report(`Container ${c.name ?? "?"}: plain environment carries credentials: ${found.map((f) => `${f.name} (${f.kind})`).join(", ")}.`);
+        }
+    }
 });
 
 export const imagePinnedByDigest = containerRule({

@@ -67,16 +67,16 @@ export interface Rule<P = ResourceValidationPolicy | StackValidationPolicy> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = Record<string, any>;
 
-/** A rule over resources of the given types, called with their input properties. */
+/** A rule over resources of the given types, called with their input properties; `check` may be asynchronous. */
 export function resourceRule(
     meta: RuleMeta,
     types: string[],
-    check: (props: Props, args: ResourceValidationArgs, report: ReportViolation) => void,
+    check: (props: Props, args: ResourceValidationArgs, report: ReportViolation) => void | Promise<void>,
 ): Rule<ResourceValidationPolicy> {
     const wanted = new Set(types);
-    const validate = (args: ResourceValidationArgs, report: ReportViolation) => {
+    const validate = (args: ResourceValidationArgs, report: ReportViolation): void | Promise<void> => {
         if (wanted.has(args.type)) {
-            check(args.props as Props, args, report);
+            return check(args.props as Props, args, report);
         }
     };
     if (types.length === 1) {

@@ -56,6 +56,12 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
                 const task = first(g, "aws:ecs/taskDefinition:TaskDefinition");
                 task.inputs.containerDefinitions = JSON.stringify(JSON.parse(task.inputs.containerDefinitions as string).map((c: Record<string, unknown>) => ({ ...c, privileged: true })));
             }), "aws-ecs-task-not-privileged", "aws:ecs/taskDefinition:TaskDefinition"],
+            // The secret detector (secretlint, an ES module, asynchronous) runs inside the pack process.
+            [broken(graph, "token-in-env", (g) => {
+                const task = first(g, "aws:ecs/taskDefinition:TaskDefinition");
+                const token = ["ghp", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"].join("_");
+                task.inputs.containerDefinitions = JSON.stringify(JSON.parse(task.inputs.containerDefinitions as string).map((c: Record<string, unknown>) => ({ ...c, environment: [{ name: "UPSTREAM", value: token }] })));
+            }), "aws-ecs-task-no-secrets-in-environment", "aws:ecs/taskDefinition:TaskDefinition"],
             [broken(graph, "wildcard-role", (g) => {
                 const policy = g.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-execution"))!;
                 policy.inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] });

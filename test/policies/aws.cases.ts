@@ -21,6 +21,13 @@ const container = (props: Props = {}): Props => ({
 });
 const taskDef = (c: Props = {}, props: Props = {}): Props => ({ cpu: "256", memory: "512", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", containerDefinitions: JSON.stringify([container(c)]), ...props });
 const TASK = "aws:ecs/taskDefinition:TaskDefinition";
+/** Credential-shaped test values (not real), assembled at run time so the source holds no literal token. */
+const FAKE = {
+    github: ["ghp", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"].join("_"),
+    slack: ["xoxb", "123456789012", "1234567890123", "AbCdEfGhIjKlMnOpQrStUvWx"].join("-"),
+    jwt: [Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url"), Buffer.from('{"sub":"agent-1"}').toString("base64url"), "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"].join("."),
+    pem: ["-----BEGIN RSA PRIVATE KEY-----", ..."MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB".repeat(3).match(/.{1,64}/g)!, "-----END RSA PRIVATE KEY-----"].join("\n"),
+};
 const ecsService = (props: Props = {}): Props => ({ launchType: "FARGATE", enableExecuteCommand: false, networkConfiguration: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: false }, ...props });
 const repo = (props: Props = {}): Props => ({ name: "mcp/docs", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:123456789012:key/k" }], ...props });
 const REPO = "aws:ecr/repository:Repository";
@@ -188,10 +195,20 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [{ label: "no log driver", type: TASK, props: taskDef({ logConfiguration: undefined }), expect: /logConfiguration is not set/ }],
     },
     "aws-ecs-task-no-secrets-in-environment": {
-        pass: [{ label: "secrets from Secrets Manager", type: TASK, props: taskDef() }],
+        pass: [
+            { label: "secrets from Secrets Manager", type: TASK, props: taskDef() },
+            { label: "plain settings, a public key and a URL without credentials", type: TASK, props: taskDef({ environment: [{ name: "LOG_LEVEL", value: "debug" }, { name: "SIGNING_PUBLIC_KEY", value: "ssh-ed25519 AAAAC3Nza" }, { name: "UPSTREAM_URL", value: "https://api.example.com/v1" }] }) },
+        ],
         fail: [
             { label: "token in environment", type: TASK, props: taskDef({ environment: [{ name: "GITHUB_TOKEN", value: "x" }] }), expect: /carries credentials: GITHUB_TOKEN/ },
-            { label: "AWS key as a value", type: TASK, props: taskDef({ environment: [{ name: "CONFIG", value: "key=AKIAABCDEFGHIJKLMNOP" }] }), expect: /carries credentials: CONFIG/ },
+            { label: "AWS key as a value", type: TASK, props: taskDef({ environment: [{ name: "CONFIG", value: "key=AKIAABCDEFGHIJKLMNOP" }] }), expect: /carries credentials: CONFIG \(AWS credential\)/ },
+            // Each of these passed the old rule (names without SECRET/TOKEN/API_KEY, values other than AKIA/ASIA keys).
+            { label: "a *_KEY name", type: TASK, props: taskDef({ environment: [{ name: "STRIPE_KEY", value: "x" }] }), expect: /carries credentials: STRIPE_KEY/ },
+            { label: "GitHub token as a value", type: TASK, props: taskDef({ environment: [{ name: "UPSTREAM", value: FAKE.github }] }), expect: /UPSTREAM \(GitHub token\)/ },
+            { label: "Slack bot token as a value", type: TASK, props: taskDef({ environment: [{ name: "NOTIFY", value: FAKE.slack }] }), expect: /NOTIFY \(Slack token or webhook\)/ },
+            { label: "JWT as a value", type: TASK, props: taskDef({ environment: [{ name: "AUTHZ", value: FAKE.jwt }] }), expect: /AUTHZ \(JSON Web Token\)/ },
+            { label: "PEM private key as a value", type: TASK, props: taskDef({ environment: [{ name: "TLS", value: FAKE.pem }] }), expect: /TLS \(private key\)/ },
+            { label: "password in a connection string", type: TASK, props: taskDef({ environment: [{ name: "DATABASE_URL", value: "postgres://app:s3cr3t-pass@db.internal:5432/app" }] }), expect: /DATABASE_URL \(database connection string/ },
         ],
     },
     "aws-ecs-task-image-pinned-by-digest": {

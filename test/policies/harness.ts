@@ -17,8 +17,11 @@ const urnOf = (r: { type: string; name: string }) => `urn:pulumi:test::fixtures:
 
 const noOptions = { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] };
 
-/** Runs one rule on one fixture, in process, as the policy server would call it; returns the violation messages. */
-export function runRule(rule: Rule, fixture: Fixture): string[] {
+/**
+ * Runs one rule on one fixture, in process, as the policy server would call it (awaiting an asynchronous rule, as
+ * the server does); returns the violation messages.
+ */
+export async function runRule(rule: Rule, fixture: Fixture): Promise<string[]> {
     const messages: string[] = [];
     const report = (message: string, urn?: string) => messages.push(urn ? `${message} [${urn.split("::").pop()}]` : message);
     const getConfig = <T>() => (fixture.config ?? {}) as T;
@@ -34,7 +37,7 @@ export function runRule(rule: Rule, fixture: Fixture): string[] {
         };
         for (const v of [policy.validateResource].flat()) {
             // eslint-disable-next-line @typescript-eslint/no-explicit-any
-            void v(args as any, report);
+            await v(args as any, report);
         }
         return messages;
     }
@@ -55,6 +58,6 @@ export function runRule(rule: Rule, fixture: Fixture): string[] {
         }
     });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    void policy.validateStack({ ...common, resources } as any, report);
+    await policy.validateStack({ ...common, resources } as any, report);
     return messages;
 }

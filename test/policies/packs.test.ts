@@ -26,11 +26,11 @@ for (const [pack, rules, allCases] of packs) {
                     expect(cases?.fail.length ?? 0).toBeGreaterThan(0);
                 });
                 for (const fixture of cases?.pass ?? []) {
-                    it(`passes: ${fixture.label}`, () => expect(runRule(rule, fixture)).toEqual([]));
+                    it(`passes: ${fixture.label}`, async () => expect(await runRule(rule, fixture)).toEqual([]));
                 }
                 for (const fixture of cases?.fail ?? []) {
-                    it(`catches: ${fixture.label}`, () => {
-                        const messages = runRule(rule, fixture);
+                    it(`catches: ${fixture.label}`, async () => {
+                        const messages = await runRule(rule, fixture);
                         expect(messages.length).toBeGreaterThan(0);
                         expect(messages.join("\n")).toMatch(fixture.expect);
                     });

@@ -93,11 +93,20 @@ describe("validateBlueprintConfig", () => {
 describe("readRawConfig", () => {
     const base = { "mcpsec:pattern": "security-zone", "mcpsec:environment": "dev", "mcpsec:servers": JSON.stringify([server]), "aws:region": "eu-west-1" };
 
-    it("parses structured values and ignores other namespaces", () => {
+    it("parses structured values and ignores other namespaces", async () => {
         const { raw, region } = readRawConfig({ ...base, "aws:profile": "x" });
         expect(raw.servers).toEqual([server]);
         expect(region).toBe("eu-west-1");
-        expect(loadBlueprintConfig(base).servers[0].port).toBe(8080);
+        expect((await loadBlueprintConfig(base)).servers[0].port).toBe(8080);
+    });
+
+    it("refuses a credential in a server's plain environment by name and by value, never echoing the value", async () => {
+        const load = (environment: Record<string, string>) => loadBlueprintConfig({ ...base, "mcpsec:servers": JSON.stringify([{ ...server, environment }]) });
+        const jwt = [Buffer.from('{"alg":"RS256"}').toString("base64url"), Buffer.from('{"sub":"x"}').toString("base64url"), "c2lnbmF0dXJl"].join(".");
+        await expect(load({ OPENAI_KEY: "x" })).rejects.toThrow(/mcpsec:servers\[0\].environment.OPENAI_KEY: a variable named like a credential/);
+        await expect(load({ UPSTREAM_AUTH_HEADER: `Bearer ${jwt}` })).rejects.toThrow(/mcpsec:servers\[0\].environment.UPSTREAM_AUTH_HEADER: holds a JSON Web Token/);
+        await expect(load({ UPSTREAM_AUTH_HEADER: `Bearer ${jwt}` })).rejects.not.toThrow(jwt);
+        expect((await load({ LOG_LEVEL: "info" })).servers[0].environment).toEqual({ LOG_LEVEL: "info" });
     });
 
     it("rejects a typo in an mcpsec key instead of ignoring it", () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { ecrRepositoryOf, McpCluster, McpService, secretArnOf } from "../../components/compute";
+import { guardDutyAgentRepositoryArn } from "../../components/detection";
 import { McpServerSpec, toolDigest } from "../../components/mcp";
 import { ofType, one, synthComponent } from "../helpers";
 
@@ -52,10 +53,7 @@ describe("McpService", () => {
         expect(policy.propertyDependencies.role).toEqual([role.urn]);
         const byId = Object.fromEntries(statements(policy.inputs.policy).map((s) => [s.Sid, s]));
         expect(byId.EcrLogin).toMatchObject({ Action: "ecr:GetAuthorizationToken", Resource: "*" });
-        expect(byId.PullImage.Resource).toEqual([
-            "arn:aws:ecr:eu-west-1:123456789012:repository/mcp/docs",
-            "arn:aws:ecr:eu-west-1:123456789012:repository/mirror/docs",
-        ]);
+        expect(byId.PullImage.Resource).toEqual(["arn:aws:ecr:eu-west-1:123456789012:repository/mirror/docs"]);
         expect(byId.WriteLogs.Resource).toBe(`${one(graph, "aws:cloudwatch/logGroup:LogGroup").outputs.arn}:log-stream:*`);
         expect(byId.ReadSecrets).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: [SECRET] });
     });
@@ -71,17 +69,20 @@ describe("McpService", () => {
 
     it("admits only the entry point and lets out only HTTPS to the endpoints and S3", () => {
         const sg = one(graph, "aws:ec2/securityGroup:SecurityGroup");
-        expect(sg.inputs.egress).toEqual([]);
-        expect(sg.inputs.ingress ?? []).toEqual([]);
+        // Rule resources only: inline rules beside them would make the provider overwrite one set with the other.
+        expect(sg.inputs.egress).toBeUndefined();
+        expect(sg.inputs.ingress).toBeUndefined();
         const ingress = ofType(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
         expect(ingress.map((r) => r.inputs)).toEqual([expect.objectContaining({ referencedSecurityGroupId: "sg-entry", ipProtocol: "tcp", fromPort: 8080, toPort: 8080 })]);
         const egress = ofType(graph, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => r.inputs);
         expect(egress).toEqual([
             expect.objectContaining({ referencedSecurityGroupId: "sg-endpoints", fromPort: 443, toPort: 443 }),
+            // GuardDuty's own guardduty-data endpoint: its security group admits the VPC block (looked up from vpcId).
+            expect.objectContaining({ cidrIpv4: "10.0.0.0/16", fromPort: 443, toPort: 443 }),
             expect.objectContaining({ prefixListId: "pl-6da54004", fromPort: 443, toPort: 443 }),
         ]);
-        for (const rule of [...ingress.map((r) => r.inputs), ...egress]) {
-            expect(rule.cidrIpv4, "no CIDR-wide rule").toBeUndefined();
+        for (const rule of [...ingress.map((r) => r.inputs), ...egress.filter((r) => r.description !== "HTTPS to the guardduty-data endpoint GuardDuty creates in this VPC (runtime agent)")]) {
+            expect(rule.cidrIpv4, "no other CIDR-wide rule").toBeUndefined();
         }
     });
 
@@ -95,13 +96,40 @@ describe("McpService", () => {
         });
     });
 
-    it("keeps images in an immutable, scanned, KMS-encrypted repository and logs to an encrypted group", () => {
-        expect(one(graph, "aws:ecr/repository:Repository").inputs).toMatchObject({
+    it("references the image's repository instead of creating one, and logs to an encrypted group", () => {
+        expect(ofType(graph, "aws:ecr/repository:Repository")).toEqual([]);
+        expect(one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs).toMatchObject({ kmsKeyId: base.kmsKeyArn, retentionInDays: 365 });
+        expect(one(graph, "aws:ecs/cluster:Cluster").inputs.settings).toEqual([{ name: "containerInsights", value: "enabled" }]);
+    });
+
+    it("creates an immutable, scanned, KMS-encrypted repository only when asked, without colliding with the image's", async () => {
+        // The image already lives in mcp/docs of this account: referencing it creates nothing (a second
+        // `mcp/docs` would fail with RepositoryAlreadyExistsException); asking for a repository creates exactly one.
+        const inOwn = { ...spec, image: IMAGE.replace("mirror/docs", "mcp/docs") };
+        const pullOf = (g: ResourceGraph, n: string) => statements(ofType(g, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `${n}-execution`)!.inputs.policy).find((st) => st.Sid === "PullImage")?.Resource;
+        const referenced = await synthComponent(() => new McpService("docs", { ...base, server: inOwn, clusterArn: "c" }));
+        expect(ofType(referenced, "aws:ecr/repository:Repository")).toEqual([]);
+        expect(pullOf(referenced, "docs")).toEqual(["arn:aws:ecr:eu-west-1:123456789012:repository/mcp/docs"]);
+        const created = await synthComponent(() => new McpService("docs", { ...base, server: inOwn, clusterArn: "c", createRepository: true }));
+        expect(one(created, "aws:ecr/repository:Repository").inputs).toMatchObject({
             name: "mcp/docs", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: base.kmsKeyArn }],
         });
-        expect(one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs).toMatchObject({ kmsKeyId: base.kmsKeyArn, retentionInDays: 365 });
-        expect(one(graph, "aws:ecs/cluster:Cluster").inputs.settings).toEqual([{ name: "containerInsights", value: "enabled" }]);
+        expect(pullOf(created, "docs")).toEqual(["arn:aws:ecr:eu-west-1:123456789012:repository/mcp/docs"]);
+        const mirrored = await synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c", createRepository: true }));
+        expect(pullOf(mirrored, "docs")).toEqual([
+            "arn:aws:ecr:eu-west-1:123456789012:repository/mcp/docs",
+            "arn:aws:ecr:eu-west-1:123456789012:repository/mirror/docs",
+        ]);
+        const outside = await synthComponent(() => new McpService("docs", { ...base, server: { ...spec, image: `ghcr.io/acme/docs@sha256:${"e".repeat(64)}` }, clusterArn: "c" }));
+        expect(pullOf(outside, "docs")).toBeUndefined();
+    });
+
+    it("refuses a credential in plain environment by value, naming the variable but never the value", async () => {
+        const token = ["ghp", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"].join("_");
+        const run = synthComponent(() => new McpService("docs", { ...base, server: { ...spec, environment: { UPSTREAM: token } }, clusterArn: "c" }));
+        await expect(run).rejects.toThrow(/McpService "docs".server.environment.UPSTREAM: holds a GitHub token/);
+        await expect(run).rejects.not.toThrow(token);
     });
 
     it("isolates servers from each other: no shared role, group, repository or log group", async () => {
@@ -127,9 +155,46 @@ describe("McpService", () => {
     });
 
     it("parses image and secret references", () => {
-        expect(ecrRepositoryOf(IMAGE)).toEqual({ account: "123456789012", region: "eu-west-1", repository: "mirror/docs" });
+        expect(ecrRepositoryOf(IMAGE)).toEqual({ account: "123456789012", region: "eu-west-1", repository: "mirror/docs", url: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/docs" });
         expect(ecrRepositoryOf("ghcr.io/acme/docs@sha256:" + "a".repeat(64))).toBeUndefined();
         expect(secretArnOf(`${SECRET}:token:AWSCURRENT:`)).toBe(SECRET);
         expect(secretArnOf(SECRET)).toBe(SECRET);
+    });
+});
+
+describe("McpService and GuardDuty Runtime Monitoring, secrets under a customer key", () => {
+    const secretsOf = (g: ResourceGraph) => Object.fromEntries(statements(ofType(g, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "docs-execution")!.inputs.policy).map((s) => [s.Sid, s]));
+
+    it("lets the execution role pull the region's GuardDuty agent and the task reach GuardDuty's endpoint in the VPC", async () => {
+        const g = await synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c", vpcCidrBlock: "10.40.0.0/16" }));
+        const byId = secretsOf(g);
+        expect(byId.PullGuardDutyAgent).toMatchObject({
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Resource: "arn:aws:ecr:eu-west-1:694911143906:repository/aws-guardduty-agent-fargate",
+        });
+        const egress = ofType(g, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").find((r) => r.name === "docs-to-guardduty")!;
+        expect(egress.inputs).toMatchObject({ cidrIpv4: "10.40.0.0/16", ipProtocol: "tcp", fromPort: 443, toPort: 443 });
+    });
+
+    it("uses the GovCloud partition and repository there, and grants nothing for the agent when opted out", async () => {
+        expect(guardDutyAgentRepositoryArn("us-gov-west-1")).toBe("arn:aws-us-gov:ecr:us-gov-west-1:383110348953:repository/aws-guardduty-agent-fargate");
+        expect(guardDutyAgentRepositoryArn("us-east-1", "aws")).toBe("arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate");
+        expect(guardDutyAgentRepositoryArn("xx-nowhere-1")).toBeUndefined();
+        const off = await synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c", disableGuardDutyAgent: true }));
+        expect(secretsOf(off).PullGuardDutyAgent).toBeUndefined();
+        expect(ofType(off, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => r.name)).not.toContain("docs-to-guardduty");
+    });
+
+    it("lets the execution role decrypt its secrets with their key, only through Secrets Manager", async () => {
+        const g = await synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c" }));
+        expect(secretsOf(g).DecryptSecrets).toEqual({
+            Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: [base.kmsKeyArn],
+            Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+        });
+        const other = "arn:aws:kms:eu-west-1:123456789012:key/secrets";
+        const g2 = await synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c", secretsKmsKeyArns: [other] }));
+        expect(secretsOf(g2).DecryptSecrets.Resource).toEqual([other]);
+        const none = await synthComponent(() => new McpService("docs", { ...base, server: { ...spec, secrets: {} }, clusterArn: "c" }));
+        expect(secretsOf(none).DecryptSecrets).toBeUndefined();
     });
 });
