@@ -1,4 +1,4 @@
-import { Props, resourceRule } from "../lib/rule";
+import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 
 const POOL = ["aws:cognito/userPool:UserPool"];
 const CLIENT = ["aws:cognito/userPoolClient:UserPoolClient"];
@@ -32,18 +32,22 @@ export const poolMfaRequired = resourceRule({
 
 export const poolThreatProtection = resourceRule({
     name: "aws-cognito-user-pool-threat-protection",
-    description: "User pools must enforce threat protection (compromised-credential and adaptive-authentication checks), so risky sign-ins are blocked rather than only logged.",
+    description: "User pools must enforce threat protection (compromised-credential and adaptive-authentication checks), so risky sign-ins are blocked rather than only logged; it needs the Plus plan, which an unset userPoolTier does not give.",
     severity: "medium",
     controls: ["C3", "C1"],
     nist: ["IA-2", "SI-4", "AC-7"],
     maestro: ["L6"],
     threats: ["T4"],
-    remediation: "Set userPoolAddOns.advancedSecurityMode to ENFORCED (Plus tier), as AuthorizationServer does.",
+    remediation: "Set userPoolTier PLUS and userPoolAddOns.advancedSecurityMode ENFORCED, as AuthorizationServer does.",
 }, POOL, (props, _args, report) => {
     if (props.userPoolAddOns?.advancedSecurityMode !== "ENFORCED") {
         report(`advancedSecurityMode is ${props.userPoolAddOns?.advancedSecurityMode ?? "OFF"}.`);
     }
-});
+    // Threat protection is a Plus feature; left unset, the plan is Cognito's default (Essentials for new pools).
+    if (props.userPoolTier !== "PLUS") {
+        report(`userPoolTier is ${props.userPoolTier ?? "unset (Cognito's default plan, Essentials)"}; threat protection needs PLUS.`);
+    }
+})
 
 export const poolPasswordPolicy = resourceRule({
     name: "aws-cognito-user-pool-password-policy",
@@ -105,27 +109,34 @@ export const clientTokenLifetime = resourceRule({
     }
 });
 
+/** The explicit auth flows Cognito gives an app client created without ExplicitAuthFlows. */
+export const COGNITO_DEFAULT_AUTH_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"];
+
 export const clientCodeFlowOnly = resourceRule({
     name: "aws-cognito-client-code-flow-only",
-    description: "App clients must not use the implicit flow or password sign-in: public clients (no secret) use only the authorization code flow (with PKCE, as MCP requires), confidential clients code or client credentials.",
+    description: "App clients must use the authorization server (allowedOauthFlowsUserPoolClient true) and no implicit flow or API sign-in: public clients (no secret) use only the authorization code flow (with PKCE, as MCP requires), confidential clients code or client credentials; explicitAuthFlows holds only ALLOW_REFRESH_TOKEN_AUTH (left unset, Cognito allows SRP and custom sign-in).",
     severity: "high",
     controls: ["S5", "C1"],
     nist: ["IA-2", "IA-8", "SC-23"],
     maestro: ["L6"],
     threats: ["T4"],
-    remediation: "Use AuthorizationServer's clients: people get code flow only, agents client credentials; never allowedOauthFlows implicit or ALLOW_USER_PASSWORD_AUTH.",
+    remediation: "Use AuthorizationServer's clients: allowedOauthFlowsUserPoolClient true, people code flow only, agents client credentials, explicitAuthFlows [ALLOW_REFRESH_TOKEN_AUTH]; never implicit, password, SRP or custom sign-in.",
 }, CLIENT, (props, _args, report) => {
     const flows = (props.allowedOauthFlows ?? []) as string[];
+    if (props.allowedOauthFlowsUserPoolClient !== true) {
+        report(`allowedOauthFlowsUserPoolClient is ${props.allowedOauthFlowsUserPoolClient ?? "unset (false)"}: the client cannot use the authorization server, only the user pool API's sign-in flows.`);
+    }
     if (flows.includes("implicit")) {
         report("allowedOauthFlows includes implicit: tokens in URL fragments, no PKCE.");
     }
     if (props.generateSecret !== true && flows.some((f) => f !== "code")) {
         report(`a public client (no secret) allows ${flows.filter((f) => f !== "code").join(", ")}; only code is safe without a secret.`);
     }
-    const auth = (props.explicitAuthFlows ?? []) as string[];
-    const password = auth.filter((f) => /USER_PASSWORD_AUTH|ADMIN_USER_PASSWORD_AUTH|ADMIN_NO_SRP_AUTH|CUSTOM_AUTH_FLOW_ONLY/.test(f));
-    if (password.length > 0) {
-        report(`explicitAuthFlows allows ${password.join(", ")} (passwords sent to the client, MFA-less paths).`);
+    // Left unset, Cognito gives a client ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH and ALLOW_CUSTOM_AUTH.
+    const auth = (props.explicitAuthFlows ?? COGNITO_DEFAULT_AUTH_FLOWS) as string[];
+    const signIn = auth.filter((f) => f !== "ALLOW_REFRESH_TOKEN_AUTH");
+    if (signIn.length > 0) {
+        report(`explicitAuthFlows ${props.explicitAuthFlows ? "allows" : "is unset, so Cognito allows"} ${signIn.join(", ")}: sign-in through the user pool API, outside the authorization code flow (passwords sent to the client, custom challenges).`);
     }
 });
 
@@ -139,6 +150,7 @@ export const clientRevocation = resourceRule({
     threats: ["T4"],
     remediation: "Set enableTokenRevocation: true and preventUserExistenceErrors: ENABLED, as AuthorizationServer does.",
 }, CLIENT, (props, _args, report) => {
+    // Unset is compliant: Cognito turns revocation on for every client it creates without the parameter.
     if (props.enableTokenRevocation === false) {
         report("enableTokenRevocation is false.");
     }
@@ -147,4 +159,67 @@ export const clientRevocation = resourceRule({
     }
 });
 
-export const cognitoRules = [poolMfaRequired, poolThreatProtection, poolPasswordPolicy, poolDeletionProtection, clientTokenLifetime, clientCodeFlowOnly, clientRevocation];
+export const poolAdminCreateOnly = resourceRule({
+    name: "aws-cognito-user-pool-admin-create-only",
+    description: "User pools must not let anyone sign themselves up: only administrators create the people who may get tokens for MCP servers. Left unset, allowAdminCreateUserOnly is false and self sign-up is open.",
+    severity: "high",
+    controls: ["S5", "C3"],
+    nist: ["AC-2", "IA-5"],
+    maestro: ["L6"],
+    threats: ["T4"],
+    remediation: "Set adminCreateUserConfig.allowAdminCreateUserOnly true, as AuthorizationServer does.",
+}, POOL, (props, _args, report) => {
+    if (props.adminCreateUserConfig?.allowAdminCreateUserOnly !== true) {
+        report(`allowAdminCreateUserOnly is ${props.adminCreateUserConfig?.allowAdminCreateUserOnly ?? "unset (false)"}: anyone who reaches the domain can sign up.`);
+    }
+});
+
+const usesCode = (client: Props) => client.allowedOauthFlowsUserPoolClient === true && ((client.allowedOauthFlows ?? []) as string[]).includes("code");
+
+export const managedLoginBranded = stackRule({
+    name: "aws-cognito-managed-login-branding",
+    description: "When a user pool domain serves managed login (managedLoginVersion 2), every app client that signs people in with the authorization code flow must have a managed login branding style, or managed login has no sign-in pages for it and people cannot sign in to MCP servers.",
+    severity: "medium",
+    controls: ["S5"],
+    nist: ["IA-2", "CP-10"],
+    maestro: ["L6"],
+    threats: ["T5"],
+    remediation: "Use AuthorizationServer (it assigns Cognito's default style to the people client), add an aws.cognito.ManagedLoginBranding with useCognitoProvidedValues for the client, or set managedLoginVersion 1 (classic hosted UI).",
+}, (resources, _args, report) => {
+    const brandings = ofType(resources, "aws:cognito/managedLoginBranding:ManagedLoginBranding");
+    const clients = ofType(resources, CLIENT[0]).filter((c) => usesCode(c.props));
+    for (const domain of ofType(resources, "aws:cognito/userPoolDomain:UserPoolDomain").filter((d) => Number(d.props.managedLoginVersion) === 2)) {
+        const pool = ofType(resources, POOL[0]).find((p) => refersTo(domain, "userPoolId", p));
+        const own = clients.filter((c) => pool ? refersTo(c, "userPoolId", pool) : c.props.userPoolId === domain.props.userPoolId);
+        for (const client of own.filter((c) => !brandings.some((b) => refersTo(b, "clientId", c)))) {
+            report(`App client ${client.name} uses the code flow on a managed login (version 2) domain but has no branding style: its sign-in pages do not exist.`, client.urn);
+        }
+    }
+});
+
+export const poolScopesPerPerson = stackRule({
+    name: "aws-cognito-people-scopes-per-group",
+    description: "A user pool whose code-flow clients may request MCP scopes (custom scopes) must customize access tokens with a pre-token-generation trigger of event version V2_0 or V3_0 (the Lambda that keeps only the scopes of a person's groups), on the Essentials or Plus plan. Without it, every person who can sign in gets every scope the client allows, on every server.",
+    severity: "high",
+    controls: ["S5", "C3"],
+    nist: ["AC-6", "AC-3"],
+    maestro: ["L6", "L7"],
+    threats: ["T4"],
+    remediation: "Use AuthorizationServer (a group per server and scope, and its V2_0 scope trigger), or give each client only the scopes every person of the pool may have.",
+}, (resources, _args, report) => {
+    const clients = ofType(resources, CLIENT[0]).filter((c) => usesCode(c.props) && ((c.props.allowedOauthScopes ?? []) as string[]).some((s) => s.includes("/")));
+    for (const pool of ofType(resources, POOL[0])) {
+        const own = clients.filter((c) => refersTo(c, "userPoolId", pool));
+        if (own.length === 0) {
+            continue;
+        }
+        const trigger = pool.props.lambdaConfig?.preTokenGenerationConfig as Props | undefined;
+        if (!trigger?.lambdaArn || !["V2_0", "V3_0"].includes(String(trigger.lambdaVersion))) {
+            report(`User pool ${pool.name} lets ${own.map((c) => c.name).join(", ")} request MCP scopes but customizes no access token (pre-token generation ${trigger?.lambdaVersion ?? "unset"}; V2_0 or V3_0 is needed): every person gets every scope.`, pool.urn);
+        } else if (pool.props.userPoolTier === "LITE") {
+            report(`User pool ${pool.name} is on the Lite plan, where access-token customization is not available.`, pool.urn);
+        }
+    }
+});
+
+export const cognitoRules = [poolMfaRequired, poolThreatProtection, poolPasswordPolicy, poolDeletionProtection, poolAdminCreateOnly, clientTokenLifetime, clientCodeFlowOnly, clientRevocation, managedLoginBranded, poolScopesPerPerson];

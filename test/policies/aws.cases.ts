@@ -51,6 +51,7 @@ const bucketPolicy = (b = "logs", policy = doc(tlsOnly)): FixtureResource => ({ 
 const POOL = "aws:cognito/userPool:UserPool";
 const CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
 const pool = (props: Props = {}): Props => ({
+    userPoolTier: "PLUS", adminCreateUserConfig: { allowAdminCreateUserOnly: true },
     mfaConfiguration: "ON", softwareTokenMfaConfiguration: { enabled: true }, userPoolAddOns: { advancedSecurityMode: "ENFORCED" }, deletionProtection: "ACTIVE",
     passwordPolicy: { minimumLength: 14, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 1 },
     ...props,
@@ -60,6 +61,12 @@ const peopleClient = (props: Props = {}): Props => ({
     accessTokenValidity: 15, tokenValidityUnits: { accessToken: "minutes" }, enableTokenRevocation: true, preventUserExistenceErrors: "ENABLED",
     ...props,
 });
+
+const poolRes = (name = "users", props: Props = {}): FixtureResource => ({ type: POOL, name, props: pool({ id: `eu-west-1_${name}`, arn: `arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_${name}`, ...props }) });
+const clientRes = (name = "people", props: Props = {}, poolName = "users"): FixtureResource => ({ type: CLIENT, name, props: peopleClient({ id: `client-${name}`, userPoolId: "unknown", allowedOauthScopes: ["openid", "https://docs.example.com/mcp/docs:read"], ...props }), refs: { userPoolId: [poolName] } });
+const domainRes = (version: number | undefined, poolName = "users"): FixtureResource => ({ type: "aws:cognito/userPoolDomain:UserPoolDomain", name: "domain", props: { domain: "mcp-auth", userPoolId: "unknown", ...(version === undefined ? {} : { managedLoginVersion: version }) }, refs: { userPoolId: [poolName] } });
+const brandingRes = (clientName = "people"): FixtureResource => ({ type: "aws:cognito/managedLoginBranding:ManagedLoginBranding", name: `${clientName}-branding`, props: { clientId: "unknown", userPoolId: "unknown", useCognitoProvidedValues: true }, refs: { clientId: [clientName], userPoolId: ["users"] } });
+const scopeTrigger = { preTokenGenerationConfig: { lambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:scopes", lambdaVersion: "V2_0" } };
 
 const secret = (name = "api", props: Props = {}): FixtureResource => ({ type: "aws:secretsmanager/secret:Secret", name, props: { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k", arn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`, ...props } });
 const rotation = (name = "api"): FixtureResource => ({ type: "aws:secretsmanager/secretRotation:SecretRotation", name: `${name}-rotation`, props: { secretId: "unknown", rotationRules: { automaticallyAfterDays: 30 } }, refs: { secretId: [name] } });
@@ -341,7 +348,39 @@ export const awsCases: Record<string, RuleCases> = {
     },
     "aws-cognito-user-pool-threat-protection": {
         pass: [{ label: "enforced", type: POOL, props: pool() }],
-        fail: [{ label: "audit only", type: POOL, props: pool({ userPoolAddOns: { advancedSecurityMode: "AUDIT" } }), expect: /advancedSecurityMode is AUDIT/ }],
+        fail: [
+            { label: "audit only", type: POOL, props: pool({ userPoolAddOns: { advancedSecurityMode: "AUDIT" } }), expect: /advancedSecurityMode is AUDIT/ },
+            { label: "enforced but the plan left unset (Essentials)", type: POOL, props: pool({ userPoolTier: undefined }), expect: /userPoolTier is unset \(Cognito's default plan, Essentials\); threat protection needs PLUS/ },
+        ],
+    },
+    "aws-cognito-user-pool-admin-create-only": {
+        pass: [{ label: "administrators create users", type: POOL, props: pool() }],
+        fail: [
+            { label: "adminCreateUserConfig omitted (self sign-up open)", type: POOL, props: pool({ adminCreateUserConfig: undefined }), expect: /allowAdminCreateUserOnly is unset \(false\)/ },
+            { label: "self sign-up allowed", type: POOL, props: pool({ adminCreateUserConfig: { allowAdminCreateUserOnly: false } }), expect: /allowAdminCreateUserOnly is false/ },
+        ],
+    },
+    "aws-cognito-managed-login-branding": {
+        pass: [
+            { label: "managed login with a style for the code-flow client", resources: [poolRes(), clientRes(), domainRes(2), brandingRes()] },
+            { label: "classic hosted UI needs no style", resources: [poolRes(), clientRes(), domainRes(1)] },
+            { label: "client-credentials client needs no style", resources: [poolRes(), clientRes("agent", { generateSecret: true, allowedOauthFlows: ["client_credentials"] }), domainRes(2)] },
+        ],
+        fail: [
+            { label: "managed login, no style for the people client", resources: [poolRes(), clientRes(), domainRes(2)], expect: /App client people uses the code flow on a managed login \(version 2\) domain but has no branding style/ },
+            { label: "a style for another client only", resources: [poolRes(), clientRes(), clientRes("other"), domainRes(2), brandingRes("other")], expect: /App client people/ },
+        ],
+    },
+    "aws-cognito-people-scopes-per-group": {
+        pass: [
+            { label: "V2_0 scope trigger", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), clientRes()] },
+            { label: "code-flow client with standard scopes only", resources: [poolRes(), clientRes("people", { allowedOauthScopes: ["openid", "email"] })] },
+        ],
+        fail: [
+            { label: "no trigger: everyone gets every scope", resources: [poolRes(), clientRes()], expect: /User pool users lets people request MCP scopes but customizes no access token \(pre-token generation unset/ },
+            { label: "V1_0 trigger (ID token only)", resources: [poolRes("users", { lambdaConfig: { preTokenGenerationConfig: { ...scopeTrigger.preTokenGenerationConfig, lambdaVersion: "V1_0" } } }), clientRes()], expect: /pre-token generation V1_0/ },
+            { label: "trigger on the Lite plan", resources: [poolRes("users", { lambdaConfig: scopeTrigger, userPoolTier: "LITE" }), clientRes()], expect: /Lite plan/ },
+        ],
     },
     "aws-cognito-user-pool-password-policy": {
         pass: [
@@ -379,10 +418,16 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "implicit flow", type: CLIENT, props: peopleClient({ allowedOauthFlows: ["code", "implicit"] }), expect: /includes implicit/ },
             { label: "public client with client credentials", type: CLIENT, props: peopleClient({ allowedOauthFlows: ["client_credentials"] }), expect: /public client \(no secret\) allows client_credentials/ },
             { label: "password sign-in", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /explicitAuthFlows allows ALLOW_USER_PASSWORD_AUTH/ },
+            { label: "explicitAuthFlows omitted (Cognito's SRP and custom sign-in)", type: CLIENT, props: peopleClient({ explicitAuthFlows: undefined }), expect: /explicitAuthFlows is unset, so Cognito allows ALLOW_USER_SRP_AUTH, ALLOW_CUSTOM_AUTH/ },
+            { label: "choice-based sign-in", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /allows ALLOW_USER_AUTH/ },
+            { label: "allowedOauthFlowsUserPoolClient omitted", type: CLIENT, props: peopleClient({ allowedOauthFlowsUserPoolClient: undefined }), expect: /allowedOauthFlowsUserPoolClient is unset \(false\)/ },
         ],
     },
     "aws-cognito-client-revocation-and-privacy": {
-        pass: [{ label: "revocation on, no existence errors", type: CLIENT, props: peopleClient() }],
+        pass: [
+            { label: "revocation on, no existence errors", type: CLIENT, props: peopleClient() },
+            { label: "revocation unset (Cognito turns it on for new clients)", type: CLIENT, props: peopleClient({ enableTokenRevocation: undefined }) },
+        ],
         fail: [
             { label: "revocation off", type: CLIENT, props: peopleClient({ enableTokenRevocation: false }), expect: /enableTokenRevocation is false/ },
             { label: "legacy errors", type: CLIENT, props: peopleClient({ preventUserExistenceErrors: undefined }), expect: /LEGACY/ },
