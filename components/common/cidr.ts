@@ -41,3 +41,15 @@ export function subnetCidr(cidr: string, newPrefix: number, index: number): stri
     }
     return `${toAddress(base + index * 2 ** (32 - newPrefix))}/${newPrefix}`;
 }
+
+/** True when every address of `inner` is inside `outer`. Throws on a malformed block. */
+export function cidrContains(outer: string, inner: string): boolean {
+    const a = parseCidr(outer);
+    const b = parseCidr(inner);
+    return a.prefix <= b.prefix && Math.floor(b.base / 2 ** (32 - a.prefix)) === Math.floor(a.base / 2 ** (32 - a.prefix));
+}
+
+/** True when two IPv4 blocks share an address. Throws on a malformed block. */
+export function cidrsOverlap(a: string, b: string): boolean {
+    return cidrContains(a, b) || cidrContains(b, a);
+}

@@ -18,6 +18,14 @@ export type PatternName = (typeof PATTERNS)[number];
 /** Interface endpoints a Fargate MCP server needs to pull images, log and read secrets without internet egress. */
 export const DEFAULT_INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts"] as const;
 
+const cidr = { type: "string", pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d|[12]\\d|3[0-2])$", description: "an IPv4 CIDR block" } as const;
+
+/**
+ * Networks the zone's NACL admits on 443, one rule each: AWS's default quota is 20 rules per NACL per direction
+ * and the zone's own traffic takes 4 (components/network MAX_ALLOWED_CIDRS).
+ */
+export const MAX_EDGE_ALLOWED_CIDRS = 16;
+
 export const networkSchema = {
     type: "object",
     additionalProperties: false,
@@ -47,10 +55,19 @@ export const networkSchema = {
             type: "boolean",
             description: "true or false (true gives instances public IPs and is reported as a violation)",
         },
+        transitGateway: {
+            type: "object", additionalProperties: false, required: ["id"],
+            properties: {
+                id: { type: "string", pattern: "^tgw-([0-9a-f]{8}|[0-9a-f]{17})$", description: "a Transit Gateway id: 'tgw-' and 8 or 17 hex digits" },
+                routes: {
+                    type: "array", minItems: 1, maxItems: 40, uniqueItems: true, items: cidr,
+                    description: "1-40 IPv4 blocks of the enterprise networks routed to the Transit Gateway (default: mcpsec:edge.allowedCidrs outside the zone); never 0.0.0.0/0, none overlapping the zone (a route table holds 50 routes by default)",
+                },
+            },
+            description: "a Transit Gateway attachment of the private subnets: {id, routes?}",
+        },
     },
 } as const;
-
-const cidr = { type: "string", pattern: "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d|[12]\\d|3[0-2])$", description: "an IPv4 CIDR block" } as const;
 
 export const edgeSchema = {
     type: "object",
@@ -66,8 +83,8 @@ export const edgeSchema = {
             description: "an ACM certificate ARN covering *.<domainName>",
         },
         allowedCidrs: {
-            type: "array", minItems: 1, maxItems: 50, uniqueItems: true, items: cidr,
-            description: "1-50 CIDR blocks of the networks allowed to reach the zone's entry point",
+            type: "array", minItems: 1, maxItems: MAX_EDGE_ALLOWED_CIDRS, uniqueItems: true, items: cidr,
+            description: `1-${MAX_EDGE_ALLOWED_CIDRS} CIDR blocks of the networks allowed to reach the zone's entry point on 443 (each takes one rule of the zone's network ACL, which holds 20 per direction by default; aggregate wider blocks for more networks)`,
         },
         sslPolicy: {
             enum: ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-FS-1-2-Res-2020-10"],

@@ -1,4 +1,5 @@
 import Ajv from "ajv";
+import { cidrContains, cidrsOverlap, parseCidr } from "../common/cidr";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import type { SiemDestination } from "../observability/siemExport";
 import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
@@ -13,6 +14,8 @@ export interface NetworkConfig {
     flowLogRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
     interfaceEndpoints: string[];
     allowPublicIpOnLaunch: boolean;
+    /** A Transit Gateway attachment, routes filled in (default: the allowed networks outside the zone). */
+    transitGateway?: { id: string; routes: string[] };
 }
 
 /** Entry point settings with defaults filled in. */
@@ -102,6 +105,15 @@ function checkCidr(cidr: string): void {
     }
 }
 
+/** An IPv4 block whose octets fit and whose address starts its block. */
+function checkBlock(key: string, cidr: string): void {
+    try {
+        parseCidr(cidr);
+    } catch (e) {
+        throw new ConfigError(key, `${showValue(cidr)} is not allowed; ${(e as Error).message.replace(/^"[^"]*" /, "")}: expected an IPv4 CIDR block such as 10.20.0.0/16`);
+    }
+}
+
 /**
  * Validates the raw `mcpsec:` namespace (keys without the prefix, values already parsed from JSON)
  * plus `aws:region`, and returns the configuration with every default filled in.
@@ -148,6 +160,25 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
     };
     if (edge?.allowedCidrs.includes("0.0.0.0/0")) {
         throw new ConfigError("mcpsec:edge.allowedCidrs", `["0.0.0.0/0"] is not allowed; the zone's entry point is internal: list the networks that reach it (peered VPCs, VPN)`);
+    }
+    edge?.allowedCidrs.forEach((c, i) => checkBlock(`mcpsec:edge.allowedCidrs[${i}]`, c));
+    const tgw = input.network?.transitGateway as { id: string; routes?: string[] } | undefined;
+    if (tgw) {
+        const routes = tgw.routes ?? (edge?.allowedCidrs ?? []).filter((c) => !cidrContains(network.cidrBlock, c));
+        if (routes.length === 0) {
+            throw new ConfigError("mcpsec:network.transitGateway.routes", `is required here: mcpsec:edge.allowedCidrs names no network outside the zone ${network.cidrBlock}; expected the IPv4 blocks of the enterprise networks behind the Transit Gateway`);
+        }
+        routes.forEach((r, i) => {
+            const key = tgw.routes ? `mcpsec:network.transitGateway.routes[${i}]` : "mcpsec:network.transitGateway.routes (unset, so taken from mcpsec:edge.allowedCidrs)";
+            checkBlock(key, r);
+            if (parseCidr(r).prefix === 0) {
+                throw new ConfigError(key, `${showValue(r)} is not allowed; a default route would send everything, the internet included, to the Transit Gateway: list the enterprise networks`);
+            }
+            if (cidrsOverlap(r, network.cidrBlock)) {
+                throw new ConfigError(key, `${showValue(r)} is not allowed; it overlaps the zone's ${network.cidrBlock} (from mcpsec:network.cidrBlock): list only networks outside the zone`);
+            }
+        });
+        network.transitGateway = { id: tgw.id, routes: [...routes] };
     }
     checkUnique(input.servers, (i) => `mcpsec:servers[${i}].name`, (s) => s.name);
     return {

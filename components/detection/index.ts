@@ -1,2 +1,3 @@
 export * from "./containment";
 export * from "./threatDetection";
+export * from "./guardDutyAgent";

@@ -51,8 +51,8 @@ export interface InternalAlbArgs {
 }
 
 /**
- * The internal Application Load Balancer of an MCP zone (controls S2, H5): HTTPS only with a TLS 1.2/1.3 policy,
- * HTTP redirected, invalid headers dropped, strictest desync mitigation, access logs to a private TLS-only bucket,
+ * The internal Application Load Balancer of an MCP zone (controls S2, H5): HTTPS only with a TLS 1.2/1.3 policy
+ * (no plain-HTTP listener at all), invalid headers dropped, strictest desync mitigation, access logs to a private TLS-only bucket,
  * deletion protection, the web ACL always associated, and one target group per server routed by host name.
  */
 export class InternalAlb extends pulumi.ComponentResource {
@@ -83,11 +83,10 @@ export class InternalAlb extends pulumi.ComponentResource {
 
         const sg = new aws.ec2.SecurityGroup(`${name}-alb`, {
             vpcId: args.vpcId,
-            description: `MCP entry point ${name}: HTTPS (and HTTP to redirect) from allowed networks`,
-            ingress: [
-                { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: args.allowedCidrs, description: "HTTPS from allowed networks" },
-                { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: args.allowedCidrs, description: "HTTP, redirected to HTTPS" },
-            ],
+            description: `MCP entry point ${name}: HTTPS from allowed networks`,
+            // HTTPS only: MCP clients use https URLs, and a plain-HTTP listener would invite a first request (bearer
+            // token included) in clear text before any redirect. The zone's NACL admits only 443 as well.
+            ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: args.allowedCidrs, description: "HTTPS from allowed networks" }],
             egress: [{ protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlocks: [args.vpcCidrBlock], description: "to MCP servers in the zone" }],
             tags: tags("alb-sg"),
         }, parent);
@@ -128,13 +127,6 @@ export class InternalAlb extends pulumi.ComponentResource {
             certificateArn: args.certificateArn,
             defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "no MCP server at this host" } }],
             tags: tags("https"),
-        }, parent);
-        new aws.lb.Listener(`${name}-http`, {
-            loadBalancerArn: lb.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-            tags: tags("http"),
         }, parent);
 
         this.targetGroupArns = {};

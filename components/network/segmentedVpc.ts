@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr, subnetCidr } from "../common/cidr";
+import { cidrContains as contains, cidrsOverlap, parseCidr, subnetCidr } from "../common/cidr";
 import { policyJson } from "../common/iam";
 import { componentTags } from "../common/tags";
+import { guardDutyAgentRepositoryArn } from "../detection/guardDutyAgent";
+import { endpointPolicy } from "./endpointPolicies";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const RETENTION_DAYS = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
@@ -39,8 +41,56 @@ export interface SegmentedVpcArgs {
      * workloads and is reported by the policy `aws-ec2-subnet-no-public-ip`.
      */
     allowPublicIpOnLaunch?: boolean;
+    /**
+     * Networks outside the zone that may open HTTPS connections to it (the enterprise networks of
+     * `mcpsec:edge.allowedCidrs`): the NACL admits TCP 443 from each and lets the replies out to its ephemeral
+     * ports (1024-65535). Default none: only the zone itself. Blocks inside the zone or inside another listed block
+     * need no entry of their own; at most {@link MAX_ALLOWED_CIDRS} remain, so that the NACL stays within AWS's
+     * default quota of 20 rules per direction.
+     */
+    allowedCidrs?: string[];
+    /**
+     * Attach the private subnets to a Transit Gateway and route these blocks to it (the enterprise networks).
+     * Default none: clients reach the zone through PrivateLink or through peering/VPN routes managed elsewhere.
+     */
+    transitGateway?: TransitGatewayArgs;
+    /**
+     * ECR repository of the GuardDuty runtime agent that the ECR endpoints admit pulls from. Default: the AWS-owned
+     * repository of the stack's region (components/detection/guardDutyAgent.ts); none where AWS documents none.
+     */
+    guardDutyAgentRepositoryArn?: string;
     /** Tags added to every resource. */
     tags?: Record<string, string>;
+}
+
+/** A Transit Gateway attachment of the zone. */
+export interface TransitGatewayArgs {
+    /** The Transit Gateway (`tgw-` followed by 8 or 17 hex digits); it may be shared from another account via RAM. */
+    id: string;
+    /** IPv4 blocks routed to it from the private route table: no default route, none overlapping the zone. */
+    routes: string[];
+}
+
+/** AWS's default quota of rules per network ACL, per direction (adjustable to 40). */
+export const NACL_RULES_PER_DIRECTION = 20;
+/** Ingress entries of the private NACL that are not per allowed network. */
+const FIXED_INGRESS_ENTRIES = 4;
+/** How many allowed networks the private NACL can admit within the default quota. */
+export const MAX_ALLOWED_CIDRS = NACL_RULES_PER_DIRECTION - FIXED_INGRESS_ENTRIES;
+
+/**
+ * The allowed networks that need a NACL entry of their own: those not inside the zone and not inside another
+ * listed block, in the order given. Pure.
+ */
+export function naclSourceCidrs(zone: string, allowed: string[]): string[] {
+    const unique = [...new Set(allowed)];
+    return unique.filter((c, i) => !contains(zone, c) && !unique.some((o, j) => j !== i && contains(o, c) && !(contains(c, o) && j > i)));
+}
+
+/** Blocks of the private subnets of a zone: the first `zones` blocks of prefix + 4 (at most /28). Pure. */
+export function privateSubnetCidrs(cidrBlock: string, zones: number): string[] {
+    const prefix = Math.min(parseCidr(cidrBlock).prefix + 4, 28);
+    return Array.from({ length: zones }, (_, i) => subnetCidr(cidrBlock, prefix, i));
 }
 
 /** The arguments with defaults filled in, after validation. */
@@ -51,6 +101,9 @@ export interface ResolvedSegmentedVpcArgs {
     gatewayEndpoints: ("s3" | "dynamodb")[];
     flowLogRetentionDays: number;
     allowPublicIpOnLaunch: boolean;
+    /** Allowed networks that get NACL entries (see {@link naclSourceCidrs}). */
+    allowedCidrs: string[];
+    transitGateway?: TransitGatewayArgs;
     tags: Record<string, string>;
 }
 
@@ -85,6 +138,31 @@ export function resolveSegmentedVpcArgs(args: SegmentedVpcArgs): ResolvedSegment
     if (new Set(interfaceEndpoints).size !== interfaceEndpoints.length) {
         throw new Error(`interfaceEndpoints: ${JSON.stringify(interfaceEndpoints)} repeats a service; allowed: distinct names`);
     }
+    const allowed = args.allowedCidrs ?? [];
+    for (const c of allowed) {
+        checkOutsideCidr("allowedCidrs", c);
+    }
+    const allowedCidrs = naclSourceCidrs(cidrBlock, allowed);
+    if (allowedCidrs.length > MAX_ALLOWED_CIDRS) {
+        throw new Error(`allowedCidrs: ${allowedCidrs.length} separate networks is not allowed; allowed: at most ${MAX_ALLOWED_CIDRS} (a network ACL holds ${NACL_RULES_PER_DIRECTION} rules per direction by default and the zone uses ${FIXED_INGRESS_ENTRIES}); aggregate them into wider blocks`);
+    }
+    let transitGateway: TransitGatewayArgs | undefined;
+    if (args.transitGateway !== undefined) {
+        const { id, routes } = args.transitGateway;
+        if (!/^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id)) {
+            throw new Error(`transitGateway.id: ${JSON.stringify(id)} is not allowed; allowed: a Transit Gateway id, "tgw-" and 8 or 17 hex digits`);
+        }
+        if (routes.length === 0 || new Set(routes).size !== routes.length) {
+            throw new Error(`transitGateway.routes: ${JSON.stringify(routes)} is not allowed; allowed: 1 or more distinct IPv4 blocks`);
+        }
+        for (const r of routes) {
+            checkOutsideCidr("transitGateway.routes", r);
+            if (cidrsOverlap(r, cidrBlock)) {
+                throw new Error(`transitGateway.routes: "${r}" is not allowed; it overlaps the zone's ${cidrBlock} (list only networks outside the zone)`);
+            }
+        }
+        transitGateway = { id, routes: [...routes] };
+    }
     return {
         cidrBlock,
         availabilityZoneCount,
@@ -92,20 +170,40 @@ export function resolveSegmentedVpcArgs(args: SegmentedVpcArgs): ResolvedSegment
         gatewayEndpoints: [...(args.gatewayEndpoints ?? ["s3"])],
         flowLogRetentionDays,
         allowPublicIpOnLaunch: args.allowPublicIpOnLaunch ?? false,
+        allowedCidrs,
+        transitGateway,
         tags: { ...(args.tags ?? {}) },
     };
 }
 
+/** A block of another network: valid IPv4 CIDR, not a default route (/0 lets everything in, or everything out). */
+function checkOutsideCidr(arg: string, cidr: string): void {
+    let prefix: number;
+    try {
+        prefix = parseCidr(cidr).prefix;
+    } catch (e) {
+        throw new Error(`${arg}: ${(e as Error).message}; allowed: IPv4 CIDR blocks such as "10.0.0.0/8"`);
+    }
+    if (prefix === 0) {
+        throw new Error(`${arg}: "${cidr}" is not allowed; allowed: the blocks of specific networks, never 0.0.0.0/0`);
+    }
+}
+
 /**
  * A segmented VPC for MCP servers (control S1): private subnets only, no internet route, a NACL that admits
- * traffic from inside the zone and return traffic only, the default security group, NACL and route table
- * stripped, VPC endpoints for the AWS services workloads need, and flow logs of all traffic to a
- * KMS-encrypted log group with retention.
+ * traffic from inside the zone, HTTPS from the allowed enterprise networks and return traffic only, the default
+ * security group, NACL and route table stripped, VPC endpoints for the AWS services workloads need (each with a
+ * policy limited to this account), an optional Transit Gateway attachment with routes to the enterprise networks,
+ * and flow logs of all traffic to a KMS-encrypted log group with retention.
  */
 export class SegmentedVpc extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly cidrBlock: string;
     public readonly privateSubnetIds: pulumi.Output<string>[];
+    /** Blocks of the private subnets, in zone order (plain strings, known at synthesis). */
+    public readonly privateSubnetCidrs: string[];
+    /** Availability zone of each private subnet, in the same order. */
+    public readonly privateSubnetZones: pulumi.Output<string>[];
     public readonly privateRouteTableId: pulumi.Output<string>;
     public readonly endpointSecurityGroupId: pulumi.Output<string>;
     public readonly flowLogGroupName: pulumi.Output<string>;
@@ -113,6 +211,8 @@ export class SegmentedVpc extends pulumi.ComponentResource {
     public readonly logKmsKeyArn: pulumi.Output<string>;
     /** Prefix list of the S3 gateway endpoint (for security group egress rules), when there is one. */
     public readonly s3PrefixListId?: pulumi.Output<string>;
+    /** The Transit Gateway attachment, when `transitGateway` is given. */
+    public readonly transitGatewayAttachmentId?: pulumi.Output<string>;
 
     constructor(name: string, args: SegmentedVpcArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         let cfg: ResolvedSegmentedVpcArgs;
@@ -167,27 +267,59 @@ export class SegmentedVpc extends pulumi.ComponentResource {
             subnets.push(subnet);
         }
         this.privateSubnetIds = subnets.map((s) => s.id);
+        this.privateSubnetCidrs = privateSubnetCidrs(cfg.cidrBlock, cfg.availabilityZoneCount);
+        this.privateSubnetZones = subnets.map((s) => s.availabilityZone);
 
-        // Coarse, stateless layer under the security groups: traffic from inside the zone, return traffic,
-        // HTTPS out (only VPC endpoints are routable: there is no internet or NAT gateway).
+        // Coarse, stateless layer under the security groups: traffic from inside the zone, HTTPS from the allowed
+        // enterprise networks and the replies to them, return traffic, HTTPS out (only VPC endpoints, and the
+        // networks routed to a Transit Gateway, are routable: there is no internet or NAT gateway).
+        const naclIngress = [
+            { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
+            { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 1024, toPort: 65535 },
+            // Return traffic from the S3 gateway endpoint (public S3 addresses). RDP's 3389 is left out so that
+            // no administrative port is open to 0.0.0.0/0 (AWS Security Hub EC2.21).
+            { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 1024, toPort: 3388 },
+            { ruleNo: 130, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 3390, toPort: 65535 },
+            // MCP clients in the enterprise networks open HTTPS connections to the entry point.
+            ...cfg.allowedCidrs.map((cidr, i) => ({ ruleNo: 200 + i, action: "allow", protocol: "tcp", cidrBlock: cidr, fromPort: 443, toPort: 443 })),
+        ];
+        const naclEgress = [
+            { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
+            { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 53, toPort: 53 },
+            { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 443, toPort: 443 },
+            // Replies to those clients, on their ephemeral ports.
+            ...cfg.allowedCidrs.map((cidr, i) => ({ ruleNo: 200 + i, action: "allow", protocol: "tcp", cidrBlock: cidr, fromPort: 1024, toPort: 65535 })),
+        ];
         new aws.ec2.NetworkAcl(`${name}-private-nacl`, {
             vpcId: vpc.id,
             subnetIds: this.privateSubnetIds,
-            ingress: [
-                { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
-                { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 1024, toPort: 65535 },
-                // Return traffic from the S3 gateway endpoint (public S3 addresses). RDP's 3389 is left out so that
-                // no administrative port is open to 0.0.0.0/0 (AWS Security Hub EC2.21).
-                { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 1024, toPort: 3388 },
-                { ruleNo: 130, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 3390, toPort: 65535 },
-            ],
-            egress: [
-                { ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: cfg.cidrBlock, fromPort: 0, toPort: 65535 },
-                { ruleNo: 110, action: "allow", protocol: "udp", cidrBlock: cfg.cidrBlock, fromPort: 53, toPort: 53 },
-                { ruleNo: 120, action: "allow", protocol: "tcp", cidrBlock: "0.0.0.0/0", fromPort: 443, toPort: 443 },
-            ],
+            ingress: naclIngress,
+            egress: naclEgress,
             tags: tags("private-nacl"),
         }, parent);
+
+        if (cfg.transitGateway) {
+            // The attachment puts one interface per zone into the private subnets; the TGW owner decides the TGW
+            // route tables (association/propagation are left to it, as they cannot be set on a RAM-shared TGW).
+            const attachment = new aws.ec2transitgateway.VpcAttachment(`${name}-tgw`, {
+                transitGatewayId: cfg.transitGateway.id,
+                vpcId: vpc.id,
+                subnetIds: this.privateSubnetIds,
+                dnsSupport: "enable",
+                ipv6Support: "disable",
+                applianceModeSupport: "disable",
+                securityGroupReferencingSupport: "disable",
+                tags: tags("tgw"),
+            }, parent);
+            this.transitGatewayAttachmentId = attachment.id;
+            cfg.transitGateway.routes.forEach((cidr, i) => {
+                new aws.ec2.Route(`${name}-tgw-${i}`, {
+                    routeTableId: routeTable.id,
+                    destinationCidrBlock: cidr,
+                    transitGatewayId: cfg.transitGateway!.id,
+                }, { parent: this, dependsOn: [attachment] });
+            });
+        }
 
         const endpointSg = new aws.ec2.SecurityGroup(`${name}-endpoints`, {
             vpcId: vpc.id,
@@ -198,6 +330,11 @@ export class SegmentedVpc extends pulumi.ComponentResource {
         }, parent);
         this.endpointSecurityGroupId = endpointSg.id;
 
+        // Every endpoint admits only this account's principals and resources, plus the AWS-owned ones a task needs.
+        const policyOf = (svc: string) => pulumi.all([account, region, partition]).apply(([acct, rgn, part]) => {
+            const agent = args.guardDutyAgentRepositoryArn ?? guardDutyAgentRepositoryArn(rgn, part);
+            return JSON.stringify(endpointPolicy(svc, { account: acct, region: rgn, partition: part, guardDutyAgentRepositoryArn: agent }));
+        });
         for (const svc of cfg.interfaceEndpoints) {
             new aws.ec2.VpcEndpoint(`${name}-${svc.replace(/\./g, "-")}`, {
                 vpcId: vpc.id,
@@ -206,6 +343,7 @@ export class SegmentedVpc extends pulumi.ComponentResource {
                 privateDnsEnabled: true,
                 subnetIds: this.privateSubnetIds,
                 securityGroupIds: [endpointSg.id],
+                policy: policyOf(svc),
                 tags: tags(`endpoint-${svc}`),
             }, parent);
         }
@@ -215,6 +353,7 @@ export class SegmentedVpc extends pulumi.ComponentResource {
                 serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
                 vpcEndpointType: "Gateway",
                 routeTableIds: [routeTable.id],
+                policy: policyOf(svc),
                 tags: tags(`endpoint-${svc}`),
             }, parent);
             if (svc === "s3") {

@@ -72,6 +72,9 @@ export class SecurityZone extends pulumi.ComponentResource {
             interfaceEndpoints: config.network.interfaceEndpoints,
             flowLogRetentionDays: config.network.flowLogRetentionDays,
             allowPublicIpOnLaunch: config.network.allowPublicIpOnLaunch,
+            // The enterprise networks reach the entry point on 443 through the NACL too, not only its security group.
+            allowedCidrs: edge.allowedCidrs,
+            transitGateway: config.network.transitGateway,
             tags,
         }, parent);
         const net = this.network;

@@ -45,7 +45,7 @@ export const listenerTls = resourceRule({
     nist: ["SC-8", "SC-13", "SC-23"],
     maestro: ["L4"],
     threats: ["T2", "T4"],
-    remediation: "Use the InternalAlb component (HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06 and an HTTP listener that only redirects), or set sslPolicy to an allowed policy (mcpsec:edge.sslPolicy).",
+    remediation: "Use the InternalAlb component (HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06 and no plain-HTTP listener; a listener of your own on HTTP may only redirect to HTTPS), or set sslPolicy to an allowed policy (mcpsec:edge.sslPolicy).",
     configSchema: { properties: { allowedPolicies: { type: "array", items: { type: "string" }, minItems: 1, default: DEFAULT_TLS_POLICIES } } },
 }, LISTENER, (props, args, report) => {
     const allowed = args.getConfig<{ allowedPolicies?: string[] }>().allowedPolicies ?? DEFAULT_TLS_POLICIES;

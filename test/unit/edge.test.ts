@@ -105,14 +105,10 @@ describe("InternalAlb", () => {
         });
     });
 
-    it("serves HTTPS with a TLS 1.2/1.3 policy and only redirects HTTP", () => {
-        const listeners = ofType(graph, "aws:lb/listener:Listener");
-        expect(listeners).toHaveLength(2);
-        const https = listeners.find((l) => l.inputs.port === 443)!;
-        const http = listeners.find((l) => l.inputs.port === 80)!;
+    it("serves HTTPS with a TLS 1.2/1.3 policy and has no plain-HTTP listener", () => {
+        const https = one(graph, "aws:lb/listener:Listener");
         expect(https.inputs).toMatchObject({ port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: albArgs.certificateArn });
         expect(https.inputs.defaultActions).toEqual([expect.objectContaining({ type: "fixed-response" })]);
-        expect(http.inputs).toMatchObject({ port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] });
     });
 
     it("is always associated with the web ACL", () => {
@@ -131,10 +127,7 @@ describe("InternalAlb", () => {
 
     it("admits only the allowed networks and sends only into the zone", () => {
         const sg = one(graph, "aws:ec2/securityGroup:SecurityGroup");
-        for (const rule of sg.inputs.ingress as Json[]) {
-            expect(rule.cidrBlocks).toEqual(["10.0.0.0/8"]);
-            expect([80, 443]).toContain(rule.fromPort);
-        }
+        expect(sg.inputs.ingress).toEqual([expect.objectContaining({ protocol: "tcp", cidrBlocks: ["10.0.0.0/8"], fromPort: 443, toPort: 443 })]);
         expect(sg.inputs.egress).toEqual([expect.objectContaining({ cidrBlocks: ["10.40.0.0/16"], fromPort: 1024, toPort: 65535 })]);
     });
 

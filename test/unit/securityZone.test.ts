@@ -42,6 +42,12 @@ describe("SecurityZone on the example stack", () => {
         graph = await synthesize({ project, stack: "security-zone-dev" });
     });
 
+    it("lets the enterprise networks of mcpsec:edge.allowedCidrs through the zone's NACL on 443, and the replies back", () => {
+        const [nacl] = ofType(graph, "aws:ec2/networkAcl:NetworkAcl");
+        expect(nacl.inputs.ingress).toContainEqual(expect.objectContaining({ action: "allow", protocol: "tcp", cidrBlock: "10.0.0.0/8", fromPort: 443, toPort: 443 }));
+        expect(nacl.inputs.egress).toContainEqual(expect.objectContaining({ action: "allow", protocol: "tcp", cidrBlock: "10.0.0.0/8", fromPort: 1024, toPort: 65535 }));
+    });
+
     it("records each server's approved description, tools manifest included, as inputs policies can read", () => {
         const [desc] = ofType(graph, "mcpsec:mcp:McpServer");
         expect(desc.inputs.url).toBe("https://docs-search.dev.mcp.example.com/mcp");

@@ -1,7 +1,34 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveSegmentedVpcArgs, SegmentedVpc } from "../../components/network";
-import { ResourceGraph } from "../../cli/graph";
+import { MAX_ALLOWED_CIDRS, naclSourceCidrs, resolveSegmentedVpcArgs, SegmentedVpc } from "../../components/network";
+import { endpointPolicy } from "../../components/network/endpointPolicies";
+import { guardDutyAgentRepositoryArn } from "../../components/detection/guardDutyAgent";
+import { validateBlueprintConfig } from "../../components/config";
+import { toolDigest } from "../../components/mcp";
+import { parseCidr } from "../../components/common/cidr";
+import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { ofType, one, synthComponent } from "../helpers";
+
+interface NaclEntry { ruleNo: number; action: string; protocol: string; cidrBlock: string; fromPort: number; toPort: number }
+
+/** What a stateless NACL does with one TCP packet: the lowest-numbered matching entry decides; none matching denies. */
+function naclAdmits(entries: NaclEntry[], peer: string, port: number): boolean {
+    const ip = parseCidr(`${peer}/32`).base;
+    const inBlock = (cidr: string) => {
+        const { base, prefix } = parseCidr(cidr);
+        return Math.floor(ip / 2 ** (32 - prefix)) === Math.floor(base / 2 ** (32 - prefix));
+    };
+    const match = [...entries].sort((a, b) => a.ruleNo - b.ruleNo)
+        .find((e) => ["tcp", "6", "-1", "all"].includes(e.protocol) && inBlock(e.cidrBlock) && e.fromPort <= port && port <= e.toPort);
+    return match?.action === "allow";
+}
+
+/** A TCP connection from `client` to port 443 inside the zone and its replies to the client's ephemeral port. */
+function httpsRoundTrip(nacl: GraphResource, client: string, clientPort = 50123): { request: boolean; reply: boolean } {
+    return {
+        request: naclAdmits(nacl.inputs.ingress as NaclEntry[], client, 443),
+        reply: naclAdmits(nacl.inputs.egress as NaclEntry[], client, clientPort),
+    };
+}
 
 interface Statement {
     Effect: string;
@@ -72,6 +99,97 @@ describe("SegmentedVpc", () => {
         }
         for (const rule of nacl.inputs.ingress as { cidrBlock: string }[]) {
             expect(["10.8.0.0/16", "0.0.0.0/0"]).toContain(rule.cidrBlock);
+        }
+        // Without allowed networks, nothing outside the zone may open a connection to it.
+        expect(httpsRoundTrip(nacl, "172.16.5.10").request).toBe(false);
+    });
+
+    it("admits HTTPS from each allowed enterprise network, and the replies to it, and nothing else from there", async () => {
+        const g = await synthComponent(() => new SegmentedVpc("zone", { cidrBlock: "10.8.0.0/16", allowedCidrs: ["172.16.0.0/12", "192.168.10.0/24"] }));
+        const nacl = one(g, "aws:ec2/networkAcl:NetworkAcl");
+        for (const client of ["172.16.5.10", "172.31.255.1", "192.168.10.200"]) {
+            expect(httpsRoundTrip(nacl, client, 50123), client).toEqual({ request: true, reply: true });
+            expect(httpsRoundTrip(nacl, client, 1024), client).toEqual({ request: true, reply: true });
+            // Below the ephemeral range only 443 is open to them (1024 and up is return traffic from anywhere, as before).
+            for (const port of [22, 80, 3389]) {
+                expect(naclAdmits(nacl.inputs.ingress as NaclEntry[], client, port), `${client}:${port}`).toBe(false);
+            }
+        }
+        // A network that is not listed still cannot open a connection.
+        expect(httpsRoundTrip(nacl, "192.168.11.1").request).toBe(false);
+        expect(httpsRoundTrip(nacl, "203.0.113.9").request).toBe(false);
+    });
+
+    it("keeps the NACL within AWS's default 20 rules per direction and says how many networks fit", async () => {
+        const allowed = Array.from({ length: MAX_ALLOWED_CIDRS }, (_, i) => `172.${16 + i}.0.0/16`);
+        const g = await synthComponent(() => new SegmentedVpc("zone", { allowedCidrs: allowed }));
+        const nacl = one(g, "aws:ec2/networkAcl:NetworkAcl");
+        for (const direction of ["ingress", "egress"]) {
+            const entries = nacl.inputs[direction] as NaclEntry[];
+            expect(entries.length, direction).toBeLessThanOrEqual(20);
+            expect(new Set(entries.map((e) => e.ruleNo)).size, direction).toBe(entries.length);
+        }
+        expect(() => resolveSegmentedVpcArgs({ allowedCidrs: [...allowed, "192.168.0.0/16"] })).toThrow(/allowedCidrs: 17 separate networks is not allowed; allowed: at most 16 \(a network ACL holds 20 rules per direction by default/);
+    });
+
+    it("gives no NACL entry to networks inside the zone or inside another listed network", () => {
+        expect(naclSourceCidrs("10.40.0.0/16", ["10.40.0.0/16", "10.40.8.0/24", "172.16.0.0/12", "172.20.0.0/16", "10.0.0.0/8"])).toEqual(["172.16.0.0/12", "10.0.0.0/8"]);
+    });
+
+    it("attaches the private subnets to a Transit Gateway and routes each enterprise network to it", async () => {
+        const g = await synthComponent(() => new SegmentedVpc("zone", { cidrBlock: "10.8.0.0/16", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["172.16.0.0/12", "192.168.0.0/16"] } }));
+        const attachment = one(g, "aws:ec2transitgateway/vpcAttachment:VpcAttachment");
+        expect(attachment.inputs).toMatchObject({
+            transitGatewayId: "tgw-0123456789abcdef0", vpcId: one(g, "aws:ec2/vpc:Vpc").id, dnsSupport: "enable", applianceModeSupport: "disable",
+            subnetIds: ofType(g, "aws:ec2/subnet:Subnet").map((s) => s.id),
+        });
+        const table = one(g, "aws:ec2/routeTable:RouteTable");
+        const routes = ofType(g, "aws:ec2/route:Route");
+        expect(routes.map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock, r.inputs.transitGatewayId])).toEqual([
+            [table.id, "172.16.0.0/12", "tgw-0123456789abcdef0"], [table.id, "192.168.0.0/16", "tgw-0123456789abcdef0"],
+        ]);
+        for (const r of routes) {
+            expect(r.dependencies).toContain(attachment.urn);
+        }
+    });
+
+    it("limits every endpoint to this account's principals and resources, plus the AWS-owned resources a task needs", () => {
+        const endpoints = ofType(graph, "aws:ec2/vpcEndpoint:VpcEndpoint");
+        expect(endpoints.length).toBe(7);
+        for (const e of endpoints) {
+            const doc = JSON.parse(e.inputs.policy as string) as { Statement: Statement[] };
+            const svc = String(e.inputs.serviceName).split(".").slice(3).join(".");
+            for (const st of doc.Statement) {
+                expect(st.Effect, `${svc} ${JSON.stringify(st)}`).toBe("Allow");
+                const conditions = st.Condition?.StringEquals ?? {};
+                if (conditions["aws:PrincipalAccount"] === undefined) {
+                    // Only the ECR layer bucket is read without a principal condition (pre-signed by ECR).
+                    expect([svc, st.Action, st.Resource]).toEqual(["s3", "s3:GetObject", "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"]);
+                } else {
+                    expect(conditions["aws:PrincipalAccount"]).toBe("123456789012");
+                    if (st.Resource === "*" && st.Action === "*") {
+                        expect(conditions["aws:ResourceAccount"], svc).toBe("123456789012");
+                    }
+                }
+            }
+            if (svc === "ecr.api" || svc === "ecr.dkr") {
+                const agent = doc.Statement.find((st) => st.Resource === "arn:aws:ecr:eu-west-1:694911143906:repository/aws-guardduty-agent-fargate");
+                expect(agent?.Action, svc).toEqual(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]);
+            }
+        }
+    });
+
+    it("admits the agent repository it is given, and none where AWS documents none", async () => {
+        const ecrPolicies = (g: ResourceGraph) => ofType(g, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => /\.ecr\.(api|dkr)$/.test(String(e.inputs.serviceName))).map((e) => String(e.inputs.policy));
+        const none = await synthComponent(() => new SegmentedVpc("zone"), "xx-nowhere-1");
+        expect(ecrPolicies(none)).toHaveLength(2);
+        for (const policy of ecrPolicies(none)) {
+            expect(policy).not.toContain("GuardDutyAgentImage");
+        }
+        const arn = "arn:aws:ecr:xx-nowhere-1:111122223333:repository/aws-guardduty-agent-fargate";
+        const given = await synthComponent(() => new SegmentedVpc("zone", { guardDutyAgentRepositoryArn: arn }), "xx-nowhere-1");
+        for (const policy of ecrPolicies(given)) {
+            expect(policy).toContain(arn);
         }
     });
 
@@ -152,6 +270,12 @@ describe("SegmentedVpc", () => {
 
 describe("resolveSegmentedVpcArgs", () => {
     it.each([
+        [{ allowedCidrs: ["0.0.0.0/0"] }, /allowedCidrs: "0.0.0.0\/0" is not allowed; allowed: the blocks of specific networks/],
+        [{ allowedCidrs: ["172.16.0.1/12"] }, /allowedCidrs: .*boundary/],
+        [{ transitGateway: { id: "tgw-xyz", routes: ["172.16.0.0/12"] } }, /transitGateway.id: "tgw-xyz" is not allowed/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: [] } }, /transitGateway.routes: \[\] is not allowed/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["0.0.0.0/0"] } }, /transitGateway.routes: "0.0.0.0\/0" is not allowed/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.0.0.0/8"] } }, /transitGateway.routes: "10.0.0.0\/8" is not allowed; it overlaps the zone's 10.40.0.0\/16/],
         [{ cidrBlock: "10.0.0.0/25" }, /has prefix \/25/],
         [{ cidrBlock: "10.0.0.1/16" }, /boundary/],
         [{ availabilityZoneCount: 7 }, /availabilityZoneCount: 7 is not allowed; allowed: an integer from 2 to 6/],
@@ -169,5 +293,43 @@ describe("resolveSegmentedVpcArgs", () => {
         expect(resolved).toMatchObject({ cidrBlock: "10.40.0.0/16", availabilityZoneCount: 3, flowLogRetentionDays: 365, allowPublicIpOnLaunch: false, gatewayEndpoints: ["s3"] });
         resolved.tags.c = "d";
         expect(args.tags).toEqual({ a: "b" });
+    });
+});
+
+describe("network config", () => {
+    const edge = { domainName: "mcp.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b2c4d6e-8f0a-4b1c-9d2e-3f4a5b6c7d8e", allowedCidrs: ["172.16.0.0/12"] };
+    const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
+    const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
+    const validate = (network: unknown, e: unknown = edge) => validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: [server], edge: e, network }, "eu-west-1");
+
+    it("routes the allowed networks to the Transit Gateway unless told otherwise", () => {
+        expect(validate({ transitGateway: { id: "tgw-0123456789abcdef0" } }).network.transitGateway).toEqual({ id: "tgw-0123456789abcdef0", routes: ["172.16.0.0/12"] });
+        expect(validate({ transitGateway: { id: "tgw-01234567", routes: ["192.168.0.0/16"] } }).network.transitGateway).toEqual({ id: "tgw-01234567", routes: ["192.168.0.0/16"] });
+    });
+
+    it.each([
+        [{ transitGateway: { id: "tgw-1" } }, edge, /mcpsec:network.transitGateway.id: .*Transit Gateway id/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["0.0.0.0/0"] } }, edge, /mcpsec:network.transitGateway.routes\[0\]: "0.0.0.0\/0" is not allowed; a default route/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.40.128.0/17"] } }, edge, /routes\[0\]: "10.40.128.0\/17" is not allowed; it overlaps the zone's 10.40.0.0\/16/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["300.1.0.0/16"] } }, edge, /routes\[0\]: "300.1.0.0\/16" is not allowed/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0" } }, { ...edge, allowedCidrs: ["10.0.0.0/8"] }, /mcpsec:network.transitGateway.routes \(unset, so taken from mcpsec:edge.allowedCidrs\): "10.0.0.0\/8" is not allowed; it overlaps/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0" } }, { ...edge, allowedCidrs: ["10.40.0.0/16"] }, /mcpsec:network.transitGateway.routes: is required here/],
+        [{}, { ...edge, allowedCidrs: ["172.16.0.1/12"] }, /mcpsec:edge.allowedCidrs\[0\]: "172.16.0.1\/12" is not allowed/],
+        [{}, { ...edge, allowedCidrs: Array.from({ length: 17 }, (_, i) => `172.${16 + i}.0.0/16`) }, /mcpsec:edge.allowedCidrs: .*1-16 CIDR blocks .* network ACL, which holds 20 per direction/],
+    ])("refuses %j with %j", (network, e, error) => {
+        expect(() => validate(network, e)).toThrow(error);
+    });
+});
+
+describe("endpointPolicy and the GuardDuty agent repository", () => {
+    it("knows the documented agent repository of a region and nothing for an unknown one", () => {
+        expect(guardDutyAgentRepositoryArn("us-east-1")).toBe("arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate");
+        expect(guardDutyAgentRepositoryArn("us-gov-west-1", "aws-us-gov")).toBe("arn:aws-us-gov:ecr:us-gov-west-1:383110348953:repository/aws-guardduty-agent-fargate");
+        expect(guardDutyAgentRepositoryArn("xx-nowhere-1")).toBeUndefined();
+    });
+
+    it("limits the GuardDuty data endpoint to this account's principals, as GuardDuty documents", () => {
+        const doc = endpointPolicy("guardduty-data", { account: "123456789012", region: "eu-west-1", partition: "aws" });
+        expect(doc.Statement).toEqual([expect.objectContaining({ Effect: "Allow", Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } } })]);
     });
 });

@@ -1,0 +1,67 @@
+/**
+ * VPC endpoint policies of the zone: the zone's endpoints carry only requests made by this account's principals to
+ * this account's resources, plus the AWS-owned resources a Fargate task needs (ECR image layers in S3, the GuardDuty
+ * runtime agent image). A stolen credential of another account, or a request to another account's bucket or secret,
+ * does not pass the zone's endpoints (data perimeter; NIST SC-7(4), AC-4).
+ */
+
+export interface EndpointPolicyContext {
+    account: string;
+    region: string;
+    partition: string;
+    /** The region's GuardDuty Fargate agent repository (components/detection/guardDutyAgent.ts); none to admit no agent pull. */
+    guardDutyAgentRepositoryArn?: string;
+}
+
+interface Statement {
+    Sid: string;
+    Effect: "Allow";
+    Principal: "*" | { AWS: "*" };
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string>>;
+}
+
+/** The ECR actions an image pull makes against a repository. */
+export const ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
+
+/** The S3 bucket that holds ECR image layers in a region (ECR user guide, minimum S3 permissions for ECR). */
+export function ecrLayerBucketArn(region: string, partition: string): string {
+    return `arn:${partition}:s3:::prod-${region}-starport-layer-bucket`;
+}
+
+/**
+ * The policy document of the endpoint for `service` (an endpoint name such as `ecr.dkr`, or `s3` for the gateway).
+ * Pure: same input, same document.
+ */
+export function endpointPolicy(service: string, ctx: EndpointPolicyContext): { Version: "2012-10-17"; Statement: Statement[] } {
+    const ownPrincipal = { StringEquals: { "aws:PrincipalAccount": ctx.account } };
+    const statements: Statement[] = [];
+    if (service === "guardduty-data") {
+        // The agent delivers runtime events to GuardDuty itself, not to a resource of this account: GuardDuty's own
+        // guidance for this endpoint limits the calling principal's account only.
+        statements.push({ Sid: "AccountPrincipalsOnly", Effect: "Allow", Principal: { AWS: "*" }, Action: "*", Resource: "*", Condition: ownPrincipal });
+        return { Version: "2012-10-17", Statement: statements };
+    }
+    statements.push({
+        Sid: "AccountPrincipalsToAccountResources",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: "*",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:PrincipalAccount": ctx.account, "aws:ResourceAccount": ctx.account } },
+    });
+    if (service === "ecr.api" || service === "ecr.dkr") {
+        // Registry login names no resource; it grants nothing by itself.
+        statements.push({ Sid: "RegistryLogin", Effect: "Allow", Principal: { AWS: "*" }, Action: "ecr:GetAuthorizationToken", Resource: "*", Condition: ownPrincipal });
+        if (ctx.guardDutyAgentRepositoryArn) {
+            statements.push({ Sid: "GuardDutyAgentImage", Effect: "Allow", Principal: { AWS: "*" }, Action: ECR_PULL_ACTIONS, Resource: ctx.guardDutyAgentRepositoryArn, Condition: ownPrincipal });
+        }
+    }
+    if (service === "s3") {
+        // ECR hands out pre-signed layer URLs signed by ECR, not by the caller: no principal condition can hold here,
+        // so the statement is limited to reading objects of the one AWS-owned layer bucket.
+        statements.push({ Sid: "EcrImageLayers", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ecrLayerBucketArn(ctx.region, ctx.partition)}/*` });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
