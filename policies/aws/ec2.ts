@@ -111,4 +111,53 @@ export const networkAclNoAdminIngress = resourceRule({
     }
 });
 
-export const ec2Rules = [vpcFlowLogsEnabled, defaultSecurityGroupClosed, subnetNoPublicIp, networkAclNoAdminIngress];
+const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+const SG_RULE_TYPES: Record<string, "ingress" | "egress" | undefined> = {
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "ingress",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": undefined,
+};
+
+/** One rule of a security group as `direction|protocol|from|to|peer` strings, whatever resource shape declared it. */
+function ruleAtoms(direction: string, r: Props): string[] {
+    const proto = String(r.ipProtocol ?? r.protocol ?? "").toLowerCase();
+    const protocol = proto === "-1" || proto === "all" ? "-1" : proto === "6" ? "tcp" : proto === "17" ? "udp" : proto;
+    const ports = protocol === "-1" ? "*|*" : `${r.fromPort ?? "*"}|${r.toPort ?? "*"}`;
+    const peers = [
+        ...[r.cidrIpv4, r.cidrIpv6, r.prefixListId, r.referencedSecurityGroupId, r.sourceSecurityGroupId].filter((v) => typeof v === "string"),
+        ...["cidrBlocks", "ipv6CidrBlocks", "prefixListIds", "securityGroups"].flatMap((k) => (Array.isArray(r[k]) ? (r[k] as string[]) : [])),
+        ...(r.self === true ? ["self"] : []),
+    ];
+    return peers.map((peer) => `${direction}|${protocol}|${ports}|${peer}`);
+}
+
+export const securityGroupNoMixedRules = stackRule({
+    name: "aws-ec2-security-group-no-mixed-rules",
+    description: "A security group must be managed either by its inline ingress/egress lists or by separate rule resources (aws.vpc.SecurityGroupIngressRule/EgressRule, aws.ec2.SecurityGroupRule), never both. With both, the provider overwrites one set with the other on every update: an inline `egress: []` deletes the egress rules the separate resources created (tasks lose their endpoints), and inline rules reappear after separate ones were removed. Flagged: a group with separate rules of a direction whose own list for that direction is empty, or holds rules no separate resource declares. A list that only mirrors the separate rules (what the provider reads back after a deployment) passes.",
+    severity: "medium",
+    controls: ["S1", "H2"],
+    nist: ["SC-7", "CM-6"],
+    maestro: ["L4"],
+    threats: ["T2", "T6"],
+    remediation: "Leave ingress and egress unset on the aws.ec2.SecurityGroup and declare every rule as an aws.vpc.SecurityGroupIngressRule/EgressRule, as McpService does; or keep all rules inline and drop the separate rule resources.",
+}, (resources, _args, report) => {
+    for (const sg of ofType(resources, SECURITY_GROUP)) {
+        const separate = resources.filter((r) => r.type in SG_RULE_TYPES && refersTo(r, "securityGroupId", sg));
+        for (const direction of ["ingress", "egress"] as const) {
+            const inline = sg.props[direction];
+            const mine = separate.filter((r) => (SG_RULE_TYPES[r.type] ?? r.props.type) === direction);
+            if (!Array.isArray(inline) || mine.length === 0) {
+                continue;
+            }
+            const declared = new Set(mine.flatMap((r) => ruleAtoms(direction, r.props)));
+            const extra = (inline as Props[]).flatMap((r) => ruleAtoms(direction, r)).filter((a) => !declared.has(a));
+            if (inline.length === 0) {
+                report(`Security group ${sg.name} sets ${direction}: [] inline and has ${mine.length} separate ${direction} rule resource(s) (${mine.map((r) => r.name).join(", ")}); the provider removes their rules.`, sg.urn);
+            } else if (extra.length > 0) {
+                report(`Security group ${sg.name} has inline ${direction} rules (${extra.join("; ")}) besides separate ${direction} rule resources (${mine.map((r) => r.name).join(", ")}); the provider overwrites one set with the other.`, sg.urn);
+            }
+        }
+    }
+});
+
+export const ec2Rules = [vpcFlowLogsEnabled, defaultSecurityGroupClosed, subnetNoPublicIp, networkAclNoAdminIngress, securityGroupNoMixedRules];

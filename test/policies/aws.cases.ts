@@ -9,6 +9,8 @@ const subnet = (props: Props = {}): Props => ({ vpcId: "vpc-1", cidrBlock: "10.0
 const naclEntry = (props: Props = {}): Props => ({ ruleNo: 100, action: "allow", protocol: "tcp", cidrBlock: "10.0.0.0/16", fromPort: 0, toPort: 65535, ...props });
 const logGroup = (props: Props = {}): Props => ({ name: "/mcpsec/x", retentionInDays: 365, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k", ...props });
 const kmsKey = (props: Props = {}): Props => ({ enableKeyRotation: true, deletionWindowInDays: 30, ...props });
+const sgRes = (props: Props = {}): FixtureResource => ({ type: "aws:ec2/securityGroup:SecurityGroup", name: "task", props: { id: "sg-task", vpcId: "vpc-1", ...props } });
+const sgEgress = (): FixtureResource => ({ type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name: "task-to-endpoints", props: { securityGroupId: "unknown", ipProtocol: "tcp", fromPort: 443, toPort: 443, referencedSecurityGroupId: "sg-endpoints" }, refs: { securityGroupId: ["task"] } });
 
 const container = (props: Props = {}): Props => ({
     name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"c".repeat(64)}`, user: "65532:65532",
@@ -113,6 +115,17 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "public IPv4 on launch", type: SUBNET, props: subnet({ mapPublicIpOnLaunch: true }), expect: /mapPublicIpOnLaunch is true/ },
             { label: "IPv6 on creation", type: SUBNET, props: subnet({ assignIpv6AddressOnCreation: true }), expect: /globally routable IPv6/ },
+        ],
+    },
+    "aws-ec2-security-group-no-mixed-rules": {
+        pass: [
+            { label: "rule resources only", resources: [sgRes(), sgEgress()] },
+            { label: "inline rules only", resources: [sgRes({ egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: ["sg-endpoints"] }] })] },
+            { label: "read-back list that mirrors the rule resources", resources: [sgRes({ egress: [{ protocol: "6", fromPort: 443, toPort: 443, securityGroups: ["sg-endpoints"] }] }), sgEgress()] },
+        ],
+        fail: [
+            { label: "egress: [] inline beside an egress rule resource (the old McpService)", resources: [sgRes({ egress: [] }), sgEgress()], expect: /Security group task sets egress: \[\] inline and has 1 separate egress rule resource\(s\) \(task-to-endpoints\)/ },
+            { label: "an inline rule beside a rule resource", resources: [sgRes({ ingress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["10.0.0.0/8"] }] }), { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "task-from-alb", props: { type: "ingress", protocol: "tcp", fromPort: 8080, toPort: 8080, sourceSecurityGroupId: "sg-alb", securityGroupId: "unknown" }, refs: { securityGroupId: ["task"] } }], expect: /inline ingress rules \(ingress\|tcp\|8080\|8080\|10.0.0.0\/8\)/ },
         ],
     },
     "aws-ec2-network-acl-no-admin-ingress-from-internet": {
