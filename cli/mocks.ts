@@ -263,6 +263,63 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const id = ec2Id("sgr", c);
         return { id, state: { arn: ec2Arn(c, "security-group-rule", id), securityGroupRuleId: id } };
     },
+    // Egress: internet and NAT gateways, and AWS Network Firewall with one endpoint per mapped subnet, reported as
+    // AWS reports it (firewallStatuses[].syncStates[].attachments[].endpointId, a GWLB-style `vpce-` id).
+    "aws:ec2/internetGateway:InternetGateway": (c) => {
+        const id = ec2Id("igw", c);
+        return { id, state: { arn: ec2Arn(c, "internet-gateway", id), ownerId: c.account } };
+    },
+    "aws:ec2/eip:Eip": (c) => ({ id: ec2Id("eipalloc", c), state: { allocationId: ec2Id("eipalloc", c), publicIp: `198.51.100.${parseInt(hex(c.seed, 2), 16) % 254 + 1}`, domain: "vpc" } }),
+    "aws:ec2/natGateway:NatGateway": (c) => ({ id: ec2Id("nat", c), state: { networkInterfaceId: ec2Id("eni", c), privateIp: "10.0.0.10", connectivityType: c.inputs.connectivityType ?? "public" } }),
+    "aws:ec2/route:Route": (c) => ({ id: `r-${c.inputs.routeTableId}${hex(c.seed, 10)}`, state: { origin: "CreateRoute", state: "active" } }),
+    "aws:networkfirewall/ruleGroup:RuleGroup": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:network-firewall:${c.region}:${c.account}:${c.inputs.type === "STATELESS" ? "stateless" : "stateful"}-rulegroup/${name}`;
+        return { id: arn, state: { name, arn, updateToken: uuid(`${c.seed}/token`) } };
+    },
+    "aws:networkfirewall/firewallPolicy:FirewallPolicy": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:network-firewall:${c.region}:${c.account}:firewall-policy/${name}`;
+        return { id: arn, state: { name, arn, updateToken: uuid(`${c.seed}/token`) } };
+    },
+    "aws:networkfirewall/firewall:Firewall": (c) => {
+        const name = autoName(c);
+        const arn = `arn:${c.partition}:network-firewall:${c.region}:${c.account}:firewall/${name}`;
+        const mappings = (c.inputs.subnetMappings ?? []) as { subnetId: string }[];
+        return {
+            id: arn,
+            state: {
+                name, arn, updateToken: uuid(`${c.seed}/token`),
+                firewallStatuses: [{
+                    syncStates: mappings.map((m, i) => ({
+                        availabilityZone: `${c.region}${"abcdef"[i % 6]}`,
+                        attachments: [{ subnetId: m.subnetId, endpointId: ec2Id("vpce", { ...c, seed: `${c.seed}/${m.subnetId}` }), status: "READY" }],
+                    })),
+                    transitGatewayAttachmentSyncStates: [],
+                }],
+            },
+        };
+    },
+    "aws:networkfirewall/loggingConfiguration:LoggingConfiguration": (c) => ({ id: String(c.inputs.firewallArn), state: {} }),
+    "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (c) => {
+        const id = `rslvr-fdl-${hex(c.seed, 16)}`;
+        return { id, state: { arn: `arn:${c.partition}:route53resolver:${c.region}:${c.account}:firewall-domain-list/${id}` } };
+    },
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (c) => {
+        const id = `rslvr-frg-${hex(c.seed, 16)}`;
+        return { id, state: { arn: `arn:${c.partition}:route53resolver:${c.region}:${c.account}:firewall-rule-group/${id}`, ownerId: c.account, shareStatus: "NOT_SHARED" } };
+    },
+    "aws:route53/resolverFirewallRule:ResolverFirewallRule": (c) => ({ id: `${c.inputs.firewallRuleGroupId}:${c.inputs.firewallDomainListId}`, state: {} }),
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (c) => {
+        const id = `rslvr-frgassoc-${hex(c.seed, 16)}`;
+        return { id, state: { arn: `arn:${c.partition}:route53resolver:${c.region}:${c.account}:firewall-rule-group-association/${id}` } };
+    },
+    "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": (c) => ({ id: `rslvr-fc-${hex(c.seed, 16)}`, state: { ownerId: c.account } }),
+    "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": (c) => {
+        const id = `rslvr-qlc-${hex(c.seed, 16)}`;
+        return { id, state: { arn: `arn:${c.partition}:route53resolver:${c.region}:${c.account}:resolver-query-log-config/${id}`, ownerId: c.account, shareStatus: "NOT_SHARED" } };
+    },
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": (c) => ({ id: `rslvr-qlcassoc-${hex(c.seed, 16)}`, state: {} }),
 };
 
 /**

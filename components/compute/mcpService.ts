@@ -194,6 +194,16 @@ export class McpService extends pulumi.ComponentResource {
                 description: "HTTPS to S3 through the gateway endpoint (image layers)",
             }, parent);
         }
+        if (server.egress.length > 0) {
+            // Only a server that declares egress domains may open HTTPS beyond the endpoints; the zone's route sends
+            // it through the egress firewall, which passes only the declared domains (EgressFirewall).
+            new aws.vpc.SecurityGroupEgressRule(`${name}-to-egress`, {
+                securityGroupId: sg.id,
+                cidrIpv4: "0.0.0.0/0",
+                ipProtocol: "tcp", fromPort: 443, toPort: 443,
+                description: "HTTPS to the declared egress domains, through the egress firewall",
+            }, parent);
+        }
 
         const container = {
             name: server.name,

@@ -1,1 +1,3 @@
 export * from "./segmentedVpc";
+export * from "./dnsFirewall";
+export * from "./egressFirewall";

@@ -9,7 +9,7 @@ import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "..
 import { ZoneKey } from "../secrets";
 import * as aws from "@pulumi/aws";
 import { approvedManifest, McpServer, serverUrl } from "../mcp";
-import { SegmentedVpc } from "../network";
+import { awsServiceDomains, dnsFirewallDomain, DnsFirewall, EgressFirewall, egressSubnetCidrs, privateSubnetCidrs, SegmentedVpc, vpcInternalDomains } from "../network";
 import { checkZoneQuotas } from "./quotas";
 
 export interface SecurityZoneArgs {
@@ -65,6 +65,12 @@ export class SecurityZone extends pulumi.ComponentResource {
         const ops = config.operations;
         const zoneKey = new ZoneKey(`${name}-key`, { users: ["logs", "cloudtrail", "alarms"], tags }, parent);
         this.zoneKeyArn = zoneKey.arn;
+        // Declared egress of all servers; with none, the zone gets no internet gateway, NAT or route out at all.
+        // The egress subnets are planned (and a zone too small for them refused) before anything is created.
+        const egressDomains = [...new Set(config.servers.flatMap((s) => s.egress))].sort();
+        const egressCidrs = egressDomains.length > 0
+            ? egressSubnetCidrs(config.network.cidrBlock, privateSubnetCidrs(config.network.cidrBlock, config.network.availabilityZoneCount), 1)
+            : undefined;
         this.network = new SegmentedVpc(`${name}-net`, {
             logKmsKeyArn: zoneKey.arn,
             cidrBlock: config.network.cidrBlock,
@@ -78,6 +84,35 @@ export class SecurityZone extends pulumi.ComponentResource {
             tags,
         }, parent);
         const net = this.network;
+        // DNS: the AWS service names of the zone's endpoints, the VPC's own names and the declared egress domains
+        // resolve; every other query is blocked and every query logged (DnsFirewall).
+        const dns = new DnsFirewall(`${name}-dns`, {
+            vpcId: net.vpcId,
+            allowedDomains: [
+                ...awsServiceDomains(config.region, config.network.interfaceEndpoints, ["s3"]),
+                ...vpcInternalDomains(config.region, net.cidrBlock),
+                ...egressDomains.map(dnsFirewallDomain),
+            ],
+            logKmsKeyArn: zoneKey.arn,
+            logRetentionDays: config.network.flowLogRetentionDays,
+            tags,
+        }, parent);
+        // Egress: only when a server declares domains, and only through Network Firewall. SegmentedVpc has one private
+        // route table (one target per destination), so its default route goes to the firewall endpoint and NAT of the
+        // first zone: both directions cross the same endpoint; internet egress (not MCP traffic or AWS endpoints)
+        // then depends on that zone, and endpoints in other zones would cost hours with no route using them.
+        const egress = egressCidrs ? new EgressFirewall(`${name}-egress`, {
+            vpcId: net.vpcId,
+            vpcCidrBlock: net.cidrBlock,
+            availabilityZones: [net.privateSubnetZones[0]],
+            firewallSubnetCidrs: egressCidrs.firewall,
+            publicSubnetCidrs: egressCidrs.public,
+            routeTables: [{ routeTableId: net.privateRouteTableId, zone: 0, subnetCidrs: net.privateSubnetCidrs }],
+            allowedDomains: egressDomains,
+            logKmsKeyArn: zoneKey.arn,
+            logRetentionDays: config.network.flowLogRetentionDays,
+            tags,
+        }, parent) : undefined;
         const cluster = new McpCluster(`${name}-ecs`, { tags }, parent);
         const webAcl = new McpWebAcl(`${name}-waf`, {
             scope: "REGIONAL",
@@ -173,7 +208,7 @@ export class SecurityZone extends pulumi.ComponentResource {
         if (ops.siem) {
             new SiemExport(`${name}-siem`, {
                 destination: ops.siem,
-                logGroupNames: [net.flowLogGroupName, webAcl.logGroupName, ...services.map((s) => s.logGroupName), ...(trail ? [trail.logGroupName] : [])],
+                logGroupNames: [net.flowLogGroupName, dns.queryLogGroupName, ...(egress ? [egress.alertLogGroupName, egress.flowLogGroupName] : []), webAcl.logGroupName, ...services.map((s) => s.logGroupName), ...(trail ? [trail.logGroupName] : [])],
                 kmsKeyArn: zoneKey.arn,
                 backupBucketArn: archive.arn,
                 tags,
