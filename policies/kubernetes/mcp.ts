@@ -1,60 +1,74 @@
-import { PolicyResource } from "@pulumi/policy";
+import { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
 import { containersOf, POD_TYPES, podSpecOf } from "./pods";
+import {
+    appliesTo, MESH_ROOT_NAMESPACE, McpNamespace, mcpNamespaces, namespaceOfObject, NAMESPACE_TYPES, ofKind, scopeConfigSchema,
+    selectsAll, systemNamespacesOf,
+} from "./scope";
 
-const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const TENANT_LABEL = "mcpsec/tenant";
 
-/** Namespaces that hold MCP workloads (labelled by McpNamespace). */
-function mcpNamespaces(resources: PolicyResource[]): PolicyResource[] {
-    return ofType(resources, NAMESPACE).filter((n) => n.props.metadata?.labels?.[TENANT_LABEL] !== undefined);
+/** The MCP namespaces of a stack rule's resources, with the rule's `systemNamespaces` config. */
+function scoped(resources: PolicyResource[], args: StackValidationArgs): McpNamespace[] {
+    return mcpNamespaces(resources, systemNamespacesOf(args.getConfig<{ systemNamespaces?: string[] }>()));
 }
+
+/** The policy types a NetworkPolicy isolates for (Ingress always when unset; Egress when unset and it has egress rules). */
+function policyTypesOf(spec: Props): string[] {
+    if (Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0) {
+        return spec.policyTypes as string[];
+    }
+    return (spec.egress ?? []).length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+}
+
+const scopeText = "An MCP namespace is any namespace that holds a workload, other than the system and add-on namespaces (pack config systemNamespaces), plus any namespace where a workload looks like an MCP server (the layer's marker label, an http-mcp port, or an McpServer's image)";
 
 export const namespaceDefaultDeny = stackRule({
     name: "kubernetes-mcp-namespace-default-deny",
-    description: "Every MCP namespace must have a default-deny NetworkPolicy for ingress and egress (empty pod selector, both policy types, no rules): microsegmentation starts from nothing allowed.",
+    description: `Every MCP namespace must deny all ingress and all egress by default: a NetworkPolicy that selects every pod (empty podSelector) and isolates both directions with no rules (or one such policy per direction). Microsegmentation starts from nothing allowed. ${scopeText}.`,
     severity: "high",
-    controls: ["S1", "H1"],
+    controls: ["S1", "H1", "P3"],
     nist: ["SC-7", "AC-4"],
     maestro: ["L4"],
     threats: ["T2", "T3"],
-    remediation: "Use the McpNamespace component (components/kubernetes), which adds default-deny and then allows DNS, the mesh control plane and the gateway only.",
-}, (resources, _args, report) => {
+    remediation: "Run MCP workloads in an McpNamespace (components/kubernetes), which adds default-deny and then allows DNS, the mesh control plane and the gateway only; in your own namespaces add a NetworkPolicy with podSelector {}, policyTypes [Ingress, Egress] and no rules.",
+    configSchema: scopeConfigSchema,
+}, (resources, args, report) => {
     const policies = ofType(resources, NETWORK_POLICY);
-    for (const ns of mcpNamespaces(resources)) {
-        const name = ns.props.metadata?.name;
-        const denies = policies.some((p) => {
-            const spec = p.props.spec ?? {};
-            const types = (spec.policyTypes ?? []) as string[];
-            return p.props.metadata?.namespace === name
-                && Object.keys(spec.podSelector ?? {}).length === 0
-                && types.includes("Ingress") && types.includes("Egress")
-                && (spec.ingress ?? []).length === 0 && (spec.egress ?? []).length === 0;
+    for (const ns of scoped(resources, args)) {
+        const mine = policies.filter((p) => namespaceOfObject(p) === ns.name && selectsAll(p.props.spec?.podSelector));
+        const deniesAll = (type: "Ingress" | "Egress") => mine.some((p) => {
+            const spec = (p.props.spec ?? {}) as Props;
+            return policyTypesOf(spec).includes(type) && (spec[type === "Ingress" ? "ingress" : "egress"] ?? []).length === 0;
         });
-        if (!denies) {
-            report(`MCP namespace ${name} has no default-deny NetworkPolicy for ingress and egress.`, ns.urn);
+        const missing = (["Ingress", "Egress"] as const).filter((t) => !deniesAll(t));
+        if (missing.length > 0) {
+            report(`MCP namespace ${ns.name} (${ns.reason}) has no default-deny NetworkPolicy for ${missing.join(" and ").toLowerCase()}.`, ns.urn);
         }
     }
 });
 
-export const namespaceRestricted = resourceRule({
+export const namespaceRestricted = stackRule({
     name: "kubernetes-mcp-namespace-restricted",
-    description: "MCP namespaces must enforce the Pod Security Standards restricted profile through Pod Security Admission (and audit and warn on it), so the API server itself refuses weaker pods.",
+    description: `Every MCP namespace must be declared in the stack (Namespace or NamespacePatch) and enforce the Pod Security Standards restricted profile through Pod Security Admission (and audit and warn on it), so the API server itself refuses weaker pods. ${scopeText}.`,
     severity: "high",
     controls: ["S3", "H1"],
     nist: ["CM-6", "CM-7"],
     maestro: ["L4"],
     threats: ["T6"],
-    remediation: "Use McpNamespace, which labels pod-security.kubernetes.io/enforce, audit and warn = restricted.",
-}, [NAMESPACE], (props, _args, report) => {
-    const labels = (props.metadata?.labels ?? {}) as Record<string, string>;
-    if (labels[TENANT_LABEL] === undefined) {
-        return;
-    }
-    for (const mode of ["enforce", "audit", "warn"]) {
-        if (labels[`pod-security.kubernetes.io/${mode}`] !== "restricted") {
-            report(`pod-security.kubernetes.io/${mode} is ${labels[`pod-security.kubernetes.io/${mode}`] ?? "unset"}.`);
+    remediation: "Use McpNamespace, which labels pod-security.kubernetes.io/enforce, audit and warn = restricted; for a namespace created elsewhere, set the labels with a NamespacePatch.",
+    configSchema: scopeConfigSchema,
+}, (resources, args, report) => {
+    for (const ns of scoped(resources, args)) {
+        if (ns.objects.length === 0) {
+            report(`MCP namespace ${ns.name} (${ns.reason}) is not declared in the stack, so nothing enforces Pod Security Admission restricted on it.`, ns.urn);
+            continue;
+        }
+        const labels = Object.assign({}, ...ns.objects.map((o) => o.props.metadata?.labels ?? {})) as Record<string, string>;
+        for (const mode of ["enforce", "audit", "warn"]) {
+            if (labels[`pod-security.kubernetes.io/${mode}`] !== "restricted") {
+                report(`MCP namespace ${ns.name}: pod-security.kubernetes.io/${mode} is ${labels[`pod-security.kubernetes.io/${mode}`] ?? "unset"}.`, ns.urn);
+            }
         }
     }
 });
@@ -120,25 +134,227 @@ export const tokenAutomount = resourceRule({
     }
 });
 
+const MESH_OPT_OUT = "sidecar.istio.io/inject";
+
+/** Where a DestinationRule sets client TLS: the traffic policy, its port-level settings, and the same per subset. */
+function tlsSettingsOf(spec: Props): { where: string; tls: Props }[] {
+    const out: { where: string; tls: Props }[] = [];
+    const fromPolicy = (policy: Props | undefined, where: string) => {
+        if (policy?.tls) {
+            out.push({ where, tls: policy.tls as Props });
+        }
+        ((policy?.portLevelSettings ?? []) as Props[]).forEach((pl) => {
+            if (pl.tls) {
+                out.push({ where: `${where} port ${pl.port?.number ?? "?"}`, tls: pl.tls as Props });
+            }
+        });
+    };
+    fromPolicy(spec.trafficPolicy, "trafficPolicy");
+    ((spec.subsets ?? []) as Props[]).forEach((sub) => fromPolicy(sub.trafficPolicy, `subset ${sub.name}`));
+    return out;
+}
+
+/**
+ * True when a DestinationRule host names services of the mesh: `*`, cluster-local names (`.svc`, `.local`, ...), short
+ * names (resolved in the rule's namespace) and `<service>.<namespace>` for a namespace of the stack. Hosts of a
+ * MESH_EXTERNAL ServiceEntry are outside.
+ */
+function inMesh(host: string, external: Set<string>, namespaces: Set<string>): boolean {
+    if (external.has(host)) {
+        return false;
+    }
+    const labels = host.split(".");
+    return host === "*" || /(^|\.)(svc|local)$/.test(host) || /\.svc\.cluster\.local$/.test(host) || labels.length === 1
+        || (labels.length === 2 && namespaces.has(labels[1]));
+}
+
 export const mtlsStrict = stackRule({
     name: "kubernetes-istio-mtls-strict",
-    description: "A stack with MCP namespaces must set mesh-wide mutual TLS to STRICT (a PeerAuthentication in istio-system), and no PeerAuthentication may lower it. Servers then authenticate each other cryptographically and nothing talks to them in clear.",
+    description: `A stack with MCP namespaces must set mesh-wide mutual TLS to STRICT (a PeerAuthentication without selector in the root namespace istio-system), and nothing may lower it: no PeerAuthentication with mode PERMISSIVE or DISABLE, at workload or port level (portLevelMtls); no DestinationRule that sends plaintext (tls mode DISABLE, also the mode an empty tls block means) or non-mesh TLS (SIMPLE) to a service of the mesh; no MCP workload left without a sidecar (namespace not injected, or sidecar.istio.io/inject false). Servers then authenticate each other cryptographically and nothing talks to them in clear. ${scopeText}.`,
     severity: "high",
     controls: ["H5", "S1", "C1"],
     nist: ["SC-8", "IA-3", "SC-23"],
     maestro: ["L4"],
     threats: ["T4", "T2"],
-    remediation: "Use MeshInstall (components/kubernetes), which applies PeerAuthentication default in istio-system with mtls.mode STRICT.",
-}, (resources, _args, report) => {
-    const peers = ofType(resources, "kubernetes:security.istio.io/v1:PeerAuthentication").concat(ofType(resources, "kubernetes:security.istio.io/v1beta1:PeerAuthentication"));
+    remediation: "Use MeshInstall (components/kubernetes), which applies PeerAuthentication default in istio-system with mtls.mode STRICT, and McpNamespace, which labels istio-injection=enabled; delete PERMISSIVE/DISABLE PeerAuthentications and portLevelMtls entries, and use tls.mode ISTIO_MUTUAL (or no tls block) in DestinationRules for services of the mesh.",
+    configSchema: scopeConfigSchema,
+}, (resources, args, report) => {
+    const peers = ofKind(resources, "security.istio.io", "PeerAuthentication");
     for (const p of peers) {
+        const id = `PeerAuthentication ${namespaceOfObject(p)}/${p.props.metadata?.name}`;
         const mode = p.props.spec?.mtls?.mode;
         if (mode === "PERMISSIVE" || mode === "DISABLE") {
-            report(`PeerAuthentication ${p.props.metadata?.namespace}/${p.props.metadata?.name} sets mtls ${mode}.`, p.urn);
+            report(`${id} sets mtls ${mode}.`, p.urn);
+        }
+        for (const [port, m] of Object.entries((p.props.spec?.portLevelMtls ?? {}) as Record<string, Props>)) {
+            if (m?.mode === "PERMISSIVE" || m?.mode === "DISABLE") {
+                report(`${id} sets mtls ${m.mode} on port ${port}.`, p.urn);
+            }
         }
     }
-    if (mcpNamespaces(resources).length > 0 && !peers.some((p) => p.props.metadata?.namespace === "istio-system" && p.props.spec?.mtls?.mode === "STRICT" && !p.props.spec?.selector)) {
-        report("there are MCP namespaces but no mesh-wide STRICT PeerAuthentication in istio-system.");
+    const namespaces = scoped(resources, args);
+    if (namespaces.length > 0 && !peers.some((p) => namespaceOfObject(p) === MESH_ROOT_NAMESPACE && p.props.spec?.mtls?.mode === "STRICT" && selectsAll(p.props.spec?.selector))) {
+        report(`there are MCP namespaces (${namespaces.map((n) => n.name).join(", ")}) but no mesh-wide STRICT PeerAuthentication in ${MESH_ROOT_NAMESPACE}.`);
+    }
+    const external = new Set(ofKind(resources, "networking.istio.io", "ServiceEntry")
+        .filter((e) => e.props.spec?.location !== "MESH_INTERNAL").flatMap((e) => (e.props.spec?.hosts ?? []) as string[]));
+    const known = new Set([
+        ...NAMESPACE_TYPES.flatMap((t) => ofType(resources, t)).map((n) => n.props.metadata?.name as string),
+        ...resources.map((r) => r.props.metadata?.namespace).filter((n): n is string => typeof n === "string"),
+    ]);
+    for (const dr of ofKind(resources, "networking.istio.io", "DestinationRule")) {
+        const host = String(dr.props.spec?.host ?? "");
+        if (!inMesh(host, external, known)) {
+            continue;
+        }
+        for (const { where, tls } of tlsSettingsOf((dr.props.spec ?? {}) as Props)) {
+            const mode = tls.mode ?? "DISABLE";
+            if (mode === "DISABLE" || mode === "SIMPLE") {
+                report(`DestinationRule ${namespaceOfObject(dr)}/${dr.props.metadata?.name}: ${where} sets tls mode ${mode} for ${host}, a service of the mesh${mode === "DISABLE" ? " (plaintext)" : " (TLS without the mesh identity)"}.`, dr.urn);
+            }
+        }
+    }
+    for (const ns of namespaces) {
+        const labels = Object.assign({}, ...ns.objects.map((o) => o.props.metadata?.labels ?? {})) as Record<string, string>;
+        const injected = labels["istio-injection"] === "enabled" || (labels["istio.io/rev"] !== undefined && labels["istio-injection"] !== "disabled");
+        for (const w of ns.workloads) {
+            const optOut = w.podLabels[MESH_OPT_OUT] ?? w.podAnnotations[MESH_OPT_OUT];
+            if (optOut === "false") {
+                report(`${w.label} opts out of the mesh (${MESH_OPT_OUT}: "false"): it has no mTLS and no AuthorizationPolicy applies to it.`, w.resource.urn);
+            } else if (ns.objects.length > 0 && !injected && w.podLabels[MESH_OPT_OUT] !== "true") {
+                report(`${w.label} gets no sidecar: namespace ${ns.name} is not labelled istio-injection=enabled (or istio.io/rev).`, w.resource.urn);
+            }
+        }
+    }
+});
+
+/** Values of a principal list that bind nothing: `*` (any) or a suffix match (any issuer or trust domain). */
+const unbound = (v: unknown) => typeof v !== "string" || v === "" || v.startsWith("*");
+
+/** Why an ALLOW rule admits a request without a named principal, or undefined when every source names one. */
+function principalGap(rule: Props): string | undefined {
+    const from = (rule.from ?? []) as Props[];
+    if (from.length === 0) {
+        return rule.to || rule.when ? "has no from, so any source is allowed" : "is empty, so it allows every request";
+    }
+    for (const [i, f] of from.entries()) {
+        const src = (f.source ?? {}) as Props;
+        const bound = (key: string) => ((src[key] ?? []) as unknown[]).length > 0 && !((src[key] ?? []) as unknown[]).some(unbound);
+        if (bound("principals") || bound("requestPrincipals") || ((src.serviceAccounts ?? []) as unknown[]).length > 0) {
+            continue;
+        }
+        const wild = [...(src.principals ?? []), ...(src.requestPrincipals ?? [])].find(unbound);
+        return wild !== undefined ? `from[${i}] accepts any principal ("${wild}")` : `from[${i}] names no principal, request principal or service account`;
+    }
+    return undefined;
+}
+
+/** The issuer of a request principal `<iss>/<sub>` (the sub may be a wildcard). */
+const issuerOf = (principal: string) => principal.slice(0, Math.max(0, principal.lastIndexOf("/")));
+
+const isAllow = (p: PolicyResource) => (p.props.spec?.action ?? "ALLOW") === "ALLOW";
+
+export const namespaceAuthorization = stackRule({
+    name: "kubernetes-mcp-namespace-authorization",
+    description: `Every workload of an MCP namespace must be selected by an Istio ALLOW AuthorizationPolicy (without one Istio admits every request), and every rule of every ALLOW policy that applies there (in the namespace or the root namespace) must require a named principal: each from source names principals, requestPrincipals or serviceAccounts, none of them "*" or a suffix wildcard, and no rule lacks from. An ALLOW policy without rules (allow nothing) is fine. When a policy relies on JWTs (requestPrincipals or request.auth conditions), a RequestAuthentication must validate the issuer's tokens for the same workloads. ${scopeText}.`,
+    severity: "high",
+    controls: ["C1", "C3", "S5", "S1", "P3"],
+    nist: ["AC-3", "AC-6", "IA-2", "IA-9"],
+    maestro: ["L6", "L4"],
+    threats: ["T4"],
+    remediation: "Use McpMeshPolicy (components/kubernetes), which adds a RequestAuthentication for the issuer and an AuthorizationPolicy that allows only requests with a token from it carrying one of the server's scopes; in your own policies put from.source.requestPrincipals [\"<issuer>/*\"] or principals of named service accounts on every rule.",
+    configSchema: scopeConfigSchema,
+}, (resources, args, report) => {
+    const authz = ofKind(resources, "security.istio.io", "AuthorizationPolicy").filter(isAllow);
+    const authn = ofKind(resources, "security.istio.io", "RequestAuthentication");
+    for (const ns of scoped(resources, args)) {
+        const targets: (Record<string, string> | undefined)[] = ns.workloads.length > 0 ? ns.workloads.map((w) => w.podLabels) : [undefined];
+        const relevant = authz.filter((p) => namespaceOfObject(p) === ns.name || targets.some((t) => appliesTo(p, ns.name, t)));
+        for (const p of relevant) {
+            const id = `AuthorizationPolicy ${namespaceOfObject(p)}/${p.props.metadata?.name}`;
+            const rules = (p.props.spec?.rules ?? []) as Props[];
+            rules.forEach((r, i) => {
+                const gap = principalGap(r);
+                if (gap) {
+                    report(`MCP namespace ${ns.name}: ${id} rule ${i} ${gap}.`, p.urn);
+                }
+            });
+            const issuers = new Set(rules.flatMap((r) => ((r.from ?? []) as Props[]).flatMap((f) => (f.source?.requestPrincipals ?? []) as string[]))
+                .filter((v) => !unbound(v)).map(issuerOf));
+            const usesJwt = issuers.size > 0 || rules.some((r) => ((r.when ?? []) as Props[]).some((c) => String(c.key ?? "").startsWith("request.auth.")));
+            if (!usesJwt) {
+                continue;
+            }
+            for (const t of targets.filter((t) => appliesTo(p, ns.name, t))) {
+                const validated = authn.filter((ra) => appliesTo(ra, ns.name, t)).flatMap((ra) => ((ra.props.spec?.jwtRules ?? []) as Props[]).map((j) => String(j.issuer ?? "")));
+                const where = t ? ns.workloads.find((w) => w.podLabels === t)!.label : `namespace ${ns.name}`;
+                if (validated.length === 0) {
+                    report(`MCP namespace ${ns.name}: ${id} relies on JWTs but no RequestAuthentication validates tokens for ${where}.`, p.urn);
+                }
+                for (const iss of issuers) {
+                    if (validated.length > 0 && !validated.some((v) => v === iss || (iss.endsWith("*") && v.startsWith(iss.slice(0, -1))))) {
+                        report(`MCP namespace ${ns.name}: ${id} accepts tokens of ${iss}, which no RequestAuthentication validates for ${where}.`, p.urn);
+                    }
+                }
+            }
+        }
+        if (ns.workloads.length === 0) {
+            if (!relevant.some((p) => appliesTo(p, ns.name, undefined))) {
+                report(`MCP namespace ${ns.name} (${ns.reason}) has no ALLOW AuthorizationPolicy for the whole namespace, so Istio would admit every request to its workloads.`, ns.urn);
+            }
+            continue;
+        }
+        for (const w of ns.workloads) {
+            if (!authz.some((p) => appliesTo(p, ns.name, w.podLabels))) {
+                report(`MCP namespace ${ns.name}: ${w.label} is selected by no ALLOW AuthorizationPolicy, so Istio admits every request to it.`, w.resource.urn);
+            }
+        }
+    }
+});
+
+/** Why a NetworkPolicy peer admits every source or destination, or undefined. */
+function openPeer(peer: Props): string | undefined {
+    if (!peer.podSelector && !peer.namespaceSelector && !peer.ipBlock) {
+        return "is empty";
+    }
+    if (peer.namespaceSelector && selectsAll(peer.namespaceSelector)) {
+        return "has namespaceSelector {}, which selects every namespace";
+    }
+    const cidr = String(peer.ipBlock?.cidr ?? "");
+    if (peer.ipBlock && /\/0$/.test(cidr)) {
+        return `has ipBlock ${cidr}, the whole address space`;
+    }
+    return undefined;
+}
+
+export const networkPolicyNoAllowAll = stackRule({
+    name: "kubernetes-mcp-network-policy-no-allow-all",
+    description: `No NetworkPolicy in an MCP namespace may admit everyone, which would undo default-deny (policies add up): no ingress rule without from or egress rule without to (any source or destination), no empty peer, no namespaceSelector {} (every namespace), no ipBlock 0.0.0.0/0 or ::/0. ${scopeText}.`,
+    severity: "high",
+    controls: ["S1", "H1"],
+    nist: ["SC-7", "AC-4"],
+    maestro: ["L4"],
+    threats: ["T2", "T3"],
+    remediation: "Keep McpNamespace's allows (DNS, istiod, the gateway namespace on the server ports); name the peer of any extra rule with a namespaceSelector on kubernetes.io/metadata.name and a podSelector, or a narrow ipBlock.",
+    configSchema: scopeConfigSchema,
+}, (resources, args, report) => {
+    const names = new Set(scoped(resources, args).map((n) => n.name));
+    for (const p of ofType(resources, NETWORK_POLICY).filter((np) => names.has(namespaceOfObject(np)))) {
+        const id = `NetworkPolicy ${namespaceOfObject(p)}/${p.props.metadata?.name}`;
+        for (const [dir, key] of [["ingress", "from"], ["egress", "to"]] as const) {
+            ((p.props.spec?.[dir] ?? []) as Props[]).forEach((rule, i) => {
+                const peers = (rule[key] ?? []) as Props[];
+                if (peers.length === 0) {
+                    report(`${id}: ${dir} rule ${i} has no ${key}, so it admits ${dir === "ingress" ? "every source" : "every destination"}${rule.ports ? " on its ports" : ""}.`, p.urn);
+                }
+                peers.forEach((peer, j) => {
+                    const why = openPeer(peer);
+                    if (why) {
+                        report(`${id}: ${dir} rule ${i} ${key}[${j}] ${why}.`, p.urn);
+                    }
+                });
+            });
+        }
     }
 });
 
@@ -166,4 +382,4 @@ export const noAllowAll = resourceRule({
     }
 });
 
-export const mcpRules = [namespaceDefaultDeny, namespaceRestricted, imageDigest, resourceLimits, tokenAutomount, mtlsStrict, noAllowAll];
+export const mcpRules = [namespaceDefaultDeny, namespaceRestricted, namespaceAuthorization, networkPolicyNoAllowAll, imageDigest, resourceLimits, tokenAutomount, mtlsStrict, noAllowAll];

@@ -32,7 +32,7 @@ const f = (label: string, expect: RegExp, opts: Parameters<typeof deploy>[0] = {
 
 const ns = (name = "mcp-docs", labels: Record<string, string> = {}): FixtureResource => ({
     type: "kubernetes:core/v1:Namespace", name,
-    props: { metadata: { name, labels: { "mcpsec/tenant": name, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted", ...labels } } },
+    props: { metadata: { name, labels: { "mcpsec/tenant": name, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted", "istio-injection": "enabled", ...labels } } },
 });
 const denyAll = (namespace = "mcp-docs", spec: Props = {}): FixtureResource => ({
     type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", name: `${namespace}-deny`,
@@ -44,6 +44,64 @@ const peer = (namespace = "istio-system", mode = "STRICT", extra: Props = {}): F
 });
 const AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
 const SA = "kubernetes:core/v1:ServiceAccount";
+
+const SERVER: FixtureResource = {
+    type: "mcpsec:mcp:McpServer", name: "docs",
+    props: { spec: { name: "docs", image: IMAGE, port: 8080, egress: [], tools: [] }, url: "https://docs.mcp.example.com/mcp" },
+};
+/** A namespace declared without the tenant label (what a user's own manifests look like). */
+const plainNs = (name: string, labels: Record<string, string> = {}): FixtureResource => ({
+    type: "kubernetes:core/v1:Namespace", name,
+    props: { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted", "istio-injection": "enabled", ...labels } } },
+});
+/** A Deployment as a stack resource; `labels` replace the pod template labels. */
+const workload = (namespace = "mcp-docs", opts: Parameters<typeof deploy>[0] & { labels?: Record<string, string> } = {}): FixtureResource => {
+    const props = deploy({ ...opts, ns: namespace });
+    if (opts.labels) {
+        props.spec.template.metadata.labels = opts.labels;
+    }
+    return { type: DEPLOY, name: `${namespace}-docs`, props };
+};
+const MARKED = { app: "docs", "app.kubernetes.io/part-of": "mcp-secure-blueprints" };
+const ISSUER = "https://issuer.example.com";
+const authz = (namespace: string, spec: Props, name = "docs-require-token"): FixtureResource => ({
+    type: AUTHZ, name: `${namespace}-${name}`,
+    props: { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name, namespace }, spec },
+});
+const requireToken = (namespace = "mcp-docs", from: Props[] = [{ source: { requestPrincipals: [`${ISSUER}/*`] } }], extra: Props = {}) => authz(namespace, {
+    selector: { matchLabels: { app: "docs" } }, action: "ALLOW",
+    rules: [{ from, to: [{ operation: { paths: ["/mcp", "/mcp/*"] } }], when: [{ key: "request.auth.claims[scope]", values: ["https://docs.mcp.example.com/mcp/docs:read"] }], ...extra }],
+});
+const jwt = (namespace = "mcp-docs", issuer = ISSUER): FixtureResource => ({
+    type: "kubernetes:security.istio.io/v1:RequestAuthentication", name: `${namespace}-jwt`,
+    props: { apiVersion: "security.istio.io/v1", kind: "RequestAuthentication", metadata: { name: "docs-jwt", namespace }, spec: { selector: { matchLabels: { app: "docs" } }, jwtRules: [{ issuer, jwksUri: `${issuer}/.well-known/jwks.json` }] } },
+});
+const netpol = (namespace: string, name: string, spec: Props): FixtureResource => ({
+    type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", name: `${namespace}-${name}`,
+    props: { metadata: { name, namespace }, spec: { podSelector: {}, ...spec } },
+});
+const byName = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+/** The allows McpNamespace adds after default-deny. */
+const layerAllows = (namespace = "mcp-docs"): FixtureResource[] => [
+    netpol(namespace, "allow-dns", { policyTypes: ["Egress"], egress: [{ to: [{ ...byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }] }),
+    netpol(namespace, "allow-from-gateway", { policyTypes: ["Ingress"], ingress: [{ from: [byName("istio-ingress")], ports: [{ protocol: "TCP", port: 8080 }] }] }),
+];
+const destinationRule = (namespace: string, host: string, trafficPolicy: Props, extra: Props = {}): FixtureResource => ({
+    type: "kubernetes:networking.istio.io/v1beta1:DestinationRule", name: `${namespace}-${host}`,
+    props: { apiVersion: "networking.istio.io/v1beta1", kind: "DestinationRule", metadata: { name: host.split(".")[0], namespace }, spec: { host, trafficPolicy, ...extra } },
+});
+const serviceEntry = (namespace: string, host: string): FixtureResource => ({
+    type: "kubernetes:networking.istio.io/v1beta1:ServiceEntry", name: `${namespace}-${host}`,
+    props: { apiVersion: "networking.istio.io/v1beta1", kind: "ServiceEntry", metadata: { name: host.split(".")[0], namespace }, spec: { hosts: [host], location: "MESH_EXTERNAL", resolution: "DNS", ports: [{ number: 443, name: "tls", protocol: "TLS" }] } },
+});
+
+/** A namespace as McpClusterLayer renders it: every protective object present. Fixtures below break one thing. */
+const layer = (namespace = "mcp-docs", wl: FixtureResource = workload(namespace)): FixtureResource[] =>
+    [ns(namespace), denyAll(namespace), ...layerAllows(namespace), peer(), wl, requireToken(namespace), jwt(namespace)];
+/** The same, with the named fixture resources replaced (or dropped when `by` is undefined). */
+const swap = (rs: FixtureResource[], name: string, by?: FixtureResource): FixtureResource[] => [...rs.filter((r) => r.name !== name), ...(by ? [by] : [])];
+/** A workload in a namespace nobody declared, with nothing around it but mesh-wide mTLS: the old rules saw nothing. */
+const bare = (namespace = "team-a"): FixtureResource[] => [peer(), workload(namespace)];
 
 export const kubernetesCases: Record<string, RuleCases> = {
     "kubernetes-pss-host-namespaces": {
@@ -120,16 +178,78 @@ export const kubernetesCases: Record<string, RuleCases> = {
         ],
     },
     "kubernetes-mcp-namespace-default-deny": {
-        pass: [{ label: "default deny present", resources: [ns(), denyAll()] }, { label: "non-MCP namespace needs none", resources: [{ type: "kubernetes:core/v1:Namespace", name: "other", props: { metadata: { name: "other" } } }] }],
+        pass: [
+            { label: "a namespace as the layer renders it", resources: layer() },
+            { label: "default deny present", resources: [ns(), denyAll(), workload()] },
+            { label: "one deny-all policy per direction", resources: [ns(), workload(), netpol("mcp-docs", "deny-in", { policyTypes: ["Ingress"] }), netpol("mcp-docs", "deny-out", { policyTypes: ["Egress"] })] },
+            { label: "namespace without workloads or tenant label needs none", resources: [{ type: "kubernetes:core/v1:Namespace", name: "other", props: { metadata: { name: "other" } } }] },
+            { label: "a plain workload in a system namespace needs none", resources: [workload("kube-system", { c: { image: "registry.k8s.io/coredns@sha256:" + "a".repeat(64) } })] },
+        ],
         fail: [
-            { label: "missing", resources: [ns(), ns("mcp-two"), denyAll("mcp-two")], expect: /MCP namespace mcp-docs has no default-deny NetworkPolicy/ },
-            { label: "ingress only", resources: [ns(), denyAll("mcp-docs", { policyTypes: ["Ingress"] })], expect: /no default-deny/ },
-            { label: "with an allow rule", resources: [ns(), denyAll("mcp-docs", { egress: [{}] })], expect: /no default-deny/ },
+            { label: "missing", resources: [ns(), ns("mcp-two"), denyAll("mcp-two")], expect: /MCP namespace mcp-docs \(is labelled mcpsec\/tenant\) has no default-deny NetworkPolicy for ingress and egress/ },
+            { label: "ingress only", resources: [ns(), denyAll("mcp-docs", { policyTypes: ["Ingress"] })], expect: /no default-deny NetworkPolicy for egress/ },
+            { label: "with an allow rule", resources: [ns(), denyAll("mcp-docs", { egress: [{}] })], expect: /no default-deny NetworkPolicy for egress/ },
+            { label: "deny selects only some pods", resources: [ns(), workload(), denyAll("mcp-docs", { podSelector: { matchLabels: { app: "docs" } } })], expect: /no default-deny NetworkPolicy for ingress and egress/ },
+            // Passed before: no namespace carried the self-declared tenant label.
+            { label: "unlabelled workload in an undeclared namespace", resources: bare(), expect: /MCP namespace team-a \(runs Deployment team-a\/docs and is not a system namespace\) has no default-deny/ },
+            { label: "MCP server image in a system namespace", resources: [SERVER, ...bare("kube-system")], expect: /MCP namespace kube-system \(runs Deployment kube-system\/docs, an MCP server \(container docs runs the image of MCP server docs\)\) has no default-deny/ },
+            { label: "layer marker label in the gateway namespace", resources: [peer(), workload("istio-ingress", { labels: MARKED })], expect: /MCP namespace istio-ingress \(.*labelled app.kubernetes.io\/part-of=mcp-secure-blueprints\)\) has no default-deny/ },
         ],
     },
     "kubernetes-mcp-namespace-restricted": {
-        pass: [{ label: "restricted", type: "kubernetes:core/v1:Namespace", props: ns().props }, { label: "non-MCP namespace", type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "istio-system", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } } }],
-        fail: [{ label: "baseline enforce", type: "kubernetes:core/v1:Namespace", props: ns("mcp-docs", { "pod-security.kubernetes.io/enforce": "baseline" }).props, expect: /pod-security.kubernetes.io\/enforce is baseline/ }],
+        pass: [
+            { label: "a namespace as the layer renders it", resources: layer() },
+            { label: "restricted", resources: [ns(), workload()] },
+            { label: "system namespace", resources: [{ type: "kubernetes:core/v1:Namespace", name: "istio-system", props: { metadata: { name: "istio-system", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } } }] },
+            { label: "existing namespace labelled by a NamespacePatch", resources: [workload("team-a"), { type: "kubernetes:core/v1:NamespacePatch", name: "team-a", props: plainNs("team-a").props }] },
+        ],
+        fail: [
+            { label: "baseline enforce", resources: [ns("mcp-docs", { "pod-security.kubernetes.io/enforce": "baseline" })], expect: /MCP namespace mcp-docs: pod-security.kubernetes.io\/enforce is baseline/ },
+            // Both passed before: the rule looked only at Namespaces carrying the tenant label.
+            { label: "unlabelled namespace running a workload at baseline", resources: [plainNs("team-a", { "pod-security.kubernetes.io/enforce": "baseline" }), ...bare()], expect: /MCP namespace team-a: pod-security.kubernetes.io\/enforce is baseline/ },
+            { label: "workload in an undeclared namespace", resources: bare(), expect: /MCP namespace team-a \(runs Deployment team-a\/docs and is not a system namespace\) is not declared in the stack/ },
+        ],
+    },
+    "kubernetes-mcp-namespace-authorization": {
+        pass: [
+            { label: "a namespace as the layer renders it", resources: layer() },
+            { label: "token from the issuer with a scope, validated", resources: [ns(), workload(), requireToken(), jwt()] },
+            { label: "allow nothing (ALLOW without rules)", resources: [ns(), workload(), authz("mcp-docs", {}, "allow-nothing")] },
+            { label: "mTLS principal of the gateway's service account", resources: [ns(), workload(), requireToken("mcp-docs", [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }], { when: undefined })] },
+            { label: "a DENY policy needs no principal", resources: [ns(), workload(), requireToken(), jwt(), authz("mcp-docs", { action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin*"] } }] }] }, "deny-admin")] },
+            { label: "namespace without workloads covered namespace-wide", resources: [ns(), authz("mcp-docs", {}, "allow-nothing")] },
+        ],
+        fail: [
+            { label: "allow-all in the root namespace", resources: [...layer(), authz("istio-system", { rules: [{}] }, "allow-all")], expect: /AuthorizationPolicy istio-system\/allow-all rule 0 is empty, so it allows every request/ },
+            { label: "namespace without workloads and no policy", resources: [ns()], expect: /MCP namespace mcp-docs \(is labelled mcpsec\/tenant\) has no ALLOW AuthorizationPolicy for the whole namespace/ },
+            // The rest passed the old pack whole: no rule required an AuthorizationPolicy, and only rules without from, to and when were refused.
+            { label: "no AuthorizationPolicy", resources: swap(layer(), "mcp-docs-docs-require-token"), expect: /Deployment mcp-docs\/docs is selected by no ALLOW AuthorizationPolicy/ },
+            { label: "unlabelled workload in an undeclared namespace", resources: bare(), expect: /MCP namespace team-a: Deployment team-a\/docs is selected by no ALLOW AuthorizationPolicy/ },
+            { label: "policy selects another workload", resources: layer("mcp-docs", workload("mcp-docs", { labels: { app: "docs-v2" } })), expect: /docs is selected by no ALLOW AuthorizationPolicy/ },
+            { label: "rule with to but no from", resources: swap(layer(), "mcp-docs-docs-require-token", authz("mcp-docs", { selector: { matchLabels: { app: "docs" } }, rules: [{ to: [{ operation: { paths: ["/mcp"] } }] }] })), expect: /AuthorizationPolicy mcp-docs\/docs-require-token rule 0 has no from, so any source is allowed/ },
+            { label: "any request principal", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { requestPrincipals: ["*"] } }])), expect: /rule 0 from\[0\] accepts any principal \("\*"\)/ },
+            { label: "any issuer (suffix wildcard)", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { requestPrincipals: ["*/alice"] } }])), expect: /accepts any principal \("\*\/alice"\)/ },
+            { label: "a source by namespace only", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { requestPrincipals: [`${ISSUER}/*`] } }, { source: { namespaces: ["istio-ingress"] } }])), expect: /rule 0 from\[1\] names no principal, request principal or service account/ },
+            { label: "no RequestAuthentication", resources: swap(layer(), "mcp-docs-jwt"), expect: /relies on JWTs but no RequestAuthentication validates tokens for Deployment mcp-docs\/docs/ },
+            { label: "RequestAuthentication for another issuer", resources: swap(layer(), "mcp-docs-jwt", jwt("mcp-docs", "https://other.example.com")), expect: /accepts tokens of https:\/\/issuer.example.com, which no RequestAuthentication validates/ },
+        ],
+    },
+    "kubernetes-mcp-network-policy-no-allow-all": {
+        pass: [
+            { label: "a namespace as the layer renders it", resources: layer() },
+            { label: "the layer's allows", resources: [ns(), workload(), denyAll(), ...layerAllows()] },
+            { label: "same-namespace pods", resources: [ns(), workload(), netpol("mcp-docs", "same-ns", { policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] })] },
+            { label: "allow-all outside MCP namespaces", resources: [netpol("istio-ingress", "open", { policyTypes: ["Egress"], egress: [{}] })] },
+        ],
+        fail: [
+            // All of these passed the old pack whole: default-deny was checked to exist, not that no other policy undoes it.
+            { label: "egress rule without to", resources: [...layer(), netpol("mcp-docs", "open-egress", { policyTypes: ["Egress"], egress: [{}] })], expect: /NetworkPolicy mcp-docs\/open-egress: egress rule 0 has no to, so it admits every destination\./ },
+            { label: "ingress from any source on a port", resources: [...bare(), netpol("team-a", "open-port", { policyTypes: ["Ingress"], ingress: [{ ports: [{ protocol: "TCP", port: 8080 }] }] })], expect: /ingress rule 0 has no from, so it admits every source on its ports/ },
+            { label: "every namespace", resources: [...layer(), netpol("mcp-docs", "all-ns", { policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }] }] })], expect: /ingress rule 0 from\[0\] has namespaceSelector \{\}, which selects every namespace/ },
+            { label: "empty peer", resources: [...layer(), netpol("mcp-docs", "empty-peer", { policyTypes: ["Egress"], egress: [{ to: [{}] }] })], expect: /egress rule 0 to\[0\] is empty/ },
+            { label: "IPv4 internet", resources: [...layer(), netpol("mcp-docs", "internet", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ protocol: "TCP", port: 443 }] }] })], expect: /has ipBlock 0.0.0.0\/0, the whole address space/ },
+            { label: "IPv6 internet", resources: [...layer(), netpol("mcp-docs", "internet6", { policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "::/0" } }] }] })], expect: /has ipBlock ::\/0/ },
+        ],
     },
     "kubernetes-image-pinned-by-digest": {
         pass: [d("digest")],
@@ -147,11 +267,29 @@ export const kubernetesCases: Record<string, RuleCases> = {
         ],
     },
     "kubernetes-istio-mtls-strict": {
-        pass: [{ label: "mesh-wide STRICT", resources: [ns(), peer()] }, { label: "no MCP namespaces", resources: [] }],
+        pass: [
+            { label: "a namespace as the layer renders it", resources: layer() },
+            { label: "mesh-wide STRICT", resources: [ns(), peer(), workload()] },
+            { label: "no MCP namespaces", resources: [] },
+            { label: "port-level STRICT", resources: [ns(), peer(), peer("mcp-docs", "STRICT", { selector: { matchLabels: { app: "docs" } }, portLevelMtls: { 8080: { mode: "STRICT" } } })] },
+            { label: "mesh mTLS to a service, TLS to an external host", resources: [ns(), peer(), workload(), destinationRule("mcp-docs", "docs.mcp-docs.svc.cluster.local", { tls: { mode: "ISTIO_MUTUAL" } }), serviceEntry("mcp-docs", "api.github.com"), destinationRule("mcp-docs", "api.github.com", { tls: { mode: "SIMPLE", sni: "api.github.com" } })] },
+            { label: "revision label injects the sidecar", resources: [{ type: "kubernetes:core/v1:Namespace", name: "team-a", props: { metadata: { name: "team-a", labels: { "istio.io/rev": "1-27" } } } }, peer(), workload("team-a")] },
+        ],
         fail: [
             { label: "missing", resources: [ns()], expect: /no mesh-wide STRICT PeerAuthentication in istio-system/ },
             { label: "a namespace lowers it", resources: [ns(), peer(), peer("mcp-docs", "PERMISSIVE")], expect: /PeerAuthentication mcp-docs\/default sets mtls PERMISSIVE/ },
             { label: "STRICT only for one workload", resources: [ns(), peer("istio-system", "STRICT", { selector: { matchLabels: { app: "x" } } })], expect: /no mesh-wide STRICT/ },
+            // The rest passed before: port-level settings, DestinationRules and sidecar opt-outs were not looked at, and
+            // the mesh-wide requirement depended on the tenant label.
+            { label: "unlabelled workload and no mesh-wide STRICT", resources: [workload("team-a")], expect: /there are MCP namespaces \(team-a\) but no mesh-wide STRICT/ },
+            { label: "port-level PERMISSIVE", resources: [...layer(), peer("mcp-docs", "STRICT", { selector: { matchLabels: { app: "docs" } }, portLevelMtls: { 8080: { mode: "PERMISSIVE" } } })], expect: /PeerAuthentication mcp-docs\/default sets mtls PERMISSIVE on port 8080/ },
+            { label: "port-level DISABLE under UNSET", resources: [...layer(), peer("mcp-docs", "UNSET", { selector: { matchLabels: { app: "docs" } }, portLevelMtls: { 9090: { mode: "DISABLE" } } })], expect: /sets mtls DISABLE on port 9090/ },
+            { label: "DestinationRule plaintext to a mesh service", resources: [...layer(), destinationRule("mcp-docs", "docs.mcp-docs.svc.cluster.local", { tls: { mode: "DISABLE" } })], expect: /DestinationRule mcp-docs\/docs: trafficPolicy sets tls mode DISABLE for docs.mcp-docs.svc.cluster.local, a service of the mesh \(plaintext\)/ },
+            { label: "DestinationRule with an empty tls block (DISABLE)", resources: [...layer(), destinationRule("mcp-docs", "docs", { tls: {} })], expect: /tls mode DISABLE for docs,/ },
+            { label: "DestinationRule SIMPLE on a subset port", resources: [...layer(), destinationRule("mcp-docs", "docs.mcp-docs", {}, { subsets: [{ name: "v1", labels: { version: "v1" }, trafficPolicy: { portLevelSettings: [{ port: { number: 8080 }, tls: { mode: "SIMPLE" } }] } }] })], expect: /subset v1 port 8080 sets tls mode SIMPLE for docs.mcp-docs/ },
+            { label: "DestinationRule for every host", resources: [...layer(), destinationRule("istio-system", "*", { tls: { mode: "DISABLE" } })], expect: /tls mode DISABLE for \*,/ },
+            { label: "sidecar opt-out", resources: layer("mcp-docs", workload("mcp-docs", { annotations: { "sidecar.istio.io/inject": "false" } })), expect: /Deployment mcp-docs\/docs opts out of the mesh/ },
+            { label: "namespace without injection", resources: swap(layer("team-a"), "team-a", plainNs("team-a", { "istio-injection": "disabled" })), expect: /Deployment team-a\/docs gets no sidecar: namespace team-a is not labelled istio-injection=enabled/ },
         ],
     },
     "kubernetes-istio-no-allow-all-authorization": {

@@ -1,0 +1,207 @@
+import { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import { ofType, Props } from "../lib/rule";
+import { containersOf, POD_TYPES, podSpecOf } from "./pods";
+
+/**
+ * Which namespaces the pack holds to the MCP bar, decided by what runs there rather than by a label a workload or
+ * namespace declares about itself.
+ *
+ * A namespace is an MCP namespace when
+ * - it holds any workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) and is not one of the
+ *   system and add-on namespaces below (pack config `systemNamespaces`); or
+ * - it holds a workload that looks like an MCP server, wherever it is, system namespaces included: its pod template
+ *   carries the layer's marker label, a container port named `http-mcp`, or a container runs the image (the same
+ *   repository) of an MCP server the stack describes (an McpServer component); or
+ * - its Namespace object carries `mcpsec/tenant` (the label McpNamespace sets; kept so a namespace prepared ahead of
+ *   its workloads is held too).
+ * Removing a label can therefore only move a workload from "looks like MCP" to "any workload", never out of scope.
+ * Bare port numbers are not a marker: 8080 is served by half the cluster.
+ */
+
+/** The cluster's own control planes and the layer's add-ons: no MCP workload runs there (McpClusterLayer puts none). */
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system", "istio-ingress", "external-secrets"];
+/** Istio's root namespace: policies there apply to every namespace of the mesh. */
+export const MESH_ROOT_NAMESPACE = "istio-system";
+/** The namespace of a namespaced object with none given (the provider's default namespace). */
+export const DEFAULT_NAMESPACE = "default";
+export const TENANT_LABEL = "mcpsec/tenant";
+/** The markers McpWorkload puts on every MCP server pod. */
+export const MCP_MARKER_LABEL = { key: "app.kubernetes.io/part-of", value: "mcp-secure-blueprints" };
+export const MCP_PORT_NAME = "http-mcp";
+
+export const NAMESPACE_TYPES = ["kubernetes:core/v1:Namespace", "kubernetes:core/v1:NamespacePatch"];
+const SERVER = "mcpsec:mcp:McpServer";
+
+export const scopeConfigSchema: PolicyConfigSchema = {
+    properties: { systemNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES } },
+};
+
+export interface Workload {
+    resource: PolicyResource;
+    namespace: string;
+    /** `<Kind> <namespace>/<name>`, for messages. */
+    label: string;
+    /** Labels of the pods it runs. */
+    podLabels: Record<string, string>;
+    /** Pod template annotations. */
+    podAnnotations: Record<string, string>;
+    /** Why it counts as an MCP server, if it looks like one. */
+    mcpMarker?: string;
+}
+
+export interface McpNamespace {
+    name: string;
+    /** Why the namespace is held to the MCP bar. */
+    reason: string;
+    workloads: Workload[];
+    /** The Namespace (or NamespacePatch) objects of the stack that name it. */
+    objects: PolicyResource[];
+    /** Where to report a violation about the namespace. */
+    urn: string;
+}
+
+/** A namespaced object's namespace (the default namespace when none is given). */
+export function namespaceOfObject(r: PolicyResource): string {
+    const ns = r.props.metadata?.namespace;
+    return typeof ns === "string" && ns !== "" ? ns : DEFAULT_NAMESPACE;
+}
+
+function podTemplateMetadata(type: string, props: Props): Props {
+    if (type === "kubernetes:core/v1:Pod") {
+        return props.metadata ?? {};
+    }
+    const template = type === "kubernetes:batch/v1:CronJob" ? props.spec?.jobTemplate?.spec?.template : props.spec?.template;
+    return template?.metadata ?? {};
+}
+
+/** The repository of an image reference (no tag, no digest). */
+export function imageRepository(image: string): string {
+    const noDigest = image.split("@")[0];
+    const slash = noDigest.lastIndexOf("/");
+    const colon = noDigest.lastIndexOf(":");
+    return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/** The images of the MCP servers the stack describes. */
+function serverImages(resources: PolicyResource[]): Map<string, string> {
+    const images = new Map<string, string>();
+    for (const s of ofType(resources, SERVER)) {
+        const spec = s.props.spec as Props | undefined;
+        if (typeof spec?.image === "string") {
+            images.set(imageRepository(spec.image), String(spec.name ?? s.name));
+        }
+    }
+    return images;
+}
+
+/** Every workload of the stack, with what marks it as an MCP server. */
+export function workloadsOf(resources: PolicyResource[]): Workload[] {
+    const images = serverImages(resources);
+    const wanted = new Set(POD_TYPES);
+    return resources.filter((r) => wanted.has(r.type)).map((r) => {
+        const meta = podTemplateMetadata(r.type, r.props);
+        const podLabels = (meta.labels ?? {}) as Record<string, string>;
+        const containers = containersOf(podSpecOf(r.type, r.props) ?? {});
+        const namespace = namespaceOfObject(r);
+        let mcpMarker: string | undefined;
+        if (podLabels[MCP_MARKER_LABEL.key] === MCP_MARKER_LABEL.value) {
+            mcpMarker = `its pods are labelled ${MCP_MARKER_LABEL.key}=${MCP_MARKER_LABEL.value}`;
+        }
+        for (const c of containers) {
+            const server = typeof c.image === "string" ? images.get(imageRepository(c.image)) : undefined;
+            if (server !== undefined) {
+                mcpMarker = `container ${c.name} runs the image of MCP server ${server}`;
+            } else if (((c.ports ?? []) as Props[]).some((p) => p.name === MCP_PORT_NAME)) {
+                mcpMarker ??= `container ${c.name} serves a port named ${MCP_PORT_NAME}`;
+            }
+        }
+        return {
+            resource: r, namespace, podLabels, mcpMarker,
+            podAnnotations: (meta.annotations ?? {}) as Record<string, string>,
+            label: `${r.type.split(":").pop()} ${namespace}/${r.props.metadata?.name ?? r.name}`,
+        };
+    });
+}
+
+/** The namespaces held to the MCP bar, with the reason each is. */
+export function mcpNamespaces(resources: PolicyResource[], systemNamespaces: string[] = SYSTEM_NAMESPACES): McpNamespace[] {
+    const system = new Set(systemNamespaces);
+    const objects = NAMESPACE_TYPES.flatMap((t) => ofType(resources, t));
+    const found = new Map<string, McpNamespace>();
+    const hold = (name: string, reason: string, urn: string) => {
+        if (!found.has(name)) {
+            const own = objects.filter((o) => o.props.metadata?.name === name);
+            found.set(name, { name, reason, workloads: [], objects: own, urn: own[0]?.urn ?? urn });
+        }
+        return found.get(name)!;
+    };
+    const workloads = workloadsOf(resources);
+    for (const w of workloads) {
+        if (w.mcpMarker !== undefined) {
+            hold(w.namespace, `runs ${w.label}, an MCP server (${w.mcpMarker})`, w.resource.urn);
+        } else if (!system.has(w.namespace)) {
+            hold(w.namespace, `runs ${w.label} and is not a system namespace`, w.resource.urn);
+        }
+    }
+    for (const o of objects) {
+        const name = o.props.metadata?.name;
+        if (typeof name === "string" && o.props.metadata?.labels?.[TENANT_LABEL] !== undefined) {
+            hold(name, `is labelled ${TENANT_LABEL}`, o.urn);
+        }
+    }
+    for (const ns of found.values()) {
+        ns.workloads = workloads.filter((w) => w.namespace === ns.name);
+    }
+    return [...found.values()];
+}
+
+/** The `systemNamespaces` pack config of a scoped rule, or the default list. */
+export function systemNamespacesOf(config: { systemNamespaces?: string[] } | undefined): string[] {
+    return config?.systemNamespaces ?? SYSTEM_NAMESPACES;
+}
+
+/** True when a label selector (matchLabels and matchExpressions) selects every object. */
+export function selectsAll(selector: Props | undefined): boolean {
+    return Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
+}
+
+/** Kubernetes label selector semantics: matchLabels and every matchExpression must hold. */
+export function selects(selector: Props | undefined, labels: Record<string, string>): boolean {
+    const matchLabels = (selector?.matchLabels ?? {}) as Record<string, string>;
+    if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === v)) {
+        return false;
+    }
+    return ((selector?.matchExpressions ?? []) as Props[]).every((e) => {
+        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+        const values = (e.values ?? []) as string[];
+        switch (e.operator) {
+            case "In": return has && values.includes(labels[e.key]);
+            case "NotIn": return !has || !values.includes(labels[e.key]);
+            case "Exists": return has;
+            case "DoesNotExist": return !has;
+            default: return false;
+        }
+    });
+}
+
+/** Resources of a kind in an API group, in any version (v1, v1beta1, ...). */
+export function ofKind(resources: PolicyResource[], group: string, kind: string): PolicyResource[] {
+    return resources.filter((r) => r.type.startsWith(`kubernetes:${group}/`) && r.type.endsWith(`:${kind}`));
+}
+
+/**
+ * Istio objects (AuthorizationPolicy, RequestAuthentication, PeerAuthentication) that apply to a workload: those in
+ * its namespace, and those in the root namespace, whose selector (absent = every workload) matches its pods. Objects
+ * bound by targetRef(s) apply to gateways and waypoints, not to sidecar workloads.
+ */
+export function appliesTo(policy: PolicyResource, namespace: string, podLabels: Record<string, string> | undefined): boolean {
+    const spec = (policy.props.spec ?? {}) as Props;
+    const ns = namespaceOfObject(policy);
+    if ((ns !== namespace && ns !== MESH_ROOT_NAMESPACE) || spec.targetRef || (spec.targetRefs ?? []).length > 0) {
+        return false;
+    }
+    if (selectsAll(spec.selector)) {
+        return true;
+    }
+    return podLabels !== undefined && selects(spec.selector, podLabels);
+}

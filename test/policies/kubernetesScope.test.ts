@@ -1,0 +1,103 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ResourceGraph } from "../../cli/graph";
+import { synthesize } from "../../cli/synth";
+import { kubernetesRules } from "../../policies/kubernetes/rules";
+import { mcpNamespaces } from "../../policies/kubernetes/scope";
+import { Props } from "../../policies/lib/rule";
+import { cloneGraph, project } from "../helpers";
+import { Fixture, FixtureResource, runRule } from "./harness";
+import { kubernetesCases } from "./kubernetes.cases";
+
+interface Model {
+    validate(): void;
+}
+
+/** The upstream schema model of a Pulumi Kubernetes type (PeerAuthentication v1 is checked with the v1beta1 model, same schema). */
+function modelOf(type: string): (new (data: Props) => Model) | undefined {
+    const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
+    if (!m) {
+        return undefined;
+    }
+    const [, group, version, kind] = m;
+    const path = group.endsWith("istio.io")
+        ? `@kubernetes-models/istio/${group}/${kind === "PeerAuthentication" ? "v1beta1" : version}/${kind}`
+        : `kubernetes-models/${group === "core" ? "" : `${group}/`}${version}/${kind}`;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require(path) as Record<string, new (data: Props) => Model>)[kind];
+    } catch {
+        return undefined;
+    }
+}
+
+function apiVersionOf(type: string): string {
+    const [, gv] = type.split(":");
+    const [group, version] = gv.split("/");
+    return group === "core" ? version : `${group}/${kind(type) === "PeerAuthentication" ? "v1beta1" : version}`;
+}
+const kind = (type: string) => type.split(":").pop()!;
+
+const fixturesOf = (f: Fixture): FixtureResource[] => ("resources" in f ? f.resources : [{ type: f.type, name: "fixture", props: f.props }]);
+
+describe("kubernetes pack fixtures", () => {
+    it("are valid against the upstream schemas (kubernetes-models, @kubernetes-models/istio)", () => {
+        let checked = 0;
+        for (const [rule, cases] of Object.entries(kubernetesCases)) {
+            for (const f of [...cases.pass, ...cases.fail]) {
+                for (const r of fixturesOf(f)) {
+                    const Model = modelOf(r.type);
+                    if (!Model) {
+                        continue;
+                    }
+                    const manifest = { ...JSON.parse(JSON.stringify(r.props)), apiVersion: apiVersionOf(r.type), kind: kind(r.type) };
+                    expect(() => new Model(manifest).validate(), `${rule} / ${f.label} / ${r.type}`).not.toThrow();
+                    checked++;
+                }
+            }
+        }
+        expect(checked).toBeGreaterThan(100);
+        const NetworkPolicy = modelOf("kubernetes:networking.k8s.io/v1:NetworkPolicy")!;
+        expect(() => new NetworkPolicy({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "x" }, spec: { podSelector: {}, policyTypes: ["Both"] } }).validate()).toThrow();
+    });
+
+    it("a namespace as the layer renders it passes every rule of the pack", async () => {
+        const layer = kubernetesCases["kubernetes-mcp-namespace-authorization"].pass.find((f) => f.label === "a namespace as the layer renders it")!;
+        for (const rule of kubernetesRules) {
+            const fixtures: Fixture[] = "validateStack" in rule.policy ? [layer] : fixturesOf(layer).map((r) => ({ label: r.name, type: r.type, props: r.props }));
+            for (const f of fixtures) {
+                expect(await runRule(rule, f), `${rule.meta.name} / ${f.label}`).toEqual([]);
+            }
+        }
+    });
+});
+
+describe("the kubernetes pack on the synthesized layer (stack microservices-dev)", () => {
+    let graph: ResourceGraph;
+    beforeAll(async () => {
+        graph = await synthesize({ project, stack: "microservices-dev" });
+    });
+    const resourcesOf = (g: ResourceGraph): FixtureResource[] => g.resources.map((r) => ({ type: r.type, name: r.name, props: r.outputs as Props }));
+    const rule = (name: string) => kubernetesRules.find((r) => r.meta.name === name)!;
+    const check = (name: string, g: ResourceGraph) => runRule(rule(name), { label: "layer", resources: resourcesOf(g) });
+
+    it("holds the server's namespace to the MCP bar by what runs there, and passes", async () => {
+        const found = mcpNamespaces(resourcesOf(graph).map((r) => ({ ...r, urn: r.name })) as never);
+        expect(found.map((n) => [n.name, n.workloads.map((w) => w.label)])).toEqual([["mcp-docs-search", ["Deployment mcp-docs-search/docs-search"]]]);
+        for (const r of kubernetesRules.filter((k) => "validateStack" in k.policy)) {
+            expect(await check(r.meta.name, graph), r.meta.name).toEqual([]);
+        }
+    });
+
+    it("still holds it when the workload and namespace drop every mcpsec label, and reports what then lacks", async () => {
+        const g = cloneGraph(graph);
+        for (const r of g.resources) {
+            const labels = (r.outputs as Props).metadata?.labels as Record<string, string> | undefined;
+            delete labels?.["mcpsec/tenant"];
+            const template = (r.outputs as Props).spec?.template?.metadata?.labels as Record<string, string> | undefined;
+            delete template?.["app.kubernetes.io/part-of"];
+        }
+        g.resources = g.resources.filter((r) => !r.type.endsWith(":AuthorizationPolicy") && !(r.type.endsWith(":NetworkPolicy") && (r.outputs as Props).metadata?.name === "default-deny"));
+        expect((await check("kubernetes-mcp-namespace-authorization", g)).join("\n")).toMatch(/MCP namespace mcp-docs-search: Deployment mcp-docs-search\/docs-search is selected by no ALLOW AuthorizationPolicy/);
+        expect((await check("kubernetes-mcp-namespace-default-deny", g)).join("\n")).toMatch(/MCP namespace mcp-docs-search \(runs Deployment mcp-docs-search\/docs-search, an MCP server \(container docs-search runs the image of MCP server docs-search\)\) has no default-deny NetworkPolicy for ingress and egress/);
+    });
+});
