@@ -170,6 +170,11 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const arn = `arn:${c.partition}:lambda:${c.region}:${c.account}:function:${name}`;
         return { id: name, state: { name, arn, invokeArn: `arn:${c.partition}:apigateway:${c.region}:lambda:path/2015-03-31/functions/${arn}/invocations`, qualifiedArn: `${arn}:$LATEST`, version: "$LATEST" } };
     },
+    "aws:sqs/queue:Queue": (c) => {
+        const name = autoName(c);
+        const url = `https://sqs.${c.region}.amazonaws.com/${c.account}/${name}`;
+        return { id: url, state: { name, url, arn: `arn:${c.partition}:sqs:${c.region}:${c.account}:${name}` } };
+    },
     "aws:cloudwatch/eventRule:EventRule": (c) => {
         const name = autoName(c);
         return { id: name, state: { name, arn: `arn:${c.partition}:events:${c.region}:${c.account}:rule/${name}` } };
@@ -369,6 +374,9 @@ export class BlueprintMocks implements pulumi.runtime.Mocks {
                     groupNames: letters.map(() => region),
                 };
             }
+            case "aws:ec2/getVpc:getVpc":
+                // A VPC given by id only (components used on their own): a private block, as the blueprints use.
+                return { id: args.inputs.id, cidrBlock: "10.0.0.0/16", arn: `arn:${this.partition}:ec2:${region}:${this.account}:vpc/${args.inputs.id}` };
             case "aws:elb/getServiceAccount:getServiceAccount": {
                 const elb = ELB_ACCOUNTS[region];
                 if (!elb) {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
+import { guardDutyAgentRepositoryArn } from "../detection/guardDutyAgent";
 import { checkMcpServerEnvironment, McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "../mcp/spec";
 
 export interface McpServiceArgs {
@@ -19,6 +20,28 @@ export interface McpServiceArgs {
     endpointSecurityGroupId: pulumi.Input<string>;
     /** Prefix list of the S3 gateway endpoint, for ECR image layers. */
     s3PrefixListId?: pulumi.Input<string>;
+    /**
+     * CIDR block of the VPC. GuardDuty's automated agent configuration puts its own `guardduty-data` endpoint in the
+     * VPC, behind a security group of its own that admits the VPC CIDR; the task may send HTTPS to this block so its
+     * GuardDuty agent reaches that endpoint. Default: looked up from `vpcId`.
+     */
+    vpcCidrBlock?: pulumi.Input<string>;
+    /**
+     * Customer managed KMS keys that encrypt the server's secrets: the execution role may decrypt with them only
+     * through Secrets Manager (`kms:ViaService`). Default: `kmsKeyArn` (the zone key). A secret under the AWS managed
+     * key `aws/secretsmanager` needs no grant; a key in another account also needs its key policy to admit the role.
+     */
+    secretsKmsKeyArns?: pulumi.Input<string>[];
+    /**
+     * GuardDuty's Fargate agent repository of the stack's region. Default: the repository the GuardDuty user guide
+     * lists for the region (components/detection/guardDutyAgent.ts); give it for a region missing from that table.
+     */
+    guardDutyAgentRepositoryArn?: pulumi.Input<string>;
+    /**
+     * Opt-out: no permission to pull GuardDuty's runtime agent and no HTTPS to its endpoint, for accounts where
+     * GuardDuty Runtime Monitoring of Fargate is off. Default false: the agent GuardDuty injects can start and report.
+     */
+    disableGuardDutyAgent?: boolean;
     /** KMS key for the repository (when created) and the log group. */
     kmsKeyArn: pulumi.Input<string>;
     /** Target group the service registers its tasks in. */
@@ -147,6 +170,27 @@ export class McpService extends pulumi.ComponentResource {
         ];
         if (secretArns.length > 0) {
             executionStatements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
+            // Secrets under a customer managed key: Secrets Manager decrypts with the caller's permission on the key.
+            executionStatements.push({
+                Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: args.secretsKmsKeyArns ?? [args.kmsKeyArn],
+                Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${region}.amazonaws.com` } },
+            });
+        }
+        const guardDuty = !(args.disableGuardDutyAgent ?? false);
+        if (guardDuty) {
+            const agentRepository = args.guardDutyAgentRepositoryArn ?? pulumi.all([region, partition]).apply(([r, p]) => {
+                const arn = guardDutyAgentRepositoryArn(r, p);
+                if (arn === undefined) {
+                    throw new pulumi.RunError(`McpService "${name}": no GuardDuty Fargate agent repository is known for region ${r}; pass guardDutyAgentRepositoryArn (the repository the GuardDuty user guide lists for ${r}) or disableGuardDutyAgent: true`);
+                }
+                return arn;
+            });
+            // GuardDuty adds its runtime agent as a sidecar to every new task; the execution role pulls it, and GuardDuty
+            // authenticates the agent with this role (GuardDuty user guide: Fargate prerequisites, agent connectivity).
+            executionStatements.push(
+                { Sid: "PullGuardDutyAgent", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: agentRepository },
+                { Sid: "GuardDutyAgentTelemetry", Effect: "Allow", Action: "guardduty:SendSecurityTelemetry", Resource: "*" },
+            );
         }
         const executionRole = new aws.iam.Role(`${name}-execution`, {
             description: `ECS pulls the image and injects the secrets of MCP server ${server.name}`,
@@ -186,6 +230,14 @@ export class McpService extends pulumi.ComponentResource {
             ipProtocol: "tcp", fromPort: 443, toPort: 443,
             description: "HTTPS to AWS service endpoints",
         }, parent);
+        if (guardDuty) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-to-guardduty`, {
+                securityGroupId: sg.id,
+                cidrIpv4: args.vpcCidrBlock ?? aws.ec2.getVpcOutput({ id: args.vpcId }, parent).cidrBlock,
+                ipProtocol: "tcp", fromPort: 443, toPort: 443,
+                description: "HTTPS to the guardduty-data endpoint GuardDuty creates in this VPC (runtime agent)",
+            }, parent);
+        }
         if (args.s3PrefixListId !== undefined) {
             new aws.vpc.SecurityGroupEgressRule(`${name}-to-s3`, {
                 securityGroupId: sg.id,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyJson } from "../common/iam";
+import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
 import { CONTAINMENT_HANDLER } from "./containment";
 
@@ -40,9 +40,15 @@ export interface ThreatDetectionArgs {
     alertTopicArn: pulumi.Input<string>;
     /** Archive bucket (name) AWS Config delivers to; its policy must admit Config (ArchiveBucket's allowConfig). */
     archiveBucket: pulumi.Input<string>;
-    /** VPC of the MCP servers: the quarantine security group lives there. */
-    vpcId: pulumi.Input<string>;
+    /** Zone key: the containment logs, its dead-letter queue and its environment are encrypted with it. */
     kmsKeyArn: pulumi.Input<string>;
+    /**
+     * Target groups of the zone's entry point: containment may take a task out of these (and no others) before it
+     * stops the task. Default none: containment then stops the task without deregistering it first.
+     */
+    targetGroupArns?: pulumi.Input<string>[];
+    /** ECS cluster of the MCP servers: containment may stop and tag only its tasks. Default: any cluster of the account. */
+    clusterArn?: pulumi.Input<string>;
     /** Lowest GuardDuty severity routed to alerts and containment (1-8.9). Default 7 (high). */
     minimumSeverity?: number;
     tags?: Record<string, string>;
@@ -53,12 +59,14 @@ export interface ThreatDetectionArgs {
  * ECS Fargate and EKS; Security Hub with the NIST SP 800-53 Rev. 5 and AWS Foundational Security Best Practices
  * standards; Inspector scanning ECR images; AWS Config recording with managed rules that detect drift from the
  * blueprint; EventBridge rules that send high-severity findings to the alert topic and to a containment Lambda
- * that quarantines a compromised task's network interfaces. Each account-wide service can be left to an existing
- * organization-level setup ("existing").
+ * that logs the compromised task's description as evidence, takes it out of the entry point's target groups and
+ * stops it (a dead-letter queue keeps events it could not handle; an alarm reports its errors). Each account-wide
+ * service can be left to an existing organization-level setup ("existing").
  */
 export class ThreatDetection extends pulumi.ComponentResource {
-    public readonly quarantineSecurityGroupId: pulumi.Output<string>;
     public readonly containmentFunctionArn: pulumi.Output<string>;
+    /** Dead-letter queue of containment: events it failed to handle after its retries. */
+    public readonly containmentDeadLetterQueueArn: pulumi.Output<string>;
 
     constructor(name: string, args: ThreatDetectionArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("mcpsec:detection:ThreatDetection", name, { services: args.services }, opts);
@@ -123,49 +131,79 @@ export class ThreatDetection extends pulumi.ComponentResource {
             }
         }
 
-        const quarantine = new aws.ec2.SecurityGroup(`${name}-quarantine`, {
-            vpcId: args.vpcId,
-            description: "Quarantine: no traffic in or out (containment of a compromised MCP task)",
-            ingress: [],
-            egress: [],
-            tags: tags("quarantine"),
-        }, parent);
-        this.quarantineSecurityGroupId = quarantine.id;
-
         const fnName = `${name}-containment`;
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-containment-logs`, { name: `/aws/lambda/${fnName}`, retentionInDays: 365, kmsKeyId: args.kmsKeyArn, tags: tags("containment-logs") }, parent);
+        // Events containment could not handle (after EventBridge's and Lambda's retries) wait here for a responder.
+        const dlq = new aws.sqs.Queue(`${name}-containment-dlq`, {
+            messageRetentionSeconds: 1209600,
+            kmsMasterKeyId: args.kmsKeyArn,
+            kmsDataKeyReusePeriodSeconds: 300,
+            tags: tags("containment-dlq"),
+        }, parent);
+        this.containmentDeadLetterQueueArn = dlq.arn;
         const role = new aws.iam.Role(`${name}-containment`, {
-            description: "Containment: quarantines compromised MCP tasks",
+            description: "Containment: takes compromised MCP tasks out of service and stops them",
             assumeRolePolicy: policyJson({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }),
             tags: tags("containment-role"),
         }, parent);
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-containment`, {
-            role: role.id,
-            policy: policyJson(
-                { Sid: "ReadAndTagTasks", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:TagResource"], Resource: pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:task/*` },
-                {
-                    Sid: "MoveInterfacesToQuarantine", Effect: "Allow", Action: "ec2:ModifyNetworkInterfaceAttribute",
-                    Resource: [pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:network-interface/*`, quarantine.arn],
-                },
-                { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
-            ),
-        }, parent);
+        const clusterName = args.clusterArn === undefined ? undefined : pulumi.output(args.clusterArn).apply((arn) => arn.split("/").pop()!);
+        const tasks = clusterName === undefined
+            ? pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:task/*`
+            : pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:task/${clusterName}/*`;
+        const services = clusterName === undefined
+            ? pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:service/*`
+            : pulumi.interpolate`arn:${partition}:ecs:${region}:${account}:service/${clusterName}/*`;
+        const statements: PolicyStatement[] = [
+            { Sid: "ReadTasksAndServices", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:DescribeServices"], Resource: [tasks, services] },
+            { Sid: "TagAndStopTasks", Effect: "Allow", Action: ["ecs:TagResource", "ecs:StopTask"], Resource: tasks },
+            { Sid: "ReadTargetHealth", Effect: "Allow", Action: "elasticloadbalancing:DescribeTargetHealth", Resource: "*" },
+        ];
+        if ((args.targetGroupArns ?? []).length > 0) {
+            statements.push({ Sid: "DeregisterFromZoneTargetGroups", Effect: "Allow", Action: "elasticloadbalancing:DeregisterTargets", Resource: args.targetGroupArns! });
+        }
+        statements.push(
+            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
+            // Active tracing: CreateFunction refuses a role without these (InvalidParameterValueException).
+            { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+            // The function's dead-letter queue is encrypted with the zone key: sending needs a data key.
+            { Sid: "SendToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlq.arn },
+            // The zone key encrypts the environment (decrypted with this role at start) and the dead-letter queue.
+            { Sid: "UseZoneKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
+        );
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-containment`, { role: role.id, policy: policyJson(...statements) }, parent);
         const fn = new aws.lambda.Function(`${name}-containment`, {
             name: fnName,
-            description: "Quarantines ECS tasks named in high-severity GuardDuty findings",
+            description: "Takes ECS tasks named in high-severity GuardDuty findings out of service and stops them",
             runtime: "nodejs20.x",
             handler: "index.handler",
             role: role.arn,
             timeout: 60,
             memorySize: 256,
             code: new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(CONTAINMENT_HANDLER) }),
-            environment: { variables: { QUARANTINE_SECURITY_GROUP_ID: quarantine.id } },
             kmsKeyArn: args.kmsKeyArn,
             tracingConfig: { mode: "Active" },
+            deadLetterConfig: { targetArn: dlq.arn },
             loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
             tags: tags("containment"),
         }, { parent: this, dependsOn: [rolePolicy, logGroup] });
         this.containmentFunctionArn = fn.arn;
+        new aws.lambda.FunctionEventInvokeConfig(`${name}-containment`, { functionName: fn.name, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 }, parent);
+        new aws.cloudwatch.MetricAlarm(`${name}-containment-errors`, {
+            alarmDescription: "The containment Lambda failed: a compromised task may still be serving (see its logs and dead-letter queue)",
+            namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: fn.name },
+            statistic: "Sum", period: 60, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: [args.alertTopicArn], okActions: [args.alertTopicArn],
+            tags: tags("containment-errors"),
+        }, parent);
+        new aws.cloudwatch.MetricAlarm(`${name}-containment-dlq`, {
+            alarmDescription: "Findings wait in the containment dead-letter queue: handle them by hand",
+            namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: dlq.name },
+            statistic: "Maximum", period: 300, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: [args.alertTopicArn],
+            tags: tags("containment-dlq"),
+        }, parent);
 
         const minimum = args.minimumSeverity ?? 7;
         const guardDutyRule = new aws.cloudwatch.EventRule(`${name}-guardduty-findings`, {
@@ -174,7 +212,19 @@ export class ThreatDetection extends pulumi.ComponentResource {
             tags: tags("guardduty-findings"),
         }, parent);
         new aws.cloudwatch.EventTarget(`${name}-guardduty-alert`, { rule: guardDutyRule.name, arn: args.alertTopicArn }, parent);
-        new aws.cloudwatch.EventTarget(`${name}-guardduty-contain`, { rule: guardDutyRule.name, arn: fn.arn }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-guardduty-contain`, {
+            rule: guardDutyRule.name, arn: fn.arn,
+            retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+            deadLetterConfig: { arn: dlq.arn },
+        }, parent);
+        // EventBridge delivers events it could not hand to the Lambda into the queue (the zone key admits EventBridge).
+        new aws.sqs.QueuePolicy(`${name}-containment-dlq`, {
+            queueUrl: dlq.url,
+            policy: policyJson({
+                Sid: "FailedFindingEvents", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: dlq.arn,
+                Condition: { ArnEquals: { "aws:SourceArn": guardDutyRule.arn } },
+            }),
+        }, parent);
         new aws.lambda.Permission(`${name}-guardduty-contain`, { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: guardDutyRule.arn }, parent);
         const hubRule = new aws.cloudwatch.EventRule(`${name}-securityhub-findings`, {
             description: "New Security Hub findings of HIGH or CRITICAL severity",
@@ -186,6 +236,6 @@ export class ThreatDetection extends pulumi.ComponentResource {
         }, parent);
         new aws.cloudwatch.EventTarget(`${name}-securityhub-alert`, { rule: hubRule.name, arn: args.alertTopicArn }, parent);
         // The services are outputs too: stack policies see components by their outputs.
-        this.registerOutputs({ services: args.services, quarantineSecurityGroupId: this.quarantineSecurityGroupId, containmentFunctionArn: this.containmentFunctionArn });
+        this.registerOutputs({ services: args.services, containmentFunctionArn: this.containmentFunctionArn, containmentDeadLetterQueueArn: this.containmentDeadLetterQueueArn });
     }
 }

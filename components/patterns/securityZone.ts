@@ -175,6 +175,7 @@ export class SecurityZone extends pulumi.ComponentResource {
                 entrySecurityGroupId: this.entryPoint.securityGroupId,
                 endpointSecurityGroupId: net.endpointSecurityGroupId,
                 s3PrefixListId: net.s3PrefixListId,
+                vpcCidrBlock: net.cidrBlock,
                 kmsKeyArn: net.logKmsKeyArn,
                 targetGroupArn: this.entryPoint.targetGroupArns[spec.name],
                 logRetentionDays: ops.retentionDays,
@@ -218,8 +219,10 @@ export class SecurityZone extends pulumi.ComponentResource {
             services: { guardDuty: ops.accountServices.guardDuty, securityHub: ops.accountServices.securityHub, inspector: ops.accountServices.inspector, config: ops.accountServices.config },
             alertTopicArn: alerts.topicArn,
             archiveBucket: archive.bucket,
-            vpcId: net.vpcId,
             kmsKeyArn: zoneKey.arn,
+            // Containment takes a task out of the entry point's target groups, then stops it (ECS tasks of this cluster).
+            targetGroupArns: config.servers.map((s) => this.entryPoint.targetGroupArns[s.name]),
+            clusterArn: cluster.arn,
             tags,
         }, { parent: this, dependsOn: [archive] });
         if (edge.privateLink) {

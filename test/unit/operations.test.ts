@@ -1,8 +1,8 @@
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { ResourceGraph } from "../../cli/graph";
 import { SECRET_SIG, SPECIAL_SIG_KEY } from "../../cli/graph";
 import { CONTAINMENT_HANDLER, DRIFT_RULES, ThreatDetection } from "../../components/detection";
 import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, SiemDestination } from "../../components/observability";
@@ -116,8 +116,11 @@ describe("SiemExport", () => {
 });
 
 describe("ThreatDetection", () => {
-    const args = { alertTopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts", archiveBucket: "archive-abc", vpcId: "vpc-1", kmsKeyArn: KEY };
+    const TG = ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/zone-docs/0123456789abcdef", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/zone-tickets/fedcba9876543210"];
+    const CLUSTER = "arn:aws:ecs:eu-west-1:123456789012:cluster/zone-ecs";
+    const args = { alertTopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts", archiveBucket: "archive-abc", kmsKeyArn: KEY, targetGroupArns: TG, clusterArn: CLUSTER };
     const all = { guardDuty: "create", securityHub: "create", inspector: "create", config: "create" } as const;
+    const containmentPolicy = (g: ResourceGraph) => Object.fromEntries(statements(ofType(g, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "detect-containment")!.inputs.policy).map((s) => [s.Sid, s]));
 
     it("turns on runtime monitoring, the NIST 800-53 and FSBP standards, ECR scanning and drift rules", async () => {
         const g = await synthComponent(() => new ThreatDetection("detect", { ...args, services: all }));
@@ -135,17 +138,44 @@ describe("ThreatDetection", () => {
         expect(one(g, "aws:cfg/deliveryChannel:DeliveryChannel").inputs).toMatchObject({ s3BucketName: "archive-abc", s3KmsKeyArn: KEY });
     });
 
-    it("routes high-severity findings to the alert topic and to containment", async () => {
+    it("routes high-severity findings to the alert topic and to containment, with retries and a dead-letter queue", async () => {
         const g = await synthComponent(() => new ThreatDetection("detect", { ...args, services: all }));
         const rule = ofType(g, "aws:cloudwatch/eventRule:EventRule").find((r) => r.name === "detect-guardduty-findings")!;
         expect(JSON.parse(rule.inputs.eventPattern as string)).toEqual({ source: ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], detail: { severity: [{ numeric: [">=", 7] }] } });
         const fn = one(g, "aws:lambda/function:Function");
-        const targets = ofType(g, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === rule.outputs.name).map((t) => t.inputs.arn);
-        expect(targets.sort()).toEqual([args.alertTopicArn, fn.outputs.arn].sort());
+        const targets = ofType(g, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === rule.outputs.name);
+        expect(targets.map((t) => t.inputs.arn).sort()).toEqual([args.alertTopicArn, fn.outputs.arn].sort());
         expect(one(g, "aws:lambda/permission:Permission").inputs).toMatchObject({ principal: "events.amazonaws.com", sourceArn: rule.outputs.arn });
-        const quarantine = one(g, "aws:ec2/securityGroup:SecurityGroup");
-        expect(quarantine.inputs).toMatchObject({ ingress: [], egress: [] });
-        expect((fn.inputs.environment as Json).variables.QUARANTINE_SECURITY_GROUP_ID).toBe(quarantine.id);
+        const dlq = one(g, "aws:sqs/queue:Queue");
+        expect(dlq.inputs.kmsMasterKeyId).toBe(KEY);
+        const contain = targets.find((t) => t.inputs.arn === fn.outputs.arn)!;
+        expect(contain.inputs.deadLetterConfig).toEqual({ arn: dlq.outputs.arn });
+        expect(contain.inputs.retryPolicy).toEqual({ maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 });
+        expect(fn.inputs.deadLetterConfig).toEqual({ targetArn: dlq.outputs.arn });
+        expect(one(g, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs).toMatchObject({ functionName: fn.outputs.name, maximumRetryAttempts: 2 });
+        const queuePolicy = statements(one(g, "aws:sqs/queuePolicy:QueuePolicy").inputs.policy)[0];
+        expect(queuePolicy).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: dlq.outputs.arn, Condition: { ArnEquals: { "aws:SourceArn": rule.outputs.arn } } });
+    });
+
+    it("gives containment the permissions its tracing, logs, dead-letter queue, key and actions need, scoped to the zone", async () => {
+        const g = await synthComponent(() => new ThreatDetection("detect", { ...args, services: all }));
+        const fn = one(g, "aws:lambda/function:Function");
+        expect(fn.inputs).toMatchObject({ tracingConfig: { mode: "Active" }, kmsKeyArn: KEY });
+        const p = containmentPolicy(g);
+        expect(p.WriteTraces).toMatchObject({ Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" });
+        expect(p.SendToDeadLetterQueue.Resource).toBe(one(g, "aws:sqs/queue:Queue").outputs.arn);
+        expect(p.UseZoneKey).toMatchObject({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY });
+        expect(p.DeregisterFromZoneTargetGroups).toMatchObject({ Action: "elasticloadbalancing:DeregisterTargets", Resource: TG });
+        expect(p.TagAndStopTasks).toMatchObject({ Action: ["ecs:TagResource", "ecs:StopTask"], Resource: "arn:aws:ecs:eu-west-1:123456789012:task/zone-ecs/*" });
+        expect(JSON.stringify(p)).not.toContain("ec2:ModifyNetworkInterfaceAttribute");
+        expect(ofType(g, "aws:ec2/securityGroup:SecurityGroup")).toHaveLength(0);
+    });
+
+    it("alarms on containment errors and on events left in its dead-letter queue, to the alert topic", async () => {
+        const g = await synthComponent(() => new ThreatDetection("detect", { ...args, services: all }));
+        const alarms = Object.fromEntries(ofType(g, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.metricName, a.inputs]));
+        expect(alarms.Errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: one(g, "aws:lambda/function:Function").outputs.name }, threshold: 1, alarmActions: [args.alertTopicArn] });
+        expect(alarms.ApproximateNumberOfMessagesVisible).toMatchObject({ namespace: "AWS/SQS", dimensions: { QueueName: one(g, "aws:sqs/queue:Queue").outputs.name }, alarmActions: [args.alertTopicArn] });
     });
 
     it("creates none of the account-wide services declared existing, and still routes and contains", async () => {
@@ -157,10 +187,47 @@ describe("ThreatDetection", () => {
         expect(one(g, "mcpsec:detection:ThreatDetection").outputs.services).toEqual({ guardDuty: "existing", securityHub: "existing", inspector: "existing", config: "existing" });
     });
 
-    it("ships containment code that is valid JavaScript", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-")), "index.mjs");
+    it("ships containment code that logs evidence, deregisters the task's IPs, then tags and stops the task", async () => {
+        // Run the handler against recording fakes of the two SDK clients the Lambda runtime provides.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-"));
+        const calls: [string, Json][] = [];
+        (globalThis as Json).__mcpsecCalls = calls;
+        const fake = (pkg: string, client: string, commands: string[], answers: string) => {
+            const root = path.join(dir, "node_modules", ...pkg.split("/"));
+            fs.mkdirSync(root, { recursive: true });
+            fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: pkg, type: "module", main: "index.js" }));
+            fs.writeFileSync(path.join(root, "index.js"), [
+                `const answers = ${answers};`,
+                `export class ${client} { async send(c) { globalThis.__mcpsecCalls.push([c.name, c.input]); return (answers[c.name] ?? (() => ({})))(c.input); } }`,
+                ...commands.map((c) => `export class ${c} { constructor(input) { this.name = "${c}"; this.input = input; } }`),
+            ].join("\n"));
+        };
+        fake("@aws-sdk/client-ecs", "ECSClient", ["DescribeTasksCommand", "DescribeServicesCommand", "TagResourceCommand", "StopTaskCommand"], `{
+            DescribeTasksCommand: () => ({ tasks: [{ group: "service:docs", taskDefinitionArn: "td:1", containers: [{ name: "docs", imageDigest: "sha256:abc" }],
+                attachments: [{ type: "ElasticNetworkInterface", details: [{ name: "networkInterfaceId", value: "eni-1" }, { name: "privateIPv4Address", value: "10.40.1.5" }] }] }] }),
+            DescribeServicesCommand: () => ({ services: [{ loadBalancers: [{ targetGroupArn: "tg-docs" }] }] }),
+        }`);
+        fake("@aws-sdk/client-elastic-load-balancing-v2", "ElasticLoadBalancingV2Client", ["DescribeTargetHealthCommand", "DeregisterTargetsCommand"], `{
+            DescribeTargetHealthCommand: () => ({ TargetHealthDescriptions: [{ Target: { Id: "10.40.1.5", Port: 8080 } }, { Target: { Id: "10.40.2.9", Port: 8080 } }] }),
+        }`);
+        const file = path.join(dir, "index.mjs");
         fs.writeFileSync(file, CONTAINMENT_HANDLER);
-        expect(() => execFileSync(process.execPath, ["--check", file])).not.toThrow();
-        expect(CONTAINMENT_HANDLER).toContain("ModifyNetworkInterfaceAttributeCommand");
+        const logs = vi.spyOn(console, "log").mockImplementation(() => undefined);
+        try {
+            const { handler } = await import(file);
+            const result = await handler({ detail: { id: "f-1", type: "Execution:Runtime/NewBinaryExecuted", severity: 8, resource: { ecsClusterDetails: { arn: "cluster-1", taskDetails: { arn: "task-1" } } } } });
+            expect(result.contained).toBe(true);
+            expect(calls.map(([c]) => c)).toEqual(["DescribeTasksCommand", "DescribeServicesCommand", "DescribeTargetHealthCommand", "DeregisterTargetsCommand", "TagResourceCommand", "StopTaskCommand"]);
+            expect(calls[3][1]).toEqual({ TargetGroupArn: "tg-docs", Targets: [{ Id: "10.40.1.5", Port: 8080 }] });
+            expect(calls[5][1]).toMatchObject({ cluster: "cluster-1", task: "task-1" });
+            const evidence = JSON.parse(logs.mock.calls[0][0] as string);
+            expect(evidence).toMatchObject({ event: "containment_evidence", taskDefinition: "td:1", networkInterfaces: ["eni-1"], privateIps: ["10.40.1.5"], containers: [{ imageDigest: "sha256:abc" }], findingId: "f-1" });
+            calls.length = 0;
+            expect((await handler({ detail: { id: "f-2", resource: { instanceDetails: {} } } })).contained).toBe(false);
+            expect(calls).toEqual([]);
+        } finally {
+            logs.mockRestore();
+        }
+        expect(CONTAINMENT_HANDLER).not.toContain("ModifyNetworkInterfaceAttribute");
     });
 });
