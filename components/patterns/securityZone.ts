@@ -117,6 +117,7 @@ export class SecurityZone extends pulumi.ComponentResource {
         const webAcl = new McpWebAcl(`${name}-waf`, {
             scope: "REGIONAL",
             allowedMethods: edge.allowedMethods,
+            mcpPaths: config.servers.map((s) => s.path),
             rateLimitPerIp: edge.rateLimitPerIp,
             rateLimitPerToken: edge.rateLimitPerToken,
             maxBodyBytes: edge.maxRequestBodyBytes,

@@ -1,52 +1,139 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
-import { InternalAlb, MANAGED_RULE_GROUPS, McpWebAcl, mcpWebAclRules, PrivateLinkNlb, resolveWebAclArgs } from "../../components/edge";
+import { InternalAlb, MANAGED_RULE_GROUPS, McpWebAcl, mcpWebAclRules, PrivateLinkNlb, resolveWebAclArgs, webAclCapacity } from "../../components/edge";
 import { MCP_CLIENT_METHODS } from "../../components/mcp";
 import { ofType, one, synthComponent } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 
+/** A request as WAF sees it, for the evaluator below. */
+interface Req { method: string; path: string; body?: string }
+
+/**
+ * Evaluates the custom rules of a web ACL (API JSON form) against a request, as WAF does: by priority, the first
+ * matching rule with Allow or Block decides, else the default action. Managed groups and rate limits are not
+ * modelled (they see no match here). Covers the statements McpWebAcl uses.
+ */
+function decide(rules: Json[], defaultAction: "ALLOW" | "BLOCK", req: Req): string {
+    const body = req.body ?? "";
+    let parsed: unknown;
+    let valid = true;
+    try {
+        parsed = JSON.parse(body);
+    } catch {
+        valid = false;
+    }
+    const at = (pointer: string) => pointer.split("/").slice(1).reduce<unknown>((v, k) => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json)[k] : undefined), parsed);
+    const parent = (pointer: string) => at(pointer.split("/").slice(0, -1).join("/") || "");
+    const matches = (st: Json): boolean => {
+        if (st.AndStatement) return st.AndStatement.Statements.every(matches);
+        if (st.OrStatement) return st.OrStatement.Statements.some(matches);
+        if (st.NotStatement) return !matches(st.NotStatement.Statement);
+        if (st.SizeConstraintStatement) return Buffer.byteLength(body) > st.SizeConstraintStatement.Size;
+        if (st.RateBasedStatement || st.ManagedRuleGroupStatement) return false;
+        const b = st.ByteMatchStatement;
+        const f = b.FieldToMatch;
+        const test = (v: unknown) => typeof v === "string" && (b.PositionalConstraint === "EXACTLY" ? v === b.SearchString : v.startsWith(b.SearchString));
+        if (f.Method) return test(req.method);
+        if (f.UriPath) return test(req.path);
+        const jb = f.JsonBody;
+        if (Buffer.byteLength(body) > 8192) return jb.OversizeHandling === "MATCH";
+        if (!valid) return jb.InvalidFallbackBehavior === "MATCH";
+        const pointer: string = jb.MatchPattern.IncludedPaths[0];
+        if (jb.MatchScope === "KEY") {
+            const obj = parent(pointer);
+            const k = pointer.split("/").pop()!;
+            return obj !== null && typeof obj === "object" && !Array.isArray(obj) && k in obj && test(k);
+        }
+        return test(at(pointer));
+    };
+    for (const r of [...rules].sort((a, b) => a.Priority - b.Priority)) {
+        if (r.Action && matches(r.Statement)) {
+            return r.Action.Allow ? `ALLOW by ${r.Name}` : `BLOCK by ${r.Name}`;
+        }
+    }
+    return defaultAction;
+}
+
+const rpc = (msg: Json) => JSON.stringify({ jsonrpc: "2.0", ...msg });
+
 describe("McpWebAcl", () => {
     let graph: ResourceGraph;
+    let acl: Json;
     let rules: Json[];
     beforeAll(async () => {
         graph = await synthComponent(() => new McpWebAcl("zone", { logKmsKeyArn: KEY }));
-        rules = JSON.parse(one(graph, "aws:wafv2/webAcl:WebAcl").inputs.ruleJson as string);
+        acl = one(graph, "aws:wafv2/webAcl:WebAcl").inputs;
+        rules = JSON.parse(acl.ruleJson as string);
     });
 
-    it("starts with the AWS managed rule groups, counted not overridden", () => {
+    it("starts with the AWS managed rule groups, not overridden to count", () => {
         const managed = rules.filter((r) => r.Statement.ManagedRuleGroupStatement);
         expect(managed.map((r) => r.Statement.ManagedRuleGroupStatement.Name)).toEqual([...MANAGED_RULE_GROUPS]);
         for (const r of managed) {
             expect(r.OverrideAction).toEqual({ None: {} });
+            expect(r.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
         }
     });
 
-    it("rate-limits per IP and per bearer token, and blocks bodies it cannot inspect", () => {
+    it("rate-limits per IP and per bearer token (case and spacing normalised), and blocks bodies it cannot inspect", () => {
         const byName = Object.fromEntries(rules.map((r) => [r.Name, r]));
         expect(byName["rate-per-ip"].Statement.RateBasedStatement).toMatchObject({ Limit: 1000, AggregateKeyType: "IP" });
-        expect(byName["rate-per-token"].Statement.RateBasedStatement).toMatchObject({ Limit: 600, AggregateKeyType: "CUSTOM_KEYS", CustomKeys: [{ Header: { Name: "authorization" } }] });
+        expect(byName["rate-per-token"].Statement.RateBasedStatement).toMatchObject({
+            Limit: 600, AggregateKeyType: "CUSTOM_KEYS",
+            CustomKeys: [{ Header: { Name: "authorization", TextTransformations: [{ Priority: 0, Type: "LOWERCASE" }, { Priority: 1, Type: "COMPRESS_WHITE_SPACE" }] } }],
+        });
         expect(byName["body-size-limit"].Statement.SizeConstraintStatement).toMatchObject({ ComparisonOperator: "GT", Size: 8192, FieldToMatch: { Body: { OversizeHandling: "MATCH" } } });
-        for (const name of ["rate-per-ip", "rate-per-token", "body-size-limit", "jsonrpc-2-only", "mcp-method-allowlist"]) {
+        for (const name of ["rate-per-ip", "rate-per-token", "body-size-limit"]) {
             expect(byName[name].Action, name).toEqual({ Block: {} });
         }
     });
 
-    it("admits only JSON-RPC 2.0 POST bodies, and only allowlisted MCP methods", () => {
-        const byName = Object.fromEntries(rules.map((r) => [r.Name, r]));
-        const [post, notVersion] = byName["jsonrpc-2-only"].Statement.AndStatement.Statements;
-        expect(post.ByteMatchStatement).toMatchObject({ SearchString: "POST", FieldToMatch: { Method: {} } });
-        expect(notVersion.NotStatement.Statement.ByteMatchStatement).toMatchObject({
-            SearchString: "2.0", PositionalConstraint: "EXACTLY",
-            FieldToMatch: { JsonBody: { MatchPattern: { IncludedPaths: ["/jsonrpc"] }, MatchScope: "VALUE", InvalidFallbackBehavior: "NO_MATCH" } },
-        });
-        const [, hasMethod, notAllowed] = byName["mcp-method-allowlist"].Statement.AndStatement.Statements;
-        expect(hasMethod.ByteMatchStatement).toMatchObject({ SearchString: "method", FieldToMatch: { JsonBody: { MatchScope: "KEY" } } });
-        const allowed = notAllowed.NotStatement.Statement.OrStatement.Statements.map((s: Json) => s.ByteMatchStatement.SearchString);
-        expect(allowed).toEqual([...MCP_CLIENT_METHODS]);
-        expect(allowed).toContain("tools/call");
-        expect(allowed).not.toContain("sampling/createMessage");
+    it("blocks by default and admits only what MCP uses (allow model)", () => {
+        expect(acl.defaultAction).toEqual({ block: {} });
+        const allows = rules.filter((r) => r.Action?.Allow).map((r) => r.Name);
+        expect(allows).toEqual(["allow-resource-metadata", "allow-mcp-stream", "allow-mcp-message"]);
+        const message = rules.find((r) => r.Name === "allow-mcp-message")!;
+        const methods = message.Statement.AndStatement.Statements[2].AndStatement.Statements[1].OrStatement.Statements
+            .filter((st: Json) => st.ByteMatchStatement?.PositionalConstraint === "EXACTLY").map((st: Json) => st.ByteMatchStatement.SearchString);
+        expect(methods).toEqual([...MCP_CLIENT_METHODS]);
+        expect(methods).not.toContain("sampling/createMessage");
+        const blocks = rules.filter((r) => r.Action?.Block || r.OverrideAction);
+        expect(Math.max(...blocks.map((r) => r.Priority))).toBeLessThan(Math.min(...rules.filter((r) => r.Action?.Allow).map((r) => r.Priority)));
+    });
+
+    it.each<[string, Req, RegExp]>([
+        ["a tools/call request", { method: "POST", path: "/mcp", body: rpc({ id: 1, method: "tools/call", params: { name: "get_page" } }) }, /^ALLOW by allow-mcp-message/],
+        ["initialize", { method: "POST", path: "/mcp", body: rpc({ id: 0, method: "initialize", params: {} }) }, /^ALLOW/],
+        ["any client notification", { method: "POST", path: "/mcp", body: rpc({ method: "notifications/roots/list_changed" }) }, /^ALLOW/],
+        ["a response to a server request (result)", { method: "POST", path: "/mcp", body: rpc({ id: "s-1", result: { roots: [] } }) }, /^ALLOW/],
+        ["an error response to a server request", { method: "POST", path: "/mcp", body: rpc({ id: 7, error: { code: -32601, message: "no" } }) }, /^ALLOW/],
+        ["GET of the SSE stream", { method: "GET", path: "/mcp" }, /^ALLOW by allow-mcp-stream/],
+        ["DELETE of the session", { method: "DELETE", path: "/mcp" }, /^ALLOW by allow-mcp-stream/],
+        ["the protected resource metadata", { method: "GET", path: "/.well-known/oauth-protected-resource/mcp" }, /^ALLOW by allow-resource-metadata/],
+        // Everything below met no block rule before: the old checks only blocked bad POST bodies.
+        ["a method off the allowlist", { method: "POST", path: "/mcp", body: rpc({ id: 1, method: "sampling/createMessage" }) }, /^BLOCK$/],
+        ["a message with neither method nor result (old rule: no method key, so it passed)", { method: "POST", path: "/mcp", body: rpc({ id: 1, params: {} }) }, /^BLOCK$/],
+        ["a response that also names a method", { method: "POST", path: "/mcp", body: rpc({ id: 1, result: {}, method: "x/y" }) }, /^BLOCK$/],
+        ["a JSON-RPC batch", { method: "POST", path: "/mcp", body: JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }]) }, /^BLOCK$/],
+        ["JSON-RPC 1.0", { method: "POST", path: "/mcp", body: JSON.stringify({ jsonrpc: "1.0", id: 1, method: "ping" }) }, /^BLOCK$/],
+        ["invalid JSON", { method: "POST", path: "/mcp", body: "{method: tools/call" }, /^BLOCK$/],
+        ["PUT on the MCP path", { method: "PUT", path: "/mcp", body: rpc({ id: 1, method: "ping" }) }, /^BLOCK$/],
+        ["OPTIONS on the MCP path", { method: "OPTIONS", path: "/mcp" }, /^BLOCK$/],
+        ["a GET on another path of the server", { method: "GET", path: "/admin" }, /^BLOCK$/],
+        ["a valid message to another path", { method: "POST", path: "/debug", body: rpc({ id: 1, method: "tools/call" }) }, /^BLOCK$/],
+        ["a POST to the metadata path", { method: "POST", path: "/.well-known/oauth-protected-resource", body: "{}" }, /^BLOCK$/],
+        ["a body larger than WAF inspects", { method: "POST", path: "/mcp", body: rpc({ id: 1, method: "tools/call", params: { q: "x".repeat(9000) } }) }, /^BLOCK by body-size-limit/],
+    ])("decides %s", (_label, req, expected) => {
+        expect(decide(rules, acl.defaultAction.block ? "BLOCK" : "ALLOW", req)).toMatch(expected);
+    });
+
+    it("admits the paths of every server it protects", () => {
+        const custom = mcpWebAclRules({ ...resolveWebAclArgs("zone", { logKmsKeyArn: KEY, mcpPaths: ["/mcp", "/v2/mcp"] }) });
+        expect(decide(custom, "BLOCK", { method: "GET", path: "/v2/mcp" })).toMatch(/^ALLOW/);
+        expect(decide(custom, "BLOCK", { method: "POST", path: "/v2/mcp", body: rpc({ id: 1, method: "tools/list" }) })).toMatch(/^ALLOW/);
+        expect(decide(custom, "BLOCK", { method: "GET", path: "/v3/mcp" })).toBe("BLOCK");
     });
 
     it("gives every rule a unique priority and metric", () => {
@@ -54,7 +141,16 @@ describe("McpWebAcl", () => {
         expect(new Set(rules.map((r) => r.VisibilityConfig.MetricName)).size).toBe(rules.length);
     });
 
-    it("logs to an encrypted aws-waf-logs- group with the Authorization header redacted", () => {
+    it("fits the web ACL capacity: 1136 WCUs by the published costs, under the 1500 included and the 5000 maximum", () => {
+        expect(webAclCapacity(rules)).toBe(1136);
+        const many = Array.from({ length: 1000 }, (_, i) => `x/m${i}`);
+        expect(() => new McpWebAcl("big", { logKmsKeyArn: KEY, allowedMethods: many })).toThrow(/McpWebAcl "big".allowedMethods: 1000 methods and 1 paths need \d+ WCUs; a web ACL holds at most 5000/);
+    });
+
+    it("never shows the Authorization header: data protection for sampled requests and logs, and log redaction", () => {
+        expect(acl.dataProtectionConfig).toEqual({
+            dataProtections: [{ action: "SUBSTITUTION", field: { fieldType: "SINGLE_HEADER", fieldKeys: ["authorization", "cookie"] }, excludeRateBasedDetails: false, excludeRuleMatchDetails: false }],
+        });
         const group = one(graph, "aws:cloudwatch/logGroup:LogGroup");
         expect(group.inputs).toMatchObject({ name: "aws-waf-logs-zone", kmsKeyId: KEY, retentionInDays: 365 });
         const logging = one(graph, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration");
@@ -64,9 +160,11 @@ describe("McpWebAcl", () => {
     });
 
     it("uses a single match when only one method is allowed", () => {
-        const one_ = mcpWebAclRules({ allowedMethods: ["tools/call"], rateLimitPerIp: 100, rateLimitPerToken: 100, maxBodyBytes: 100 });
-        const rule = one_.find((r) => r.Name === "mcp-method-allowlist") as Json;
-        expect(rule.Statement.AndStatement.Statements[2].NotStatement.Statement.ByteMatchStatement.SearchString).toBe("tools/call");
+        const one_ = mcpWebAclRules({ allowedMethods: ["tools/call"], rateLimitPerIp: 100, rateLimitPerToken: 100, maxBodyBytes: 100, mcpPaths: ["/mcp"] });
+        const rule = one_.find((r) => r.Name === "allow-mcp-message") as Json;
+        const anyOf = rule.Statement.AndStatement.Statements[2].AndStatement.Statements[1].OrStatement.Statements;
+        expect(anyOf[0].ByteMatchStatement.SearchString).toBe("tools/call");
+        expect(decide(one_, "BLOCK", { method: "POST", path: "/mcp", body: rpc({ id: 1, method: "tools/list" }) })).toBe("BLOCK");
     });
 
     it.each([
@@ -74,6 +172,8 @@ describe("McpWebAcl", () => {
         [{ rateLimitPerIp: 5 }, /rateLimitPerIp: 5 is not allowed/],
         [{ allowedMethods: [] }, /allowedMethods/],
         [{ allowedMethods: ["tools/call; DROP"] }, /allowedMethods/],
+        [{ mcpPaths: [] }, /mcpPaths: \[\] is not allowed/],
+        [{ mcpPaths: ["/.well-known/oauth-protected-resource/x"] }, /mcpPaths/],
     ])("rejects %j", (args, error) => {
         expect(() => resolveWebAclArgs("zone", { logKmsKeyArn: KEY, ...args })).toThrow(error);
     });
