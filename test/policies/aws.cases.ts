@@ -33,6 +33,7 @@ const FAKE = {
 const ecsService = (props: Props = {}): Props => ({ launchType: "FARGATE", enableExecuteCommand: false, networkConfiguration: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: false }, ...props });
 const repo = (props: Props = {}): Props => ({ name: "mcp/docs", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:123456789012:key/k" }], ...props });
 const REPO = "aws:ecr/repository:Repository";
+const registryScan = (rules: Props[], scanType = "BASIC"): FixtureResource => ({ type: "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration", name: "registry-scanning", props: { scanType, rules } });
 const doc = (...statements: Props[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const alb = (name = "alb", props: Props = {}): FixtureResource => ({ type: "aws:lb/loadBalancer:LoadBalancer", name, props: { loadBalancerType: "application", internal: true, arn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/${name}/0123456789abcdef`, ...props } });
 const association = (target = "alb"): FixtureResource => ({ type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: `${target}-waf`, props: { resourceArn: "unknown", webAclArn: "arn:acl" }, refs: { resourceArn: [target] } });
@@ -247,8 +248,10 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [{ label: "exec on", type: "aws:ecs/service:Service", props: ecsService({ enableExecuteCommand: true }), expect: /enableExecuteCommand is true/ }],
     },
     "aws-ecr-repository-immutable-tags": {
-        pass: [{ label: "immutable", type: REPO, props: repo() }, { label: "immutable with exclusions", type: REPO, props: repo({ imageTagMutability: "IMMUTABLE_WITH_EXCLUSION" }) }],
+        pass: [{ label: "immutable", type: REPO, props: repo() }, { label: "immutable with exclusion mode but no filter", type: REPO, props: repo({ imageTagMutability: "IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters: [] }) }],
         fail: [
+            // Passed the old rule, which read only the mode's prefix.
+            { label: "exclusion filters reopen mutable tags", type: REPO, props: repo({ imageTagMutability: "IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters: [{ filter: "latest", filterType: "WILDCARD" }, { filter: "dev-*", filterType: "WILDCARD" }] }), expect: /exclusion filters "latest", "dev-\*": tags that match them are mutable/ },
             { label: "mutable", type: REPO, props: repo({ imageTagMutability: "MUTABLE" }), expect: /imageTagMutability is MUTABLE/ },
             { label: "default", type: REPO, props: repo({ imageTagMutability: undefined }), expect: /the default/ },
         ],
@@ -256,6 +259,18 @@ export const awsCases: Record<string, RuleCases> = {
     "aws-ecr-repository-scan-on-push": {
         pass: [{ label: "scan on push", type: REPO, props: repo() }],
         fail: [{ label: "no scan", type: REPO, props: repo({ imageScanningConfiguration: { scanOnPush: false } }), expect: /scanOnPush is not true/ }],
+    },
+    "aws-ecr-registry-scanning-covers-repositories": {
+        pass: [
+            { label: "no registry configuration (repository settings apply)", resources: [{ type: REPO, name: "docs", props: repo() }] },
+            { label: "scan on push for mcp/*", resources: [{ type: REPO, name: "docs", props: repo() }, registryScan([{ scanFrequency: "SCAN_ON_PUSH", repositoryFilters: [{ filter: "mcp/*", filterType: "WILDCARD" }] }])] },
+            { label: "enhanced continuous scan of everything", resources: [{ type: REPO, name: "docs", props: repo() }, registryScan([{ scanFrequency: "CONTINUOUS_SCAN", repositoryFilters: [{ filter: "*", filterType: "WILDCARD" }] }], "ENHANCED")] },
+        ],
+        fail: [
+            // The repository says scanOnPush: true (the old rules passed it), but the registry's rules skip it.
+            { label: "filters that skip the MCP repository", resources: [{ type: REPO, name: "docs", props: repo() }, registryScan([{ scanFrequency: "SCAN_ON_PUSH", repositoryFilters: [{ filter: "prod-*", filterType: "WILDCARD" }] }])], expect: /Repository mcp\/docs matches no registry scanning rule/ },
+            { label: "only manual scans", resources: [{ type: REPO, name: "docs", props: repo() }, registryScan([{ scanFrequency: "MANUAL", repositoryFilters: [{ filter: "*", filterType: "WILDCARD" }] }])], expect: /matches only MANUAL rules/ },
+        ],
     },
     "aws-ecr-repository-kms-encrypted": {
         pass: [{ label: "KMS", type: REPO, props: repo() }],
