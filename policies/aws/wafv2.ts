@@ -63,4 +63,64 @@ export const webAclBaseline = resourceRule({
     }
 });
 
-export const wafRules = [webAclLogging, webAclBaseline];
+/** One rule of a web ACL with what it does, from `ruleJson` (API form) or the typed `rules` (provider form). */
+interface RuleEffect { name: string; action?: string; override?: string; managed?: string; countedRules: string[] }
+
+const actionOf = (a: Props | undefined) => (a ? Object.keys(a).find((k) => a[k] !== undefined && a[k] !== null)?.toLowerCase() : undefined);
+
+/** What each rule of a web ACL does; undefined when `ruleJson` cannot be parsed. */
+export function webAclRuleEffects(props: Props): RuleEffect[] | undefined {
+    const api = typeof props.ruleJson === "string";
+    let rules: Props[];
+    try {
+        rules = api ? (JSON.parse(props.ruleJson) as Props[]) : ((props.rules ?? []) as Props[]);
+    } catch {
+        return undefined;
+    }
+    return rules.map((r) => {
+        const st = (api ? r.Statement : r.statement) ?? {};
+        const group = api ? (st.ManagedRuleGroupStatement ?? st.RuleGroupReferenceStatement) : (st.managedRuleGroupStatement ?? st.ruleGroupReferenceStatement);
+        const overrides = ((api ? group?.RuleActionOverrides : group?.ruleActionOverrides) ?? []) as Props[];
+        return {
+            name: String((api ? r.Name : r.name) ?? "?"),
+            action: actionOf(api ? r.Action : r.action),
+            override: actionOf(api ? r.OverrideAction : r.overrideAction),
+            managed: group ? String((api ? group.Name ?? group.ARN : group.name ?? group.arn) ?? "?") : undefined,
+            countedRules: overrides.filter((o) => actionOf(api ? o.ActionToUse : o.actionToUse) === "count").map((o) => String(api ? o.Name : o.name)),
+        };
+    });
+}
+
+export const webAclRulesBlock = resourceRule({
+    name: "aws-wafv2-web-acl-rules-block",
+    description: "A web ACL must block what its rules find and block by default. Count only records a match: a custom or rate-based rule whose action is Count, a rule group whose override action is Count, or a rule group with rule action overrides that set Count on its rules lets those requests through as if the rule were absent. The default action must be Block, so that only what an Allow rule admits (the MCP allow model) reaches a server. Both forms are judged: ruleJson (API JSON) and the typed rules.",
+    severity: "high",
+    controls: ["S2", "C5"],
+    nist: ["SC-7", "SI-4", "SI-10"],
+    maestro: ["L4", "L3"],
+    threats: ["T1", "T4", "T5"],
+    remediation: "Use the McpWebAcl component (default action Block, OverrideAction None, Block actions); remove Count actions, Count override actions and Count rule action overrides, or test new rules in a separate non-production web ACL.",
+}, [WEB_ACL], (props, _args, report) => {
+    const defaultAction = actionOf(props.defaultAction);
+    if (defaultAction !== "block") {
+        report(`the default action is ${defaultAction ?? "unset"}: requests no rule blocks are admitted; expected block with Allow rules for what MCP uses.`);
+    }
+    const effects = webAclRuleEffects(props);
+    if (effects === undefined) {
+        report("ruleJson is not valid JSON, so its rules cannot be judged.");
+        return;
+    }
+    for (const e of effects) {
+        if (e.action === "count") {
+            report(`rule ${e.name} only counts (action Count).`);
+        }
+        if (e.managed !== undefined && e.override === "count") {
+            report(`rule group ${e.managed} (rule ${e.name}) only counts (override action Count).`);
+        }
+        if (e.countedRules.length > 0) {
+            report(`rule group ${e.managed} (rule ${e.name}) sets Count on its rules ${e.countedRules.join(", ")}.`);
+        }
+    }
+});
+
+export const wafRules = [webAclLogging, webAclBaseline, webAclRulesBlock];

@@ -1,3 +1,4 @@
+import { mcpWebAclRules } from "../../components/edge/webAcl";
 import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
 
@@ -45,6 +46,7 @@ const ruleJson = (groups: string[], rate = true) => JSON.stringify([
     ...groups.map((g, i) => ({ Name: g, Priority: i, Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: g } }, OverrideAction: { None: {} } })),
     ...(rate ? [{ Name: "rate", Priority: 9, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: "IP" } }, Action: { Block: {} } }] : []),
 ]);
+const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
 const BASELINE = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"];
 const bucket = (name = "logs"): FixtureResource => ({ type: "aws:s3/bucket:Bucket", name, props: { bucket: `${name}-abc`, arn: `arn:aws:s3:::${name}-abc` } });
 const pab = (b = "logs", props: Props = {}): FixtureResource => ({ type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name: `${b}-pab`, props: { bucket: "unknown", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...props }, refs: { bucket: [b] } });
@@ -347,6 +349,19 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "missing known bad inputs", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList"]) }, expect: /missing managed rule groups: AWSManagedRulesKnownBadInputsRuleSet/ },
             { label: "no rate limit", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE, false) }, expect: /no rate-based rule/ },
+        ],
+    },
+    "aws-wafv2-web-acl-rules-block": {
+        pass: [
+            { label: "the McpWebAcl rules (allow model, default Block)", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(mcpWebAclRules({ allowedMethods: ["tools/call"], rateLimitPerIp: 100, rateLimitPerToken: 100, maxBodyBytes: 8192, mcpPaths: ["/mcp"] })) } },
+            { label: "typed rules that block", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "common", overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { block: {} } }] } } }, { name: "rate", action: { block: {} }, statement: { rateBasedStatement: { limit: 100 } } }] } },
+        ],
+        fail: [
+            // Each passed the old rules, which looked only for the groups' presence and a rate-based rule.
+            { label: "managed group overridden to Count (ruleJson)", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(JSON.parse(ruleJson(BASELINE)).map((r: Props) => (r.OverrideAction ? { ...r, OverrideAction: { Count: {} } } : r))) }, expect: /rule group AWSManagedRulesCommonRuleSet \(rule AWSManagedRulesCommonRuleSet\) only counts \(override action Count\)/ },
+            { label: "Count on rules of a managed group (typed)", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "bad-inputs", overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesKnownBadInputsRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "Log4JRCE_BODY", actionToUse: { count: {} } }] } } }] }, expect: /sets Count on its rules Log4JRCE_BODY/ },
+            { label: "rate limit that only counts", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([{ Name: "rate", Priority: 0, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: "IP" } }, Action: { Count: {} } }]) }, expect: /rule rate only counts \(action Count\)/ },
+            { label: "default action Allow (the old McpWebAcl)", type: WEB_ACL, props: { defaultAction: { allow: {} }, ruleJson: ruleJson(BASELINE) }, expect: /the default action is allow/ },
         ],
     },
     "aws-s3-bucket-public-access-blocked": {
