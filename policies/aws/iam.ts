@@ -1,4 +1,5 @@
-import { Props, resourceRule } from "../lib/rule";
+import type { PolicyResource } from "@pulumi/policy";
+import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 
 interface Statement {
     Effect?: string;
@@ -55,4 +56,126 @@ export const iamNoWildcardActions = resourceRule({
     }
 });
 
-export const iamRules = [iamNoWildcardActions];
+
+/** AWS managed policies that grant administration or a whole service; names matched exactly or by the pattern. */
+export const ADMIN_MANAGED_POLICIES = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSOrganizationsFullAccess"];
+const FULL_ACCESS = /(FullAccess|AdministratorAccess)(-[A-Za-z0-9]+)?(V\d+)?$/;
+
+/** The name of an AWS managed policy from its ARN (`arn:<partition>:iam::aws:policy/<path>/<name>`), or undefined. */
+export function awsManagedPolicyName(arn: unknown): string | undefined {
+    const m = typeof arn === "string" ? /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn) : null;
+    return m ? m[1] : undefined;
+}
+
+/** What is wrong with an Allow statement of an identity policy: wildcard actions, NotAction, iam:PassRole on any role. */
+function statementProblems(s: Statement & { Resource?: string | string[]; NotResource?: unknown }): string[] {
+    if (s.Effect !== "Allow") {
+        return [];
+    }
+    const problems: string[] = [];
+    const actions = [s.Action ?? []].flat();
+    if (s.NotAction !== undefined) {
+        problems.push("allows NotAction, i.e. every other action");
+    }
+    const wild = actions.filter((a) => a.includes("*"));
+    if (wild.length > 0) {
+        problems.push(`allows ${wild.join(", ")}`);
+    }
+    const passRole = actions.some((a) => /^iam:passrole$/i.test(a)) || wild.some((a) => new RegExp(`^${a.replace(/\*/g, ".*")}$`, "i").test("iam:PassRole"));
+    const resources = [s.Resource ?? []].flat();
+    if (passRole && (s.NotResource !== undefined || resources.some((r) => r === "*" || /:role\/\*?$|:role\/\*$|^arn:[^:]*:iam::\*:/.test(r)))) {
+        problems.push("allows iam:PassRole on any role");
+    }
+    return problems;
+}
+
+interface Principal { kind: "role" | "user" | "group"; r: PolicyResource }
+
+/**
+ * Identity policies of every role, user and group as attached, not only as written inline: inline policies (`inlinePolicies`,
+ * RolePolicy, UserPolicy, GroupPolicy) and managed policies (`managedPolicyArns`, RolePolicyAttachment, UserPolicyAttachment,
+ * GroupPolicyAttachment, PolicyAttachment). An attached AWS managed policy that grants administration or a whole
+ * service (AdministratorAccess, PowerUserAccess, IAMFullAccess, `*FullAccess`) is a violation, and so is an attached
+ * customer managed policy of the stack with wildcard actions, NotAction or iam:PassRole on any role, and an inline one
+ * with iam:PassRole on any role.
+ */
+export const iamEffectiveIdentityPolicies = stackRule({
+    name: "aws-iam-attached-policies-least-privilege",
+    description: "Every role, user and group is judged by the identity policies actually attached to it: AWS managed policies that grant administration or a whole service (AdministratorAccess, PowerUserAccess, IAMFullAccess, *FullAccess), and customer managed or inline policies with wildcard actions, NotAction or iam:PassRole on any role, are violations. A wildcard attached by ARN is as wide as one written inline, and PassRole on any role lets an MCP server's role hand itself any other role.",
+    severity: "critical",
+    controls: ["C2", "H3"],
+    nist: ["AC-6", "AC-6(10)", "AC-3"],
+    maestro: ["L6"],
+    threats: ["T4", "T2"],
+    remediation: "Attach no AWS managed admin or *FullAccess policy; write named actions on named resources (McpService taskRoleStatements refuses wildcards) and pass only the roles a service needs (iam:PassRole on their ARNs, with iam:PassedToService).",
+}, (resources, _args, report) => {
+    const principals: Principal[] = [];
+    for (const [type, kind] of [["aws:iam/role:Role", "role"], ["aws:iam/user:User", "user"], ["aws:iam/group:Group", "group"]] as const) {
+        for (const r of ofType(resources, type)) {
+            principals.push({ kind, r });
+        }
+    }
+    const policies = ofType(resources, "aws:iam/policy:Policy");
+    const label = (p: Principal) => `${p.kind} ${p.r.name}`;
+    const ownerOf = (from: PolicyResource, property: string): Principal[] =>
+        principals.filter((p) => refersTo(from, property, p.r, ["name", "id"]) || [from.props[property]].flat().includes(p.r.props.name));
+    const listOwners = (from: PolicyResource, property: string, kind: Principal["kind"]): Principal[] => {
+        const names = [from.props[property] ?? []].flat();
+        const deps = new Set((from.propertyDependencies[property] ?? []).map((d) => d.urn));
+        return principals.filter((p) => p.kind === kind && (deps.has(p.r.urn) || names.includes(p.r.props.name) || names.includes(p.r.props.arn)));
+    };
+    const judgeDocument = (who: string, what: string, doc: unknown) => {
+        for (const s of statementsOf(doc)) {
+            for (const problem of statementProblems(s)) {
+                report(`${who}: ${what} statement ${s.Sid ?? "?"} ${problem}.`);
+            }
+        }
+    };
+    const judgeManaged = (who: string, policyArn: unknown, from?: PolicyResource, property?: string) => {
+        const awsName = awsManagedPolicyName(policyArn);
+        if (awsName !== undefined) {
+            if (ADMIN_MANAGED_POLICIES.includes(awsName) || FULL_ACCESS.test(awsName)) {
+                report(`${who}: the AWS managed policy ${awsName} is attached; it grants administration or a whole service.`);
+            }
+            return;
+        }
+        const policy = policies.find((p) => (from && property && refersTo(from, property, p)) || (typeof policyArn === "string" && policyArn !== "" && p.props.arn === policyArn));
+        if (policy) {
+            judgeDocument(who, `attached policy ${policy.name}:`, policy.props.policy);
+        }
+    };
+    // Inline documents with PassRole on any role (wildcard actions in them are aws-iam-no-wildcard-actions' finding).
+    const passRoleOnly = (who: string, what: string, doc: unknown) => {
+        for (const s of statementsOf(doc)) {
+            if (statementProblems(s).includes("allows iam:PassRole on any role")) {
+                report(`${who}: ${what} statement ${s.Sid ?? "?"} allows iam:PassRole on any role.`);
+            }
+        }
+    };
+    for (const p of principals) {
+        for (const inline of (p.r.props.inlinePolicies ?? []) as Props[]) {
+            passRoleOnly(label(p), `inline policy ${inline.name ?? "?"}`, inline.policy);
+        }
+        for (const arn of (p.r.props.managedPolicyArns ?? []) as unknown[]) {
+            judgeManaged(label(p), arn);
+        }
+    }
+    for (const [type, property] of [["aws:iam/rolePolicy:RolePolicy", "role"], ["aws:iam/userPolicy:UserPolicy", "user"], ["aws:iam/groupPolicy:GroupPolicy", "group"]] as const) {
+        for (const r of ofType(resources, type)) {
+            const owners = ownerOf(r, property);
+            passRoleOnly(owners.length > 0 ? owners.map(label).join(", ") : `${type.split(":")[1]} ${r.name}`, `policy ${r.name}`, r.props.policy);
+        }
+    }
+    for (const [type, property] of [["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "role"], ["aws:iam/userPolicyAttachment:UserPolicyAttachment", "user"], ["aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "group"]] as const) {
+        for (const r of ofType(resources, type)) {
+            const owners = ownerOf(r, property);
+            judgeManaged(owners.length > 0 ? owners.map(label).join(", ") : `${property} of ${r.name}`, r.props.policyArn, r, "policyArn");
+        }
+    }
+    for (const r of ofType(resources, "aws:iam/policyAttachment:PolicyAttachment")) {
+        const owners = [...listOwners(r, "roles", "role"), ...listOwners(r, "users", "user"), ...listOwners(r, "groups", "group")];
+        judgeManaged(owners.length > 0 ? owners.map(label).join(", ") : `attachment ${r.name}`, r.props.policyArn, r, "policyArn");
+    }
+});
+
+export const iamRules = [iamNoWildcardActions, iamEffectiveIdentityPolicies];

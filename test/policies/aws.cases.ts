@@ -295,6 +295,47 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "inline policy of a role", type: "aws:iam/role:Role", props: { inlinePolicies: [{ name: "wide", policy: doc({ Effect: "Allow", Action: "kms:*", Resource: "*" }) }] }, expect: /inline policy wide: statement \? allows kms:\*/ },
         ],
     },
+    "aws-iam-attached-policies-least-privilege": {
+        pass: [
+            {
+                label: "AWS service-role policy and a scoped customer policy attached", resources: [
+                    { type: "aws:iam/role:Role", name: "config", props: { name: "config-role", arn: "arn:aws:iam::123456789012:role/config-role" } },
+                    { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "config", props: { role: "config-role", policyArn: "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" }, refs: { role: ["config"] } },
+                    { type: "aws:iam/policy:Policy", name: "deploy", props: { arn: "arn:aws:iam::123456789012:policy/deploy", policy: doc({ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:role/mcp-task", Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } }) } },
+                    { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "deploy", props: { role: "config-role", policyArn: "unknown" }, refs: { role: ["config"], policyArn: ["deploy"] } },
+                ],
+            },
+            { label: "a Deny of everything", resources: [{ type: "aws:iam/role:Role", name: "r", props: { name: "r", inlinePolicies: [{ name: "deny", policy: doc({ Effect: "Deny", Action: "*", Resource: "*" }) }] } }] },
+        ],
+        fail: [
+            {
+                label: "AdministratorAccess by RolePolicyAttachment (passed the inline-only rule)", resources: [
+                    { type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } },
+                    { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "admin", props: { role: "task-role", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, refs: { role: ["task"] } },
+                ], expect: /role task: the AWS managed policy AdministratorAccess is attached/,
+            },
+            { label: "PowerUserAccess in managedPolicyArns", resources: [{ type: "aws:iam/role:Role", name: "task", props: { name: "task-role", managedPolicyArns: ["arn:aws:iam::aws:policy/PowerUserAccess"] } }], expect: /PowerUserAccess is attached/ },
+            {
+                label: "a *FullAccess policy to users and groups by PolicyAttachment", resources: [
+                    { type: "aws:iam/user:User", name: "ops", props: { name: "ops" } },
+                    { type: "aws:iam/policyAttachment:PolicyAttachment", name: "s3", props: { users: ["ops"], policyArn: "arn:aws:iam::aws:policy/AmazonS3FullAccess" } },
+                ], expect: /user ops: the AWS managed policy AmazonS3FullAccess is attached/,
+            },
+            {
+                label: "customer managed policy with a wildcard, attached to a group", resources: [
+                    { type: "aws:iam/group:Group", name: "devs", props: { name: "devs" } },
+                    { type: "aws:iam/policy:Policy", name: "wide", props: { arn: "arn:aws:iam::123456789012:policy/wide", policy: doc({ Sid: "Everything", Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }) } },
+                    { type: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", name: "wide", props: { group: "devs", policyArn: "arn:aws:iam::123456789012:policy/wide" } },
+                ], expect: /group devs: attached policy wide: statement Everything allows secretsmanager:\*/,
+            },
+            {
+                label: "iam:PassRole on * in an inline role policy (named action: passed the wildcard rule)", resources: [
+                    { type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } },
+                    { type: "aws:iam/rolePolicy:RolePolicy", name: "pass", props: { role: "task-role", policy: doc({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: "*" }) }, refs: { role: ["task"] } },
+                ], expect: /role task: policy pass statement Pass allows iam:PassRole on any role/,
+            },
+        ],
+    },
     "aws-elb-alb-has-web-acl": {
         pass: [
             { label: "associated", resources: [alb(), association()] },
