@@ -1,8 +1,11 @@
-import { ofType, refersTo, resourceRule, stackRule } from "../lib/rule";
+import type { PolicyResource } from "@pulumi/policy";
+import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 
 const LB = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
 const LISTENER = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
 const ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation";
+const LISTENER_RULE = ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"];
+const TARGET_GROUP = ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"];
 
 /** TLS 1.2+ policies with forward secrecy: the default allowed set (pack config `allowedPolicies` replaces it). */
 export const DEFAULT_TLS_POLICIES = [
@@ -116,4 +119,56 @@ export const lbDeletionProtection = resourceRule({
     }
 });
 
-export const elbRules = [albHasWebAcl, listenerTls, albDropInvalidHeaders, lbAccessLogs, lbDeletionProtection];
+/** The target groups an action list forwards to: by recorded dependency or by ARN. */
+function forwardedTargetGroups(from: PolicyResource, property: string, actions: Props[], groups: PolicyResource[]): PolicyResource[] {
+    const arns = actions.flatMap((a) => [a.targetGroupArn, ...((a.forward?.targetGroups ?? []) as Props[]).map((t) => t.arn)]).filter((v) => typeof v === "string");
+    const deps = new Set((from.propertyDependencies[property] ?? []).map((d) => d.urn));
+    return groups.filter((g) => deps.has(g.urn) || arns.includes(g.props.arn) || arns.includes(g.props.id));
+}
+
+export const listenerActionsSafe = stackRule({
+    name: "aws-elb-listener-rules-safe",
+    description: "Every listener rule, and every listener's default actions, must keep traffic on the protected path. A rule of a plain-HTTP listener may only redirect to HTTPS (the listener TLS rule judges default actions). No action may redirect to HTTP. An action that forwards must forward to target groups that check their targets' health (a target group with the health check disabled keeps sending requests to a failed or contained task), through an Application Load Balancer with a web ACL associated: a listener of another load balancer (e.g. a Network Load Balancer) that forwards straight to a server's target group is a path around the WAF. A target group of type alb (the PrivateLink hop to the ALB) is the exception, since the ALB behind it inspects.",
+    severity: "high",
+    controls: ["S2", "H5", "C5"],
+    nist: ["SC-7", "SC-8", "AC-4"],
+    maestro: ["L4"],
+    threats: ["T4", "T5", "T2"],
+    remediation: "Use the InternalAlb component (HTTPS listener, host rules forwarding to health-checked target groups, web ACL required) and reach it from outside only through PrivateLinkNlb (an alb-type target group); keep healthCheck.enabled unset or true and redirect only to HTTPS.",
+}, (resources, _args, report) => {
+    const lbs = resources.filter((r) => LB.includes(r.type));
+    const listeners = resources.filter((r) => LISTENER.includes(r.type));
+    const groups = resources.filter((r) => TARGET_GROUP.includes(r.type));
+    const associations = ofType(resources, ASSOCIATION);
+    const check = (owner: PolicyResource, what: string, listener: PolicyResource | undefined, property: string, actions: Props[], isRule: boolean) => {
+        const protocol = String(listener?.props.protocol ?? "").toUpperCase();
+        for (const a of actions) {
+            const type = String(a.type ?? "");
+            if (isRule && protocol === "HTTP" && !(type === "redirect" && String(a.redirect?.protocol).toUpperCase() === "HTTPS")) {
+                report(`${what} of plain-HTTP listener ${listener?.name} does ${type || "something"} instead of redirecting to HTTPS.`, owner.urn);
+            }
+            if (type === "redirect" && String(a.redirect?.protocol ?? "").toUpperCase() === "HTTP") {
+                report(`${what} redirects to HTTP.`, owner.urn);
+            }
+        }
+        const lb = listener && lbs.find((l) => refersTo(listener, "loadBalancerArn", l));
+        const inspected = lb !== undefined && isApplication(lb.props) && associations.some((a) => refersTo(a, "resourceArn", lb));
+        for (const tg of forwardedTargetGroups(owner, property, actions, groups)) {
+            if (tg.props.healthCheck?.enabled === false) {
+                report(`${what} forwards to target group ${tg.name}, whose health check is disabled.`, owner.urn);
+            }
+            if (!inspected && tg.props.targetType !== "alb") {
+                report(`${what} forwards to target group ${tg.name} through ${lb ? `load balancer ${lb.name}, which has no web ACL` : "a load balancer not in this stack"}: a path around the WAF.`, owner.urn);
+            }
+        }
+    };
+    for (const listener of listeners) {
+        check(listener, `Listener ${listener.name}`, listener, "defaultActions", (listener.props.defaultActions ?? []) as Props[], false);
+    }
+    for (const rule of resources.filter((r) => LISTENER_RULE.includes(r.type))) {
+        const listener = listeners.find((l) => refersTo(rule, "listenerArn", l));
+        check(rule, `Listener rule ${rule.name}`, listener, "actions", (rule.props.actions ?? []) as Props[], true);
+    }
+});
+
+export const elbRules = [albHasWebAcl, listenerTls, albDropInvalidHeaders, lbAccessLogs, lbDeletionProtection, listenerActionsSafe];

@@ -40,6 +40,9 @@ const alb = (name = "alb", props: Props = {}): FixtureResource => ({ type: "aws:
 const association = (target = "alb"): FixtureResource => ({ type: "aws:wafv2/webAclAssociation:WebAclAssociation", name: `${target}-waf`, props: { resourceArn: "unknown", webAclArn: "arn:acl" }, refs: { resourceArn: [target] } });
 const LB = "aws:lb/loadBalancer:LoadBalancer";
 const LISTENER = "aws:lb/listener:Listener";
+const lbListener = (name: string, lbName: string, protocol: string, defaultActions: Props[] = [{ type: "fixed-response", fixedResponse: { statusCode: "404" } }], tgs: string[] = []): FixtureResource => ({ type: LISTENER, name, props: { protocol, loadBalancerArn: "unknown", defaultActions, arn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/${lbName}/0123/${name}` }, refs: { loadBalancerArn: [lbName], ...(tgs.length > 0 ? { defaultActions: tgs } : {}) } });
+const targetGroup = (name: string, props: Props = {}): FixtureResource => ({ type: "aws:lb/targetGroup:TargetGroup", name, props: { arn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}/0123`, targetType: "ip", protocol: "HTTP", port: 8080, healthCheck: { enabled: true, path: "/health" }, ...props } });
+const listenerRule = (name: string, listener: string, actions: Props[], tgs: string[] = []): FixtureResource => ({ type: "aws:lb/listenerRule:ListenerRule", name, props: { listenerArn: "unknown", priority: 2000, actions }, refs: { listenerArn: [listener], ...(tgs.length > 0 ? { actions: tgs } : {}) } });
 const webAcl = (name = "acl", props: Props = {}): FixtureResource => ({ type: "aws:wafv2/webAcl:WebAcl", name, props: { arn: `arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/${name}/id`, ...props } });
 const wafLogging = (acl = "acl", props: Props = {}): FixtureResource => ({ type: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", name: `${acl}-logging`, props: { resourceArn: "unknown", logDestinationConfigs: ["arn:logs"], redactedFields: [{ singleHeader: { name: "authorization" } }], ...props }, refs: { resourceArn: [acl] } });
 const ruleJson = (groups: string[], rate = true) => JSON.stringify([
@@ -358,6 +361,20 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "TLS 1.0 policy", type: LISTENER, props: { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" }, expect: /sslPolicy is ELBSecurityPolicy-2016-08/ },
             { label: "no policy", type: LISTENER, props: { protocol: "TLS" }, expect: /load balancer default/ },
             { label: "plain HTTP forwarding", type: LISTENER, props: { protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }, expect: /other than redirect to HTTPS/ },
+        ],
+    },
+    "aws-elb-listener-rules-safe": {
+        pass: [
+            { label: "host rule forwarding to a health-checked target group of a WAF-protected ALB", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), targetGroup("docs"), listenerRule("docs", "https", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"])] },
+            { label: "PrivateLink NLB forwarding to the ALB (alb-type target group)", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tls", "nlb", "TCP", [{ type: "forward", targetGroupArn: "unknown" }], ["alb-target"]), targetGroup("alb-target", { targetType: "alb", protocol: "TCP" })] },
+            { label: "metadata fixed response", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("metadata", "https", [{ type: "fixed-response", fixedResponse: { statusCode: "200" } }])] },
+        ],
+        fail: [
+            // Each passed the old rules, which judged listeners' default actions only and needed no WAF on an NLB.
+            { label: "a rule of an HTTP listener that forwards", resources: [alb(), association(), lbListener("http", "alb", "HTTP", [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443" } }]), targetGroup("docs"), listenerRule("docs", "http", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"])], expect: /Listener rule docs of plain-HTTP listener http does forward instead of redirecting to HTTPS/ },
+            { label: "a rule that redirects to HTTP", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("old", "https", [{ type: "redirect", redirect: { protocol: "HTTP", port: "80", host: "legacy.example.com" } }])], expect: /Listener rule old redirects to HTTP/ },
+            { label: "forwarding to a target group without health checks", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), targetGroup("docs", { healthCheck: { enabled: false } }), listenerRule("docs", "https", [{ type: "forward", forward: { targetGroups: [{ arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs/0123", weight: 1 }] } }])], expect: /forwards to target group docs, whose health check is disabled/ },
+            { label: "an NLB listener straight to a server's target group (around the WAF)", resources: [alb(), association(), alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"]), targetGroup("docs")], expect: /Listener tcp forwards to target group docs through load balancer nlb, which has no web ACL: a path around the WAF/ },
         ],
     },
     "aws-elb-alb-drop-invalid-headers": {
