@@ -6,9 +6,10 @@ import { ecsRules } from "./ecs";
 import { elbRules } from "./elb";
 import { iamRules } from "./iam";
 import { kmsRules } from "./kms";
+import { networkRules } from "./network";
 import { operationsRules } from "./operations";
 import { s3Rules } from "./s3";
 import { wafRules } from "./wafv2";
 
 /** Every rule of the mcpsec-aws pack, in report order. */
-export const awsRules = [...ec2Rules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...wafRules, ...s3Rules, ...cognitoRules, ...operationsRules];
+export const awsRules = [...ec2Rules, ...networkRules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...wafRules, ...s3Rules, ...cognitoRules, ...operationsRules];

@@ -1,6 +1,8 @@
 import { mcpWebAclRules } from "../../components/edge/webAcl";
 import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
+import { networkCases } from "./network.cases";
+import { endpointPolicy } from "../../components/network/endpointPolicies";
 
 // Factories of compliant resources; each failing case breaks one property.
 const vpc = (name = "vpc", props: Props = {}): FixtureResource => ({ type: "aws:ec2/vpc:Vpc", name, props: { cidrBlock: "10.0.0.0/16", arn: `arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0${name}`, ...props } });
@@ -94,6 +96,7 @@ export interface RuleCases {
 
 /** Pass and fail fixtures for every rule of the mcpsec-aws pack (the registry test requires both). */
 export const awsCases: Record<string, RuleCases> = {
+    ...networkCases,
     "aws-ec2-vpc-flow-logs-enabled": {
         pass: [
             { label: "VPC with an ALL flow log", resources: [vpc(), flowLog()] },
