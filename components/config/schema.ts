@@ -61,7 +61,7 @@ export const networkSchema = {
                 id: { type: "string", pattern: "^tgw-([0-9a-f]{8}|[0-9a-f]{17})$", description: "a Transit Gateway id: 'tgw-' and 8 or 17 hex digits" },
                 routes: {
                     type: "array", minItems: 1, maxItems: 40, uniqueItems: true, items: cidr,
-                    description: "1-40 IPv4 blocks of the enterprise networks routed to the Transit Gateway (default: mcpsec:edge.allowedCidrs outside the zone); never 0.0.0.0/0, none overlapping the zone (a route table holds 50 routes by default)",
+                    description: "1-40 IPv4 blocks of the enterprise networks routed to the Transit Gateway (default: mcpsec:edge.allowedCidrs outside the zone); never 0.0.0.0/0, none inside the zone (a route table holds 50 routes by default)",
                 },
             },
             description: "a Transit Gateway attachment of the private subnets: {id, routes?}",

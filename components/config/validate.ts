@@ -1,5 +1,5 @@
 import Ajv from "ajv";
-import { cidrContains, cidrsOverlap, parseCidr } from "../common/cidr";
+import { cidrContains, parseCidr } from "../common/cidr";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import type { SiemDestination } from "../observability/siemExport";
 import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
@@ -174,8 +174,10 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
             if (parseCidr(r).prefix === 0) {
                 throw new ConfigError(key, `${showValue(r)} is not allowed; a default route would send everything, the internet included, to the Transit Gateway: list the enterprise networks`);
             }
-            if (cidrsOverlap(r, network.cidrBlock)) {
-                throw new ConfigError(key, `${showValue(r)} is not allowed; it overlaps the zone's ${network.cidrBlock} (from mcpsec:network.cidrBlock): list only networks outside the zone`);
+            // A block around the zone is fine (the zone's local route is more specific); one inside it would send the
+            // zone's own traffic to the Transit Gateway.
+            if (cidrContains(network.cidrBlock, r)) {
+                throw new ConfigError(key, `${showValue(r)} is not allowed; it lies inside the zone's ${network.cidrBlock} (mcpsec:network.cidrBlock) and would take the zone's own traffic to the Transit Gateway: list networks outside the zone`);
             }
         });
         network.transitGateway = { id: tgw.id, routes: [...routes] };

@@ -1,6 +1,7 @@
 import { mcpWebAclRules } from "../../components/edge/webAcl";
 import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
+import { endpointPolicy } from "../../components/network/endpointPolicies";
 import { networkCases } from "./network.cases";
 import { endpointPolicy } from "../../components/network/endpointPolicies";
 
@@ -14,6 +15,20 @@ const logGroup = (props: Props = {}): Props => ({ name: "/mcpsec/x", retentionIn
 const kmsKey = (props: Props = {}): Props => ({ enableKeyRotation: true, deletionWindowInDays: 30, ...props });
 const sgRes = (props: Props = {}): FixtureResource => ({ type: "aws:ec2/securityGroup:SecurityGroup", name: "task", props: { id: "sg-task", vpcId: "vpc-1", ...props } });
 const sgEgress = (): FixtureResource => ({ type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name: "task-to-endpoints", props: { securityGroupId: "unknown", ipProtocol: "tcp", fromPort: 443, toPort: 443, referencedSecurityGroupId: "sg-endpoints" }, refs: { securityGroupId: ["task"] } });
+// Network fixtures: a zone VPC, a workload subnet used by an ECS service, its route table, a Network Firewall.
+const netVpc = (): FixtureResource => vpc("zone", { id: "vpc-0zone" });
+const workloadSubnet = (): FixtureResource => ({ type: "aws:ec2/subnet:Subnet", name: "private-0", props: { id: "subnet-0a", vpcId: "vpc-0zone", cidrBlock: "10.0.0.0/20" }, refs: { vpcId: ["zone"] } });
+const mcpService = (): FixtureResource => ({ type: "aws:ecs/service:Service", name: "docs-svc", props: { launchType: "FARGATE", networkConfiguration: { subnets: ["subnet-0a"], securityGroups: ["sg-task"], assignPublicIp: false } } });
+const routeTable = (name = "private-rt", props: Props = {}): FixtureResource => ({ type: "aws:ec2/routeTable:RouteTable", name, props: { id: `rtb-${name}`, vpcId: "vpc-0zone", ...props }, refs: { vpcId: ["zone"] } });
+const rtAssociation = (subnetName = "private-0", table = "private-rt"): FixtureResource => ({ type: "aws:ec2/routeTableAssociation:RouteTableAssociation", name: `${subnetName}-assoc`, props: { subnetId: "unknown", routeTableId: "unknown" }, refs: { subnetId: [subnetName], routeTableId: [table] } });
+const route = (name: string, props: Props, table = "private-rt"): FixtureResource => ({ type: "aws:ec2/route:Route", name, props: { routeTableId: "unknown", ...props }, refs: { routeTableId: [table] } });
+const networkFirewall = (): FixtureResource => ({ type: "aws:networkfirewall/firewall:Firewall", name: "egress-fw", props: { firewallStatuses: [{ syncStates: [{ availabilityZone: "eu-west-1a", attachments: [{ subnetId: "subnet-0fw", endpointId: "vpce-0firewall", status: "READY" }] }] }] } });
+const zone = (...extra: FixtureResource[]): FixtureResource[] => [netVpc(), workloadSubnet(), mcpService(), routeTable(), rtAssociation(), ...extra];
+const zoneSg = (props: Props = {}): FixtureResource => ({ type: "aws:ec2/securityGroup:SecurityGroup", name: "task", props: { id: "sg-task", vpcId: "vpc-0zone", ...props }, refs: { vpcId: ["zone"] } });
+const endpointCtx = { account: "123456789012", region: "eu-west-1", partition: "aws", guardDutyAgentRepositoryArn: "arn:aws:ecr:eu-west-1:694911143906:repository/aws-guardduty-agent-fargate" };
+const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+const interfaceEndpoint = (svc: string, policy?: string): Props => ({ vpcEndpointType: "Interface", serviceName: `com.amazonaws.eu-west-1.${svc}`, privateDnsEnabled: true, ...(policy === undefined ? {} : { policy }) });
+const anyone = (statement: Props) => doc({ Effect: "Allow", Principal: "*", ...statement });
 
 const container = (props: Props = {}): Props => ({
     name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"c".repeat(64)}`, user: "65532:65532",
@@ -135,6 +150,56 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "egress: [] inline beside an egress rule resource (the old McpService)", resources: [sgRes({ egress: [] }), sgEgress()], expect: /Security group task sets egress: \[\] inline and has 1 separate egress rule resource\(s\) \(task-to-endpoints\)/ },
             { label: "an inline rule beside a rule resource", resources: [sgRes({ ingress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["10.0.0.0/8"] }] }), { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "task-from-alb", props: { type: "ingress", protocol: "tcp", fromPort: 8080, toPort: 8080, sourceSecurityGroupId: "sg-alb", securityGroupId: "unknown" }, refs: { securityGroupId: ["task"] } }], expect: /inline ingress rules \(ingress\|tcp\|8080\|8080\|10.0.0.0\/8\)/ },
+        ],
+    },
+    "aws-ec2-security-group-no-internet-rule": {
+        pass: [
+            { label: "entry point open to the enterprise networks, tasks out to the endpoints only", resources: [netVpc(), zoneSg({ ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/8", "172.16.0.0/12"] }] }), sgEgress()] },
+            { label: "egress to 0.0.0.0/0 where the default route leaves through the Network Firewall", resources: zone(networkFirewall(), route("out", { destinationCidrBlock: "0.0.0.0/0", vpcEndpointId: "vpce-0firewall" }), zoneSg({ egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] })) },
+        ],
+        fail: [
+            { label: "HTTPS from 0.0.0.0/0 inline (passed the old rules)", resources: [netVpc(), zoneSg({ ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] })], expect: /security group task admits tcp 443-443 from 0.0.0.0\/0 \(task\)/ },
+            { label: "SSH from ::/0 as a rule resource", resources: [zoneSg(), { type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "ssh", props: { securityGroupId: "unknown", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv6: "::/0" }, refs: { securityGroupId: ["task"] } }], expect: /admits tcp 22-22 from ::\/0 \(ssh\)/ },
+            { label: "the internet split in two halves", resources: [zoneSg(), { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "halves", props: { type: "ingress", protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: ["0.0.0.0/1", "128.0.0.0/1"], securityGroupId: "unknown" }, refs: { securityGroupId: ["task"] } }], expect: /from 0.0.0.0\/1, 128.0.0.0\/1/ },
+            { label: "all egress in a VPC with no route out", resources: [netVpc(), zoneSg({ egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] })], expect: /lets all traffic out to 0.0.0.0\/0 \(task\), and its VPC's default route does not leave through a Network Firewall/ },
+            { label: "egress rule resource where the default route goes to a NAT gateway", resources: zone(networkFirewall(), route("out", { destinationCidrBlock: "0.0.0.0/0", natGatewayId: "nat-0abc" }), zoneSg(), { type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name: "out", props: { securityGroupId: "unknown", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }, refs: { securityGroupId: ["task"] } }), expect: /lets tcp 443-443 out to 0.0.0.0\/0 \(out\)/ },
+        ],
+    },
+    "aws-ec2-workload-subnet-no-internet-route": {
+        pass: [
+            { label: "no route out, a Transit Gateway route to the enterprise network", resources: zone(route("tgw", { destinationCidrBlock: "172.16.0.0/12", transitGatewayId: "tgw-0123456789abcdef0" })) },
+            { label: "default route to the Network Firewall endpoint; NAT and IGW only in the firewall and public subnets", resources: zone(
+                networkFirewall(), route("out", { destinationCidrBlock: "0.0.0.0/0", vpcEndpointId: "vpce-0firewall" }),
+                routeTable("firewall-rt"), route("fw-out", { destinationCidrBlock: "0.0.0.0/0", natGatewayId: "nat-0abc" }, "firewall-rt"),
+                routeTable("public-rt", { routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }] }),
+            ) },
+            { label: "firewall endpoint recorded as a dependency", resources: zone(networkFirewall(), { ...route("out", { destinationCidrBlock: "0.0.0.0/0", vpcEndpointId: "vpce-unknown" }), refs: { routeTableId: ["private-rt"], vpcEndpointId: ["egress-fw"] } }) },
+        ],
+        fail: [
+            { label: "default route to a NAT gateway (passed the old rules)", resources: zone(route("out", { destinationCidrBlock: "0.0.0.0/0", natGatewayId: "nat-0abc" })), expect: /Subnet private-0 runs MCP workloads and its route table private-rt sends 0.0.0.0\/0 to natGatewayId nat-0abc\./ },
+            { label: "inline route to an internet gateway", resources: [netVpc(), workloadSubnet(), mcpService(), routeTable("private-rt", { routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }] }), rtAssociation()], expect: /sends 0.0.0.0\/0 to gatewayId igw-0abc/ },
+            { label: "a public block through the internet gateway, not a default route", resources: zone({ type: "aws:ec2/internetGateway:InternetGateway", name: "igw", props: { id: "igw-0def" } }, route("paste", { destinationCidrBlock: "198.51.100.0/24", gatewayId: "igw-0def" })), expect: /sends 198.51.100.0\/24 to gatewayId igw-0def/ },
+            { label: "default route to a Transit Gateway (egress filtered nowhere here)", resources: zone(route("out", { destinationCidrBlock: "0.0.0.0/0", transitGatewayId: "tgw-0123456789abcdef0" })), expect: /to transitGatewayId tgw-0123456789abcdef0, not through a Network Firewall endpoint/ },
+            { label: "default route to a VPC endpoint that is not the firewall", resources: zone(networkFirewall(), route("out", { destinationCidrBlock: "0.0.0.0/0", vpcEndpointId: "vpce-0other" })), expect: /not through a Network Firewall endpoint/ },
+            { label: "no explicit association: the VPC's main route table has an internet route", resources: [netVpc(), workloadSubnet(), mcpService(), { type: "aws:ec2/defaultRouteTable:DefaultRouteTable", name: "main-rt", props: { defaultRouteTableId: "rtb-main", routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }] }, refs: { defaultRouteTableId: ["zone"] } }], expect: /route table main-rt sends 0.0.0.0\/0/ },
+            { label: "EKS node group subnet with IPv6 out through an egress-only gateway", resources: [netVpc(), workloadSubnet(), { type: "aws:eks/nodeGroup:NodeGroup", name: "nodes", props: { subnetIds: ["subnet-0a"] } }, routeTable(), rtAssociation(), route("v6", { destinationIpv6CidrBlock: "::/0", egressOnlyGatewayId: "eigw-0abc" })], expect: /sends ::\/0 to egressOnlyGatewayId eigw-0abc/ },
+        ],
+    },
+    "aws-ec2-vpc-endpoint-policy-restricted": {
+        pass: [
+            ...["ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts", "guardduty-data"].map((svc) => ({ label: `SegmentedVpc's ${svc} policy`, type: ENDPOINT, props: interfaceEndpoint(svc, JSON.stringify(endpointPolicy(svc, endpointCtx))) })),
+            { label: "SegmentedVpc's S3 gateway policy (layer bucket readable without a principal condition)", type: ENDPOINT, props: { vpcEndpointType: "Gateway", serviceName: "com.amazonaws.eu-west-1.s3", policy: JSON.stringify(endpointPolicy("s3", endpointCtx)) } },
+            { label: "organization-pinned policy", type: ENDPOINT, props: interfaceEndpoint("sts", anyone({ Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123def4" } } })) },
+            { label: "a named principal", type: ENDPOINT, props: interfaceEndpoint("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/exec" }, Action: "logs:PutLogEvents", Resource: "*" })) },
+            { label: "Gateway Load Balancer endpoint (no policy support)", type: ENDPOINT, props: { vpcEndpointType: "GatewayLoadBalancer", serviceName: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123" } },
+        ],
+        fail: [
+            { label: "interface endpoint without a policy (passed the old rules)", type: ENDPOINT, props: interfaceEndpoint("secretsmanager"), expect: /the endpoint to com.amazonaws.eu-west-1.secretsmanager has no policy/ },
+            { label: "gateway endpoint without a policy", type: ENDPOINT, props: { vpcEndpointType: "Gateway", serviceName: "com.amazonaws.eu-west-1.s3" }, expect: /has no policy/ },
+            { label: "AWS's full-access default written out", type: ENDPOINT, props: interfaceEndpoint("kms", anyone({ Action: "*", Resource: "*" })), expect: /statement #0 allows "\*" on "\*" to any principal/ },
+            { label: "layer-bucket statement widened to every bucket", type: ENDPOINT, props: { vpcEndpointType: "Gateway", serviceName: "com.amazonaws.eu-west-1.s3", policy: anyone({ Sid: "Layers", Action: "s3:GetObject", Resource: "arn:aws:s3:::*/*" }) }, expect: /statement Layers allows "s3:GetObject" on "arn:aws:s3:::\*\/\*"/ },
+            { label: "account condition that admits any account", type: ENDPOINT, props: interfaceEndpoint("sts", anyone({ Action: "*", Resource: "*", Condition: { StringLike: { "aws:PrincipalAccount": "*" } } })), expect: /no aws:PrincipalAccount/ },
+            { label: "allow by NotPrincipal", type: ENDPOINT, props: interfaceEndpoint("logs", doc({ Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "*", Resource: "*" })), expect: /allows by exclusion/ },
         ],
     },
     "aws-ec2-network-acl-no-admin-ingress-from-internet": {

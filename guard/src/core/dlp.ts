@@ -1,0 +1,221 @@
+import type { SecretLintCoreConfig, SecretLintRuleCreator } from "@secretlint/types";
+import type { DlpMode, PiiClass } from "../settings";
+
+/** One finding: what kind of data, never the data itself. */
+export interface DlpFinding { kind: string; rule: string }
+
+export interface DlpOutcome {
+    findings: DlpFinding[];
+    /** The message to send: redacted in `redact` mode, undefined in `block` mode when something was found. */
+    message: Record<string, unknown> | undefined;
+}
+
+type Range = { start: number; end: number; kind: string; rule: string };
+
+// A bare JSON Web Token (secretlint's recommended preset has none): written as a secretlint rule so that it runs in
+// the same engine and reports a range like the others.
+const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const jwtRule: SecretLintRuleCreator = {
+    messages: { JWT: { en: () => "found JSON Web Token" } },
+    meta: { id: "mcpsec/jwt", recommended: true, type: "scanner", supportedContentTypes: ["text"], docs: { url: "https://datatracker.ietf.org/doc/html/rfc7519" } },
+    create(context) {
+        const t = context.createTranslator(jwtRule.messages);
+        return {
+            file(source) {
+                for (const m of source.content.matchAll(JWT)) {
+                    context.report({ message: t("JWT"), range: [m.index ?? 0, (m.index ?? 0) + m[0].length] });
+                }
+            },
+        };
+    },
+};
+
+function luhn(digits: string): boolean {
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+        let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+        if (i % 2 === 1) {
+            d *= 2;
+            if (d > 9) {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    return sum % 10 === 0;
+}
+
+function ibanValid(iban: string): boolean {
+    const s = (iban.slice(4) + iban.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+    let rest = 0;
+    for (const ch of s) {
+        rest = (rest * 10 + (ch.charCodeAt(0) - 48)) % 97;
+    }
+    return rest === 1;
+}
+
+/** PII classes: a pattern and a check that cuts false positives (Luhn for cards, ISO 7064 for IBANs, SSA rules). */
+const PII: Record<PiiClass, { pattern: RegExp; valid: (m: string) => boolean; kind: string }> = {
+    email: { pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g, valid: () => true, kind: "email address" },
+    credit_card: {
+        pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
+        valid: (m) => {
+            const d = m.replace(/[ -]/g, "");
+            return d.length >= 13 && d.length <= 19 && luhn(d);
+        },
+        kind: "payment card number",
+    },
+    us_ssn: { pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, valid: () => true, kind: "US social security number" },
+    iban: { pattern: /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/g, valid: ibanValid, kind: "IBAN" },
+};
+
+/** Keys whose values are base64 media, not text: scanning them finds noise, not secrets. */
+function isMedia(parent: Record<string, unknown>, key: string): boolean {
+    if (key === "blob") {
+        return true;
+    }
+    return key === "data" && typeof parent.mimeType === "string" && /^(image|audio|video)\//.test(parent.mimeType);
+}
+
+/** Collects every text leaf of a JSON value with a setter, so one scan covers the whole message. */
+function leaves(value: unknown, out: { get: () => string; set: (s: string) => void }[]): void {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+            if (typeof v === "string") {
+                out.push({ get: () => value[i] as string, set: (s) => { value[i] = s; } });
+            } else {
+                leaves(v, out);
+            }
+        });
+    } else if (typeof value === "object" && value !== null) {
+        const obj = value as Record<string, unknown>;
+        for (const key of Object.keys(obj)) {
+            const v = obj[key];
+            if (typeof v === "string") {
+                if (!isMedia(obj, key) && v.length >= 6) {
+                    out.push({ get: () => obj[key] as string, set: (s) => { obj[key] = s; } });
+                }
+            } else {
+                leaves(v, out);
+            }
+        }
+    }
+}
+
+const SEPARATOR = "\n\u0000\n";
+
+/**
+ * Data loss prevention on what a server sends back: credentials (secretlint's recommended rules: AWS, GCP, GitHub,
+ * Slack, npm, OpenAI, Anthropic, private keys, basic auth, connection strings; plus JWTs) and the configured PII
+ * classes. `redact` replaces each finding with `[REDACTED:<kind>]`, `block` withholds the message, `log` only reports.
+ */
+export class Dlp {
+    private lint: Promise<(content: string) => Promise<Range[]>> | undefined;
+
+    constructor(private readonly mode: DlpMode, private readonly pii: readonly PiiClass[]) {}
+
+    /** secretlint is ESM: loaded once, at start (call `ready()`), so no request waits for it. */
+    ready(): Promise<unknown> {
+        return this.load();
+    }
+
+    private load(): Promise<(content: string) => Promise<Range[]>> {
+        this.lint ??= (async () => {
+            const [{ lintSource }, { creator: recommended }] = await Promise.all([
+                import("@secretlint/core"),
+                import("@secretlint/secretlint-rule-preset-recommend"),
+            ]);
+            const config: SecretLintCoreConfig = {
+                rules: [
+                    { id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended, rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] },
+                    { id: "mcpsec/jwt", rule: jwtRule },
+                ],
+            };
+            return async (content: string) => {
+                const result = await lintSource({
+                    source: { content, filePath: "mcp-result", ext: "", contentType: "text" },
+                    options: { config, maskSecrets: true, noPhysicFilePath: true },
+                });
+                return result.messages.map((m) => ({ start: m.range[0], end: m.range[1], kind: kindOf(m.ruleId), rule: m.ruleId }));
+            };
+        })();
+        return this.lint;
+    }
+
+    /** Scans (and in redact mode rewrites, in place) one JSON-RPC message. */
+    async scan(message: Record<string, unknown>): Promise<DlpOutcome> {
+        const parts: { get: () => string; set: (s: string) => void }[] = [];
+        leaves(message, parts);
+        if (parts.length === 0) {
+            return { findings: [], message };
+        }
+        const texts = parts.map((p) => p.get());
+        const joined = texts.join(SEPARATOR);
+        const ranges = [...(await (await this.load())(joined)), ...this.piiRanges(joined)];
+        if (ranges.length === 0) {
+            return { findings: [], message };
+        }
+        const findings = ranges.map((r) => ({ kind: r.kind, rule: r.rule }));
+        if (this.mode === "block") {
+            return { findings, message: undefined };
+        }
+        if (this.mode === "redact") {
+            let offset = 0;
+            texts.forEach((text, i) => {
+                const start = offset;
+                const end = offset + text.length;
+                offset = end + SEPARATOR.length;
+                const mine = ranges
+                    .filter((r) => r.start < end && r.end > start)
+                    .map((r) => ({ ...r, start: Math.max(r.start, start) - start, end: Math.min(r.end, end) - start }))
+                    .sort((a, b) => b.start - a.start);
+                if (mine.length === 0) {
+                    return;
+                }
+                let out = text;
+                let floor = Infinity;
+                for (const r of mine) {
+                    const e = Math.min(r.end, floor);
+                    if (e <= r.start) {
+                        continue;
+                    }
+                    out = `${out.slice(0, r.start)}[REDACTED:${r.kind}]${out.slice(e)}`;
+                    floor = r.start;
+                }
+                parts[i].set(out);
+            });
+        }
+        return { findings, message };
+    }
+
+    private piiRanges(text: string): Range[] {
+        const out: Range[] = [];
+        for (const cls of this.pii) {
+            const { pattern, valid, kind } = PII[cls];
+            for (const m of text.matchAll(pattern)) {
+                if (valid(m[0])) {
+                    out.push({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length, kind, rule: `mcpsec/pii-${cls}` });
+                }
+            }
+        }
+        return out;
+    }
+}
+
+const KINDS: Record<string, string> = {
+    "@secretlint/secretlint-rule-aws": "AWS credential",
+    "@secretlint/secretlint-rule-gcp": "GCP service account key",
+    "@secretlint/secretlint-rule-privatekey": "private key",
+    "@secretlint/secretlint-rule-github": "GitHub token",
+    "@secretlint/secretlint-rule-slack": "Slack token",
+    "@secretlint/secretlint-rule-npm": "npm token",
+    "@secretlint/secretlint-rule-basicauth": "password in URL",
+    "@secretlint/secretlint-rule-database-connection-string": "database connection string",
+    "@secretlint/secretlint-rule-openai": "OpenAI API key",
+    "@secretlint/secretlint-rule-anthropic": "Anthropic API key",
+    "mcpsec/jwt": "JSON Web Token",
+};
+
+function kindOf(ruleId: string): string {
+    return KINDS[ruleId] ?? "credential";
+}

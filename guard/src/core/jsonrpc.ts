@@ -1,0 +1,112 @@
+import { parse as parseAst, type AnyNode } from "@humanwhocodes/momoa";
+
+/** A JSON-RPC id: the key by which a response is matched to its request. */
+export type RpcId = string | number;
+
+export interface RpcRequest { kind: "request"; id: RpcId; method: string; params?: Record<string, unknown> }
+export interface RpcNotification { kind: "notification"; method: string; params?: Record<string, unknown> }
+/** A client's answer to a server request (sampling, elicitation, roots). */
+export interface RpcResponse { kind: "response"; id: RpcId }
+export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
+
+export type BodyVerdict =
+    | { ok: true; message: RpcMessage; raw: Record<string, unknown> }
+    | { ok: false; reason: "invalid_utf8" | "malformed_json" | "duplicate_key" | "batch_refused" | "invalid_jsonrpc"; code: number; detail: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+function duplicateKey(node: AnyNode): string | undefined {
+    if (node.type === "Object") {
+        const seen = new Set<string>();
+        for (const member of node.members) {
+            const name = member.name.type === "String" ? member.name.value : member.name.name;
+            if (seen.has(name)) {
+                return name;
+            }
+            seen.add(name);
+            const inner = duplicateKey(member.value);
+            if (inner !== undefined) {
+                return inner;
+            }
+        }
+    } else if (node.type === "Array") {
+        for (const element of node.elements) {
+            const inner = duplicateKey(element.value);
+            if (inner !== undefined) {
+                return inner;
+            }
+        }
+    } else if (node.type === "Document") {
+        return duplicateKey(node.body);
+    }
+    return undefined;
+}
+
+/**
+ * Checks a request body as one JSON-RPC message, refusing whatever two parsers could read differently: bytes that
+ * are not UTF-8, a byte order mark, duplicate keys (escaped spellings included), and batches. Pure.
+ */
+export function parseBody(body: Buffer): BodyVerdict {
+    let text: string;
+    try {
+        text = utf8.decode(body);
+    } catch {
+        return { ok: false, reason: "invalid_utf8", code: -32700, detail: "the body is not valid UTF-8" };
+    }
+    if (text.charCodeAt(0) === 0xfeff) {
+        return { ok: false, reason: "invalid_utf8", code: -32700, detail: "the body starts with a byte order mark" };
+    }
+    let value: unknown;
+    try {
+        const ast = parseAst(text, { mode: "json", ranges: false, tokens: false });
+        const dup = duplicateKey(ast);
+        if (dup !== undefined) {
+            return { ok: false, reason: "duplicate_key", code: -32700, detail: `the key ${JSON.stringify(dup).slice(0, 60)} appears twice in one object` };
+        }
+        value = JSON.parse(text);
+    } catch {
+        return { ok: false, reason: "malformed_json", code: -32700, detail: "the body is not valid JSON" };
+    }
+    if (Array.isArray(value)) {
+        return { ok: false, reason: "batch_refused", code: -32600, detail: "JSON-RPC batches are not accepted" };
+    }
+    if (typeof value !== "object" || value === null) {
+        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "the body is not a JSON-RPC message object" };
+    }
+    const m = value as Record<string, unknown>;
+    if (m.jsonrpc !== "2.0") {
+        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "jsonrpc must be \"2.0\"" };
+    }
+    const hasId = "id" in m;
+    const idOk = typeof m.id === "string" || (typeof m.id === "number" && Number.isInteger(m.id));
+    if (hasId && !idOk) {
+        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "id must be a string or an integer" };
+    }
+    if ("params" in m && (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))) {
+        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "params must be an object" };
+    }
+    if (typeof m.method === "string") {
+        if ("result" in m || "error" in m) {
+            return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "a request carries no result or error" };
+        }
+        const params = m.params as Record<string, unknown> | undefined;
+        return { ok: true, raw: m, message: hasId ? { kind: "request", id: m.id as RpcId, method: m.method, params } : { kind: "notification", method: m.method, params } };
+    }
+    if ("method" in m) {
+        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "method must be a string" };
+    }
+    if (hasId && ("result" in m) !== ("error" in m)) {
+        return { ok: true, raw: m, message: { kind: "response", id: m.id as RpcId } };
+    }
+    return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "the message is neither a request, a notification nor a response" };
+}
+
+/** A JSON-RPC error response body. */
+export function rpcError(id: RpcId | null, code: number, message: string): string {
+    return JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } });
+}
+
+/** The key of an id in maps (1 and "1" are different ids). */
+export function idKey(id: RpcId): string {
+    return typeof id === "number" ? `n:${id}` : `s:${id}`;
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from "fs";
+import { generate } from "selfsigned";
+import { parseManifest, ToolRegistry } from "./core/manifest";
+import { verifyUpstreamTools } from "./prime";
+import { Guard, type GuardOptions } from "./proxy";
+import { loadSettings, SettingsError, type GuardSettings } from "./settings";
+
+export { Guard, loadSettings, SettingsError };
+
+function readManifest(settings: GuardSettings): string {
+    if (settings.manifest.source === "env") {
+        return settings.manifest.text;
+    }
+    try {
+        return readFileSync(settings.manifest.path, "utf8");
+    } catch (e) {
+        throw new SettingsError("GUARD_MANIFEST_FILE", `cannot read ${JSON.stringify(settings.manifest.path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+}
+
+/** A certificate for the hop from the load balancer (ALB does not validate target certificates): made at start. */
+async function tlsMaterial(settings: GuardSettings): Promise<GuardOptions["tls"]> {
+    if (settings.tls.mode === "off") {
+        return undefined;
+    }
+    if (settings.tls.mode === "files") {
+        return { cert: readFileSync(settings.tls.certFile, "utf8"), key: readFileSync(settings.tls.keyFile, "utf8") };
+    }
+    const host = new URL(settings.resource).hostname;
+    const pems = await generate([{ name: "commonName", value: host }], {
+        keyType: "rsa", keySize: 2048, algorithm: "sha256", notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + 30 * 86_400_000),
+        extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: host }] }],
+    });
+    return { cert: pems.cert, key: pems.private };
+}
+
+export interface StartedGuard {
+    guard: Guard;
+    port: number;
+    stop(): Promise<void>;
+}
+
+/**
+ * Starts a guard from environment variables: settings checked, manifest loaded (a missing or bad manifest stops the
+ * start: fail closed), TLS material made, upstream tools verified in the background and again every
+ * GUARD_REVERIFY_SECONDS.
+ */
+export async function startGuard(env: Record<string, string | undefined>, opts: GuardOptions = {}): Promise<StartedGuard> {
+    const settings = loadSettings(env);
+    const manifest = parseManifest(readManifest(settings), { serverName: settings.serverName, resource: settings.resource });
+    const registry = new ToolRegistry(manifest);
+    const guard = new Guard(settings, registry, { tls: opts.tls ?? await tlsMaterial(settings), ...opts });
+    const port = await guard.listen();
+    guard.audit.log({ event: "guard_started", port, tools: registry.toolNames.length, tls: settings.tls.mode });
+
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const verify = async (attempt: number): Promise<void> => {
+        try {
+            const r = await verifyUpstreamTools(guard);
+            guard.audit.log({ event: "guard_started", reason: "upstream_tools_verified", ...r });
+            if (settings.reverifySeconds > 0 && !stopped) {
+                timer = setTimeout(() => void verify(0), settings.reverifySeconds * 1000);
+                timer.unref();
+            }
+        } catch (e) {
+            guard.audit.log({ event: "guard_error", reason: "upstream_tools_not_verified", detail: (e as Error).message.slice(0, 200), attempt });
+            if (!stopped) {
+                timer = setTimeout(() => void verify(attempt + 1), Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+                timer.unref();
+            }
+        }
+    };
+    void verify(0);
+    return {
+        guard, port,
+        async stop() {
+            stopped = true;
+            clearTimeout(timer);
+            await guard.close();
+        },
+    };
+}
+
+if (require.main === module) {
+    startGuard(process.env).then((started) => {
+        const shutdown = (signal: string) => {
+            started.guard.audit.log({ event: "guard_stopped", reason: signal });
+            started.stop().then(() => process.exit(0), () => process.exit(1));
+        };
+        process.once("SIGTERM", () => shutdown("SIGTERM"));
+        process.once("SIGINT", () => shutdown("SIGINT"));
+    }, (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,462 @@
+import { randomUUID } from "crypto";
+import * as http from "http";
+import * as https from "https";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { JWTVerifyGetKey } from "jose";
+import { Audit, type AuditRecord, type AuditSink } from "./audit";
+import { Authenticator } from "./auth";
+import type { Identity } from "./core/claims";
+import { Dlp } from "./core/dlp";
+import { idKey, parseBody, rpcError, type RpcId, type RpcRequest } from "./core/jsonrpc";
+import { ToolRegistry } from "./core/manifest";
+import { decide, filterTools } from "./core/policy";
+import type { GuardSettings } from "./settings";
+
+/** Headers only the guard sets for the upstream: any copy a client sends is dropped with everything else. */
+export const IDENTITY_HEADERS = {
+    subject: "x-mcp-guard-subject",
+    client: "x-mcp-guard-client-id",
+    scopes: "x-mcp-guard-scopes",
+    tenant: "x-mcp-guard-tenant",
+    requestId: "x-mcp-guard-request-id",
+} as const;
+
+/** Request headers passed to the upstream (allowlist): never Authorization, cookies or encodings DLP cannot read. */
+const FORWARD_REQUEST = ["content-type", "accept", "mcp-session-id", "mcp-protocol-version", "last-event-id", "user-agent"];
+/** Response headers passed back (allowlist); bodies are rewritten, so lengths are recomputed. */
+const FORWARD_RESPONSE = ["content-type", "mcp-session-id", "mcp-protocol-version", "cache-control", "retry-after"];
+
+interface Session { subject: string; clientId: string; pendingLists: Set<string> }
+
+interface Exchange {
+    rid: string;
+    started: number;
+    identity?: Identity;
+    sessionId?: string;
+    request?: RpcRequest;
+    audit: Partial<AuditRecord>;
+}
+
+export interface GuardOptions {
+    /** Key resolver for tests; by default the issuer's JWKS over HTTPS. */
+    keys?: JWTVerifyGetKey;
+    auditSink?: AuditSink;
+    tls?: { cert: string; key: string };
+}
+
+/** Host header against the allowlist: an entry with a port matches exactly, one without matches any port. */
+export function hostAllowed(header: string | undefined, allowed: readonly string[]): boolean {
+    const host = (header ?? "").toLowerCase();
+    if (host === "" || allowed.includes(host)) {
+        return host !== "";
+    }
+    const name = host.replace(/:\d{1,5}$/, "");
+    return name !== host && allowed.includes(name);
+}
+
+export class Guard {
+    readonly audit: Audit;
+    readonly server: http.Server;
+    private readonly auth: Authenticator;
+    private readonly dlp: Dlp;
+    private readonly sessions = new Map<string, Session>();
+    private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    private draining = false;
+
+    constructor(readonly settings: GuardSettings, readonly registry: ToolRegistry, opts: GuardOptions = {}) {
+        this.audit = new Audit(settings.serverName, opts.auditSink);
+        this.auth = new Authenticator(settings, opts.keys);
+        this.dlp = new Dlp(settings.dlpMode, settings.piiClasses);
+        const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+            this.handle(req, res).catch((e) => this.failClosed(res, e));
+        };
+        this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" }, handler) : http.createServer(handler);
+        // Longer than the ALB's idle timeout (60 s), so the load balancer, not the guard, closes idle connections.
+        this.server.keepAliveTimeout = 65_000;
+        this.server.headersTimeout = 66_000;
+        this.server.requestTimeout = 0;
+    }
+
+    async listen(): Promise<number> {
+        await this.dlp.ready();
+        await new Promise<void>((resolve, reject) => {
+            this.server.once("error", reject);
+            this.server.listen(this.settings.listenPort, this.settings.listenHost, () => resolve());
+        });
+        const addr = this.server.address();
+        return typeof addr === "object" && addr !== null ? addr.port : this.settings.listenPort;
+    }
+
+    /** Stops accepting, lets requests in flight finish for up to `graceMs`, then closes what is left (SSE streams). */
+    async close(graceMs = 10_000): Promise<void> {
+        this.draining = true;
+        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        this.server.closeIdleConnections();
+        const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+        await closed;
+        clearTimeout(timer);
+        this.agent.destroy();
+    }
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const x: Exchange = { rid: randomUUID(), started: performance.now(), audit: {} };
+        const path = (req.url ?? "").split("?")[0];
+        if (path === this.settings.healthPath && req.method === "GET") {
+            res.writeHead(this.draining ? 503 : 200, { "content-type": "application/json", "cache-control": "no-store" });
+            res.end(JSON.stringify({ status: this.draining ? "draining" : "ok" }));
+            return;
+        }
+        // DNS rebinding and cross-site requests: Host and Origin must be on the allowlists.
+        if (!hostAllowed(req.headers.host, this.settings.allowedHosts)) {
+            return this.deny(res, x, 403, "host_not_allowed", rpcError(null, -32600, "Host not allowed"));
+        }
+        const origin = req.headers.origin;
+        if (origin !== undefined && !this.settings.allowedOrigins.includes(origin)) {
+            return this.deny(res, x, 403, "origin_not_allowed", rpcError(null, -32600, "Origin not allowed"));
+        }
+        if (path !== this.settings.mcpPath) {
+            return this.deny(res, x, 404, "unknown_path", rpcError(null, -32600, "Not found"));
+        }
+        if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
+            res.setHeader("allow", "GET, POST, DELETE");
+            return this.deny(res, x, 405, "http_method_not_allowed", rpcError(null, -32600, "Method not allowed"));
+        }
+        const verdict = await this.auth.authenticate(req.headers.authorization);
+        if (!verdict.ok) {
+            const challenge = `Bearer resource_metadata="${this.settings.resourceMetadataUrl}"${verdict.presented ? `, error="invalid_token"` : ""}`;
+            res.setHeader("www-authenticate", challenge);
+            return this.deny(res, x, 401, verdict.reason, rpcError(null, -32001, "Unauthorized"));
+        }
+        x.identity = verdict.identity;
+        x.audit = { subject: verdict.identity.subject, client: verdict.identity.clientId, tenant: verdict.identity.tenant };
+
+        const sid = req.headers["mcp-session-id"];
+        if (typeof sid === "string") {
+            const session = this.sessions.get(sid);
+            if (session === undefined || session.subject !== x.identity.subject || session.clientId !== x.identity.clientId) {
+                // Unknown and foreign sessions get the same answer: a client starts a new session on 404.
+                return this.deny(res, x, 404, session === undefined ? "unknown_session" : "session_not_owned", rpcError(null, -32001, "Session not found"));
+            }
+            x.sessionId = sid;
+        } else if (sid !== undefined) {
+            return this.deny(res, x, 400, "invalid_session_header", rpcError(null, -32600, "Bad Mcp-Session-Id"));
+        }
+        if (req.method !== "POST") {
+            x.audit.method = req.method === "GET" ? "GET stream" : "DELETE session";
+            return this.forward(req, res, x, undefined);
+        }
+        if (!/^application\/json(\s*;|$)/i.test(req.headers["content-type"] ?? "")) {
+            return this.deny(res, x, 415, "unsupported_media_type", rpcError(null, -32700, "Content-Type must be application/json"));
+        }
+        const body = await this.readBody(req);
+        if (body === undefined) {
+            res.setHeader("connection", "close");
+            return this.deny(res, x, 413, "body_too_large", rpcError(null, -32600, "Request body too large"));
+        }
+        const parsed = parseBody(body);
+        if (!parsed.ok) {
+            return this.deny(res, x, 400, parsed.reason, rpcError(null, parsed.code, parsed.detail));
+        }
+        const message = parsed.message;
+        const id: RpcId | null = message.kind === "notification" ? null : message.id;
+        x.audit.request_id = id;
+        x.audit.method = message.kind === "response" ? "(response)" : message.method;
+        const decision = decide(x.identity, message, this.registry, this.settings.methods, this.settings.resource);
+        if (decision.tool !== undefined) {
+            x.audit.tool = decision.tool;
+        }
+        if (!decision.allow) {
+            if (decision.http === 403) {
+                res.setHeader("www-authenticate", `Bearer error="insufficient_scope", scope="${decision.scope}", resource_metadata="${this.settings.resourceMetadataUrl}", error_description="${decision.message}"`);
+                return this.deny(res, x, 403, decision.reason, rpcError(id, -32001, decision.message));
+            }
+            return this.deny(res, x, 200, decision.reason, rpcError(id, decision.rpcCode, decision.message));
+        }
+        if (message.kind === "request") {
+            x.request = message;
+            if (message.method === "tools/list" && x.sessionId !== undefined) {
+                this.sessions.get(x.sessionId)?.pendingLists.add(idKey(message.id));
+            }
+        }
+        return this.forward(req, res, x, body);
+    }
+
+    private readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+        const limit = this.settings.maxBodyBytes;
+        const declared = Number(req.headers["content-length"] ?? "0");
+        if (declared > limit) {
+            req.resume();
+            return Promise.resolve(undefined);
+        }
+        return new Promise((resolve, reject) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            req.on("data", (chunk: Buffer) => {
+                size += chunk.length;
+                if (size > limit) {
+                    req.removeAllListeners("data");
+                    req.resume();
+                    resolve(undefined);
+                    return;
+                }
+                chunks.push(chunk);
+            });
+            req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+            req.on("error", reject);
+        });
+    }
+
+    private forward(req: http.IncomingMessage, res: http.ServerResponse, x: Exchange, body: Buffer | undefined): Promise<void> {
+        const up = this.settings.upstreamUrl;
+        const headers: http.OutgoingHttpHeaders = {};
+        for (const name of FORWARD_REQUEST) {
+            const v = req.headers[name];
+            if (typeof v === "string") {
+                headers[name] = v;
+            }
+        }
+        const identity = x.identity!;
+        headers[IDENTITY_HEADERS.subject] = identity.subject;
+        headers[IDENTITY_HEADERS.client] = identity.clientId;
+        headers[IDENTITY_HEADERS.scopes] = identity.scopes.join(" ");
+        if (identity.tenant !== undefined) {
+            headers[IDENTITY_HEADERS.tenant] = identity.tenant;
+        }
+        headers[IDENTITY_HEADERS.requestId] = x.rid;
+        if (body !== undefined) {
+            headers["content-length"] = String(body.length);
+        }
+        return new Promise<void>((resolve) => {
+            const upstream = http.request({ host: up.hostname.replace(/^\[|\]$/g, ""), port: up.port || 80, path: up.pathname, method: req.method, headers, agent: this.agent });
+            const timer = setTimeout(() => upstream.destroy(new Error("upstream timeout")), this.settings.upstreamTimeoutMs);
+            const abort = () => upstream.destroy();
+            res.on("close", abort);
+            upstream.on("error", () => {
+                clearTimeout(timer);
+                if (!res.headersSent) {
+                    this.deny(res, x, 502, "upstream_unavailable", rpcError(x.request?.id ?? null, -32603, "Upstream unavailable"));
+                } else {
+                    res.destroy();
+                }
+                resolve();
+            });
+            upstream.on("response", (ur) => {
+                this.relay(ur, res, x, () => clearTimeout(timer)).then(resolve, (e) => {
+                    clearTimeout(timer);
+                    this.failClosed(res, e);
+                    resolve();
+                });
+            });
+            upstream.end(body);
+        });
+    }
+
+    private async relay(ur: http.IncomingMessage, res: http.ServerResponse, x: Exchange, clearTimer: () => void): Promise<void> {
+        const status = ur.statusCode ?? 502;
+        const headers: http.OutgoingHttpHeaders = {};
+        for (const name of FORWARD_RESPONSE) {
+            const v = ur.headers[name];
+            if (typeof v === "string") {
+                headers[name] = v;
+            }
+        }
+        const upstreamSid = ur.headers["mcp-session-id"];
+        if (typeof upstreamSid === "string" && x.sessionId === undefined && status < 300) {
+            this.bind(upstreamSid, x.identity!);
+        }
+        if (x.sessionId !== undefined && (status === 404 || (x.audit.method === "DELETE session" && status < 300))) {
+            this.sessions.delete(x.sessionId);
+        }
+        const type = (ur.headers["content-type"] ?? "").toLowerCase();
+        if (type.startsWith("text/event-stream")) {
+            clearTimer();
+            return this.relayStream(ur, res, x, status, headers);
+        }
+        const raw = await this.readUpstream(ur);
+        clearTimer();
+        if (raw === undefined) {
+            return this.deny(res, x, 502, "upstream_response_too_large", rpcError(x.request?.id ?? null, -32603, "Upstream response too large"));
+        }
+        if (raw.length === 0) {
+            res.writeHead(status, headers);
+            res.end();
+            return this.allowed(x, status);
+        }
+        let message: unknown;
+        try {
+            message = type.startsWith("application/json") ? JSON.parse(raw.toString("utf8")) : undefined;
+        } catch {
+            message = undefined;
+        }
+        if (typeof message !== "object" || message === null || Array.isArray(message)) {
+            // Neither one JSON-RPC message nor SSE: nothing the guard can inspect reaches the client.
+            headers["content-type"] = "application/json";
+            return this.send(res, x, status >= 400 ? status : 502, headers, rpcError(x.request?.id ?? null, -32603, "Upstream error"));
+        }
+        const out = await this.inspect(message as Record<string, unknown>, x);
+        headers["content-type"] = "application/json";
+        return this.send(res, x, status, headers, out === undefined ? "" : JSON.stringify(out));
+    }
+
+    private relayStream(ur: http.IncomingMessage, res: http.ServerResponse, x: Exchange, status: number, headers: http.OutgoingHttpHeaders): Promise<void> {
+        res.writeHead(status, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" });
+        res.flushHeaders();
+        let chain: Promise<void> = Promise.resolve();
+        let retry = "";
+        const parser = createParser({
+            onRetry: (ms) => { retry = `retry: ${ms}\n`; },
+            onEvent: (event) => {
+                const pendingRetry = retry;
+                retry = "";
+                chain = chain.then(() => this.relayEvent(event, pendingRetry, res, x));
+            },
+        });
+        return new Promise<void>((resolve) => {
+            ur.setEncoding("utf8");
+            ur.on("data", (text: string) => parser.feed(text));
+            const finish = () => {
+                chain.then(() => {
+                    res.end();
+                    this.allowed(x, status);
+                    resolve();
+                }, (e) => {
+                    this.failClosed(res, e);
+                    resolve();
+                });
+            };
+            ur.on("end", finish);
+            ur.on("error", () => {
+                res.destroy();
+                resolve();
+            });
+            res.on("close", () => {
+                ur.destroy();
+                resolve();
+            });
+        });
+    }
+
+    private async relayEvent(event: EventSourceMessage, retry: string, res: http.ServerResponse, x: Exchange): Promise<void> {
+        let data = event.data;
+        if (data.trim() !== "") {
+            let message: unknown;
+            try {
+                message = JSON.parse(data);
+            } catch {
+                message = undefined;
+            }
+            if (typeof message !== "object" || message === null || Array.isArray(message)) {
+                this.audit.log({ ...x.audit, event: "guard_error", reason: "uninspectable_event", http_request_id: x.rid });
+                return;
+            }
+            const out = await this.inspect(message as Record<string, unknown>, x);
+            if (out === undefined) {
+                return;
+            }
+            data = JSON.stringify(out);
+        }
+        const lines = [retry];
+        if (event.id !== undefined) {
+            lines.push(`id: ${event.id.replace(/[\r\n]/g, "")}\n`);
+        }
+        if (event.event !== undefined) {
+            lines.push(`event: ${event.event.replace(/[\r\n]/g, "")}\n`);
+        }
+        lines.push(`data: ${data}\n\n`);
+        if (!res.destroyed) {
+            res.write(lines.join(""));
+        }
+    }
+
+    /** One message from the upstream: tools/list results filtered against the pins, everything else through DLP. */
+    private async inspect(message: Record<string, unknown>, x: Exchange): Promise<Record<string, unknown> | undefined> {
+        const isResponse = "id" in message && !("method" in message);
+        if (isResponse && this.isListResponse(message.id as RpcId, x)) {
+            const result = message.result as { tools?: unknown } | undefined;
+            if (result !== undefined && typeof result === "object" && result !== null) {
+                const { tools, changed } = filterTools(result.tools, x.identity, this.registry);
+                for (const c of changed) {
+                    this.audit.log({ ...x.audit, event: "tool_changed", reason: c.verdict.status === "unknown" ? "not_in_manifest" : "digest_mismatch", tool: c.name, request_id: message.id as RpcId, http_request_id: x.rid, announced_sha256: c.verdict.digest, ...(c.verdict.status === "changed" ? { pinned_sha256: c.verdict.pinned } : {}) });
+                }
+                return { ...message, result: { ...result, tools } };
+            }
+        }
+        const outcome = await this.dlp.scan(message);
+        if (outcome.findings.length > 0) {
+            this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, kinds: [...new Set(outcome.findings.map((f) => f.kind))], findings: outcome.findings.length, request_id: isResponse ? message.id as RpcId : x.audit.request_id, http_request_id: x.rid });
+        }
+        if (outcome.message === undefined) {
+            return isResponse ? { jsonrpc: "2.0", id: message.id, error: { code: -32603, message: "Result withheld: it contained sensitive data" } } : undefined;
+        }
+        return outcome.message;
+    }
+
+    private isListResponse(id: RpcId, x: Exchange): boolean {
+        if (x.request?.method === "tools/list" && x.request.id === id) {
+            this.sessions.get(x.sessionId ?? "")?.pendingLists.delete(idKey(id));
+            return true;
+        }
+        const pending = x.sessionId === undefined ? undefined : this.sessions.get(x.sessionId)?.pendingLists;
+        return pending?.delete(idKey(id)) ?? false;
+    }
+
+    private bind(sessionId: string, identity: Identity): void {
+        if (this.sessions.size >= this.settings.maxSessions) {
+            const oldest = this.sessions.keys().next().value;
+            if (oldest !== undefined) {
+                this.sessions.delete(oldest);
+            }
+        }
+        this.sessions.set(sessionId, { subject: identity.subject, clientId: identity.clientId, pendingLists: new Set() });
+    }
+
+    private readUpstream(ur: http.IncomingMessage): Promise<Buffer | undefined> {
+        return new Promise((resolve, reject) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            ur.on("data", (c: Buffer) => {
+                size += c.length;
+                if (size > this.settings.maxResponseBytes) {
+                    ur.destroy();
+                    resolve(undefined);
+                    return;
+                }
+                chunks.push(c);
+            });
+            ur.on("end", () => resolve(Buffer.concat(chunks)));
+            ur.on("error", reject);
+        });
+    }
+
+    private send(res: http.ServerResponse, x: Exchange, status: number, headers: http.OutgoingHttpHeaders, body: string): void {
+        res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
+        res.end(body);
+        this.allowed(x, status);
+    }
+
+    private allowed(x: Exchange, status: number): void {
+        this.audit.log({ ...x.audit, event: "tool_call_allowed", status, http_request_id: x.rid, latency_ms: Math.round((performance.now() - x.started) * 1000) / 1000 });
+    }
+
+    private deny(res: http.ServerResponse, x: Exchange, status: number, reason: string, body: string): void {
+        this.audit.log({ ...x.audit, event: "tool_call_denied", reason, status, http_request_id: x.rid, latency_ms: Math.round((performance.now() - x.started) * 1000) / 1000 });
+        if (res.headersSent) {
+            res.destroy();
+            return;
+        }
+        res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+        res.end(body);
+    }
+
+    /** Any internal error: the request is refused, nothing more reaches either side. */
+    private failClosed(res: http.ServerResponse, e: unknown): void {
+        this.audit.log({ event: "guard_error", reason: "internal_error", detail: (e as Error)?.message?.slice(0, 200) });
+        if (!res.headersSent) {
+            const body = rpcError(null, -32603, "Internal error");
+            res.writeHead(500, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+            res.end(body);
+        } else {
+            res.destroy();
+        }
+    }
+}
