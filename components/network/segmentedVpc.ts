@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrContains as contains, cidrsOverlap, parseCidr, subnetCidr } from "../common/cidr";
+import { cidrContains as contains, parseCidr, subnetCidr } from "../common/cidr";
 import { policyJson } from "../common/iam";
 import { componentTags } from "../common/tags";
 import { guardDutyAgentRepositoryArn } from "../detection/guardDutyAgent";
@@ -67,7 +67,10 @@ export interface SegmentedVpcArgs {
 export interface TransitGatewayArgs {
     /** The Transit Gateway (`tgw-` followed by 8 or 17 hex digits); it may be shared from another account via RAM. */
     id: string;
-    /** IPv4 blocks routed to it from the private route table: no default route, none overlapping the zone. */
+    /**
+     * IPv4 blocks routed to it from the private route table: no default route, none inside the zone (a block around
+     * the zone, such as 10.0.0.0/8 for a 10.40.0.0/16 zone, is fine: the zone's local route is more specific).
+     */
     routes: string[];
 }
 
@@ -157,8 +160,9 @@ export function resolveSegmentedVpcArgs(args: SegmentedVpcArgs): ResolvedSegment
         }
         for (const r of routes) {
             checkOutsideCidr("transitGateway.routes", r);
-            if (cidrsOverlap(r, cidrBlock)) {
-                throw new Error(`transitGateway.routes: "${r}" is not allowed; it overlaps the zone's ${cidrBlock} (list only networks outside the zone)`);
+            // A block around the zone is fine: the zone's local route is more specific and keeps its traffic inside.
+            if (contains(cidrBlock, r)) {
+                throw new Error(`transitGateway.routes: "${r}" is not allowed; it lies inside the zone's ${cidrBlock} and would take the zone's own traffic to the Transit Gateway (list networks outside the zone)`);
             }
         }
         transitGateway = { id, routes: [...routes] };

@@ -1,3 +1,4 @@
+import type { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 
 const VPC = "aws:ec2/vpc:Vpc";
@@ -160,4 +161,286 @@ export const securityGroupNoMixedRules = stackRule({
     }
 });
 
-export const ec2Rules = [vpcFlowLogsEnabled, defaultSecurityGroupClosed, subnetNoPublicIp, networkAclNoAdminIngress, securityGroupNoMixedRules];
+const ROUTE = "aws:ec2/route:Route";
+const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
+const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
+const ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation";
+const SUBNET = "aws:ec2/subnet:Subnet";
+const INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway";
+const NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall";
+
+/**
+ * True for a block that spans the internet rather than a network: 0.0.0.0/0 and ::/0, and also any IPv4 block wider
+ * than a /8 or IPv6 block wider than a /16 (so that 0.0.0.0/1 + 128.0.0.0/1, or 2000::/3, count as what they are).
+ */
+export function isInternetWide(cidr: unknown): boolean {
+    if (typeof cidr !== "string" || !cidr.includes("/")) {
+        return false;
+    }
+    const prefix = Number(cidr.split("/")[1]);
+    return cidr.includes(":") ? prefix < 16 : prefix < 8;
+}
+
+/** True when `value` (a string, or a list of them) names `to` by id, or `from`'s dependencies on `property` record it. */
+function names(from: PolicyResource, property: string, to: PolicyResource, value: unknown): boolean {
+    if ((from.propertyDependencies[property] ?? []).some((d) => d.urn === to.urn)) {
+        return true;
+    }
+    const flat = [value].flat(3).filter((v): v is string => typeof v === "string");
+    return typeof to.props.id === "string" && flat.includes(to.props.id);
+}
+
+/** Every `endpointId` a Network Firewall reports (firewallStatuses[].syncStates[].attachment(s)[].endpointId). */
+function firewallEndpointIds(firewall: PolicyResource): string[] {
+    const found: string[] = [];
+    const walk = (v: unknown): void => {
+        if (Array.isArray(v)) {
+            v.forEach(walk);
+        } else if (v && typeof v === "object") {
+            for (const [k, x] of Object.entries(v)) {
+                if (k === "endpointId" && typeof x === "string") {
+                    found.push(x);
+                } else {
+                    walk(x);
+                }
+            }
+        }
+    };
+    walk(firewall.props.firewallStatuses);
+    return found;
+}
+
+interface RouteView {
+    /** Where the route is declared (a Route resource, or the route table holding it inline). */
+    owner: PolicyResource;
+    table: PolicyResource | undefined;
+    destination: string;
+    target: string;
+    /** The route leaves through an AWS Network Firewall endpoint. */
+    viaFirewall: boolean;
+    /** The route's target is an internet, NAT, egress-only or carrier gateway. */
+    toInternetGateway: boolean;
+}
+
+const ROUTE_TARGETS = ["vpcEndpointId", "gatewayId", "natGatewayId", "egressOnlyGatewayId", "carrierGatewayId", "transitGatewayId", "vpcPeeringConnectionId", "networkInterfaceId", "coreNetworkArn", "localGatewayId"];
+
+function routeView(owner: PolicyResource, r: Props, depsKey: (p: string) => string, table: PolicyResource | undefined, resources: PolicyResource[]): RouteView {
+    const deps = (p: string) => owner.propertyDependencies[depsKey(p)] ?? [];
+    const set = (k: string) => typeof r[k] === "string" && r[k] !== "";
+    const destination = String(r.destinationCidrBlock ?? r.cidrBlock ?? r.destinationIpv6CidrBlock ?? r.ipv6CidrBlock ?? r.destinationPrefixListId ?? "?");
+    const viaFirewall = set("vpcEndpointId")
+        && ofType(resources, NETWORK_FIREWALL).some((f) => firewallEndpointIds(f).includes(r.vpcEndpointId) || deps("vpcEndpointId").some((d) => d.urn === f.urn));
+    const gateway = set("gatewayId") ? String(r.gatewayId) : "";
+    const toIgw = gateway.startsWith("igw-")
+        || ofType(resources, INTERNET_GATEWAY).some((g) => (gateway !== "" && g.props.id === gateway) || deps("gatewayId").some((d) => d.urn === g.urn));
+    const toInternetGateway = toIgw || ["natGatewayId", "egressOnlyGatewayId", "carrierGatewayId"].some(set);
+    const target = ROUTE_TARGETS.filter(set).map((k) => `${k} ${r[k]}`).join(", ") || "an unknown target";
+    return { owner, table, destination, target, viaFirewall, toInternetGateway };
+}
+
+/** Every route of the stack: Route resources and the inline routes of route tables and default route tables. */
+function allRoutes(resources: PolicyResource[]): RouteView[] {
+    const tables = [...ofType(resources, ROUTE_TABLE), ...ofType(resources, DEFAULT_ROUTE_TABLE)];
+    const views: RouteView[] = [];
+    for (const route of ofType(resources, ROUTE)) {
+        views.push(routeView(route, route.props, (p) => p, tables.find((t) => refersTo(route, "routeTableId", t)), resources));
+    }
+    for (const table of tables) {
+        for (const r of (table.props.routes ?? []) as Props[]) {
+            views.push(routeView(table, r, () => "routes", table, resources));
+        }
+    }
+    return views;
+}
+
+/** True when a route sends traffic to the internet other than through the egress firewall. */
+function leavesUnfiltered(r: RouteView): boolean {
+    return r.toInternetGateway || (isInternetWide(r.destination) && !r.viaFirewall);
+}
+
+/** VPCs with a route table whose default route leaves through an AWS Network Firewall endpoint. */
+function firewalledVpcs(resources: PolicyResource[]): PolicyResource[] {
+    const viaFirewall = allRoutes(resources).filter((r) => r.viaFirewall && isInternetWide(r.destination) && r.table !== undefined);
+    return ofType(resources, VPC).filter((vpc) => viaFirewall.some((r) => refersTo(r.table!, "vpcId", vpc)));
+}
+
+interface SgEntry {
+    direction: "ingress" | "egress";
+    cidrs: string[];
+    ports: string;
+    /** The security group the entry belongs to, when it is in the stack. */
+    group: PolicyResource | undefined;
+    owner: PolicyResource;
+}
+
+function portsOf(e: Props): string {
+    const protocol = String(e.ipProtocol ?? e.protocol ?? "?");
+    return protocol === "-1" || protocol === "all" ? "all traffic" : `${protocol} ${e.fromPort ?? "?"}-${e.toPort ?? "?"}`;
+}
+
+/** Every security group rule of the stack, inline or separate, with the group it belongs to. */
+function securityGroupEntries(resources: PolicyResource[]): SgEntry[] {
+    const groups = ofType(resources, SECURITY_GROUP);
+    const separate = resources.filter((r) => r.type in SG_RULE_TYPES);
+    const directionOf = (r: PolicyResource) => (SG_RULE_TYPES[r.type] ?? (r.props.type === "egress" ? "egress" : "ingress"));
+    const entries: SgEntry[] = [];
+    for (const r of separate) {
+        const cidrs = [r.props.cidrIpv4, r.props.cidrIpv6, ...(r.props.cidrBlocks ?? []), ...(r.props.ipv6CidrBlocks ?? [])].filter((c): c is string => typeof c === "string");
+        entries.push({ direction: directionOf(r), cidrs, ports: portsOf(r.props), group: groups.find((g) => refersTo(r, "securityGroupId", g)), owner: r });
+    }
+    for (const g of groups) {
+        for (const direction of ["ingress", "egress"] as const) {
+            // An inline list beside separate rules of the same direction only mirrors them (read back after a deployment).
+            if (separate.some((r) => directionOf(r) === direction && refersTo(r, "securityGroupId", g))) {
+                continue;
+            }
+            for (const e of (g.props[direction] ?? []) as Props[]) {
+                entries.push({ direction, cidrs: [...(e.cidrBlocks ?? []), ...(e.ipv6CidrBlocks ?? [])], ports: portsOf(e), group: g, owner: g });
+            }
+        }
+    }
+    return entries;
+}
+
+export const securityGroupNoInternetRule = stackRule({
+    name: "aws-ec2-security-group-no-internet-rule",
+    description: "No security group rule may admit traffic from the internet (0.0.0.0/0, ::/0, or any block wider than an IPv4 /8 or IPv6 /16), whether written inline in the group or as a separate rule resource. Egress to the internet is allowed only in a VPC whose default route leaves through the AWS Network Firewall that filters it by domain; anywhere else an open egress rule is a ready-made exfiltration path for a compromised MCP server.",
+    severity: "high",
+    controls: ["S1", "H2"],
+    nist: ["SC-7", "SC-7(5)", "SC-7(10)", "AC-4"],
+    maestro: ["L4"],
+    threats: ["T2", "T3", "T4"],
+    remediation: "Name the networks a security group admits (mcpsec:edge.allowedCidrs for the entry point; the zone's CIDR or a security group reference inside it). For egress, reference the VPC endpoints' security group or the S3 prefix list; internet egress exists only when a server declares egress domains (mcpsec:servers[].egress), which routes the zone through the EgressFirewall component.",
+}, (resources, _args, report) => {
+    const firewalled = firewalledVpcs(resources);
+    for (const e of securityGroupEntries(resources)) {
+        const open = e.cidrs.filter(isInternetWide);
+        if (open.length === 0) {
+            continue;
+        }
+        const where = e.group ? `security group ${e.group.name}` : "a security group";
+        if (e.direction === "ingress") {
+            report(`${where} admits ${e.ports} from ${open.join(", ")} (${e.owner.name}).`, e.owner.urn);
+        } else if (!e.group || !firewalled.some((vpc) => refersTo(e.group!, "vpcId", vpc))) {
+            report(`${where} lets ${e.ports} out to ${open.join(", ")} (${e.owner.name}), and its VPC's default route does not leave through a Network Firewall.`, e.owner.urn);
+        }
+    }
+});
+
+/** Subnets that run MCP workloads: those of ECS services, EKS clusters and node groups. */
+function workloadSubnets(resources: PolicyResource[]): PolicyResource[] {
+    const users: [PolicyResource, string, unknown][] = [
+        ...ofType(resources, "aws:ecs/service:Service").map((s): [PolicyResource, string, unknown] => [s, "networkConfiguration", (s.props.networkConfiguration as Props | undefined)?.subnets]),
+        ...ofType(resources, "aws:eks/nodeGroup:NodeGroup").map((n): [PolicyResource, string, unknown] => [n, "subnetIds", n.props.subnetIds]),
+        ...ofType(resources, "aws:eks/cluster:Cluster").map((c): [PolicyResource, string, unknown] => [c, "vpcConfig", (c.props.vpcConfig as Props | undefined)?.subnetIds]),
+    ];
+    return ofType(resources, SUBNET).filter((s) => users.some(([u, prop, value]) => names(u, prop, s, value)));
+}
+
+export const workloadSubnetNoInternetRoute = stackRule({
+    name: "aws-ec2-workload-subnet-no-internet-route",
+    description: "Route tables of subnets that run MCP workloads (ECS services, EKS clusters and node groups) must not route to the internet: no route to an internet, NAT, egress-only or carrier gateway, and no default or internet-wide route other than to the AWS Network Firewall endpoint that filters egress by domain. A subnet without an explicit association is judged by its VPC's main route table.",
+    severity: "critical",
+    controls: ["S1", "P1"],
+    nist: ["SC-7", "SC-7(5)", "SC-7(10)", "AC-4"],
+    maestro: ["L4"],
+    threats: ["T2", "T3"],
+    remediation: "Run MCP servers in the SegmentedVpc component's private subnets, which have no route out; when servers declare egress domains (mcpsec:servers[].egress), the SecurityZone sends the default route to the EgressFirewall component's endpoint, never straight to a NAT or internet gateway.",
+}, (resources, _args, report) => {
+    const routes = allRoutes(resources);
+    const associations = ofType(resources, ROUTE_TABLE_ASSOCIATION);
+    const tables = [...ofType(resources, ROUTE_TABLE), ...ofType(resources, DEFAULT_ROUTE_TABLE)];
+    for (const subnet of workloadSubnets(resources)) {
+        const explicit = associations.filter((a) => refersTo(a, "subnetId", subnet))
+            .map((a) => tables.find((t) => refersTo(a, "routeTableId", t)))
+            .filter((t): t is PolicyResource => t !== undefined);
+        const vpc = ofType(resources, VPC).find((v) => refersTo(subnet, "vpcId", v));
+        const main = ofType(resources, DEFAULT_ROUTE_TABLE).filter((t) => vpc !== undefined && (refersTo(t, "defaultRouteTableId", vpc, ["defaultRouteTableId"]) || refersTo(t, "vpcId", vpc)));
+        for (const table of explicit.length > 0 ? explicit : main) {
+            for (const r of routes.filter((x) => x.table?.urn === table.urn && leavesUnfiltered(x))) {
+                report(`Subnet ${subnet.name} runs MCP workloads and its route table ${table.name} sends ${r.destination} to ${r.target}${r.toInternetGateway ? "" : ", not through a Network Firewall endpoint"}.`, r.owner.urn);
+            }
+        }
+    }
+});
+
+/** Condition keys that pin the calling principal to known accounts, organizations or principals. */
+const PRINCIPAL_KEYS = new Set(["aws:principalaccount", "aws:principalorgid", "aws:principalarn", "aws:principalorgpaths"]);
+const PINNING_OPERATORS = new Set(["stringequals", "stringequalsignorecase", "arnequals", "arnlike", "stringlike"]);
+
+function pinsPrincipal(condition: unknown): boolean {
+    if (!condition || typeof condition !== "object") {
+        return false;
+    }
+    return Object.entries(condition as Record<string, unknown>).some(([op, keys]) =>
+        PINNING_OPERATORS.has(op.toLowerCase()) && keys !== null && typeof keys === "object"
+        && Object.entries(keys as Record<string, unknown>).some(([k, v]) => {
+            const values = [v].flat();
+            return PRINCIPAL_KEYS.has(k.toLowerCase()) && values.length > 0 && values.every((x) => typeof x === "string" && x !== "" && x !== "*");
+        }));
+}
+
+/** A resource ARN that names one resource (or objects under one bucket), not a wildcard over accounts or buckets. */
+function namesOneResource(arn: unknown): boolean {
+    if (typeof arn !== "string" || !arn.startsWith("arn:")) {
+        return false;
+    }
+    const parts = arn.split(":");
+    const head = parts.slice(0, 5).join(":");
+    const resource = parts.slice(5).join(":").split("/")[0];
+    return parts.length >= 6 && !/[*?]/.test(head) && resource !== "" && !/[*?]/.test(resource);
+}
+
+function anyPrincipal(principal: unknown): boolean {
+    if (principal === undefined || principal === "*") {
+        return true;
+    }
+    return principal !== null && typeof principal === "object" && Object.values(principal as Record<string, unknown>).some((v) => [v].flat().includes("*"));
+}
+
+export const vpcEndpointPolicyRestricted = resourceRule({
+    name: "aws-ec2-vpc-endpoint-policy-restricted",
+    description: "Every VPC endpoint to an AWS service must carry a policy that admits only known principals: each Allow statement either pins the caller's account, organization or ARN by condition (or names the principal), or grants specific actions on named resources (such as ECR's image layer bucket). Without a policy AWS attaches full access, so a compromised MCP server could use another account's credentials, or reach another account's buckets and secrets, through the zone's own endpoints.",
+    severity: "high",
+    controls: ["S1"],
+    nist: ["AC-4", "SC-7", "SC-7(10)"],
+    maestro: ["L4"],
+    threats: ["T2", "T3"],
+    remediation: "Build the endpoints with the SegmentedVpc component, which gives every interface and gateway endpoint a policy limited to this account's principals and resources (components/network/endpointPolicies.ts); for an endpoint of your own, set its policy with an aws:PrincipalAccount (and aws:ResourceAccount) condition.",
+}, ["aws:ec2/vpcEndpoint:VpcEndpoint"], (props, _args, report) => {
+    const service = String(props.serviceName ?? "");
+    // Gateway Load Balancer endpoints and endpoints to partner services do not support endpoint policies.
+    if (props.vpcEndpointType === "GatewayLoadBalancer" || (service !== "" && !/^(cn\.)?com\.amazonaws\./.test(service))) {
+        return;
+    }
+    if (typeof props.policy !== "string" || props.policy.trim() === "") {
+        report(`the endpoint to ${service || "an AWS service"} has no policy, so AWS attaches one that allows every principal full access.`);
+        return;
+    }
+    let statements: Props[];
+    try {
+        statements = [(JSON.parse(props.policy) as { Statement?: Props | Props[] }).Statement ?? []].flat();
+    } catch {
+        report("the endpoint policy is not valid JSON.");
+        return;
+    }
+    statements.forEach((st, i) => {
+        if (st.Effect !== "Allow") {
+            return;
+        }
+        const label = st.Sid ?? `#${i}`;
+        if (st.NotPrincipal !== undefined || st.NotAction !== undefined || st.NotResource !== undefined) {
+            report(`statement ${label} allows by exclusion (NotPrincipal, NotAction or NotResource).`);
+            return;
+        }
+        if (!anyPrincipal(st.Principal) || pinsPrincipal(st.Condition)) {
+            return;
+        }
+        const actions = [st.Action].flat();
+        if (actions.some((a) => typeof a !== "string" || a.includes("*")) || ![st.Resource].flat().every(namesOneResource)) {
+            report(`statement ${label} allows ${JSON.stringify(st.Action)} on ${JSON.stringify(st.Resource)} to any principal, with no aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition.`);
+        }
+    });
+});
+
+export const ec2Rules = [vpcFlowLogsEnabled, defaultSecurityGroupClosed, subnetNoPublicIp, networkAclNoAdminIngress, securityGroupNoMixedRules, securityGroupNoInternetRule, workloadSubnetNoInternetRoute, vpcEndpointPolicyRestricted];

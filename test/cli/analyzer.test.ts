@@ -67,6 +67,20 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
                 policy.inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] });
             }), "aws-iam-no-wildcard-actions", "aws:iam/rolePolicy:RolePolicy"],
             [broken(graph, "tls10", (g) => (g.resources.find((r) => r.type === "aws:lb/listener:Listener" && r.inputs.protocol === "HTTPS")!.inputs.sslPolicy = "ELBSecurityPolicy-2016-08")), "aws-elb-listener-tls", "aws:lb/listener:Listener"],
+            [broken(graph, "open-sg", (g) => {
+                const sg = g.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.endsWith("-alb"))!;
+                sg.inputs.ingress = sg.outputs.ingress = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }];
+            }), "aws-ec2-security-group-no-internet-rule", "aws:ec2/securityGroup:SecurityGroup"],
+            [broken(graph, "nat-route", (g) => {
+                const table = g.resources.find((r) => r.type === "aws:ec2/routeTable:RouteTable" && r.name.endsWith("-private-rt"))!;
+                const props = { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: "nat-0123456789abcdef0" };
+                g.resources.push({ ...table, type: "aws:ec2/route:Route", name: "nat-out", urn: table.urn.replace(/aws:ec2\/routeTable:RouteTable::.*$/, "aws:ec2/route:Route::nat-out"), id: "r-nat", inputs: props, outputs: { ...props, id: "r-nat" }, dependencies: [table.urn], propertyDependencies: { routeTableId: [table.urn] } });
+            }), "aws-ec2-workload-subnet-no-internet-route", "aws:ec2/route:Route"],
+            [broken(graph, "endpoint-without-policy", (g) => {
+                const endpoint = first(g, "aws:ec2/vpcEndpoint:VpcEndpoint");
+                delete endpoint.inputs.policy;
+                delete endpoint.outputs.policy;
+            }), "aws-ec2-vpc-endpoint-policy-restricted", "aws:ec2/vpcEndpoint:VpcEndpoint"],
             [broken(graph, "open-nacl", (g) => (first(g, "aws:ec2/networkAcl:NetworkAcl").inputs.ingress = [{ ruleNo: 1, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 }])), "aws-ec2-network-acl-no-admin-ingress-from-internet", "aws:ec2/networkAcl:NetworkAcl"],
         ];
         const report = await runCheck({ project, targets: cases.map(([g]) => ({ graph: g })), packs: [AWS_PACK] });

@@ -275,7 +275,7 @@ describe("resolveSegmentedVpcArgs", () => {
         [{ transitGateway: { id: "tgw-xyz", routes: ["172.16.0.0/12"] } }, /transitGateway.id: "tgw-xyz" is not allowed/],
         [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: [] } }, /transitGateway.routes: \[\] is not allowed/],
         [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["0.0.0.0/0"] } }, /transitGateway.routes: "0.0.0.0\/0" is not allowed/],
-        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.0.0.0/8"] } }, /transitGateway.routes: "10.0.0.0\/8" is not allowed; it overlaps the zone's 10.40.0.0\/16/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.40.16.0/20"] } }, /transitGateway.routes: "10.40.16.0\/20" is not allowed; it lies inside the zone's 10.40.0.0\/16/],
         [{ cidrBlock: "10.0.0.0/25" }, /has prefix \/25/],
         [{ cidrBlock: "10.0.0.1/16" }, /boundary/],
         [{ availabilityZoneCount: 7 }, /availabilityZoneCount: 7 is not allowed; allowed: an integer from 2 to 6/],
@@ -305,14 +305,15 @@ describe("network config", () => {
     it("routes the allowed networks to the Transit Gateway unless told otherwise", () => {
         expect(validate({ transitGateway: { id: "tgw-0123456789abcdef0" } }).network.transitGateway).toEqual({ id: "tgw-0123456789abcdef0", routes: ["172.16.0.0/12"] });
         expect(validate({ transitGateway: { id: "tgw-01234567", routes: ["192.168.0.0/16"] } }).network.transitGateway).toEqual({ id: "tgw-01234567", routes: ["192.168.0.0/16"] });
+        // A block around the zone is the usual enterprise route; blocks inside the zone get no route.
+        expect(validate({ transitGateway: { id: "tgw-01234567" } }, { ...edge, allowedCidrs: ["10.0.0.0/8", "10.40.3.0/24"] }).network.transitGateway?.routes).toEqual(["10.0.0.0/8"]);
     });
 
     it.each([
         [{ transitGateway: { id: "tgw-1" } }, edge, /mcpsec:network.transitGateway.id: .*Transit Gateway id/],
         [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["0.0.0.0/0"] } }, edge, /mcpsec:network.transitGateway.routes\[0\]: "0.0.0.0\/0" is not allowed; a default route/],
-        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.40.128.0/17"] } }, edge, /routes\[0\]: "10.40.128.0\/17" is not allowed; it overlaps the zone's 10.40.0.0\/16/],
+        [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.40.128.0/17"] } }, edge, /routes\[0\]: "10.40.128.0\/17" is not allowed; it lies inside the zone's 10.40.0.0\/16/],
         [{ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["300.1.0.0/16"] } }, edge, /routes\[0\]: "300.1.0.0\/16" is not allowed/],
-        [{ transitGateway: { id: "tgw-0123456789abcdef0" } }, { ...edge, allowedCidrs: ["10.0.0.0/8"] }, /mcpsec:network.transitGateway.routes \(unset, so taken from mcpsec:edge.allowedCidrs\): "10.0.0.0\/8" is not allowed; it overlaps/],
         [{ transitGateway: { id: "tgw-0123456789abcdef0" } }, { ...edge, allowedCidrs: ["10.40.0.0/16"] }, /mcpsec:network.transitGateway.routes: is required here/],
         [{}, { ...edge, allowedCidrs: ["172.16.0.1/12"] }, /mcpsec:edge.allowedCidrs\[0\]: "172.16.0.1\/12" is not allowed/],
         [{}, { ...edge, allowedCidrs: Array.from({ length: 17 }, (_, i) => `172.${16 + i}.0.0/16`) }, /mcpsec:edge.allowedCidrs: .*1-16 CIDR blocks .* network ACL, which holds 20 per direction/],
