@@ -159,13 +159,13 @@ export const operationsSchema = {
             description: "addresses subscribed to the alert topic",
         },
         retentionDays: { enum: [...LOG_RETENTION_DAYS].filter((d) => d >= 90), description: "a CloudWatch Logs retention period of 90 days or more, for the archive and the trail" },
+        archiveLockMode: { enum: ["compliance", "governance"], description: "compliance or governance (object lock mode of the archive; default compliance when the environment is prod or production or starts with prod-, governance otherwise)" },
         siem: {
             oneOf: [
                 { type: "object", additionalProperties: false, required: ["type", "url", "credentialsSecretArn"], properties: { type: { const: "http" }, url: { type: "string", pattern: "^https://\\S+$" }, name: { type: "string" }, credentialsSecretArn: { type: "string", pattern: "^arn:aws[a-z-]*:secretsmanager:" } } },
                 { type: "object", additionalProperties: false, required: ["type", "hecEndpoint", "hecTokenSecretArn"], properties: { type: { const: "splunk" }, hecEndpoint: { type: "string", pattern: "^https://\\S+$" }, hecTokenSecretArn: { type: "string", pattern: "^arn:aws[a-z-]*:secretsmanager:" } } },
-                { type: "object", additionalProperties: false, required: ["type", "domainArn", "indexName"], properties: { type: { const: "opensearch" }, domainArn: { type: "string", pattern: "^arn:aws[a-z-]*:es:" }, indexName: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]{0,79}$" } } },
             ],
-            description: "a SIEM: {type: http, url, credentialsSecretArn}, {type: splunk, hecEndpoint, hecTokenSecretArn} or {type: opensearch, domainArn, indexName}",
+            description: "a SIEM: {type: http, url, credentialsSecretArn} or {type: splunk, hecEndpoint, hecTokenSecretArn} (Firehose cannot deliver CloudWatch Logs to OpenSearch: use an HTTP endpoint in front of it)",
         },
     },
     description: "the operations settings",

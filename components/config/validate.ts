@@ -39,11 +39,22 @@ export interface IdentityConfig {
     refreshTokenHours?: number;
 }
 
+/**
+ * The archive's default object lock mode for an environment: compliance for production (`prod`, `production`, or
+ * starting with `prod-`), where evidence must survive any credential; governance elsewhere, where throw-away stacks
+ * must stay deletable (its bypass is still denied by the bucket policy).
+ */
+export function archiveLockModeFor(environment: string): "compliance" | "governance" {
+    return /^prod(uction)?(-|$)/.test(environment) ? "compliance" : "governance";
+}
+
 /** Operations settings with defaults filled in. */
 export interface OperationsConfig {
     accountServices: { cloudTrail: "create" | "existing"; guardDuty: "create" | "existing"; securityHub: "create" | "existing"; inspector: "create" | "existing"; config: "create" | "existing" };
     alertEmails: string[];
     retentionDays: number;
+    /** Object lock mode of the archive (default by environment: see archiveLockModeFor). */
+    archiveLockMode: "compliance" | "governance";
     siem?: SiemDestination;
 }
 
@@ -195,6 +206,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
             accountServices: { cloudTrail: "create", guardDuty: "create", securityHub: "create", inspector: "create", config: "create", ...(input.operations?.accountServices ?? {}) },
             alertEmails: [...(input.operations?.alertEmails ?? [])],
             retentionDays: input.operations?.retentionDays ?? 365,
+            archiveLockMode: input.operations?.archiveLockMode ?? archiveLockModeFor(input.environment),
             siem: input.operations?.siem && structuredClone(input.operations.siem),
         },
         kubernetes: input.kubernetes && { ...input.kubernetes },

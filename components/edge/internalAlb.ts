@@ -45,6 +45,8 @@ export interface InternalAlbArgs {
     idleTimeout?: number;
     /** Days access logs are kept. Default 365. */
     accessLogRetentionDays?: number;
+    /** Name of the terminal access-log bucket that receives the access-log bucket's own S3 server access logs (the pack reports the bucket without it). */
+    serverAccessLogBucket?: pulumi.Input<string>;
     /** Opt-out for tests and throw-away stacks: allow deleting the load balancer. Default false. */
     allowDeletion?: boolean;
     tags?: Record<string, string>;
@@ -94,6 +96,7 @@ export class InternalAlb extends pulumi.ComponentResource {
 
         const logs = new LogBucket(`${name}-access-logs`, {
             retentionDays: args.accessLogRetentionDays,
+            accessLogs: args.serverAccessLogBucket === undefined ? undefined : { bucket: args.serverAccessLogBucket, prefix: "s3/alb-access-logs/" },
             tags: tags("access-logs"),
             deliveryStatements: (bucketArn) => [{
                 Sid: "ElbLogDelivery", Effect: "Allow", Principal: { AWS: elbAccount }, Action: "s3:PutObject",

@@ -1,18 +1,36 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { denyInsecureTransport, privateBucketBasics } from "../common/bucket";
+import { AccessLogTarget, denyInsecureTransport, privateBucketBasics, serverAccessLogging } from "../common/bucket";
+import { ConfigError } from "../common/errors";
 import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
 
 export interface ArchiveBucketArgs {
     kmsKeyArn: pulumi.Input<string>;
-    /** Days objects are locked against deletion or overwrite (object lock, governance mode), and kept. Default 365. */
+    /** Days objects are locked against deletion or overwrite (object lock default retention), and kept. Default 365. */
     retentionDays?: number;
+    /**
+     * Object lock mode of the default retention. COMPLIANCE: no one, not even the root user, can delete or overwrite
+     * a locked object version or shorten its retention until it ends. GOVERNANCE: the bucket policy also denies
+     * s3:BypassGovernanceRetention to everyone, so bypassing takes a policy change first (recorded by CloudTrail).
+     * Default GOVERNANCE; the security zone chooses COMPLIANCE in production (mcpsec:operations.archiveLockMode).
+     */
+    lockMode?: ArchiveLockMode;
+    /** Where the archive's server access logs go (the zone's terminal access-log bucket). */
+    accessLogs: AccessLogTarget;
     /** The CloudTrail trail that may deliver to `cloudtrail/`. */
     trailArn?: pulumi.Input<string>;
     /** Let AWS Config of this account deliver to `config/`. */
     allowConfig?: boolean;
     tags?: Record<string, string>;
+}
+
+export type ArchiveLockMode = "COMPLIANCE" | "GOVERNANCE";
+export const ARCHIVE_LOCK_MODES: readonly ArchiveLockMode[] = ["COMPLIANCE", "GOVERNANCE"];
+
+/** The statement that keeps GOVERNANCE-mode locks from being bypassed by anyone, whatever their IAM permissions. */
+export function denyGovernanceBypass(bucketArn: pulumi.Input<string>): PolicyStatement {
+    return { Sid: "DenyGovernanceBypass", Effect: "Deny", Principal: "*", Action: "s3:BypassGovernanceRetention", Resource: pulumi.interpolate`${bucketArn}/*` };
 }
 
 /** Bucket policy statements for the log delivery services the archive accepts. */
@@ -42,15 +60,20 @@ function deliveryStatements(bucketArn: pulumi.Output<string>, account: pulumi.Ou
 }
 
 /**
- * The immutable archive of audit evidence (control O1): public access blocked, object lock (governance mode,
- * default retention), versioning, SSE-KMS with the zone key, a lifecycle that moves old records to Glacier and
- * expires them after retention, and a policy that refuses requests without TLS.
+ * The immutable archive of audit evidence (control O1): public access blocked, object lock (default retention in
+ * COMPLIANCE mode, or GOVERNANCE mode with its bypass denied to everyone), versioning, SSE-KMS with the zone key, a
+ * lifecycle that moves old records to Glacier and expires them after retention, server access logs to the zone's
+ * access-log bucket, and a policy that refuses requests without TLS.
  */
 export class ArchiveBucket extends pulumi.ComponentResource {
     public readonly bucket: pulumi.Output<string>;
     public readonly arn: pulumi.Output<string>;
 
     constructor(name: string, args: ArchiveBucketArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const mode = args.lockMode ?? "GOVERNANCE";
+        if (!ARCHIVE_LOCK_MODES.includes(mode)) {
+            throw new ConfigError(`ArchiveBucket "${name}".lockMode`, `${JSON.stringify(mode)} is not allowed; expected COMPLIANCE or GOVERNANCE`);
+        }
         super("mcpsec:observability:ArchiveBucket", name, {}, opts);
         const parent = { parent: this };
         const days = args.retentionDays ?? 365;
@@ -59,8 +82,9 @@ export class ArchiveBucket extends pulumi.ComponentResource {
         const { publicAccessBlock: pab, versioning } = privateBucketBasics(name, bucket, parent);
         new aws.s3.BucketObjectLockConfiguration(`${name}-lock`, {
             bucket: bucket.id,
-            rule: { defaultRetention: { mode: "GOVERNANCE", days } },
+            rule: { defaultRetention: { mode, days } },
         }, { parent: this, dependsOn: [versioning] });
+        serverAccessLogging(name, bucket, args.accessLogs, parent);
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucket.id,
             rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
@@ -78,6 +102,7 @@ export class ArchiveBucket extends pulumi.ComponentResource {
             bucket: bucket.id,
             policy: policyJson(
                 denyInsecureTransport(bucket.arn),
+                ...(mode === "GOVERNANCE" ? [denyGovernanceBypass(bucket.arn)] : []),
                 ...deliveryStatements(bucket.arn, account, args),
             ),
         }, { parent: this, dependsOn: [pab] });

@@ -1,13 +1,30 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../common/errors";
 import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
 
-/** Where the SIEM lives. Credentials are read from Secrets Manager by Firehose, never put in the program. */
+/**
+ * Where the SIEM lives. Credentials are read from Secrets Manager by Firehose, never put in the program. There is no
+ * OpenSearch destination: Firehose does not deliver CloudWatch Logs subscription records to OpenSearch Service (one
+ * record holds many log events, and OpenSearch accepts one per record); use an HTTP endpoint in front of it, or a
+ * CloudWatch Logs subscription to OpenSearch.
+ */
 export type SiemDestination =
     | { type: "http"; url: string; name?: string; credentialsSecretArn: string }
-    | { type: "splunk"; hecEndpoint: string; hecTokenSecretArn: string }
-    | { type: "opensearch"; domainArn: string; indexName: string };
+    | { type: "splunk"; hecEndpoint: string; hecTokenSecretArn: string };
+
+/**
+ * Firehose's own processors for CloudWatch Logs records (no Lambda): gunzip each record, then keep only the log
+ * events' messages (dropping the envelope with owner, log group and stream, and CloudWatch Logs' control messages).
+ */
+export const CLOUDWATCH_LOGS_PROCESSING = {
+    enabled: true,
+    processors: [
+        { type: "Decompression", parameters: [{ parameterName: "CompressionFormat", parameterValue: "GZIP" }] },
+        { type: "CloudWatchLogProcessing", parameters: [{ parameterName: "DataMessageExtraction", parameterValue: "true" }] },
+    ],
+};
 
 export interface SiemExportArgs {
     destination: SiemDestination;
@@ -20,14 +37,19 @@ export interface SiemExportArgs {
 }
 
 /**
- * Streams the zone's log groups to a SIEM through Kinesis Data Firehose (control O1): an HTTP endpoint, Splunk HEC
- * or OpenSearch, chosen by config; records the SIEM refuses are kept in the archive (KMS-encrypted); the stream is
- * encrypted with the zone key; credentials come from Secrets Manager.
+ * Streams the zone's log groups to a SIEM through Amazon Data Firehose (control O1): an HTTP endpoint or Splunk HEC,
+ * chosen by config; Firehose decompresses the CloudWatch Logs records and extracts their log events before
+ * delivery; records the SIEM refuses are kept in the archive (KMS-encrypted); the stream is encrypted with the zone
+ * key; credentials come from Secrets Manager.
  */
 export class SiemExport extends pulumi.ComponentResource {
     public readonly streamArn: pulumi.Output<string>;
 
     constructor(name: string, args: SiemExportArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const type = (args.destination as { type?: unknown }).type;
+        if (type !== "http" && type !== "splunk") {
+            throw new ConfigError(`SiemExport "${name}".destination.type`, `${JSON.stringify(type)} is not allowed; expected http or splunk (Firehose cannot deliver CloudWatch Logs records to OpenSearch: put an HTTP endpoint in front of it)`);
+        }
         super("mcpsec:observability:SiemExport", name, {}, opts);
         const parent = { parent: this };
         const tags = (suffix: string) => componentTags("observability", `${name}-${suffix}`, args.tags);
@@ -42,13 +64,8 @@ export class SiemExport extends pulumi.ComponentResource {
         ];
         if (d.type === "http") {
             statements.push({ Sid: "ReadSiemCredentials", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: d.credentialsSecretArn });
-        } else if (d.type === "splunk") {
-            statements.push({ Sid: "ReadSiemCredentials", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: d.hecTokenSecretArn });
         } else {
-            statements.push(
-                { Sid: "DescribeDomain", Effect: "Allow", Action: ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"], Resource: [d.domainArn, `${d.domainArn}/*`] },
-                { Sid: "WriteIndex", Effect: "Allow", Action: ["es:ESHttpPost", "es:ESHttpPut"], Resource: [`${d.domainArn}/*`] },
-            );
+            statements.push({ Sid: "ReadSiemCredentials", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: d.hecTokenSecretArn });
         }
         const role = new aws.iam.Role(`${name}-firehose`, {
             description: "Firehose delivers MCP logs to the SIEM",
@@ -58,19 +75,18 @@ export class SiemExport extends pulumi.ComponentResource {
         const rolePolicy = new aws.iam.RolePolicy(`${name}-firehose`, { role: role.id, policy: policyJson(...statements) }, parent);
         const backup = { bucketArn: args.backupBucketArn, roleArn: role.arn, prefix: "siem-failed/", errorOutputPrefix: "siem-errors/", kmsKeyArn: args.kmsKeyArn, compressionFormat: "GZIP" };
         const stream = new aws.kinesis.FirehoseDeliveryStream(`${name}-stream`, {
-            destination: d.type === "http" ? "http_endpoint" : d.type,
+            destination: d.type === "http" ? "http_endpoint" : "splunk",
             serverSideEncryption: { enabled: true, keyType: "CUSTOMER_MANAGED_CMK", keyArn: args.kmsKeyArn },
             httpEndpointConfiguration: d.type === "http" ? {
                 url: d.url, name: d.name ?? "siem", roleArn: role.arn, s3BackupMode: "FailedDataOnly", s3Configuration: backup,
                 secretsManagerConfiguration: { enabled: true, secretArn: d.credentialsSecretArn, roleArn: role.arn },
                 requestConfiguration: { contentEncoding: "GZIP" }, retryDuration: 300,
+                processingConfiguration: CLOUDWATCH_LOGS_PROCESSING,
             } : undefined,
             splunkConfiguration: d.type === "splunk" ? {
                 hecEndpoint: d.hecEndpoint, hecEndpointType: "Event", s3BackupMode: "FailedEventsOnly", s3Configuration: backup,
                 secretsManagerConfiguration: { enabled: true, secretArn: d.hecTokenSecretArn, roleArn: role.arn }, retryDuration: 300,
-            } : undefined,
-            opensearchConfiguration: d.type === "opensearch" ? {
-                domainArn: d.domainArn, indexName: d.indexName, roleArn: role.arn, s3BackupMode: "FailedDocumentsOnly", s3Configuration: backup, indexRotationPeriod: "OneDay",
+                processingConfiguration: CLOUDWATCH_LOGS_PROCESSING,
             } : undefined,
             tags: tags("stream"),
         }, { parent: this, dependsOn: [rolePolicy] });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf, McpCluster, McpService } from "../compute";
 import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
-import { InternalAlb, McpWebAcl, PrivateLinkNlb } from "../edge";
+import { InternalAlb, LogBucket, McpWebAcl, PrivateLinkNlb } from "../edge";
 import { ThreatDetection } from "../detection";
 import { AuthorizationServer } from "../identity";
 import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "../observability";
@@ -132,11 +132,17 @@ export class SecurityZone extends pulumi.ComponentResource {
             agents: identity.agents,
             accessTokenMinutes: identity.accessTokenMinutes,
             refreshTokenHours: identity.refreshTokenHours,
-            tags,
-        }, parent);
-        this.entryPoint = new InternalAlb(`${name}-entry`, {
             logKmsKeyArn: zoneKey.arn,
             logRetentionDays: ops.retentionDays,
+            tags,
+        }, parent);
+        // The terminal access-log bucket: every other bucket of the zone sends its S3 server access logs here; it is
+        // not logged itself (tagged mcpsec:access-log-exemption, where Security Hub S3.9 / cdk-nag AwsSolutions-S1 flag it).
+        const accessLogs = new LogBucket(`${name}-s3-access-logs`, {
+            retentionDays: ops.retentionDays, terminalAccessLogBucket: true, deliveryStatements: () => [], tags,
+        }, parent);
+        this.entryPoint = new InternalAlb(`${name}-entry`, {
+            serverAccessLogBucket: accessLogs.bucket,
             vpcId: net.vpcId,
             subnetIds: net.privateSubnetIds,
             vpcCidrBlock: net.cidrBlock,
@@ -192,6 +198,8 @@ export class SecurityZone extends pulumi.ComponentResource {
             retentionDays: ops.retentionDays,
             trailArn: ops.accountServices.cloudTrail === "create" ? trailArnOf(trailName, parent) : undefined,
             allowConfig: ops.accountServices.config === "create",
+            lockMode: ops.archiveLockMode === "compliance" ? "COMPLIANCE" : "GOVERNANCE",
+            accessLogs: { bucket: accessLogs.bucket, prefix: "s3/archive/" },
             tags,
         }, parent);
         const trail = ops.accountServices.cloudTrail === "create"

@@ -5,9 +5,13 @@ import { describe, expect, it, vi } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { SECRET_SIG, SPECIAL_SIG_KEY } from "../../cli/graph";
 import { CONTAINMENT_HANDLER, DRIFT_RULES, ThreatDetection } from "../../components/detection";
-import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, SiemDestination } from "../../components/observability";
+import { synthesize } from "../../cli/synth";
+import { ACCESS_LOG_EXEMPTION_TAG } from "../../components/common/bucket";
+import { archiveLockModeFor, validateBlueprintConfig } from "../../components/config";
+import { LogBucket } from "../../components/edge";
+import { ArchiveBucket, AuditTrail, CLOUDWATCH_LOGS_PROCESSING, McpAlerts, SiemExport, SiemDestination } from "../../components/observability";
 import { ManagedSecret, ZoneKey } from "../../components/secrets";
-import { ofType, one, synthComponent } from "../helpers";
+import { ofType, one, project, synthComponent } from "../helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
@@ -55,15 +59,26 @@ describe("ManagedSecret", () => {
 describe("ArchiveBucket and AuditTrail", () => {
     it("locks, versions, encrypts and closes the archive, and admits only this trail and this account's Config", async () => {
         const trailArn = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/zone-trail";
-        const g = await synthComponent(() => new ArchiveBucket("archive", { kmsKeyArn: KEY, retentionDays: 731, trailArn, allowConfig: true }));
+        const g = await synthComponent(() => new ArchiveBucket("archive", { kmsKeyArn: KEY, retentionDays: 731, trailArn, allowConfig: true, accessLogs: { bucket: "access-logs-abc", prefix: "s3/archive/" } }));
         expect(one(g, "aws:s3/bucket:Bucket").inputs.objectLockEnabled).toBe(true);
         expect(one(g, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs.rule).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 731 } });
+        expect(one(g, "aws:s3/bucketLogging:BucketLogging").inputs).toMatchObject({ bucket: one(g, "aws:s3/bucket:Bucket").id, targetBucket: "access-logs-abc", targetPrefix: "s3/archive/" });
         expect(one(g, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
         expect((one(g, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules as Json[])[0]).toMatchObject({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true });
         const bySid = Object.fromEntries(statements(one(g, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((s) => [s.Sid, s]));
         expect(bySid.DenyInsecureTransport.Effect).toBe("Deny");
+        // GOVERNANCE locks cannot be bypassed by anyone while the policy stands.
+        expect(bySid.DenyGovernanceBypass).toEqual({ Sid: "DenyGovernanceBypass", Effect: "Deny", Principal: "*", Action: "s3:BypassGovernanceRetention", Resource: `${one(g, "aws:s3/bucket:Bucket").outputs.arn}/*` });
         expect(bySid.CloudTrailWrites.Condition.StringEquals["aws:SourceArn"]).toBe(trailArn);
         expect(bySid.ConfigWrites.Condition.StringEquals["aws:SourceAccount"]).toBe("123456789012");
+    });
+
+    it("locks in COMPLIANCE mode when asked (no bypass to deny), and refuses an unknown mode", async () => {
+        const g = await synthComponent(() => new ArchiveBucket("archive", { kmsKeyArn: KEY, lockMode: "COMPLIANCE", accessLogs: { bucket: "logs", prefix: "s3/archive/" } }));
+        expect(one(g, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs.rule).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: 365 } });
+        expect(statements(one(g, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((x) => x.Sid)).toEqual(["DenyInsecureTransport"]);
+        await expect(synthComponent(() => new ArchiveBucket("archive", { kmsKeyArn: KEY, lockMode: "LEGAL" as "COMPLIANCE", accessLogs: { bucket: "logs", prefix: "a/" } })))
+            .rejects.toThrow(/ArchiveBucket "archive".lockMode: "LEGAL" is not allowed; expected COMPLIANCE or GOVERNANCE/);
     });
 
     it("records every region's management events with validation, KMS and CloudWatch delivery", async () => {
@@ -73,6 +88,49 @@ describe("ArchiveBucket and AuditTrail", () => {
         const group = one(g, "aws:cloudwatch/logGroup:LogGroup");
         expect(trail.inputs.cloudWatchLogsGroupArn).toBe(`${group.outputs.arn}:*`);
         expect(statements(one(g, "aws:iam/rolePolicy:RolePolicy").inputs.policy)[0].Resource).toBe(`${group.outputs.arn}:log-stream:*`);
+    });
+});
+
+describe("LogBucket and S3 server access logging", () => {
+    it("the terminal access-log bucket admits S3 log delivery of this account, states its exemption, and is not logged itself", async () => {
+        const g = await synthComponent(() => new LogBucket("s3-access-logs", { terminalAccessLogBucket: true, deliveryStatements: () => [], tags: {} }));
+        const bucket = one(g, "aws:s3/bucket:Bucket");
+        expect((bucket.inputs.tags as Record<string, string>)[ACCESS_LOG_EXEMPTION_TAG]).toMatch(/^terminal access-log bucket - /);
+        expect(ofType(g, "aws:s3/bucketLogging:BucketLogging")).toHaveLength(0);
+        const delivery = statements(one(g, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy).find((x) => x.Sid === "S3ServerAccessLogDelivery")!;
+        expect(delivery).toMatchObject({ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: `${bucket.outputs.arn}/*`, Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } });
+        // S3 delivers server access logs only to SSE-S3 buckets.
+        expect((one(g, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules as Json[])[0].applyServerSideEncryptionByDefault).toEqual({ sseAlgorithm: "AES256" });
+    });
+
+    it("a log bucket that is not terminal sends its access logs on, and cannot be both", async () => {
+        const g = await synthComponent(() => new LogBucket("alb-logs", { accessLogs: { bucket: "access-logs-abc", prefix: "s3/alb/" }, deliveryStatements: () => [], tags: {} }));
+        expect(one(g, "aws:s3/bucketLogging:BucketLogging").inputs).toMatchObject({ targetBucket: "access-logs-abc", targetPrefix: "s3/alb/" });
+        expect((one(g, "aws:s3/bucket:Bucket").inputs.tags as Record<string, string>)[ACCESS_LOG_EXEMPTION_TAG]).toBeUndefined();
+        await expect(synthComponent(() => new LogBucket("x", { accessLogs: { bucket: "b", prefix: "p/" }, terminalAccessLogBucket: true, deliveryStatements: () => [], tags: {} })))
+            .rejects.toThrow(/LogBucket "x".accessLogs: is not allowed together with terminalAccessLogBucket/);
+    });
+});
+
+describe("security zone logging (stack)", () => {
+    it("logs every bucket but the terminal access-log bucket, which receives the others' logs; prod archive in COMPLIANCE mode", async () => {
+        const g = await synthesize({ project, stack: "security-zone-prod" });
+        const buckets = ofType(g, "aws:s3/bucket:Bucket");
+        const loggings = ofType(g, "aws:s3/bucketLogging:BucketLogging");
+        const terminal = buckets.filter((b) => (b.inputs.tags as Record<string, string>)[ACCESS_LOG_EXEMPTION_TAG] !== undefined);
+        expect(terminal.map((b) => b.name)).toEqual(["mcp-prod-s3-access-logs"]);
+        expect(buckets.length).toBeGreaterThan(1);
+        for (const b of buckets.filter((x) => x !== terminal[0])) {
+            expect(loggings.find((l) => l.inputs.bucket === b.id)?.inputs.targetBucket, b.name).toBe(terminal[0].outputs.bucket);
+        }
+        expect(loggings.some((l) => l.inputs.bucket === terminal[0].id)).toBe(false);
+        expect(one(g, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs.rule).toMatchObject({ defaultRetention: { mode: "COMPLIANCE", days: 731 } });
+    });
+
+    it("defaults the archive lock by environment and refuses other modes by name", () => {
+        expect(["prod", "production", "prod-eu", "dev", "producer"].map(archiveLockModeFor)).toEqual(["compliance", "compliance", "compliance", "governance", "governance"]);
+        const raw = { pattern: "microservices", environment: "prod", servers: [] as unknown[] };
+        expect(() => validateBlueprintConfig({ ...raw, operations: { archiveLockMode: "legal-hold" } }, "eu-west-1")).toThrow(/mcpsec:operations\.archiveLockMode.*"legal-hold" is not allowed; expected compliance or governance/);
     });
 });
 
@@ -101,8 +159,26 @@ describe("SiemExport", () => {
     const destinations: [string, SiemDestination, string, string][] = [
         ["http", { type: "http", url: "https://siem.example.com/ingest", credentialsSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:siem-AbCdEf" }, "httpEndpointConfiguration", "FailedDataOnly"],
         ["splunk", { type: "splunk", hecEndpoint: "https://hec.example.com:8088", hecTokenSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hec-AbCdEf" }, "splunkConfiguration", "FailedEventsOnly"],
-        ["opensearch", { type: "opensearch", domainArn: "arn:aws:es:eu-west-1:123456789012:domain/siem", indexName: "mcp" }, "opensearchConfiguration", "FailedDocumentsOnly"],
     ];
+    it.each(destinations)("decompresses CloudWatch Logs records and extracts their events before delivery to %s (no Lambda)", async (_type, destination, block) => {
+        const g = await synthComponent(() => new SiemExport("siem", { destination, logGroupNames: ["/a"], kmsKeyArn: KEY, backupBucketArn: "arn:aws:s3:::archive-abc" }));
+        const stream = one(g, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
+        expect((stream.inputs[block] as Json).processingConfiguration).toEqual({
+            enabled: true,
+            processors: [
+                { type: "Decompression", parameters: [{ parameterName: "CompressionFormat", parameterValue: "GZIP" }] },
+                { type: "CloudWatchLogProcessing", parameters: [{ parameterName: "DataMessageExtraction", parameterValue: "true" }] },
+            ],
+        });
+        expect(CLOUDWATCH_LOGS_PROCESSING.processors.map((p) => p.type)).not.toContain("Lambda");
+        expect(ofType(g, "aws:lambda/function:Function")).toHaveLength(0);
+    });
+
+    it("refuses OpenSearch, which Firehose cannot feed CloudWatch Logs records, with a clear error", async () => {
+        const opensearch = { type: "opensearch", domainArn: "arn:aws:es:eu-west-1:123456789012:domain/siem", indexName: "mcp" } as unknown as SiemDestination;
+        await expect(synthComponent(() => new SiemExport("siem", { destination: opensearch, logGroupNames: ["/a"], kmsKeyArn: KEY, backupBucketArn: "arn:aws:s3:::a" })))
+            .rejects.toThrow(/SiemExport "siem".destination.type: "opensearch" is not allowed; expected http or splunk \(Firehose cannot deliver CloudWatch Logs records to OpenSearch/);
+    });
     it.each(destinations)("streams the log groups to %s, keeping refused records in the archive", async (_type, destination, block, backupMode) => {
         const g = await synthComponent(() => new SiemExport("siem", { destination, logGroupNames: ["/a", "/b"], kmsKeyArn: KEY, backupBucketArn: "arn:aws:s3:::archive-abc" }));
         const stream = one(g, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");

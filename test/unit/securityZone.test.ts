@@ -98,7 +98,7 @@ describe("SecurityZone with the organization's account services", () => {
         }
         expect(ofType(graph, "aws:lambda/function:Function").filter((f) => f.name.includes("containment"))).toHaveLength(1);
         const policy = JSON.parse(ofType(graph, "aws:s3/bucketPolicy:BucketPolicy").find((p) => p.name.includes("archive"))!.inputs.policy as string);
-        expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport"]);
+        expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyGovernanceBypass"]);
         expect(notesOf(graph)).toEqual(["account services left to the organization (not created or checked here): cloudTrail, guardDuty, securityHub, inspector, config"]);
     });
 });
