@@ -91,7 +91,8 @@ export function replaceNaclRules(graph: ResourceGraph, subnetIds: string[], rule
  * deployment with the attachment configured would (kept when the graph already has one).
  */
 export function ensureTransitGateway(graph: ResourceGraph, subnetIds: string[], cidrs: string[], options: { dedicatedSubnets?: boolean } = {}): void {
-    if (byType(graph, "aws:ec2transitgateway/vpcAttachment:VpcAttachment").length > 0) return;
+    const existing = byType(graph, "aws:ec2transitgateway/vpcAttachment:VpcAttachment");
+    if (existing.length > 0 && !options.dedicatedSubnets) return;
     const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
     const tgw = "tgw-0123456789abcdef0";
     let attachmentSubnets = subnetIds;
@@ -104,6 +105,11 @@ export function ensureTransitGateway(graph: ResourceGraph, subnetIds: string[], 
         });
         const all = [{ ruleNo: 100, action: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0 }];
         addResource(graph, "aws:ec2/networkAcl:NetworkAcl", "proof-tgw-nacl", "acl-0tgw", { vpcId: vpc.id, subnetIds: attachmentSubnets, ingress: all, egress: all });
+        if (existing.length > 0) {
+            // The stack already attaches a Transit Gateway (with its routes): move its attachment to these subnets.
+            existing.forEach((a) => setInput(a, "subnetIds", attachmentSubnets));
+            return;
+        }
     }
     addResource(graph, "aws:ec2transitgateway/vpcAttachment:VpcAttachment", "proof-tgw-attachment", "tgw-attach-0123456789abcdef0", { transitGatewayId: tgw, vpcId: vpc.id, subnetIds: attachmentSubnets });
     const tables = new Set(byType(graph, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => subnetIds.includes(a.inputs.subnetId as string)).map((a) => a.inputs.routeTableId as string));
