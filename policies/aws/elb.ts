@@ -128,7 +128,7 @@ function forwardedTargetGroups(from: PolicyResource, property: string, actions: 
 
 export const listenerActionsSafe = stackRule({
     name: "aws-elb-listener-rules-safe",
-    description: "Every listener rule, and every listener's default actions, must keep traffic on the protected path. A rule of a plain-HTTP listener may only redirect to HTTPS (the listener TLS rule judges default actions). No action may redirect to HTTP. An action that forwards must forward to target groups that check their targets' health (a target group with the health check disabled keeps sending requests to a failed or contained task), through an Application Load Balancer with a web ACL associated: a listener of another load balancer (e.g. a Network Load Balancer) that forwards straight to a server's target group is a path around the WAF. A target group of type alb (the PrivateLink hop to the ALB) is the exception, since the ALB behind it inspects.",
+    description: "Every listener rule, and every listener's default actions, must keep traffic on the protected path. A rule of a plain-HTTP listener may only redirect to HTTPS (the listener TLS rule judges default actions). No action may redirect to HTTP. An action that forwards must forward to target groups that check their targets' health (a target group with the health check disabled keeps sending requests to a failed or contained task), through an Application Load Balancer: a listener of another load balancer (a Network or Gateway Load Balancer, or one not in the stack) that forwards straight to a server's target group is a path around the WAF. A target group of type alb (the PrivateLink hop to the ALB) is the exception, since the ALB behind it inspects; an ALB without a web ACL is reported by aws-elb-alb-has-web-acl.",
     severity: "high",
     controls: ["S2", "H5", "C5"],
     nist: ["SC-7", "SC-8", "AC-4"],
@@ -139,7 +139,6 @@ export const listenerActionsSafe = stackRule({
     const lbs = resources.filter((r) => LB.includes(r.type));
     const listeners = resources.filter((r) => LISTENER.includes(r.type));
     const groups = resources.filter((r) => TARGET_GROUP.includes(r.type));
-    const associations = ofType(resources, ASSOCIATION);
     const check = (owner: PolicyResource, what: string, listener: PolicyResource | undefined, property: string, actions: Props[], isRule: boolean) => {
         const protocol = String(listener?.props.protocol ?? "").toUpperCase();
         for (const a of actions) {
@@ -152,13 +151,14 @@ export const listenerActionsSafe = stackRule({
             }
         }
         const lb = listener && lbs.find((l) => refersTo(listener, "loadBalancerArn", l));
-        const inspected = lb !== undefined && isApplication(lb.props) && associations.some((a) => refersTo(a, "resourceArn", lb));
+        // An ALB's own web ACL association is judged by aws-elb-alb-has-web-acl; here, only other load balancers.
+        const inspected = lb !== undefined && isApplication(lb.props);
         for (const tg of forwardedTargetGroups(owner, property, actions, groups)) {
             if (tg.props.healthCheck?.enabled === false) {
                 report(`${what} forwards to target group ${tg.name}, whose health check is disabled.`, owner.urn);
             }
             if (!inspected && tg.props.targetType !== "alb") {
-                report(`${what} forwards to target group ${tg.name} through ${lb ? `load balancer ${lb.name}, which has no web ACL` : "a load balancer not in this stack"}: a path around the WAF.`, owner.urn);
+                report(`${what} forwards to target group ${tg.name} through ${lb ? `${String(lb.props.loadBalancerType)} load balancer ${lb.name}, which no web ACL can inspect` : "a load balancer not in this stack"}: a path around the WAF.`, owner.urn);
             }
         }
     };
