@@ -1,7 +1,6 @@
 import { mcpWebAclRules } from "../../components/edge/webAcl";
 import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
-import { endpointPolicy } from "../../components/network/endpointPolicies";
 import { networkCases } from "./network.cases";
 import { endpointPolicy } from "../../components/network/endpointPolicies";
 
@@ -72,13 +71,13 @@ const bucket = (name = "logs"): FixtureResource => ({ type: "aws:s3/bucket:Bucke
 const pab = (b = "logs", props: Props = {}): FixtureResource => ({ type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name: `${b}-pab`, props: { bucket: "unknown", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...props }, refs: { bucket: [b] } });
 const tlsOnly = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::logs-abc", "arn:aws:s3:::logs-abc/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } };
 const bucketPolicy = (b = "logs", policy = doc(tlsOnly)): FixtureResource => ({ type: "aws:s3/bucketPolicy:BucketPolicy", name: `${b}-policy`, props: { bucket: "unknown", policy }, refs: { bucket: [b] } });
+
 const taggedBucket = (name: string, tags: Record<string, string>, props: Props = {}): FixtureResource => ({ ...bucket(name), props: { ...bucket(name).props, tags, ...props } });
 const accessLogging = (source: string, target: string, props: Props = {}): FixtureResource => ({ type: "aws:s3/bucketLogging:BucketLogging", name: `${source}-access-logging`, props: { bucket: "unknown", targetBucket: "unknown", targetPrefix: `s3/${source}/`, ...props }, refs: { bucket: [source], targetBucket: [target] } });
 const EXEMPT = { "mcpsec:access-log-exemption": "terminal access-log bucket - receives the S3 server access logs of the other buckets" };
 const lockedBucket = (name = "archive"): FixtureResource => ({ ...bucket(name), props: { ...bucket(name).props, objectLockEnabled: true } });
 const lockConfig = (mode: string | undefined, b = "archive"): FixtureResource => ({ type: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", name: `${b}-lock`, props: { bucket: "unknown", ...(mode ? { rule: { defaultRetention: { mode, days: 365 } } } : {}) }, refs: { bucket: [b] } });
 const denyBypass = { Sid: "DenyGovernanceBypass", Effect: "Deny", Principal: "*", Action: "s3:BypassGovernanceRetention", Resource: "arn:aws:s3:::archive-abc/*" };
-
 
 const POOL = "aws:cognito/userPool:UserPool";
 const CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
@@ -513,6 +512,7 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "no policy", resources: [bucket()], expect: /Bucket logs accepts requests without TLS/ },
             { label: "policy without the deny", resources: [bucket(), bucketPolicy("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /accepts requests without TLS/ },
         ],
+    },
     "aws-s3-bucket-access-logging": {
         pass: [
             { label: "archive logs into the terminal bucket, which states its exemption", resources: [bucket("archive"), taggedBucket("access-logs", EXEMPT), accessLogging("archive", "access-logs")] },
@@ -536,7 +536,6 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "deny with a condition (some principals may bypass)", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive", doc({ ...denyBypass, Condition: { StringNotEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/admin" } } }))], expect: /can be bypassed/ },
             { label: "object lock without default retention", resources: [lockedBucket(), lockConfig(undefined)], expect: /without a default retention/ },
         ],
-    },
     },
     "aws-cognito-user-pool-mfa-required": {
         pass: [{ label: "MFA on with TOTP", type: POOL, props: pool() }, { label: "MFA on with WebAuthn", type: POOL, props: pool({ softwareTokenMfaConfiguration: undefined, webAuthnConfiguration: { userVerification: "required" } }) }],
