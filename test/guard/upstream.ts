@@ -7,13 +7,14 @@ import type { AddressInfo } from "net";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { InMemoryEventStore } from "@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js";
-import { CallToolRequestSchema, isInitializeRequest, ListToolsRequestSchema, type CallToolResult, type ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { CallToolRequestSchema, isInitializeRequest, ListToolsRequestSchema, type CallToolResult, type ServerCapabilities, type ServerNotification, type ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 
 export interface ToolDef {
     name: string;
     description: string;
     inputSchema: Record<string, unknown>;
-    call: (args: Record<string, unknown>, ctx: { server: Server; headers: http.IncomingHttpHeaders; signal: AbortSignal; progressToken?: string | number; sessionId?: string }) => Promise<CallToolResult> | CallToolResult;
+    call: (args: Record<string, unknown>, ctx: { server: Server; headers: http.IncomingHttpHeaders; progressToken?: string | number; extra: RequestHandlerExtra<ServerRequest, ServerNotification> }) => Promise<CallToolResult> | CallToolResult;
 }
 
 export interface Seen { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }
@@ -62,7 +63,7 @@ export async function startUpstream(opts: UpstreamOptions): Promise<Upstream> {
                 return { isError: true, content: [{ type: "text", text: `Unknown tool: ${request.params.name}` }] };
             }
             const headers = (extra.requestInfo?.headers ?? {}) as http.IncomingHttpHeaders;
-            return tool.call(request.params.arguments ?? {}, { server, headers, signal: extra.signal, progressToken: request.params._meta?.progressToken, sessionId: extra.sessionId });
+            return tool.call(request.params.arguments ?? {}, { server, headers, progressToken: request.params._meta?.progressToken, extra });
         });
         opts.setup?.(server);
         return server;
