@@ -35,7 +35,7 @@ export interface AuthorizationServerArgs {
     logRetentionDays?: number;
     /** Access token lifetime in minutes, 5-60. Default 15. */
     accessTokenMinutes?: number;
-    /** Refresh token lifetime in hours (rotated on use), 1-720. Default 12. */
+    /** Refresh token lifetime in hours, 1-720. Default 12. Refresh tokens rotate on use (each is good for one refresh). */
     refreshTokenHours?: number;
     /** Minimum password length, 14-99. Default 14. */
     minimumPasswordLength?: number;
@@ -43,6 +43,12 @@ export interface AuthorizationServerArgs {
     allowDeletion?: boolean;
     tags?: Record<string, string>;
 }
+
+/**
+ * The explicit auth flows of the people client, which rotates refresh tokens: Cognito refuses ALLOW_REFRESH_TOKEN_AUTH
+ * there, and an unset list would give Cognito's default (refresh, SRP and custom sign-in). SRP only.
+ */
+export const PEOPLE_AUTH_FLOWS = ["ALLOW_USER_SRP_AUTH"] as const;
 
 /** The most a blueprint access token may live (minutes); the identity policy checks the same bound. */
 export const MAX_ACCESS_TOKEN_MINUTES = 60;
@@ -168,7 +174,8 @@ export function scopeTriggerSource(groups: ScopeGroup[]): string {
  * client; a public client for people (authorization code flow only, no secret) whose access tokens carry only the
  * scopes of the groups the person belongs to (a group per server and scope, enforced by a pre-token-generation
  * trigger); a confidential client per agent (client credentials, scoped to one server and the scopes named); short
- * access tokens, rotating refresh tokens, revocation on; and each server's RFC 9728 protected resource metadata.
+ * access tokens, refresh tokens rotated on use (the people client lists only SRP as explicit flow: Cognito refuses
+ * ALLOW_REFRESH_TOKEN_AUTH with rotation), revocation on; and each server's RFC 9728 protected resource metadata.
  *
  * Cognito does not offer DPoP (sender-constrained tokens), and cannot be told to require PKCE from a public
  * client: MCP clients must send it (the MCP authorization spec requires it). Both are partial in the control map.
@@ -235,8 +242,9 @@ export class AuthorizationServer extends pulumi.ComponentResource {
         const suffix = new random.RandomString(`${name}-domain`, { length: 8, special: false, upper: false }, parent);
         const domain = new aws.cognito.UserPoolDomain(`${name}-domain`, { userPoolId: pool.id, domain: pulumi.interpolate`${name}-${suffix.result}`, managedLoginVersion: 2 }, parent);
         this.domain = pulumi.interpolate`${domain.domain}.auth.${region}.amazoncognito.com`;
-        // Managed login (version 2): passkeys, and RFC 8707 resource binding, are offered only there (not in the
-        // classic hosted UI). Its pages serve an app client only once a branding style is assigned to that client.
+        // Managed login (version 2), Cognito's current sign-in pages (the classic hosted UI is version 1). Its pages
+        // serve an app client only once a branding style is assigned to that client. Passkeys are not enabled (they
+        // would need ALLOW_USER_AUTH on the client and a WebAuthn configuration on the pool); sign-in is password + TOTP.
 
         const resourceServers = new Map<string, aws.cognito.ResourceServer>();
         const fullScopes = new Map<string, string[]>();
@@ -268,7 +276,12 @@ export class AuthorizationServer extends pulumi.ComponentResource {
             allowedOauthScopes: ["openid", "email", ...[...fullScopes.values()].flat()],
             callbackUrls: args.callbackUrls,
             supportedIdentityProviders: ["COGNITO"],
-            explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
+            // Refresh tokens rotate on use (OAuth 2.1 and the MCP authorization spec require it for public clients).
+            // Cognito refuses ALLOW_REFRESH_TOKEN_AUTH on a rotating client ("not a permitted ExplicitAuthFlow when
+            // refresh token rotation is enabled"): people refresh at the token endpoint (refresh_token grant), which
+            // needs no explicit flow. SRP is the one flow listed: it never sends the password, MFA still applies, and
+            // its API tokens carry no MCP scope (custom scopes come only from the authorization code flow).
+            explicitAuthFlows: [...PEOPLE_AUTH_FLOWS],
             refreshTokenValidity: cfg.refreshTokenHours,
             refreshTokenRotation: { feature: "ENABLED", retryGracePeriodSeconds: 0 },
             ...tokenSettings,

@@ -112,31 +112,45 @@ export const clientTokenLifetime = resourceRule({
 /** The explicit auth flows Cognito gives an app client created without ExplicitAuthFlows. */
 export const COGNITO_DEFAULT_AUTH_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"];
 
+/** The one explicit flow a client that rotates refresh tokens may list (Cognito refuses ALLOW_REFRESH_TOKEN_AUTH there). */
+export const ROTATING_CLIENT_AUTH_FLOWS = ["ALLOW_USER_SRP_AUTH"];
+
 export const clientCodeFlowOnly = resourceRule({
     name: "aws-cognito-client-code-flow-only",
-    description: "App clients must use the authorization server (allowedOauthFlowsUserPoolClient true) and no implicit flow or API sign-in: public clients (no secret) use only the authorization code flow (with PKCE, as MCP requires), confidential clients code or client credentials; explicitAuthFlows holds only ALLOW_REFRESH_TOKEN_AUTH (left unset, Cognito allows SRP and custom sign-in).",
+    description: "App clients must use the authorization server (allowedOauthFlowsUserPoolClient true) and no implicit flow or API sign-in: public clients (no secret) use only the authorization code flow (with PKCE, as MCP requires) and rotate refresh tokens (OAuth 2.1 and the MCP authorization spec require rotation for public clients), confidential clients code or client credentials. explicitAuthFlows holds only ALLOW_REFRESH_TOKEN_AUTH on a client without rotation, and only ALLOW_USER_SRP_AUTH on a client with rotation: Cognito refuses ALLOW_REFRESH_TOKEN_AUTH together with rotation (the client is never created and nobody can sign in). Left unset or empty, Cognito allows refresh, SRP and custom sign-in.",
     severity: "high",
     controls: ["S5", "C1"],
-    nist: ["IA-2", "IA-8", "SC-23"],
+    nist: ["IA-2", "IA-8", "SC-23", "IA-5"],
     maestro: ["L6"],
     threats: ["T4"],
-    remediation: "Use AuthorizationServer's clients: allowedOauthFlowsUserPoolClient true, people code flow only, agents client credentials, explicitAuthFlows [ALLOW_REFRESH_TOKEN_AUTH]; never implicit, password, SRP or custom sign-in.",
+    remediation: "Use AuthorizationServer's clients: allowedOauthFlowsUserPoolClient true; people: code flow only, refreshTokenRotation ENABLED, explicitAuthFlows [ALLOW_USER_SRP_AUTH]; agents: client credentials, explicitAuthFlows [ALLOW_REFRESH_TOKEN_AUTH]; never implicit, password or custom sign-in.",
 }, CLIENT, (props, _args, report) => {
     const flows = (props.allowedOauthFlows ?? []) as string[];
+    const isPublic = props.generateSecret !== true;
     if (props.allowedOauthFlowsUserPoolClient !== true) {
         report(`allowedOauthFlowsUserPoolClient is ${props.allowedOauthFlowsUserPoolClient ?? "unset (false)"}: the client cannot use the authorization server, only the user pool API's sign-in flows.`);
     }
     if (flows.includes("implicit")) {
         report("allowedOauthFlows includes implicit: tokens in URL fragments, no PKCE.");
     }
-    if (props.generateSecret !== true && flows.some((f) => f !== "code")) {
+    if (isPublic && flows.some((f) => f !== "code")) {
         report(`a public client (no secret) allows ${flows.filter((f) => f !== "code").join(", ")}; only code is safe without a secret.`);
     }
-    // Left unset, Cognito gives a client ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH and ALLOW_CUSTOM_AUTH.
-    const auth = (props.explicitAuthFlows ?? COGNITO_DEFAULT_AUTH_FLOWS) as string[];
-    const signIn = auth.filter((f) => f !== "ALLOW_REFRESH_TOKEN_AUTH");
+    const rotating = props.refreshTokenRotation?.feature === "ENABLED";
+    if (isPublic && flows.includes("code") && !rotating) {
+        report(`a public code-flow client does not rotate refresh tokens (refreshTokenRotation.feature is ${props.refreshTokenRotation?.feature ?? "unset"}): a stolen refresh token stays usable until it expires; OAuth 2.1 and the MCP authorization spec require rotation for public clients.`);
+    }
+    // Left unset (or empty, which the provider does not send), Cognito gives a client its default flows.
+    const listed = Array.isArray(props.explicitAuthFlows) && props.explicitAuthFlows.length > 0;
+    const auth = (listed ? props.explicitAuthFlows : COGNITO_DEFAULT_AUTH_FLOWS) as string[];
+    const how = listed ? "allows" : `is ${props.explicitAuthFlows ? "empty" : "unset"}, so Cognito allows`;
+    if (rotating && auth.includes("ALLOW_REFRESH_TOKEN_AUTH")) {
+        report(`refreshTokenRotation is ENABLED and explicitAuthFlows ${how} ALLOW_REFRESH_TOKEN_AUTH: Cognito refuses that combination ("not a permitted ExplicitAuthFlow when refresh token rotation is enabled"), so the client, and the managed login branding that depends on it, are never created and nobody can sign in. List ${ROTATING_CLIENT_AUTH_FLOWS.join(", ")} only; refresh goes through the token endpoint.`);
+    }
+    const permitted = rotating ? ROTATING_CLIENT_AUTH_FLOWS : ["ALLOW_REFRESH_TOKEN_AUTH"];
+    const signIn = auth.filter((f) => f !== "ALLOW_REFRESH_TOKEN_AUTH" && !permitted.includes(f));
     if (signIn.length > 0) {
-        report(`explicitAuthFlows ${props.explicitAuthFlows ? "allows" : "is unset, so Cognito allows"} ${signIn.join(", ")}: sign-in through the user pool API, outside the authorization code flow (passwords sent to the client, custom challenges).`);
+        report(`explicitAuthFlows ${how} ${signIn.join(", ")}: sign-in through the user pool API, outside the authorization code flow (passwords sent to the client, custom challenges${rotating ? "" : ", SRP on a client that does not need it"}).`);
     }
 });
 

@@ -88,10 +88,12 @@ const pool = (props: Props = {}): Props => ({
     ...props,
 });
 const peopleClient = (props: Props = {}): Props => ({
-    generateSecret: false, allowedOauthFlows: ["code"], allowedOauthFlowsUserPoolClient: true, explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
+    generateSecret: false, allowedOauthFlows: ["code"], allowedOauthFlowsUserPoolClient: true, explicitAuthFlows: ["ALLOW_USER_SRP_AUTH"],
+    refreshTokenRotation: { feature: "ENABLED", retryGracePeriodSeconds: 0 },
     accessTokenValidity: 15, tokenValidityUnits: { accessToken: "minutes" }, enableTokenRevocation: true, preventUserExistenceErrors: "ENABLED",
     ...props,
 });
+const agentClient = (props: Props = {}): Props => peopleClient({ generateSecret: true, allowedOauthFlows: ["client_credentials"], explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"], refreshTokenRotation: undefined, ...props });
 
 const poolRes = (name = "users", props: Props = {}): FixtureResource => ({ type: POOL, name, props: pool({ id: `eu-west-1_${name}`, arn: `arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_${name}`, ...props }) });
 const clientRes = (name = "people", props: Props = {}, poolName = "users"): FixtureResource => ({ type: CLIENT, name, props: peopleClient({ id: `client-${name}`, userPoolId: "unknown", allowedOauthScopes: ["openid", "https://docs.example.com/mcp/docs:read"], ...props }), refs: { userPoolId: [poolName] } });
@@ -563,7 +565,7 @@ export const awsCases: Record<string, RuleCases> = {
         pass: [
             { label: "managed login with a style for the code-flow client", resources: [poolRes(), clientRes(), domainRes(2), brandingRes()] },
             { label: "classic hosted UI needs no style", resources: [poolRes(), clientRes(), domainRes(1)] },
-            { label: "client-credentials client needs no style", resources: [poolRes(), clientRes("agent", { generateSecret: true, allowedOauthFlows: ["client_credentials"] }), domainRes(2)] },
+            { label: "client-credentials client needs no style", resources: [poolRes(), clientRes("agent", agentClient()), domainRes(2)] },
         ],
         fail: [
             { label: "managed login, no style for the people client", resources: [poolRes(), clientRes(), domainRes(2)], expect: /App client people uses the code flow on a managed login \(version 2\) domain but has no branding style/ },
@@ -610,15 +612,20 @@ export const awsCases: Record<string, RuleCases> = {
     },
     "aws-cognito-client-code-flow-only": {
         pass: [
-            { label: "public code flow", type: CLIENT, props: peopleClient() },
-            { label: "confidential client credentials", type: CLIENT, props: peopleClient({ generateSecret: true, allowedOauthFlows: ["client_credentials"] }) },
+            { label: "public code flow, rotating refresh tokens, SRP only", type: CLIENT, props: peopleClient() },
+            { label: "confidential client credentials", type: CLIENT, props: agentClient() },
         ],
         fail: [
             { label: "implicit flow", type: CLIENT, props: peopleClient({ allowedOauthFlows: ["code", "implicit"] }), expect: /includes implicit/ },
             { label: "public client with client credentials", type: CLIENT, props: peopleClient({ allowedOauthFlows: ["client_credentials"] }), expect: /public client \(no secret\) allows client_credentials/ },
-            { label: "password sign-in", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /explicitAuthFlows allows ALLOW_USER_PASSWORD_AUTH/ },
-            { label: "explicitAuthFlows omitted (Cognito's SRP and custom sign-in)", type: CLIENT, props: peopleClient({ explicitAuthFlows: undefined }), expect: /explicitAuthFlows is unset, so Cognito allows ALLOW_USER_SRP_AUTH, ALLOW_CUSTOM_AUTH/ },
-            { label: "choice-based sign-in", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /allows ALLOW_USER_AUTH/ },
+            { label: "password sign-in", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"] }), expect: /explicitAuthFlows allows ALLOW_USER_PASSWORD_AUTH/ },
+            { label: "explicitAuthFlows omitted (Cognito's refresh, SRP and custom sign-in)", type: CLIENT, props: agentClient({ explicitAuthFlows: undefined }), expect: /explicitAuthFlows is unset, so Cognito allows ALLOW_USER_SRP_AUTH, ALLOW_CUSTOM_AUTH/ },
+            { label: "choice-based sign-in", type: CLIENT, props: agentClient({ explicitAuthFlows: ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /allows ALLOW_USER_AUTH/ },
+            // The old blueprint's people client: passed before, but Cognito refuses to create it, so nobody could sign in.
+            { label: "rotation with ALLOW_REFRESH_TOKEN_AUTH (Cognito refuses the client; passed before)", type: CLIENT, props: peopleClient({ explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /refreshTokenRotation is ENABLED and explicitAuthFlows allows ALLOW_REFRESH_TOKEN_AUTH: Cognito refuses that combination/ },
+            { label: "rotation with explicitAuthFlows empty (Cognito's default includes the refresh flow; passed before)", type: CLIENT, props: peopleClient({ explicitAuthFlows: [] }), expect: /explicitAuthFlows is empty, so Cognito allows ALLOW_REFRESH_TOKEN_AUTH: Cognito refuses/ },
+            { label: "public code-flow client without rotation (passed before)", type: CLIENT, props: peopleClient({ refreshTokenRotation: undefined, explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /a public code-flow client does not rotate refresh tokens \(refreshTokenRotation.feature is unset\)/ },
+            { label: "SRP on a client without rotation", type: CLIENT, props: agentClient({ explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }), expect: /explicitAuthFlows allows ALLOW_USER_SRP_AUTH/ },
             { label: "allowedOauthFlowsUserPoolClient omitted", type: CLIENT, props: peopleClient({ allowedOauthFlowsUserPoolClient: undefined }), expect: /allowedOauthFlowsUserPoolClient is unset \(false\)/ },
         ],
     },

@@ -44,10 +44,12 @@ describe("AuthorizationServer", () => {
 
     it("gives people a public code-flow client with short, rotating, revocable tokens", () => {
         const people = ofType(graph, "aws:cognito/userPoolClient:UserPoolClient").find((c) => c.name === "oauth-people")!;
+        // Cognito refuses ALLOW_REFRESH_TOKEN_AUTH on a client that rotates refresh tokens: it must not be listed.
+        expect(people.inputs.explicitAuthFlows).not.toContain("ALLOW_REFRESH_TOKEN_AUTH");
         expect(people.inputs).toMatchObject({
-            generateSecret: false, allowedOauthFlows: ["code"], explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
+            generateSecret: false, allowedOauthFlows: ["code"], explicitAuthFlows: ["ALLOW_USER_SRP_AUTH"],
             accessTokenValidity: 15, idTokenValidity: 15, tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "hours" },
-            refreshTokenValidity: 12, refreshTokenRotation: { feature: "ENABLED" }, enableTokenRevocation: true, preventUserExistenceErrors: "ENABLED",
+            refreshTokenValidity: 12, refreshTokenRotation: { feature: "ENABLED", retryGracePeriodSeconds: 0 }, enableTokenRevocation: true, preventUserExistenceErrors: "ENABLED",
         });
         expect(people.inputs.allowedOauthScopes).toEqual(["openid", "email", "https://docs.mcp.example.com/mcp/docs:read", "https://tickets.mcp.example.com/mcp/tickets:read", "https://tickets.mcp.example.com/mcp/tickets:write"]);
     });
