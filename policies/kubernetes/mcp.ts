@@ -2,8 +2,8 @@ import { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
 import { containersOf, POD_TYPES, podSpecOf } from "./pods";
 import {
-    appliesTo, MESH_ROOT_NAMESPACE, McpNamespace, mcpNamespaces, namespaceOfObject, NAMESPACE_TYPES, ofKind, scopeConfigSchema,
-    selectsAll, systemNamespacesOf,
+    appliesTo, MESH_ROOT_NAMESPACE, McpNamespace, mcpNamespaces, McpServerInfo, mcpServersOf, namespaceOfObject, NAMESPACE_TYPES, ofKind,
+    scopeConfigSchema, selectsAll, systemNamespacesOf, Workload,
 } from "./scope";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -228,72 +228,175 @@ export const mtlsStrict = stackRule({
     }
 });
 
-/** Values of a principal list that bind nothing: `*` (any) or a suffix match (any issuer or trust domain). */
-const unbound = (v: unknown) => typeof v !== "string" || v === "" || v.startsWith("*");
+/** Istio's gateway namespaces: the layer's ingress gateway runs in istio-ingress. */
+export const GATEWAY_NAMESPACES = ["istio-ingress"];
 
-/** Why an ALLOW rule admits a request without a named principal, or undefined when every source names one. */
-function principalGap(rule: Props): string | undefined {
-    const from = (rule.from ?? []) as Props[];
-    if (from.length === 0) {
-        return rule.to || rule.when ? "has no from, so any source is allowed" : "is empty, so it allows every request";
+const authorizationConfigSchema = {
+    properties: {
+        ...scopeConfigSchema.properties,
+        gatewayNamespaces: { type: "array" as const, items: { type: "string" as const }, default: GATEWAY_NAMESPACES },
+    },
+};
+
+/**
+ * A peer identity `<trust domain>/ns/<namespace>/sa/<service account>` that names one service account: Istio matches
+ * `*` as a prefix, suffix or presence wildcard, so any `*` widens it to a trust domain, a namespace or everyone.
+ */
+const namedPrincipal = (v: unknown): v is string => typeof v === "string" && /^[^*/]+\/ns\/[^*/]+\/sa\/[^*/]+$/.test(v);
+/** A `<namespace>/<service account>` of serviceAccounts, without wildcards. */
+const namedServiceAccount = (v: unknown): v is string => typeof v === "string" && /^[^*/]+\/[^*/]+$/.test(v);
+/** A request principal `<iss>/<sub>` bound to one issuer (any subject): the issuer part has no wildcard. */
+function boundRequestPrincipal(v: unknown): v is string {
+    if (typeof v !== "string") {
+        return false;
     }
-    for (const [i, f] of from.entries()) {
-        const src = (f.source ?? {}) as Props;
-        const bound = (key: string) => ((src[key] ?? []) as unknown[]).length > 0 && !((src[key] ?? []) as unknown[]).some(unbound);
-        if (bound("principals") || bound("requestPrincipals") || ((src.serviceAccounts ?? []) as unknown[]).length > 0) {
-            continue;
-        }
-        const wild = [...(src.principals ?? []), ...(src.requestPrincipals ?? [])].find(unbound);
-        return wild !== undefined ? `from[${i}] accepts any principal ("${wild}")` : `from[${i}] names no principal, request principal or service account`;
-    }
-    return undefined;
+    const issuer = issuerOf(v);
+    return issuer !== "" && !issuer.includes("*") && !issuer.endsWith("/") && !/^[a-z][a-z0-9+.-]*:$/i.test(issuer);
 }
+/** The namespace of a peer identity (a principal or a `<namespace>/<sa>` service account). */
+const peerNamespace = (v: string) => (v.includes("/ns/") ? v.split("/")[2] : v.split("/")[0]);
 
 /** The issuer of a request principal `<iss>/<sub>` (the sub may be a wildcard). */
 const issuerOf = (principal: string) => principal.slice(0, Math.max(0, principal.lastIndexOf("/")));
+
+interface SourceCheck {
+    /** Why the source admits a request without a named principal, or undefined. */
+    gap?: string;
+    /** True when only a token binds the source (no named peer of its own): the rule must then check the token's scope. */
+    tokenOnly: boolean;
+}
+
+/**
+ * Judges one `from.source`. Fields of a source must all hold, so it is bound when one of them names identities only:
+ * peer principals or service accounts of named service accounts outside the gateway namespaces, or request
+ * principals of a named issuer. The ingress gateway's identity binds nothing: every external request reaches the
+ * server through it, with or without a token.
+ */
+function checkSource(src: Props, i: number, gateways: Set<string>): SourceCheck {
+    const list = (key: string) => (src[key] ?? []) as unknown[];
+    const [principals, accounts, requests] = [list("principals"), list("serviceAccounts"), list("requestPrincipals")];
+    const forwarder = (v: unknown) => typeof v === "string" && gateways.has(peerNamespace(v));
+    const peerBound = (principals.length > 0 && principals.every((v) => namedPrincipal(v) && !forwarder(v)))
+        || (accounts.length > 0 && accounts.every((v) => namedServiceAccount(v) && !forwarder(v)));
+    const tokenBound = requests.length > 0 && requests.every(boundRequestPrincipal);
+    if (peerBound || tokenBound) {
+        return { tokenOnly: !peerBound };
+    }
+    const wild = [...principals.filter((v) => !namedPrincipal(v)), ...accounts.filter((v) => !namedServiceAccount(v)), ...requests.filter((v) => !boundRequestPrincipal(v))][0];
+    if (wild !== undefined) {
+        return { tokenOnly: false, gap: `from[${i}] accepts any principal ("${String(wild)}")` };
+    }
+    const gateway = [...principals, ...accounts].find(forwarder);
+    if (gateway !== undefined) {
+        return { tokenOnly: false, gap: `from[${i}] names only the ingress gateway (${String(gateway)}), which every external request comes through: it needs requestPrincipals too, with a scope condition` };
+    }
+    return { tokenOnly: false, gap: `from[${i}] names no principal, request principal or service account` };
+}
+
+/** Why an ALLOW rule admits a request without a named principal (or undefined), and whether it relies on tokens alone. */
+function principalGap(rule: Props, gateways: Set<string>): SourceCheck {
+    const from = (rule.from ?? []) as Props[];
+    if (from.length === 0) {
+        return { tokenOnly: false, gap: rule.to || rule.when ? "has no from, so any source is allowed" : "is empty, so it allows every request" };
+    }
+    const checks = from.map((f, i) => checkSource((f.source ?? {}) as Props, i, gateways));
+    return checks.find((c) => c.gap) ?? { tokenOnly: checks.some((c) => c.tokenOnly) };
+}
+
+/** The claims that carry OAuth scopes (Istio splits `scope` on spaces; `scp` is a list in some issuers). */
+const SCOPE_KEYS = new Set(["request.auth.claims[scope]", "request.auth.claims[scp]"]);
+
+/**
+ * The scope conditions of a rule that restrict what a token must carry: `values` (no wildcard, which Istio would
+ * match as a prefix, suffix or presence). Conditions add up, so one that names only the server's scopes is enough.
+ */
+function scopeConditions(rule: Props): string[][] {
+    return ((rule.when ?? []) as Props[])
+        .filter((c) => SCOPE_KEYS.has(String(c.key)))
+        .map((c) => (Array.isArray(c.values) ? c.values as unknown[] : []))
+        .filter((values) => values.length > 0 && values.every((v) => typeof v === "string" && v !== "" && !v.includes("*"))) as string[][];
+}
+
+/**
+ * Why a token-only rule admits tokens not meant for a workload: no scope condition, or a condition that admits
+ * scopes of another server. For a workload that runs an McpServer's image every value must be a scope of that
+ * server; otherwise no value may be a scope of another server of the stack.
+ */
+function scopeGap(rule: Props, target: Workload | undefined, where: string, servers: McpServerInfo[]): string | undefined {
+    const conditions = scopeConditions(rule);
+    if (conditions.length === 0) {
+        const principals = ((rule.from ?? []) as Props[]).flatMap((f) => (f.source?.requestPrincipals ?? []) as string[]);
+        return `accepts any token of ${principals.join(", ")}: it needs a when on request.auth.claims[scope] (or [scp]) with the scopes of ${where}`;
+    }
+    const own = target?.server?.scopes;
+    if (own !== undefined) {
+        if (conditions.some((values) => values.every((v) => own.includes(v)))) {
+            return undefined;
+        }
+        const foreign = conditions[0].find((v) => !own.includes(v));
+        return `admits scope ${foreign}, which is not a scope of ${where} (MCP server ${target!.server!.name})`;
+    }
+    const ownerOf = (v: string) => servers.find((sv) => sv.name !== target?.server?.name && (sv.scopes ?? []).includes(v));
+    if (conditions.some((values) => values.every((v) => ownerOf(v) === undefined))) {
+        return undefined;
+    }
+    const foreign = conditions[0].find((v) => ownerOf(v) !== undefined)!;
+    return `admits scope ${foreign} of MCP server ${ownerOf(foreign)!.name}, not of ${where}`;
+}
 
 const isAllow = (p: PolicyResource) => (p.props.spec?.action ?? "ALLOW") === "ALLOW";
 
 export const namespaceAuthorization = stackRule({
     name: "kubernetes-mcp-namespace-authorization",
-    description: `Every workload of an MCP namespace must be selected by an Istio ALLOW AuthorizationPolicy (without one Istio admits every request), and every rule of every ALLOW policy that applies there (in the namespace or the root namespace) must require a named principal: each from source names principals, requestPrincipals or serviceAccounts, none of them "*" or a suffix wildcard, and no rule lacks from. An ALLOW policy without rules (allow nothing) is fine. When a policy relies on JWTs (requestPrincipals or request.auth conditions), a RequestAuthentication must validate the issuer's tokens for the same workloads. ${scopeText}.`,
+    description: `Every workload of an MCP namespace must be selected by an Istio ALLOW AuthorizationPolicy (without one Istio admits every request), and every rule of every ALLOW policy that applies there (in the namespace or the root namespace) must require a named principal: each from source names principals or serviceAccounts of named service accounts (no "*" anywhere: Istio matches it as a prefix or suffix, so "cluster.local/*" is the whole trust domain), or requestPrincipals of a named issuer, and no rule lacks from. The ingress gateway's identity (a principal in the gateway namespaces, pack config gatewayNamespaces) binds nothing on its own: every external request comes through it. A rule bound by tokens alone must also require, in a when on request.auth.claims[scope] (or [scp]), the scopes of the workload: of its McpServer when it runs one, and never a scope of another server of the stack; otherwise any token of the shared issuer reaches any server. An ALLOW policy without rules (allow nothing) is fine. When a policy relies on JWTs (requestPrincipals or request.auth conditions), a RequestAuthentication must validate the issuer's tokens for the same workloads. ${scopeText}.`,
     severity: "high",
     controls: ["C1", "C3", "S5", "S1", "P3"],
     nist: ["AC-3", "AC-6", "IA-2", "IA-9"],
     maestro: ["L6", "L4"],
     threats: ["T4"],
-    remediation: "Use McpMeshPolicy (components/kubernetes), which adds a RequestAuthentication for the issuer and an AuthorizationPolicy that allows only requests with a token from it carrying one of the server's scopes; in your own policies put from.source.requestPrincipals [\"<issuer>/*\"] or principals of named service accounts on every rule.",
-    configSchema: scopeConfigSchema,
+    remediation: "Use McpMeshPolicy (components/kubernetes), which adds a RequestAuthentication for the issuer and an AuthorizationPolicy that allows only requests with a token from it carrying one of the server's scopes; in your own policies put from.source.requestPrincipals [\"<issuer>/*\"] with a when on request.auth.claims[scope] listing the server's scopes, or principals of named service accounts, on every rule.",
+    configSchema: authorizationConfigSchema,
 }, (resources, args, report) => {
     const authz = ofKind(resources, "security.istio.io", "AuthorizationPolicy").filter(isAllow);
     const authn = ofKind(resources, "security.istio.io", "RequestAuthentication");
+    const gateways = new Set(args.getConfig<{ gatewayNamespaces?: string[] }>()?.gatewayNamespaces ?? GATEWAY_NAMESPACES);
+    const servers = mcpServersOf(resources);
     for (const ns of scoped(resources, args)) {
-        const targets: (Record<string, string> | undefined)[] = ns.workloads.length > 0 ? ns.workloads.map((w) => w.podLabels) : [undefined];
-        const relevant = authz.filter((p) => namespaceOfObject(p) === ns.name || targets.some((t) => appliesTo(p, ns.name, t)));
+        const targets: (Workload | undefined)[] = ns.workloads.length > 0 ? ns.workloads : [undefined];
+        const labelsOf = (t: Workload | undefined) => t?.podLabels;
+        const whereOf = (t: Workload | undefined) => t?.label ?? `namespace ${ns.name}`;
+        const relevant = authz.filter((p) => namespaceOfObject(p) === ns.name || targets.some((t) => appliesTo(p, ns.name, labelsOf(t))));
         for (const p of relevant) {
             const id = `AuthorizationPolicy ${namespaceOfObject(p)}/${p.props.metadata?.name}`;
             const rules = (p.props.spec?.rules ?? []) as Props[];
+            const applies = targets.filter((t) => appliesTo(p, ns.name, labelsOf(t)));
             rules.forEach((r, i) => {
-                const gap = principalGap(r);
+                const { gap, tokenOnly } = principalGap(r, gateways);
                 if (gap) {
                     report(`MCP namespace ${ns.name}: ${id} rule ${i} ${gap}.`, p.urn);
+                } else if (tokenOnly) {
+                    for (const t of applies) {
+                        const why = scopeGap(r, t, whereOf(t), servers);
+                        if (why) {
+                            report(`MCP namespace ${ns.name}: ${id} rule ${i} ${why}.`, p.urn);
+                        }
+                    }
                 }
             });
             const issuers = new Set(rules.flatMap((r) => ((r.from ?? []) as Props[]).flatMap((f) => (f.source?.requestPrincipals ?? []) as string[]))
-                .filter((v) => !unbound(v)).map(issuerOf));
+                .filter(boundRequestPrincipal).map(issuerOf));
             const usesJwt = issuers.size > 0 || rules.some((r) => ((r.when ?? []) as Props[]).some((c) => String(c.key ?? "").startsWith("request.auth.")));
             if (!usesJwt) {
                 continue;
             }
-            for (const t of targets.filter((t) => appliesTo(p, ns.name, t))) {
-                const validated = authn.filter((ra) => appliesTo(ra, ns.name, t)).flatMap((ra) => ((ra.props.spec?.jwtRules ?? []) as Props[]).map((j) => String(j.issuer ?? "")));
-                const where = t ? ns.workloads.find((w) => w.podLabels === t)!.label : `namespace ${ns.name}`;
+            for (const t of applies) {
+                const validated = authn.filter((ra) => appliesTo(ra, ns.name, labelsOf(t))).flatMap((ra) => ((ra.props.spec?.jwtRules ?? []) as Props[]).map((j) => String(j.issuer ?? "")));
                 if (validated.length === 0) {
-                    report(`MCP namespace ${ns.name}: ${id} relies on JWTs but no RequestAuthentication validates tokens for ${where}.`, p.urn);
+                    report(`MCP namespace ${ns.name}: ${id} relies on JWTs but no RequestAuthentication validates tokens for ${whereOf(t)}.`, p.urn);
                 }
                 for (const iss of issuers) {
-                    if (validated.length > 0 && !validated.some((v) => v === iss || (iss.endsWith("*") && v.startsWith(iss.slice(0, -1))))) {
-                        report(`MCP namespace ${ns.name}: ${id} accepts tokens of ${iss}, which no RequestAuthentication validates for ${where}.`, p.urn);
+                    if (validated.length > 0 && !validated.includes(iss)) {
+                        report(`MCP namespace ${ns.name}: ${id} accepts tokens of ${iss}, which no RequestAuthentication validates for ${whereOf(t)}.`, p.urn);
                     }
                 }
             }

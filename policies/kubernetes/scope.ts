@@ -47,6 +47,15 @@ export interface Workload {
     podAnnotations: Record<string, string>;
     /** Why it counts as an MCP server, if it looks like one. */
     mcpMarker?: string;
+    /** The McpServer of the stack whose image it runs, if any. */
+    server?: McpServerInfo;
+}
+
+/** What the pack knows of an MCP server the stack describes (an McpServer component). */
+export interface McpServerInfo {
+    name: string;
+    /** The full scope strings of its tools (`<url>/<scope>`, as they appear in a token); undefined when the URL is unknown. */
+    scopes?: string[];
 }
 
 export interface McpNamespace {
@@ -82,13 +91,24 @@ export function imageRepository(image: string): string {
     return colon > slash ? noDigest.slice(0, colon) : noDigest;
 }
 
-/** The images of the MCP servers the stack describes. */
-function serverImages(resources: PolicyResource[]): Map<string, string> {
-    const images = new Map<string, string>();
-    for (const s of ofType(resources, SERVER)) {
-        const spec = s.props.spec as Props | undefined;
-        if (typeof spec?.image === "string") {
-            images.set(imageRepository(spec.image), String(spec.name ?? s.name));
+/** The MCP servers the stack describes, with their image repositories. */
+export function mcpServersOf(resources: PolicyResource[]): (McpServerInfo & { repository?: string })[] {
+    return ofType(resources, SERVER).map((s) => {
+        const spec = (s.props.spec ?? {}) as Props;
+        const url = s.props.url;
+        const scopes = typeof url === "string"
+            ? [...new Set(((spec.tools ?? []) as Props[]).flatMap((t) => (t.scopes ?? []) as string[]))].map((sc) => `${url}/${sc}`)
+            : undefined;
+        return { name: String(spec.name ?? s.name), scopes, repository: typeof spec.image === "string" ? imageRepository(spec.image) : undefined };
+    });
+}
+
+/** The MCP servers of the stack by image repository. */
+function serverImages(resources: PolicyResource[]): Map<string, McpServerInfo> {
+    const images = new Map<string, McpServerInfo>();
+    for (const { repository, ...server } of mcpServersOf(resources)) {
+        if (repository !== undefined) {
+            images.set(repository, server);
         }
     }
     return images;
@@ -104,19 +124,21 @@ export function workloadsOf(resources: PolicyResource[]): Workload[] {
         const containers = containersOf(podSpecOf(r.type, r.props) ?? {});
         const namespace = namespaceOfObject(r);
         let mcpMarker: string | undefined;
+        let server: McpServerInfo | undefined;
         if (podLabels[MCP_MARKER_LABEL.key] === MCP_MARKER_LABEL.value) {
             mcpMarker = `its pods are labelled ${MCP_MARKER_LABEL.key}=${MCP_MARKER_LABEL.value}`;
         }
         for (const c of containers) {
-            const server = typeof c.image === "string" ? images.get(imageRepository(c.image)) : undefined;
-            if (server !== undefined) {
-                mcpMarker = `container ${c.name} runs the image of MCP server ${server}`;
+            const found = typeof c.image === "string" ? images.get(imageRepository(c.image)) : undefined;
+            if (found !== undefined) {
+                server = found;
+                mcpMarker = `container ${c.name} runs the image of MCP server ${found.name}`;
             } else if (((c.ports ?? []) as Props[]).some((p) => p.name === MCP_PORT_NAME)) {
                 mcpMarker ??= `container ${c.name} serves a port named ${MCP_PORT_NAME}`;
             }
         }
         return {
-            resource: r, namespace, podLabels, mcpMarker,
+            resource: r, namespace, podLabels, mcpMarker, server,
             podAnnotations: (meta.annotations ?? {}) as Record<string, string>,
             label: `${r.type.split(":").pop()} ${namespace}/${r.props.metadata?.name ?? r.name}`,
         };

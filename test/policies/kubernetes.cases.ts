@@ -47,7 +47,12 @@ const SA = "kubernetes:core/v1:ServiceAccount";
 
 const SERVER: FixtureResource = {
     type: "mcpsec:mcp:McpServer", name: "docs",
-    props: { spec: { name: "docs", image: IMAGE, port: 8080, egress: [], tools: [] }, url: "https://docs.mcp.example.com/mcp" },
+    props: { spec: { name: "docs", image: IMAGE, port: 8080, egress: [], tools: [{ name: "search", scopes: ["docs:read"] }] }, url: "https://docs.mcp.example.com/mcp" },
+};
+/** Another MCP server of the stack, whose scopes must not open the docs server. */
+const OTHER_SERVER: FixtureResource = {
+    type: "mcpsec:mcp:McpServer", name: "tickets",
+    props: { spec: { name: "tickets", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/tickets@sha256:" + "e".repeat(64), port: 8080, egress: [], tools: [{ name: "file", scopes: ["tickets:write"] }] }, url: "https://tickets.mcp.example.com/mcp" },
 };
 /** A namespace declared without the tenant label (what a user's own manifests look like). */
 const plainNs = (name: string, labels: Record<string, string> = {}): FixtureResource => ({
@@ -215,7 +220,9 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "a namespace as the layer renders it", resources: layer() },
             { label: "token from the issuer with a scope, validated", resources: [ns(), workload(), requireToken(), jwt()] },
             { label: "allow nothing (ALLOW without rules)", resources: [ns(), workload(), authz("mcp-docs", {}, "allow-nothing")] },
-            { label: "mTLS principal of the gateway's service account", resources: [ns(), workload(), requireToken("mcp-docs", [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }], { when: undefined })] },
+            { label: "mTLS principal of a named service account (service to service, no token)", resources: [ns(), workload(), requireToken("mcp-docs", [{ source: { principals: ["cluster.local/ns/mcp-agent/sa/agent"] } }], { when: undefined })] },
+            { label: "the gateway's principal together with a token and this server's scope", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"], requestPrincipals: [`${ISSUER}/*`] } }]))] },
+            { label: "this server's scope in an scp claim", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scp]", values: ["https://docs.mcp.example.com/mcp/docs:read"] }] }))] },
             { label: "a DENY policy needs no principal", resources: [ns(), workload(), requireToken(), jwt(), authz("mcp-docs", { action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin*"] } }] }] }, "deny-admin")] },
             { label: "namespace without workloads covered namespace-wide", resources: [ns(), authz("mcp-docs", {}, "allow-nothing")] },
         ],
@@ -230,6 +237,16 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "any request principal", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { requestPrincipals: ["*"] } }])), expect: /rule 0 from\[0\] accepts any principal \("\*"\)/ },
             { label: "any issuer (suffix wildcard)", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { requestPrincipals: ["*/alice"] } }])), expect: /accepts any principal \("\*\/alice"\)/ },
             { label: "a source by namespace only", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { requestPrincipals: [`${ISSUER}/*`] } }, { source: { namespaces: ["istio-ingress"] } }])), expect: /rule 0 from\[1\] names no principal, request principal or service account/ },
+            // Passed before: only a leading "*" counted as a wildcard, the gateway's identity counted as a named
+            // principal though every external request carries it, and a token of the shared pool needed no scope.
+            { label: "principal wildcard over the trust domain", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { principals: ["cluster.local/*"] } }], { when: undefined })), expect: /rule 0 from\[0\] accepts any principal \("cluster.local\/\*"\)/ },
+            { label: "principal wildcard over a namespace", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { principals: ["cluster.local/ns/mcp-agent/sa/*"] } }], { when: undefined })), expect: /accepts any principal \("cluster.local\/ns\/mcp-agent\/sa\/\*"\)/ },
+            { label: "the ingress gateway's principal alone", resources: swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }], { when: undefined })), expect: /rule 0 from\[0\] names only the ingress gateway \(cluster.local\/ns\/istio-ingress\/sa\/istio-ingressgateway\), which every external request comes through: it needs requestPrincipals too/ },
+            { label: "a token of the issuer without a scope condition", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: undefined }))], expect: /rule 0 accepts any token of https:\/\/issuer.example.com\/\*: it needs a when on request.auth.claims\[scope\] \(or \[scp\]\) with the scopes of Deployment mcp-docs\/docs/ },
+            { label: "a scope condition that admits any scope", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", values: ["*"] }] }))], expect: /accepts any token of .*: it needs a when/ },
+            { label: "a scope condition by exclusion only", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", notValues: ["https://docs.mcp.example.com/mcp/admin"] }] }))], expect: /accepts any token of .*: it needs a when/ },
+            { label: "another server's scope", resources: [SERVER, OTHER_SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", values: ["https://docs.mcp.example.com/mcp/docs:read", "https://tickets.mcp.example.com/mcp/tickets:write"] }] }))], expect: /rule 0 admits scope https:\/\/tickets.mcp.example.com\/mcp\/tickets:write, which is not a scope of Deployment mcp-docs\/docs \(MCP server docs\)/ },
+            { label: "another server's scope, workload not matched to a server", resources: [OTHER_SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", values: ["https://tickets.mcp.example.com/mcp/tickets:write"] }] }))], expect: /admits scope https:\/\/tickets.mcp.example.com\/mcp\/tickets:write of MCP server tickets/ },
             { label: "no RequestAuthentication", resources: swap(layer(), "mcp-docs-jwt"), expect: /relies on JWTs but no RequestAuthentication validates tokens for Deployment mcp-docs\/docs/ },
             { label: "RequestAuthentication for another issuer", resources: swap(layer(), "mcp-docs-jwt", jwt("mcp-docs", "https://other.example.com")), expect: /accepts tokens of https:\/\/issuer.example.com, which no RequestAuthentication validates/ },
         ],

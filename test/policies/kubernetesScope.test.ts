@@ -88,6 +88,20 @@ describe("the kubernetes pack on the synthesized layer (stack microservices-dev)
         }
     });
 
+    it("requires the server's own scopes on the layer's token rule", async () => {
+        const policy = (g: ResourceGraph) => g.resources.find((r) => r.type.endsWith(":AuthorizationPolicy"))!.outputs as Props;
+        expect(policy(graph).spec.rules[0].when).toEqual([{ key: "request.auth.claims[scope]", values: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"] }]);
+        const unscoped = cloneGraph(graph);
+        delete policy(unscoped).spec.rules[0].when;
+        expect((await check("kubernetes-mcp-namespace-authorization", unscoped)).join("\n")).toMatch(/rule 0 accepts any token of https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_EXAMPLE01\/\*: it needs a when on request.auth.claims\[scope\] \(or \[scp\]\) with the scopes of Deployment mcp-docs-search\/docs-search/);
+        const foreign = cloneGraph(graph);
+        policy(foreign).spec.rules[0].when[0].values = ["https://other.mcp.k8s.example.com/mcp/docs:read"];
+        expect((await check("kubernetes-mcp-namespace-authorization", foreign)).join("\n")).toMatch(/admits scope https:\/\/other.mcp.k8s.example.com\/mcp\/docs:read, which is not a scope of Deployment mcp-docs-search\/docs-search \(MCP server docs-search\)/);
+        const viaGateway = cloneGraph(graph);
+        policy(viaGateway).spec.rules[0] = { from: [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }] };
+        expect((await check("kubernetes-mcp-namespace-authorization", viaGateway)).join("\n")).toMatch(/names only the ingress gateway/);
+    });
+
     it("still holds it when the workload and namespace drop every mcpsec label, and reports what then lacks", async () => {
         const g = cloneGraph(graph);
         for (const r of g.resources) {
