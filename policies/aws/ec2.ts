@@ -364,23 +364,72 @@ export const workloadSubnetNoInternetRoute = stackRule({
     }
 });
 
-/** Condition keys that pin the calling principal to known accounts, organizations or principals. */
-const PRINCIPAL_KEYS = new Set(["aws:principalaccount", "aws:principalorgid", "aws:principalarn", "aws:principalorgpaths"]);
-const PINNING_OPERATORS = new Set(["stringequals", "stringequalsignorecase", "arnequals", "arnlike", "stringlike"]);
+/** Condition keys that pin the calling principal, and the resource's owner, to one account or organization. */
+const PRINCIPAL_ACCOUNT_KEYS = new Set(["aws:principalaccount"]);
+const PRINCIPAL_ORG_KEYS = new Set(["aws:principalorgid", "aws:principalorgpaths"]);
+const PRINCIPAL_ARN_KEYS = new Set(["aws:principalarn"]);
+const RESOURCE_ACCOUNT_KEYS = new Set(["aws:resourceaccount"]);
+const RESOURCE_ORG_KEYS = new Set(["aws:resourceorgid", "aws:resourceorgpaths"]);
+/** Operators that compare exactly; StringLike/ArnLike pin only when the values hold no wildcard. No IfExists, no set operators. */
+const EXACT_OPERATORS = new Set(["stringequals", "stringequalsignorecase", "arnequals"]);
+const LIKE_OPERATORS = new Set(["stringlike", "arnlike"]);
 
-function pinsPrincipal(condition: unknown): boolean {
+/** The exact values a condition gives `keys` (each key of the set, under an exact operator), or undefined when none does. */
+function pinnedValues(condition: unknown, keys: Set<string>): string[] | undefined {
     if (!condition || typeof condition !== "object") {
-        return false;
+        return undefined;
     }
-    return Object.entries(condition as Record<string, unknown>).some(([op, keys]) =>
-        PINNING_OPERATORS.has(op.toLowerCase()) && keys !== null && typeof keys === "object"
-        && Object.entries(keys as Record<string, unknown>).some(([k, v]) => {
+    let found: string[] | undefined;
+    for (const [op, block] of Object.entries(condition as Record<string, unknown>)) {
+        const operator = op.toLowerCase();
+        if (!(EXACT_OPERATORS.has(operator) || LIKE_OPERATORS.has(operator)) || block === null || typeof block !== "object") {
+            continue;
+        }
+        for (const [k, v] of Object.entries(block as Record<string, unknown>)) {
             const values = [v].flat();
-            return PRINCIPAL_KEYS.has(k.toLowerCase()) && values.length > 0 && values.every((x) => typeof x === "string" && x !== "" && x !== "*");
-        }));
+            const exact = values.length > 0 && values.every((x) => typeof x === "string" && x !== "" && !(LIKE_OPERATORS.has(operator) && /[*?]/.test(x)));
+            if (keys.has(k.toLowerCase()) && exact) {
+                found = [...(found ?? []), ...(values as string[])];
+            }
+        }
+    }
+    return found;
 }
 
-/** A resource ARN that names one resource (or objects under one bucket), not a wildcard over accounts or buckets. */
+/** The account of an ARN or of a bare 12-digit account id; undefined for anything else. */
+function accountOf(value: string): string | undefined {
+    if (/^\d{12}$/.test(value)) {
+        return value;
+    }
+    const parts = value.split(":");
+    return parts[0] === "arn" && /^\d{12}$/.test(parts[4] ?? "") ? parts[4] : undefined;
+}
+
+/** The AWS principals a statement names (undefined when it names anyone: "*", a missing Principal, or "*" in the AWS list). */
+function namedPrincipals(principal: unknown): string[] | undefined {
+    if (principal === undefined || principal === "*" || principal === null || typeof principal !== "object") {
+        return undefined;
+    }
+    const values = Object.values(principal as Record<string, unknown>).flatMap((v) => [v].flat());
+    return values.length === 0 || values.some((v) => typeof v !== "string" || v.includes("*")) ? undefined : (values as string[]);
+}
+
+/**
+ * A resource of an AWS-owned account that tasks may READ through an endpoint without a principal condition: the ECR
+ * image layer bucket of a region (pre-signed URLs signed by ECR, not by the caller) and the GuardDuty Fargate agent
+ * repository. Only read actions; never a write to anything.
+ */
+const AWS_OWNED_READ: { resource: RegExp; actions: Set<string> }[] = [
+    { resource: /^arn:aws[a-z-]*:s3:::prod-[a-z0-9-]+-starport-layer-bucket\/\*$/, actions: new Set(["s3:getobject"]) },
+    { resource: /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/aws-guardduty-agent-fargate$/, actions: new Set(["ecr:batchgetimage", "ecr:getdownloadurlforlayer", "ecr:batchchecklayeravailability"]) },
+];
+
+function awsOwnedRead(actions: unknown[], resources: unknown[]): boolean {
+    return resources.length > 0 && resources.every((r) => typeof r === "string" && AWS_OWNED_READ.some((o) => o.resource.test(r)
+        && actions.every((a) => typeof a === "string" && o.actions.has(a.toLowerCase()))));
+}
+
+/** A resource ARN that names one resource (or objects under one bucket), with no wildcard in its account or name. */
 function namesOneResource(arn: unknown): boolean {
     if (typeof arn !== "string" || !arn.startsWith("arn:")) {
         return false;
@@ -391,22 +440,21 @@ function namesOneResource(arn: unknown): boolean {
     return parts.length >= 6 && !/[*?]/.test(head) && resource !== "" && !/[*?]/.test(resource);
 }
 
-function anyPrincipal(principal: unknown): boolean {
-    if (principal === undefined || principal === "*") {
-        return true;
-    }
-    return principal !== null && typeof principal === "object" && Object.values(principal as Record<string, unknown>).some((v) => [v].flat().includes("*"));
-}
+/** Read actions (Get, BatchGet, List, Describe, Head, BatchCheck...): the only ones allowed on named resources outside the account. */
+const READ_ACTION = /^[a-z0-9-]+:(Get|BatchGet|List|Describe|Head|BatchCheck)[A-Za-z0-9]*$/i;
+
+/** Actions that name no resource (AWS: wildcard-only), so no resource-account condition can apply to them. */
+const NO_RESOURCE_ACTIONS = new Set(["ecr:getauthorizationtoken", "guardduty:sendsecuritytelemetry", "sts:getcalleridentity"]);
 
 export const vpcEndpointPolicyRestricted = resourceRule({
     name: "aws-ec2-vpc-endpoint-policy-restricted",
-    description: "Every VPC endpoint to an AWS service must carry a policy that admits only known principals: each Allow statement either pins the caller's account, organization or ARN by condition (or names the principal), or grants specific actions on named resources (such as ECR's image layer bucket). Without a policy AWS attaches full access, so a compromised MCP server could use another account's credentials, or reach another account's buckets and secrets, through the zone's own endpoints.",
+    description: "Every VPC endpoint to an AWS service must carry a policy whose Allow statements admit only this account's (or organization's) principals to this account's (or organization's) resources: the principal is pinned by an exact aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition, or named (in one account, the endpoint's), AND the resource is pinned by an exact aws:ResourceAccount or aws:ResourceOrgID condition or named ARN by ARN (a named repository of a central image account, for example). Without a principal pin, a statement may only READ the AWS-owned resources a Fargate task needs (the region's ECR layer bucket, the GuardDuty agent repository). StringLike/ArnLike values with * or ?, IfExists operators and exclusions (NotPrincipal, NotAction, NotResource) pin nothing. Without this, a compromised MCP server can use another account's credentials through the zone's endpoints, or write the data it holds to a bucket of another account.",
     severity: "high",
     controls: ["S1"],
     nist: ["AC-4", "SC-7", "SC-7(10)"],
     maestro: ["L4"],
     threats: ["T2", "T3"],
-    remediation: "Build the endpoints with the SegmentedVpc component, which gives every interface and gateway endpoint a policy limited to this account's principals and resources (components/network/endpointPolicies.ts); for an endpoint of your own, set its policy with an aws:PrincipalAccount (and aws:ResourceAccount) condition.",
+    remediation: "Build the endpoints with the SegmentedVpc component, which gives every interface and gateway endpoint a policy limited to this account's principals and resources (components/network/endpointPolicies.ts); for an endpoint of your own, give each Allow statement StringEquals conditions on both aws:PrincipalAccount and aws:ResourceAccount (or the organization keys), or name the resources it may reach.",
 }, ["aws:ec2/vpcEndpoint:VpcEndpoint"], (props, _args, report) => {
     const service = String(props.serviceName ?? "");
     // Gateway Load Balancer endpoints and endpoints to partner services do not support endpoint policies.
@@ -424,21 +472,60 @@ export const vpcEndpointPolicyRestricted = resourceRule({
         report("the endpoint policy is not valid JSON.");
         return;
     }
-    statements.forEach((st, i) => {
-        if (st.Effect !== "Allow") {
-            return;
-        }
+    const allows = statements.filter((st) => st.Effect === "Allow");
+    // The endpoint's account: its owner when known (after deployment), else the one account the policy's pins name.
+    // The endpoint's account: its owner when known (after deployment), else the one account the principal pins name.
+    const conditionAccounts = new Set(allows.flatMap((st) => pinnedValues(st.Condition, PRINCIPAL_ACCOUNT_KEYS) ?? []));
+    const principalAccounts = new Set(allows.flatMap((st) => (namedPrincipals(st.Principal) ?? []).map((p) => accountOf(p) ?? p)));
+    const one = (set: Set<string>) => (set.size === 1 ? [...set][0] : undefined);
+    const account = typeof props.ownerId === "string" && /^\d{12}$/.test(props.ownerId) ? props.ownerId
+        : conditionAccounts.size > 0 ? one(conditionAccounts) : one(principalAccounts);
+    if (account === undefined && conditionAccounts.size > 1) {
+        report(`the policy admits principals of more than one account (${[...conditionAccounts].join(", ")}); only the endpoint's own account belongs.`);
+    } else if (account !== undefined && [...conditionAccounts].some((a) => a !== account)) {
+        report(`the policy admits principals of account(s) ${[...conditionAccounts].filter((a) => a !== account).join(", ")}; only the endpoint's own account ${account} belongs.`);
+    }
+    allows.forEach((st, i) => {
         const label = st.Sid ?? `#${i}`;
         if (st.NotPrincipal !== undefined || st.NotAction !== undefined || st.NotResource !== undefined) {
             report(`statement ${label} allows by exclusion (NotPrincipal, NotAction or NotResource).`);
             return;
         }
-        if (!anyPrincipal(st.Principal) || pinsPrincipal(st.Condition)) {
+        const actions = [st.Action].flat();
+        const resources = [st.Resource].flat();
+        const named = namedPrincipals(st.Principal);
+        const foreign = [...new Set((named ?? []).map((p) => accountOf(p) ?? "an unknown account"))].filter((a) => a !== account);
+        if (named !== undefined && foreign.length > 0) {
+            report(`statement ${label} names principal(s) of account ${foreign.join(", ")}, not ${account ?? "one account the policy pins"}.`);
             return;
         }
-        const actions = [st.Action].flat();
-        if (actions.some((a) => typeof a !== "string" || a.includes("*")) || ![st.Resource].flat().every(namesOneResource)) {
-            report(`statement ${label} allows ${JSON.stringify(st.Action)} on ${JSON.stringify(st.Resource)} to any principal, with no aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition.`);
+        const principalPinned = named !== undefined || pinnedValues(st.Condition, PRINCIPAL_ACCOUNT_KEYS) !== undefined
+            || pinnedValues(st.Condition, PRINCIPAL_ORG_KEYS) !== undefined
+            || (pinnedValues(st.Condition, PRINCIPAL_ARN_KEYS) ?? [""]).every((arn) => accountOf(arn) !== undefined && accountOf(arn) === account);
+        if (!principalPinned) {
+            if (!awsOwnedRead(actions, resources)) {
+                report(`statement ${label} admits any principal to ${JSON.stringify(st.Action)} on ${JSON.stringify(st.Resource)}: no exact aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition, and not a read of an AWS-owned resource (ECR layer bucket, GuardDuty agent repository).`);
+            }
+            return;
+        }
+        const resourceAccounts = pinnedValues(st.Condition, RESOURCE_ACCOUNT_KEYS);
+        const ownResources = (resourceAccounts !== undefined && resourceAccounts.every((a) => a === account))
+            || pinnedValues(st.Condition, RESOURCE_ORG_KEYS) !== undefined
+            || (account !== undefined && resources.length > 0 && resources.every((r) => namesOneResource(r) && accountOf(String(r)) === account))
+            || (actions.length > 0 && actions.every((a) => typeof a === "string" && NO_RESOURCE_ACTIONS.has(a.toLowerCase())))
+            // The GuardDuty data endpoint serves only the runtime agent's telemetry, which names no resource of any account.
+            || /\.guardduty-data$/.test(service);
+        if (ownResources) {
+            return;
+        }
+        // Outside the account, only reads of named resources (or of a named account): images of a central registry come
+        // in; nothing the zone holds goes out.
+        const reads = actions.length > 0 && actions.every((a) => typeof a === "string" && READ_ACTION.test(a));
+        const namesResources = resourceAccounts !== undefined || (resources.length > 0 && resources.every(namesOneResource));
+        if (!namesResources) {
+            report(`statement ${label} pins no resource account: ${JSON.stringify(st.Action)} on ${JSON.stringify(st.Resource)} reaches other accounts' resources (add an exact aws:ResourceAccount or aws:ResourceOrgID condition for the endpoint's account).`);
+        } else if (!reads) {
+            report(`statement ${label} lets ${JSON.stringify(st.Action)} reach ${resourceAccounts ? `account(s) ${resourceAccounts.join(", ")}` : JSON.stringify(st.Resource)} outside the endpoint's account: only reads may leave the account's resources, never writes.`);
         }
     });
 });
