@@ -211,15 +211,18 @@ export const managedLoginBranded = stackRule({
     }
 });
 
+const FUNCTION = "aws:lambda/function:Function";
+const PERMISSION = "aws:lambda/permission:Permission";
+
 export const poolScopesPerPerson = stackRule({
     name: "aws-cognito-people-scopes-per-group",
-    description: "A user pool whose code-flow clients may request MCP scopes (custom scopes) must customize access tokens with a pre-token-generation trigger of event version V2_0 or V3_0 (the Lambda that keeps only the scopes of a person's groups), on the Essentials or Plus plan. Without it, every person who can sign in gets every scope the client allows, on every server.",
+    description: "A user pool whose code-flow clients may request MCP scopes (custom scopes) must customize access tokens with a pre-token-generation trigger of event version V2_0 or V3_0 (the Lambda that keeps only the scopes of a person's groups), on the Essentials or Plus plan. The trigger must be a Lambda function of the same stack (so its code is reviewed with it; the pack cannot judge a function it cannot see) that this pool, and only this pool, may invoke (a lambda:InvokeFunction permission for cognito-idp.amazonaws.com whose sourceArn is the pool). Without it, every person who can sign in gets every scope the client allows, on every server.",
     severity: "high",
     controls: ["S5", "C3"],
     nist: ["AC-6", "AC-3"],
     maestro: ["L6", "L7"],
     threats: ["T4"],
-    remediation: "Use AuthorizationServer (a group per server and scope, and its V2_0 scope trigger), or give each client only the scopes every person of the pool may have.",
+    remediation: "Use AuthorizationServer (a group per server and scope, its V2_0 scope trigger and the Lambda permission for the pool), or give each client only the scopes every person of the pool may have.",
 }, (resources, _args, report) => {
     const clients = ofType(resources, CLIENT[0]).filter((c) => usesCode(c.props) && ((c.props.allowedOauthScopes ?? []) as string[]).some((s) => s.includes("/")));
     for (const pool of ofType(resources, POOL[0])) {
@@ -230,10 +233,44 @@ export const poolScopesPerPerson = stackRule({
         const trigger = pool.props.lambdaConfig?.preTokenGenerationConfig as Props | undefined;
         if (!trigger?.lambdaArn || !["V2_0", "V3_0"].includes(String(trigger.lambdaVersion))) {
             report(`User pool ${pool.name} lets ${own.map((c) => c.name).join(", ")} request MCP scopes but customizes no access token (pre-token generation ${trigger?.lambdaVersion ?? "unset"}; V2_0 or V3_0 is needed): every person gets every scope.`, pool.urn);
-        } else if (pool.props.userPoolTier === "LITE") {
+            continue;
+        }
+        if (pool.props.userPoolTier === "LITE") {
             report(`User pool ${pool.name} is on the Lite plan, where access-token customization is not available.`, pool.urn);
+        }
+        const fn = ofType(resources, FUNCTION).find((f) => f.props.arn === trigger.lambdaArn || ((pool.propertyDependencies.lambdaConfig ?? []).some((d) => d.urn === f.urn)));
+        if (!fn) {
+            report(`User pool ${pool.name}'s pre-token-generation trigger ${String(trigger.lambdaArn)} is not a Lambda function of this stack: what it does to scopes cannot be reviewed or judged here.`, pool.urn);
+            continue;
+        }
+        const invocable = ofType(resources, PERMISSION).some((p) =>
+            refersTo(p, "function", fn, ["name"]) && p.props.action === "lambda:InvokeFunction" && p.props.principal === "cognito-idp.amazonaws.com" && refersTo(p, "sourceArn", pool));
+        if (!invocable) {
+            report(`User pool ${pool.name}'s trigger ${fn.name} has no lambda:InvokeFunction permission for cognito-idp.amazonaws.com with sourceArn the pool: Cognito cannot call it (sign-in fails) or, with a broader permission, any pool could.`, pool.urn);
         }
     }
 });
 
-export const cognitoRules = [poolMfaRequired, poolThreatProtection, poolPasswordPolicy, poolDeletionProtection, poolAdminCreateOnly, clientTokenLifetime, clientCodeFlowOnly, clientRevocation, managedLoginBranded, poolScopesPerPerson];
+/** The resource server a custom scope belongs to: everything before its last '/' (scope names cannot contain '/'). */
+const resourceServerOf = (scope: string) => scope.slice(0, scope.lastIndexOf("/"));
+
+export const clientCredentialsOneServer = resourceRule({
+    name: "aws-cognito-client-credentials-one-server",
+    description: "A client-credentials app client (an agent) must hold the scopes of one MCP server only: every custom scope it allows starts with the same resource server identifier (the server's URL). An agent client holding several servers' scopes gets tokens good on all of them, so one leaked client secret opens every server.",
+    severity: "high",
+    controls: ["S5", "C3"],
+    nist: ["AC-6", "IA-4"],
+    maestro: ["L6", "L7"],
+    threats: ["T4"],
+    remediation: "Declare one agent entry per server in mcpsec:identity.agents (AuthorizationServer creates a client per agent and server), each with only the scopes it needs.",
+}, CLIENT, (props, _args, report) => {
+    if (!((props.allowedOauthFlows ?? []) as string[]).includes("client_credentials")) {
+        return;
+    }
+    const servers = [...new Set(((props.allowedOauthScopes ?? []) as string[]).filter((s) => s.includes("/")).map(resourceServerOf))];
+    if (servers.length > 1) {
+        report(`the client-credentials client holds scopes of ${servers.length} resource servers (${servers.join(", ")}); an agent client must be limited to one server.`);
+    }
+});
+
+export const cognitoRules = [poolMfaRequired, poolThreatProtection, poolPasswordPolicy, poolDeletionProtection, poolAdminCreateOnly, clientTokenLifetime, clientCodeFlowOnly, clientRevocation, managedLoginBranded, poolScopesPerPerson, clientCredentialsOneServer];

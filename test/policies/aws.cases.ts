@@ -100,6 +100,9 @@ const clientRes = (name = "people", props: Props = {}, poolName = "users"): Fixt
 const domainRes = (version: number | undefined, poolName = "users"): FixtureResource => ({ type: "aws:cognito/userPoolDomain:UserPoolDomain", name: "domain", props: { domain: "mcp-auth", userPoolId: "unknown", ...(version === undefined ? {} : { managedLoginVersion: version }) }, refs: { userPoolId: [poolName] } });
 const brandingRes = (clientName = "people"): FixtureResource => ({ type: "aws:cognito/managedLoginBranding:ManagedLoginBranding", name: `${clientName}-branding`, props: { clientId: "unknown", userPoolId: "unknown", useCognitoProvidedValues: true }, refs: { clientId: [clientName], userPoolId: ["users"] } });
 const scopeTrigger = { preTokenGenerationConfig: { lambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:scopes", lambdaVersion: "V2_0" } };
+const triggerFn = (): FixtureResource => ({ type: "aws:lambda/function:Function", name: "scopes", props: { name: "scopes", arn: scopeTrigger.preTokenGenerationConfig.lambdaArn } });
+const triggerPermission = (props: Props = {}): FixtureResource => ({ type: "aws:lambda/permission:Permission", name: "scopes-invoke", props: { action: "lambda:InvokeFunction", function: "scopes", principal: "cognito-idp.amazonaws.com", sourceArn: "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_users", ...props } });
+const withTrigger = (...extra: FixtureResource[]): FixtureResource[] => [poolRes("users", { lambdaConfig: scopeTrigger }), triggerFn(), triggerPermission(), ...extra];
 
 const secret = (name = "api", props: Props = {}): FixtureResource => ({ type: "aws:secretsmanager/secret:Secret", name, props: { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k", arn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`, ...props } });
 const rotation = (name = "api"): FixtureResource => ({ type: "aws:secretsmanager/secretRotation:SecretRotation", name: `${name}-rotation`, props: { secretId: "unknown", rotationRules: { automaticallyAfterDays: 30 } }, refs: { secretId: [name] } });
@@ -582,13 +585,24 @@ export const awsCases: Record<string, RuleCases> = {
     },
     "aws-cognito-people-scopes-per-group": {
         pass: [
-            { label: "V2_0 scope trigger", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), clientRes()] },
+            { label: "V2_0 scope trigger of this stack, invocable by the pool", resources: withTrigger(clientRes()) },
             { label: "code-flow client with standard scopes only", resources: [poolRes(), clientRes("people", { allowedOauthScopes: ["openid", "email"] })] },
         ],
         fail: [
             { label: "no trigger: everyone gets every scope", resources: [poolRes(), clientRes()], expect: /User pool users lets people request MCP scopes but customizes no access token \(pre-token generation unset/ },
             { label: "V1_0 trigger (ID token only)", resources: [poolRes("users", { lambdaConfig: { preTokenGenerationConfig: { ...scopeTrigger.preTokenGenerationConfig, lambdaVersion: "V1_0" } } }), clientRes()], expect: /pre-token generation V1_0/ },
-            { label: "trigger on the Lite plan", resources: [poolRes("users", { lambdaConfig: scopeTrigger, userPoolTier: "LITE" }), clientRes()], expect: /Lite plan/ },
+            { label: "trigger on the Lite plan", resources: [poolRes("users", { lambdaConfig: scopeTrigger, userPoolTier: "LITE" }), triggerFn(), triggerPermission(), clientRes()], expect: /Lite plan/ },
+            { label: "trigger outside the stack (a no-op function would pass; passed before)", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), clientRes()], expect: /trigger arn:aws:lambda:eu-west-1:123456789012:function:scopes is not a Lambda function of this stack/ },
+            { label: "trigger any pool may invoke (permission without sourceArn; passed before)", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), triggerFn(), triggerPermission({ sourceArn: undefined }), clientRes()], expect: /trigger scopes has no lambda:InvokeFunction permission for cognito-idp.amazonaws.com with sourceArn the pool/ },
+        ],
+    },
+    "aws-cognito-client-credentials-one-server": {
+        pass: [
+            { label: "agent client with scopes of one server", type: CLIENT, props: agentClient({ allowedOauthScopes: ["https://docs.example.com/mcp/docs:read", "https://docs.example.com/mcp/docs:write"] }) },
+            { label: "code-flow client with every server's scopes (people: scopes per group)", type: CLIENT, props: peopleClient({ allowedOauthScopes: ["https://docs.example.com/mcp/docs:read", "https://tickets.example.com/mcp/tickets:read"] }) },
+        ],
+        fail: [
+            { label: "agent client with every server's scopes (passed before)", type: CLIENT, props: agentClient({ allowedOauthScopes: ["https://docs.example.com/mcp/docs:read", "https://tickets.example.com/mcp/tickets:write"] }), expect: /holds scopes of 2 resource servers \(https:\/\/docs.example.com\/mcp, https:\/\/tickets.example.com\/mcp\)/ },
         ],
     },
     "aws-cognito-user-pool-password-policy": {
