@@ -4,6 +4,7 @@ import { ConfigError } from "../common/errors";
 import { componentTags } from "../common/tags";
 import { LogBucket } from "./logBucket";
 
+import { METADATA_PATH_PATTERNS } from "./webAcl";
 /** TLS policies that allow TLS 1.2 and 1.3 only, with forward secrecy. */
 export const TLS_POLICIES = [
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -140,7 +141,8 @@ export class InternalAlb extends pulumi.ComponentResource {
                     priority: 1000 + i,
                     conditions: [
                         { hostHeader: { values: [route.host] } },
-                        { pathPattern: { values: ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/*"] } },
+                        // The web ACL admits GET of exactly these paths (allow-resource-metadata); keep the two in step.
+                        { pathPattern: { values: METADATA_PATH_PATTERNS } },
                     ],
                     actions: [{
                         type: "fixed-response",

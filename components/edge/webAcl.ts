@@ -53,6 +53,9 @@ const visibility = (metric: string) => ({ SampledRequestsEnabled: true, CloudWat
 /** Path of RFC 9728 protected resource metadata, which the load balancer serves itself (GET only). */
 export const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
+/** Load balancer path patterns of the metadata: the path itself and everything below it (what the web ACL admits). */
+export const METADATA_PATH_PATTERNS = [METADATA_PATH, `${METADATA_PATH}/*`];
+
 /** HTTP methods of Streamable HTTP (MCP 2025-06-18 transports): POST messages, GET an SSE stream, DELETE a session. */
 export const MCP_HTTP_METHODS = ["POST", "GET", "DELETE"] as const;
 
@@ -63,33 +66,41 @@ const and = (statements: Json[]): Json => ({ AndStatement: { Statements: stateme
 const not = (statement: Json): Json => ({ NotStatement: { Statement: statement } });
 
 /**
- * A JSON body match. Invalid JSON never matches, and neither does a body larger than WAF inspects (8 KB regional):
- * these statements admit requests, so anything they cannot read is not admitted (the size rule blocks it first).
+ * JSON body inspection. Invalid JSON never matches, and neither does a body larger than WAF inspects (8 KB
+ * regional): these statements admit requests, so anything they cannot read is not admitted (the size rule blocks it
+ * first). Only documented combinations are used: VALUE scope at a JSON Pointer to a string member, and KEY scope over
+ * all elements (every key of the document, at any depth).
  */
-function jsonBodyMatch(pointer: string, value: string, scope: "VALUE" | "KEY", how: "EXACTLY" | "STARTS_WITH" = "EXACTLY"): Json {
-    return {
-        ByteMatchStatement: {
-            SearchString: value,
-            FieldToMatch: { JsonBody: { MatchPattern: { IncludedPaths: [pointer] }, MatchScope: scope, InvalidFallbackBehavior: "NO_MATCH", OversizeHandling: "NO_MATCH" } },
-            PositionalConstraint: how,
-            TextTransformations: NONE,
-        },
-    };
+const jsonBody = (pattern: Json, scope: "VALUE" | "KEY"): Json => ({ JsonBody: { MatchPattern: pattern, MatchScope: scope, InvalidFallbackBehavior: "NO_MATCH", OversizeHandling: "NO_MATCH" } });
+
+/** The string at `pointer` equals (or starts with) `value`. */
+function jsonValue(pointer: string, value: string, how: "EXACTLY" | "STARTS_WITH" = "EXACTLY"): Json {
+    return { ByteMatchStatement: { SearchString: value, FieldToMatch: jsonBody({ IncludedPaths: [pointer] }, "VALUE"), PositionalConstraint: how, TextTransformations: NONE } };
+}
+
+/** There is a string at `pointer` (any string, the empty one too). */
+function jsonHasValue(pointer: string): Json {
+    return { RegexMatchStatement: { RegexString: ".*", FieldToMatch: jsonBody({ IncludedPaths: [pointer] }, "VALUE"), TextTransformations: NONE } };
+}
+
+/** Some key of the document, at any depth, is `key`. */
+function jsonAnyKey(key: string): Json {
+    return { ByteMatchStatement: { SearchString: key, FieldToMatch: jsonBody({ All: {} }, "KEY"), PositionalConstraint: "EXACTLY", TextTransformations: NONE } };
 }
 
 /**
  * What a client may POST to an MCP endpoint: one JSON-RPC 2.0 message (no batch) that is a request or notification
- * whose method is on the allowlist, any `notifications/...` message, or a response to a server request (an `id`
- * with a `result` or an `error`, and no `method`).
+ * whose method is on the allowlist, any `notifications/...` message, or a response to a server request: no `method`
+ * string, and the keys `id` and `result` or `error` (anywhere in the document: WAF documents key inspection over all
+ * elements, not key presence at a path; see the edge README for what that admits).
  */
 export function mcpMessageStatement(allowedMethods: string[]): Json {
-    const hasKey = (k: string) => jsonBodyMatch(`/${k}`, k, "KEY");
     return and([
-        jsonBodyMatch("/jsonrpc", "2.0", "VALUE"),
+        jsonValue("/jsonrpc", "2.0"),
         or([
-            ...allowedMethods.map((m) => jsonBodyMatch("/method", m, "VALUE")),
-            jsonBodyMatch("/method", "notifications/", "VALUE", "STARTS_WITH"),
-            and([hasKey("id"), not(hasKey("method")), or([hasKey("result"), hasKey("error")])]),
+            ...allowedMethods.map((m) => jsonValue("/method", m)),
+            jsonValue("/method", "notifications/", "STARTS_WITH"),
+            and([jsonAnyKey("id"), not(jsonHasValue("/method")), or([jsonAnyKey("result"), jsonAnyKey("error")])]),
         ]),
     ]);
 }
@@ -128,7 +139,9 @@ export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp:
         {
             // RFC 9728 metadata, answered by the load balancer: read-only, no body.
             Name: "allow-resource-metadata", Priority: n + 3, Action: { Allow: {} }, VisibilityConfig: visibility("allow-resource-metadata"),
-            Statement: and([method("GET"), path(METADATA_PATH, "STARTS_WITH")]),
+            // Exactly the path or below it (the load balancer's metadata rule matches the same two patterns), never a
+            // sibling such as ...-resource-admin, which the load balancer would route to the server.
+            Statement: and([method("GET"), or([path(METADATA_PATH), path(`${METADATA_PATH}/`, "STARTS_WITH")])]),
         },
         {
             // Streamable HTTP: GET opens the server-to-client SSE stream, DELETE ends a session.
@@ -155,7 +168,7 @@ export const MANAGED_GROUP_WCU: Record<string, number> = {
 
 /**
  * Web ACL capacity units of rules in the API's JSON form, by the AWS WAF developer guide: string match 2 (doubled for
- * a JSON body), +10 per text transformation; size constraint 1; rate-based 2, +30 per custom key; logical statements
+ * a JSON body), regex match 3 (doubled for a JSON body), +10 per text transformation; size constraint 1; rate-based 2, +30 per custom key; logical statements
  * the sum of what they nest; managed groups their published capacity. A web ACL holds at most 5000 (1500 before
  * extra charges apply).
  */
@@ -172,6 +185,10 @@ export function webAclCapacity(rules: Json[]): number {
             const b = st.ByteMatchStatement;
             const base = ["CONTAINS", "CONTAINS_WORD"].includes(b.PositionalConstraint) ? 10 : 2;
             return base * (b.FieldToMatch?.JsonBody ? 2 : 1) + transforms(b.TextTransformations);
+        }
+        if (st.RegexMatchStatement) {
+            const r = st.RegexMatchStatement;
+            return 3 * (r.FieldToMatch?.JsonBody ? 2 : 1) + transforms(r.TextTransformations);
         }
         if (st.SizeConstraintStatement) {
             return 1 + transforms(st.SizeConstraintStatement.TextTransformations);

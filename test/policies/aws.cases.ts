@@ -66,6 +66,12 @@ const ruleJson = (groups: string[], rate = true) => JSON.stringify([
     ...(rate ? [{ Name: "rate", Priority: 9, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: "IP" } }, Action: { Block: {} } }] : []),
 ]);
 const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
+/** The McpWebAcl rules (API JSON form), for fixtures that weaken them. */
+const mcpRules = (): Props[] => mcpWebAclRules({ allowedMethods: ["tools/call"], rateLimitPerIp: 100, rateLimitPerToken: 100, maxBodyBytes: 8192, mcpPaths: ["/mcp"] });
+const uriPath = (SearchString: string, PositionalConstraint = "EXACTLY"): Props => ({ ByteMatchStatement: { SearchString, FieldToMatch: { UriPath: {} }, PositionalConstraint, TextTransformations: [{ Priority: 0, Type: "NONE" }] } });
+const httpMethod = (SearchString: string): Props => ({ ByteMatchStatement: { SearchString, FieldToMatch: { Method: {} }, PositionalConstraint: "EXACTLY", TextTransformations: [{ Priority: 0, Type: "NONE" }] } });
+const withOverride = (action: string): string => JSON.stringify(mcpRules().map((r) => (r.Name === "AWSManagedRulesCommonRuleSet" ? { ...r, Statement: { ManagedRuleGroupStatement: { ...r.Statement.ManagedRuleGroupStatement, RuleActionOverrides: [{ Name: "SizeRestrictions_BODY", ActionToUse: { [action]: {} } }] } } } : r)));
+const dataProtection = (props: Props = {}): Props => ({ dataProtections: [{ action: "SUBSTITUTION", field: { fieldType: "SINGLE_HEADER", fieldKeys: ["authorization"] }, ...props }] });
 const BASELINE = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"];
 const bucket = (name = "logs"): FixtureResource => ({ type: "aws:s3/bucket:Bucket", name, props: { bucket: `${name}-abc`, arn: `arn:aws:s3:::${name}-abc` } });
 const pab = (b = "logs", props: Props = {}): FixtureResource => ({ type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name: `${b}-pab`, props: { bucket: "unknown", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...props }, refs: { bucket: [b] } });
@@ -480,19 +486,29 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [{ label: "unprotected", type: LB, props: { enableDeletionProtection: false }, expect: /enableDeletionProtection is not true/ }],
     },
     "aws-wafv2-web-acl-logging": {
-        pass: [{ label: "logging with redaction", resources: [webAcl(), wafLogging()] }],
+        pass: [
+            { label: "data protection of the authorization header and log redaction", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging()] },
+            { label: "data protection (hash) without log redaction: it covers logs too", resources: [webAcl("acl", { dataProtectionConfig: dataProtection({ action: "HASH" }) }), wafLogging("acl", { redactedFields: [] })] },
+            { label: "a filter that keeps only blocked requests", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "DROP", filters: [{ behavior: "KEEP", requirement: "MEETS_ANY", conditions: [{ actionCondition: { action: "BLOCK" } }] }] } })] },
+        ],
         fail: [
-            { label: "no logging", resources: [webAcl()], expect: /Web ACL acl has no logging configuration/ },
+            { label: "no logging", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() })], expect: /Web ACL acl has no logging configuration/ },
             { label: "token not redacted", resources: [webAcl(), wafLogging("acl", { redactedFields: [] })], expect: /logs the Authorization header in clear/ },
         ],
     },
     "aws-wafv2-web-acl-baseline-rules": {
         pass: [
             { label: "ruleJson with the baseline", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE) } },
-            { label: "typed rules with the baseline", type: "aws:wafv2/webAcl:WebAcl", props: { rules: [...BASELINE.map((g) => ({ name: g, statement: { managedRuleGroupStatement: { name: g, vendorName: "AWS" } } })), { name: "rate", statement: { rateBasedStatement: { limit: 100 } } }] } },
+            { label: "the McpWebAcl rules", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules()) } },
+            { label: "typed rules with the baseline", type: "aws:wafv2/webAcl:WebAcl", props: { rules: [...BASELINE.map((g) => ({ name: g, statement: { managedRuleGroupStatement: { name: g, vendorName: "AWS" } } })), { name: "rate", action: { block: {} }, statement: { rateBasedStatement: { limit: 100 } } }] } },
         ],
         fail: [
             { label: "missing known bad inputs", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList"]) }, expect: /missing managed rule groups: AWSManagedRulesKnownBadInputsRuleSet/ },
+            // Each passed the old rule (issue 17 review, finding 2).
+            { label: "log redaction only: sampled requests show the token", resources: [webAcl(), wafLogging()], expect: /Web ACL acl shows the Authorization header in sampled requests: no data protection of the authorization header/ },
+            { label: "data protection that excludes rule match details", resources: [webAcl("acl", { dataProtectionConfig: dataProtection({ excludeRuleMatchDetails: true }) }), wafLogging()], expect: /excludes rule match details/ },
+            { label: "a logging filter that drops everything", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "DROP", filters: [] } })], expect: /Web ACL acl drops blocked requests from its logs \(logging filter default DROP\)/ },
+            { label: "a logging filter whose first filter drops blocked requests", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "KEEP", filters: [{ behavior: "DROP", requirement: "MEETS_ANY", conditions: [{ labelNameCondition: { labelName: "awswaf:managed:aws:core-rule-set:NoUserAgent_Header" } }, { actionCondition: { action: "BLOCK" } }] }] } })], expect: /drops blocked requests from its logs \(filter 1, DROP\)/ },
             { label: "no rate limit", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE, false) }, expect: /no rate-based rule/ },
         ],
     },
@@ -503,6 +519,9 @@ export const awsCases: Record<string, RuleCases> = {
         ],
         fail: [
             // Each passed the old rules, which looked only for the groups' presence and a rate-based rule.
+            // Each passed the old rule (issue 17 review, finding 2).
+            { label: "a required group scoped down to requests that never come", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules().map((r) => (r.Name === "AWSManagedRulesKnownBadInputsRuleSet" ? { ...r, Statement: { ManagedRuleGroupStatement: { ...r.Statement.ManagedRuleGroupStatement, ScopeDownStatement: uriPath("/never") } } } : r))) }, expect: /rule group AWSManagedRulesKnownBadInputsRuleSet inspects only what its scope-down statement selects/ },
+            { label: "the only rate limit scoped down to one path", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules().filter((r) => r.Name !== "rate-per-token").map((r) => (r.Name === "rate-per-ip" ? { ...r, Statement: { RateBasedStatement: { ...r.Statement.RateBasedStatement, ScopeDownStatement: uriPath("/never") } } } : r))) }, expect: /no rate-based rule that blocks every client/ },
             { label: "managed group overridden to Count (ruleJson)", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(JSON.parse(ruleJson(BASELINE)).map((r: Props) => (r.OverrideAction ? { ...r, OverrideAction: { Count: {} } } : r))) }, expect: /rule group AWSManagedRulesCommonRuleSet \(rule AWSManagedRulesCommonRuleSet\) only counts \(override action Count\)/ },
             { label: "Count on rules of a managed group (typed)", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "bad-inputs", overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesKnownBadInputsRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "Log4JRCE_BODY", actionToUse: { count: {} } }] } } }] }, expect: /sets Count on its rules Log4JRCE_BODY/ },
             { label: "rate limit that only counts", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([{ Name: "rate", Priority: 0, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: "IP" } }, Action: { Count: {} } }]) }, expect: /rule rate only counts \(action Count\)/ },
@@ -516,6 +535,13 @@ export const awsCases: Record<string, RuleCases> = {
         ],
         fail: [
             { label: "no block", resources: [bucket()], expect: /Bucket logs has no public access block/ },
+            // Each passed the old rule (issue 17 review, finding 2).
+            { label: "an Allow rule at priority 0 for every path starting with /", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([{ Name: "allow-all", Priority: 0, Action: { Allow: {} }, Statement: uriPath("/", "STARTS_WITH"), VisibilityConfig: {} }, ...mcpRules().map((r) => ({ ...r, Priority: r.Priority + 1 }))]) }, expect: /Allow rule allow-all admits any HTTP method[\s\S]*Allow rule allow-all admits paths beyond named ones[\s\S]*rule group AWSManagedRulesAmazonIpReputationList \(priority 1\) comes after Allow rule allow-all \(priority 0\)/ },
+            { label: "an Allow rule on the MCP path with any method", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([...mcpRules(), { Name: "allow-mcp-any", Priority: 50, Action: { Allow: {} }, Statement: uriPath("/mcp"), VisibilityConfig: {} }]) }, expect: /Allow rule allow-mcp-any admits any HTTP method/ },
+            { label: "an Allow rule for one method on a path prefix without a slash", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([...mcpRules(), { Name: "allow-prefix", Priority: 50, Action: { Allow: {} }, Statement: { AndStatement: { Statements: [httpMethod("GET"), uriPath("/mcp", "STARTS_WITH")] } }, VisibilityConfig: {} }]) }, expect: /Allow rule allow-prefix admits paths beyond named ones/ },
+            { label: "rule action override Allow in a managed group", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: withOverride("Allow") }, expect: /rule group AWSManagedRulesCommonRuleSet \(rule AWSManagedRulesCommonRuleSet\) sets Allow on its rules SizeRestrictions_BODY/ },
+            { label: "rule action override Challenge in a managed group (typed)", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "common", priority: 0, overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "CrossSiteScripting_BODY", actionToUse: { challenge: {} } }] } } }] }, expect: /sets Challenge on its rules CrossSiteScripting_BODY/ },
+            { label: "managed groups after the Allow rules", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(mcpRules().map((r) => (r.Statement.ManagedRuleGroupStatement ? { ...r, Priority: r.Priority + 100 } : r))) }, expect: /rule group AWSManagedRulesCommonRuleSet \(priority 103\) comes after Allow rule allow-resource-metadata \(priority 7\): requests that rule admits never reach it/ },
             { label: "one setting off", resources: [bucket(), pab("logs", { restrictPublicBuckets: false })], expect: /a setting off/ },
         ],
     },

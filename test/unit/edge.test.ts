@@ -13,7 +13,10 @@ interface Req { method: string; path: string; body?: string }
 /**
  * Evaluates the custom rules of a web ACL (API JSON form) against a request, as WAF does: by priority, the first
  * matching rule with Allow or Block decides, else the default action. Managed groups and rate limits are not
- * modelled (they see no match here). Covers the statements McpWebAcl uses.
+ * modelled (they see no match here). Covers the statements McpWebAcl uses, and of JSON body inspection only what the
+ * AWS WAF API reference documents (JsonBody, JsonMatchPattern): VALUE scope at a JSON Pointer inspects the string
+ * there (nothing there: no match), KEY scope with All inspects every key at any depth. Anything else - KEY scope
+ * with IncludedPaths, VALUE scope on a number, object or array - throws, so no test can rest on a guess.
  */
 function decide(rules: Json[], defaultAction: "ALLOW" | "BLOCK", req: Req): string {
     const body = req.body ?? "";
@@ -25,28 +28,30 @@ function decide(rules: Json[], defaultAction: "ALLOW" | "BLOCK", req: Req): stri
         valid = false;
     }
     const at = (pointer: string) => pointer.split("/").slice(1).reduce<unknown>((v, k) => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json)[k] : undefined), parsed);
-    const parent = (pointer: string) => at(pointer.split("/").slice(0, -1).join("/") || "");
     const matches = (st: Json): boolean => {
         if (st.AndStatement) return st.AndStatement.Statements.every(matches);
         if (st.OrStatement) return st.OrStatement.Statements.some(matches);
         if (st.NotStatement) return !matches(st.NotStatement.Statement);
         if (st.SizeConstraintStatement) return Buffer.byteLength(body) > st.SizeConstraintStatement.Size;
         if (st.RateBasedStatement || st.ManagedRuleGroupStatement) return false;
-        const b = st.ByteMatchStatement;
+        const b = st.ByteMatchStatement ?? st.RegexMatchStatement;
         const f = b.FieldToMatch;
-        const test = (v: unknown) => typeof v === "string" && (b.PositionalConstraint === "EXACTLY" ? v === b.SearchString : v.startsWith(b.SearchString));
+        const test = (v: string) => (st.RegexMatchStatement ? new RegExp(b.RegexString).test(v)
+            : b.PositionalConstraint === "EXACTLY" ? v === b.SearchString : b.PositionalConstraint === "STARTS_WITH" ? v.startsWith(b.SearchString) : unmodelled(`positional constraint ${b.PositionalConstraint}`));
         if (f.Method) return test(req.method);
         if (f.UriPath) return test(req.path);
         const jb = f.JsonBody;
         if (Buffer.byteLength(body) > 8192) return jb.OversizeHandling === "MATCH";
         if (!valid) return jb.InvalidFallbackBehavior === "MATCH";
-        const pointer: string = jb.MatchPattern.IncludedPaths[0];
-        if (jb.MatchScope === "KEY") {
-            const obj = parent(pointer);
-            const k = pointer.split("/").pop()!;
-            return obj !== null && typeof obj === "object" && !Array.isArray(obj) && k in obj && test(k);
+        if (jb.MatchScope === "KEY" && jb.MatchPattern.All) return keysOf(parsed).some(test);
+        if (jb.MatchScope === "VALUE" && jb.MatchPattern.IncludedPaths) {
+            return (jb.MatchPattern.IncludedPaths as string[]).some((pointer) => {
+                const v = at(pointer);
+                if (v === undefined) return false;
+                return typeof v === "string" ? test(v) : unmodelled(`VALUE scope on ${JSON.stringify(v)} at ${pointer}`);
+            });
         }
-        return test(at(pointer));
+        return unmodelled(`JsonBody ${jb.MatchScope} scope with ${Object.keys(jb.MatchPattern).join(", ")}`);
     };
     for (const r of [...rules].sort((a, b) => a.Priority - b.Priority)) {
         if (r.Action && matches(r.Statement)) {
@@ -55,6 +60,16 @@ function decide(rules: Json[], defaultAction: "ALLOW" | "BLOCK", req: Req): stri
     }
     return defaultAction;
 }
+
+const unmodelled = (what: string): never => {
+    throw new Error(`the evaluator does not model ${what}: AWS does not document it`);
+};
+/** Every key of a JSON document, at any depth. */
+const keysOf = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(keysOf)
+    : v !== null && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => [k, ...keysOf(x)]) : []);
+
+/** Whether an ALB path pattern (case-sensitive; * any characters, ? one) matches a path. */
+const albPathMatches = (pattern: string, p: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(p);
 
 const rpc = (msg: Json) => JSON.stringify({ jsonrpc: "2.0", ...msg });
 
@@ -109,6 +124,10 @@ describe("McpWebAcl", () => {
         ["any client notification", { method: "POST", path: "/mcp", body: rpc({ method: "notifications/roots/list_changed" }) }, /^ALLOW/],
         ["a response to a server request (result)", { method: "POST", path: "/mcp", body: rpc({ id: "s-1", result: { roots: [] } }) }, /^ALLOW/],
         ["an error response to a server request", { method: "POST", path: "/mcp", body: rpc({ id: 7, error: { code: -32601, message: "no" } }) }, /^ALLOW/],
+        // Responses to sampling, elicitation and roots requests: admitted on documented inspection only (review finding 9).
+        ["a sampling response (numeric id)", { method: "POST", path: "/mcp", body: rpc({ id: 3, result: { role: "assistant", content: { type: "text", text: "hi" }, model: "m" } }) }, /^ALLOW by allow-mcp-message/],
+        ["an elicitation response", { method: "POST", path: "/mcp", body: rpc({ id: "e-1", result: { action: "accept", content: { name: "x" } } }) }, /^ALLOW by allow-mcp-message/],
+        ["a ping response (empty result)", { method: "POST", path: "/mcp", body: rpc({ id: "p", result: {} }) }, /^ALLOW by allow-mcp-message/],
         ["GET of the SSE stream", { method: "GET", path: "/mcp" }, /^ALLOW by allow-mcp-stream/],
         ["DELETE of the session", { method: "DELETE", path: "/mcp" }, /^ALLOW by allow-mcp-stream/],
         ["the protected resource metadata", { method: "GET", path: "/.well-known/oauth-protected-resource/mcp" }, /^ALLOW by allow-resource-metadata/],
@@ -124,9 +143,23 @@ describe("McpWebAcl", () => {
         ["a GET on another path of the server", { method: "GET", path: "/admin" }, /^BLOCK$/],
         ["a valid message to another path", { method: "POST", path: "/debug", body: rpc({ id: 1, method: "tools/call" }) }, /^BLOCK$/],
         ["a POST to the metadata path", { method: "POST", path: "/.well-known/oauth-protected-resource", body: "{}" }, /^BLOCK$/],
+        ["the metadata path itself", { method: "GET", path: "/.well-known/oauth-protected-resource" }, /^ALLOW by allow-resource-metadata/],
+        // Admitted before (STARTS_WITH the path): the load balancer routes it to the server (review finding 10).
+        ["a GET of a sibling of the metadata path", { method: "GET", path: "/.well-known/oauth-protected-resource-admin" }, /^BLOCK$/],
         ["a body larger than WAF inspects", { method: "POST", path: "/mcp", body: rpc({ id: 1, method: "tools/call", params: { q: "x".repeat(9000) } }) }, /^BLOCK by body-size-limit/],
     ])("decides %s", (_label, req, expected) => {
         expect(decide(rules, acl.defaultAction.block ? "BLOCK" : "ALLOW", req)).toMatch(expected);
+    });
+
+    it("admits GET of metadata paths exactly where the load balancer answers them itself", async () => {
+        const g = await synthComponent(() => new InternalAlb("entry", { ...albArgs, routes: [{ ...albArgs.routes[0], metadataDocument: "{}" }] }));
+        const metadataRule = ofType(g, "aws:lb/listenerRule:ListenerRule").find((r) => (r.inputs.actions as Json[])[0].type === "fixed-response")!;
+        const patterns = (metadataRule.inputs.conditions as Json[]).find((c) => c.pathPattern)!.pathPattern.values as string[];
+        const base = "/.well-known/oauth-protected-resource";
+        for (const p of [base, `${base}/`, `${base}/mcp`, `${base}/v2/mcp`, `${base}-admin`, `${base}x`, `${base.toUpperCase()}`, "/.well-known/oauth-protected-resourc", "/mcp"]) {
+            const waf = decide(rules, "BLOCK", { method: "GET", path: p }) === "ALLOW by allow-resource-metadata";
+            expect(waf, p).toBe(patterns.some((pattern) => albPathMatches(pattern, p)));
+        }
     });
 
     it("admits the paths of every server it protects", () => {
@@ -141,8 +174,8 @@ describe("McpWebAcl", () => {
         expect(new Set(rules.map((r) => r.VisibilityConfig.MetricName)).size).toBe(rules.length);
     });
 
-    it("fits the web ACL capacity: 1136 WCUs by the published costs, under the 1500 included and the 5000 maximum", () => {
-        expect(webAclCapacity(rules)).toBe(1136);
+    it("fits the web ACL capacity: 1140 WCUs by the published costs, under the 1500 included and the 5000 maximum", () => {
+        expect(webAclCapacity(rules)).toBe(1140);
         const many = Array.from({ length: 1000 }, (_, i) => `x/m${i}`);
         expect(() => new McpWebAcl("big", { logKmsKeyArn: KEY, allowedMethods: many })).toThrow(/McpWebAcl "big".allowedMethods: 1000 methods and 1 paths need \d+ WCUs; a web ACL holds at most 5000/);
     });
