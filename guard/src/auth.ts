@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
-import { checkClaims, type ClaimVerdict } from "./core/claims";
+import { checkClaims, type ClaimVerdict, type Identity } from "./core/claims";
 import type { GuardSettings } from "./settings";
 
 /**
@@ -9,6 +9,9 @@ import type { GuardSettings } from "./settings";
  */
 export class Authenticator {
     private readonly keys: JWTVerifyGetKey;
+    /** Tokens already verified, until they expire: a token is immutable, so its verdict is too (bounded, oldest out). */
+    private readonly verified = new Map<string, { identity: Identity; exp: number }>();
+    private static readonly CACHE_SIZE = 10_000;
 
     constructor(private readonly settings: GuardSettings, keys?: JWTVerifyGetKey) {
         this.keys = keys ?? createRemoteJWKSet(new URL(settings.jwksUrl), {
@@ -27,6 +30,14 @@ export class Authenticator {
         if (match === null) {
             return { ok: false, reason: "malformed_token", detail: "the Authorization header is not a bearer JWT", presented: true };
         }
+        const cached = this.verified.get(match[1]);
+        if (cached !== undefined) {
+            if (cached.exp + this.settings.clockToleranceSeconds > Date.now() / 1000) {
+                return { ok: true, identity: cached.identity, presented: true };
+            }
+            this.verified.delete(match[1]);
+            return { ok: false, reason: "token_expired", detail: "the token is not valid", presented: true };
+        }
         try {
             const { payload } = await jwtVerify(match[1], this.keys, {
                 issuer: this.settings.issuer,
@@ -34,7 +45,14 @@ export class Authenticator {
                 clockTolerance: this.settings.clockToleranceSeconds,
                 requiredClaims: ["exp", "sub"],
             });
-            return { ...checkClaims(payload as Record<string, unknown>, this.settings), presented: true };
+            const verdict = checkClaims(payload as Record<string, unknown>, this.settings);
+            if (verdict.ok) {
+                if (this.verified.size >= Authenticator.CACHE_SIZE) {
+                    this.verified.delete(this.verified.keys().next().value!);
+                }
+                this.verified.set(match[1], { identity: verdict.identity, exp: payload.exp! });
+            }
+            return { ...verdict, presented: true };
         } catch (e) {
             return { ok: false, reason: reasonOf(e), detail: "the token is not valid", presented: true };
         }

@@ -60,7 +60,7 @@ export class Guard {
     private readonly auth: Authenticator;
     private readonly dlp: Dlp;
     private readonly sessions = new Map<string, Session>();
-    private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true } as http.AgentOptions);
     private draining = false;
 
     constructor(readonly settings: GuardSettings, readonly registry: ToolRegistry, opts: GuardOptions = {}) {
@@ -70,7 +70,7 @@ export class Guard {
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
             this.handle(req, res).catch((e) => this.failClosed(res, e));
         };
-        this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" }, handler) : http.createServer(handler);
+        this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2", noDelay: true }, handler) : http.createServer({ noDelay: true }, handler);
         // Longer than the ALB's idle timeout (60 s), so the load balancer, not the guard, closes idle connections.
         this.server.keepAliveTimeout = 65_000;
         this.server.headersTimeout = 66_000;

@@ -121,10 +121,14 @@ export class Dlp {
 
     private load(): Promise<(content: string) => Promise<Range[]>> {
         this.lint ??= (async () => {
-            const [{ lintSource }, { creator: recommended }] = await Promise.all([
+            const [{ lintSource }, { creator: recommended }, { secretLintProfiler }] = await Promise.all([
                 import("@secretlint/core"),
                 import("@secretlint/secretlint-rule-preset-recommend"),
+                import("@secretlint/profiler"),
             ]);
+            // secretlint profiles every rule run by default and keeps every mark: in a long-running proxy that is a
+            // leak and most of the scan's cost. Off.
+            secretLintProfiler.setEnabled(false);
             const config: SecretLintCoreConfig = {
                 rules: [
                     { id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended, rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] },

@@ -1,0 +1,117 @@
+// The guard's pure parts and its start-up: settings refused with the variable named, fail closed on a missing or
+// foreign manifest, defaults that match the blueprints (methods, RFC 9728 URL, alert contract), DLP classes, HTTPS.
+import { readFileSync } from "fs";
+import * as https from "https";
+import { describe, expect, it } from "vitest";
+import { MCP_CLIENT_METHODS } from "../../components/mcp/spec";
+import { metadataUrl as componentsMetadataUrl } from "../../components/identity/protectedResource";
+import { Dlp } from "../../guard/src/core/dlp";
+import { startGuard } from "../../guard/src/main";
+import { DEFAULT_METHODS, loadSettings, metadataUrl, SettingsError } from "../../guard/src/settings";
+import { manifestFor } from "./issuer";
+
+const RESOURCE = "https://tickets.mcp.example.com/mcp";
+const base = {
+    GUARD_SERVER_NAME: "tickets", GUARD_RESOURCE: RESOURCE, GUARD_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+    GUARD_CLIENT_IDS: "client-a", GUARD_UPSTREAM_URL: "http://127.0.0.1:8080/mcp", GUARD_MANIFEST: manifestFor({ name: "tickets", url: RESOURCE }, []),
+    GUARD_LISTEN_HOST: "127.0.0.1", GUARD_LISTEN_PORT: "0", GUARD_REVERIFY_SECONDS: "0",
+};
+
+function settingsError(env: Record<string, string | undefined>): SettingsError {
+    try {
+        loadSettings(env);
+    } catch (e) {
+        return e as SettingsError;
+    }
+    throw new Error("accepted");
+}
+
+describe("settings", () => {
+    it("fills secure defaults from the resource and issuer", () => {
+        const s = loadSettings(base);
+        expect(s.jwksUrl).toBe("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json");
+        expect(s.algorithms).toEqual(["RS256"]);
+        expect(s.tokenUse).toBe("access");
+        expect(s.allowedHosts).toEqual(["tickets.mcp.example.com"]);
+        expect(s.allowedOrigins).toEqual([]);
+        expect(s.tls.mode).toBe("self-signed");
+        expect(s.mcpPath).toBe("/mcp");
+        expect(s.dlpMode).toBe("redact");
+    });
+
+    it.each([
+        [{ GUARD_CLIENT_IDS: undefined }, "GUARD_CLIENT_IDS"],
+        [{ GUARD_UPSTREAM_URL: "http://10.0.0.5:8080/mcp" }, "GUARD_UPSTREAM_URL"],
+        [{ GUARD_ALGORITHMS: "RS256,HS256" }, "GUARD_ALGORITHMS"],
+        [{ GUARD_ALGORITHMS: "none" }, "GUARD_ALGORITHMS"],
+        [{ GUARD_ISSUER: "http://issuer.example.com" }, "GUARD_ISSUER"],
+        [{ GUARD_MANIFEST: undefined }, "GUARD_MANIFEST"],
+        [{ GUARD_DLP_MODE: "off" }, "GUARD_DLP_MODE"],
+        [{ GUARD_DLP_PII: "email,passport" }, "GUARD_DLP_PII"],
+        [{ GUARD_ALLOWED_ORIGINS: "https://app.example.com/path" }, "GUARD_ALLOWED_ORIGINS"],
+        [{ GUARD_METHODS: "tools/call" }, "GUARD_METHODS"],
+        [{ GUARD_MAX_BODY_BYTES: "10" }, "GUARD_MAX_BODY_BYTES"],
+    ])("refuses %j naming %s", (change, variable) => {
+        const e = settingsError({ ...base, ...change });
+        expect(e).toBeInstanceOf(SettingsError);
+        expect(e.variable).toBe(variable);
+        expect(e.message).toMatch(/not allowed|required/);
+    });
+
+    it("admits the same methods as the edge and computes the RFC 9728 URL as the identity block does", () => {
+        expect([...DEFAULT_METHODS].sort()).toEqual([...MCP_CLIENT_METHODS].sort());
+        expect(metadataUrl(RESOURCE)).toBe(componentsMetadataUrl(RESOURCE));
+    });
+
+    it("writes denials in the shape the McpAlerts metric filter counts", () => {
+        const alerts = readFileSync(require.resolve("../../components/observability/alerts.ts"), "utf8");
+        expect(alerts).toContain('pattern: "{ $.event = \\"tool_call_denied\\" }"');
+    });
+});
+
+describe("start-up fails closed", () => {
+    it("refuses to start without a readable manifest, or with one for another server", async () => {
+        await expect(startGuard({ ...base, GUARD_MANIFEST: undefined, GUARD_MANIFEST_FILE: "/nonexistent/manifest.json", GUARD_TLS: "off" })).rejects.toThrow(/GUARD_MANIFEST_FILE: cannot read/);
+        await expect(startGuard({ ...base, GUARD_MANIFEST: "{not json", GUARD_TLS: "off" })).rejects.toThrow(/not valid JSON/);
+        await expect(startGuard({ ...base, GUARD_MANIFEST: manifestFor({ name: "billing", url: RESOURCE }, []), GUARD_TLS: "off" })).rejects.toThrow(/for server "billing"/);
+        await expect(startGuard({ ...base, GUARD_MANIFEST: JSON.stringify({ version: 1, server: { name: "tickets", url: RESOURCE }, tools: [{ name: "a", sha256: "0".repeat(64), scopes: ["s"], description: "d", inputSchema: {} }] }), GUARD_TLS: "off" })).rejects.toThrow(/do not hash/);
+    });
+
+    it("serves HTTPS with a certificate made at start", async () => {
+        const g = await startGuard(base, { auditSink: () => undefined });
+        try {
+            const { status, cn } = await new Promise<{ status: number; cn: string }>((resolve, reject) => {
+                https.get({ host: "127.0.0.1", port: g.port, path: "/health", rejectUnauthorized: false }, (res) => {
+                    res.resume();
+                    const cert = (res.socket as import("tls").TLSSocket).getPeerCertificate();
+                    resolve({ status: res.statusCode ?? 0, cn: String(cert.subject.CN) });
+                }).on("error", reject);
+            });
+            expect(status).toBe(200);
+            expect(cn).toBe("tickets.mcp.example.com");
+        } finally {
+            await g.stop();
+        }
+    });
+});
+
+describe("DLP", () => {
+    const text = (m: Record<string, unknown>) => ((m.result as { content: { text: string }[] }).content[0].text);
+
+    it("redacts configured PII classes with their checks (Luhn, IBAN), leaves look-alikes and media alone", async () => {
+        const dlp = new Dlp("redact", ["email", "credit_card", "iban"]);
+        const msg = { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "card 4111 1111 1111 1111, not 4111 1111 1111 1112; mail a.b@example.org; iban GB82WEST12345698765432" }, { type: "image", mimeType: "image/png", data: "a.b@example.org" }] } };
+        const out = await dlp.scan(msg);
+        expect(text(out.message!)).toBe("card [REDACTED:payment card number], not 4111 1111 1111 1112; mail [REDACTED:email address]; iban [REDACTED:IBAN]");
+        expect((out.message!.result as { content: { data?: string }[] }).content[1].data).toBe("a.b@example.org");
+    });
+
+    it("reports without rewriting in log mode and withholds in block mode", async () => {
+        const jwt = ["eyJhbGciOiJSUzI1NiJ9", "eyJzdWIiOiJhbGljZSJ9", "c2lnbmF0dXJl"].join(".");
+        const logOnly = await new Dlp("log", []).scan({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: `token ${jwt}` }] } });
+        expect(logOnly.findings.map((f) => f.kind)).toEqual(["JSON Web Token"]);
+        expect(text(logOnly.message!)).toContain(jwt);
+        const blocked = await new Dlp("block", []).scan({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: `token ${jwt}` }] } });
+        expect(blocked.message).toBeUndefined();
+    });
+});
