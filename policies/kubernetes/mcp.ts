@@ -1,4 +1,5 @@
 import { PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import ipaddr from "ipaddr.js";
 import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
 import { containersOf, POD_TYPES, podSpecOf } from "./pods";
 import {
@@ -415,35 +416,106 @@ export const namespaceAuthorization = stackRule({
     }
 });
 
-/** Why a NetworkPolicy peer admits every source or destination, or undefined. */
+/** The label every namespace carries with its own name (Kubernetes 1.21+). */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * Why a namespaceSelector selects namespaces nobody named, or undefined. A selector names namespaces when it requires
+ * a label value (matchLabels, In) or a label other than the name label to exist; one made only of NotIn and
+ * DoesNotExist (select by what a namespace lacks) or Exists on the name label (every namespace has it) does not.
+ */
+function openNamespaceSelector(selector: Props): string | undefined {
+    if (selectsAll(selector)) {
+        return "has namespaceSelector {}, which selects every namespace";
+    }
+    const expressions = (selector.matchExpressions ?? []) as Props[];
+    const names = Object.keys(selector.matchLabels ?? {}).length > 0
+        || expressions.some((e) => e.operator === "In" || (e.operator === "Exists" && e.key !== NAMESPACE_NAME_LABEL));
+    if (names) {
+        return undefined;
+    }
+    const text = expressions.map((e) => `${e.key} ${e.operator}${(e.values ?? []).length > 0 ? ` ${(e.values as string[]).join(",")}` : ""}`).join(", ");
+    const every = expressions.every((e) => e.operator === "Exists");
+    return `has a namespaceSelector that names no namespace (${text}), so it selects every namespace${every ? "" : " it does not exclude"}`;
+}
+
+/** The widest ipBlock a policy may name: a /8 of IPv4, a /16 of IPv6 outside the unique local range fc00::/7. */
+const WIDEST_PREFIX = { ipv4: 8, ipv6: 16 } as const;
+const UNIQUE_LOCAL = ipaddr.parseCIDR("fc00::/7");
+
+/** An ipBlock's address family and range as integers, or undefined when it does not parse. */
+function rangeOf(cidr: string): { family: "ipv4" | "ipv6"; prefix: number; start: bigint; end: bigint } | undefined {
+    if (!ipaddr.isValidCIDR(cidr)) {
+        return undefined;
+    }
+    const [address, prefix] = ipaddr.parseCIDR(cidr);
+    const family = address.kind();
+    const bits = family === "ipv4" ? 32 : 128;
+    const value = address.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+    const size = 1n << BigInt(bits - prefix);
+    const start = (value / size) * size;
+    return { family, prefix, start, end: start + size - 1n };
+}
+
+/** Why a NetworkPolicy peer admits every source or destination (or a large part of the internet), or undefined. */
 function openPeer(peer: Props): string | undefined {
     if (!peer.podSelector && !peer.namespaceSelector && !peer.ipBlock) {
         return "is empty";
     }
-    if (peer.namespaceSelector && selectsAll(peer.namespaceSelector)) {
-        return "has namespaceSelector {}, which selects every namespace";
+    if (peer.namespaceSelector) {
+        const why = openNamespaceSelector(peer.namespaceSelector as Props);
+        if (why) {
+            return why;
+        }
     }
     const cidr = String(peer.ipBlock?.cidr ?? "");
-    if (peer.ipBlock && /\/0$/.test(cidr)) {
+    const range = peer.ipBlock ? rangeOf(cidr) : undefined;
+    if (range?.prefix === 0) {
         return `has ipBlock ${cidr}, the whole address space`;
+    }
+    if (range && range.prefix < WIDEST_PREFIX[range.family]) {
+        const [address, prefix] = ipaddr.parseCIDR(cidr);
+        if (!(range.family === "ipv6" && address.kind() === "ipv6" && prefix >= UNIQUE_LOCAL[1] && (address as ipaddr.IPv6).match(UNIQUE_LOCAL))) {
+            return `has ipBlock ${cidr}, wider than a /${WIDEST_PREFIX[range.family]}`;
+        }
     }
     return undefined;
 }
 
+/** True when the ranges together cover every address of the family. */
+function coversAll(ranges: { start: bigint; end: bigint }[], family: "ipv4" | "ipv6"): boolean {
+    const last = (1n << BigInt(family === "ipv4" ? 32 : 128)) - 1n;
+    let next = 0n;
+    for (const r of [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))) {
+        if (r.start > next) {
+            return false;
+        }
+        if (r.end >= next) {
+            next = r.end + 1n;
+        }
+        if (next > last) {
+            return true;
+        }
+    }
+    return false;
+}
+
 export const networkPolicyNoAllowAll = stackRule({
     name: "kubernetes-mcp-network-policy-no-allow-all",
-    description: `No NetworkPolicy in an MCP namespace may admit everyone, which would undo default-deny (policies add up): no ingress rule without from or egress rule without to (any source or destination), no empty peer, no namespaceSelector {} (every namespace), no ipBlock 0.0.0.0/0 or ::/0. ${scopeText}.`,
+    description: `No NetworkPolicy in an MCP namespace may admit everyone, which would undo default-deny (policies add up): no ingress rule without from or egress rule without to (any source or destination), no empty peer, no namespaceSelector that names no namespace ({}, or only NotIn, DoesNotExist, or Exists on kubernetes.io/metadata.name, which every namespace carries), no ipBlock wider than a /8 (IPv4) or a /16 (IPv6, outside fc00::/7), and no set of ipBlocks of the namespace's policies that together cover the whole IPv4 or IPv6 address space in one direction. ${scopeText}.`,
     severity: "high",
     controls: ["S1", "H1"],
     nist: ["SC-7", "AC-4"],
     maestro: ["L4"],
     threats: ["T2", "T3"],
-    remediation: "Keep McpNamespace's allows (DNS, istiod, the gateway namespace on the server ports); name the peer of any extra rule with a namespaceSelector on kubernetes.io/metadata.name and a podSelector, or a narrow ipBlock.",
+    remediation: "Keep McpNamespace's allows (DNS, istiod, the gateway namespace on the server ports); name the peer of any extra rule with a namespaceSelector on kubernetes.io/metadata.name (matchLabels or In) and a podSelector, or a narrow ipBlock; reach the internet through declared egress domains (mcpsec:servers[].egress, a ServiceEntry each), not an ipBlock.",
     configSchema: scopeConfigSchema,
 }, (resources, args, report) => {
     const names = new Set(scoped(resources, args).map((n) => n.name));
+    const blocks = new Map<string, { ranges: { start: bigint; end: bigint }[]; policies: Set<string>; flagged: boolean; urn: string }>();
     for (const p of ofType(resources, NETWORK_POLICY).filter((np) => names.has(namespaceOfObject(np)))) {
-        const id = `NetworkPolicy ${namespaceOfObject(p)}/${p.props.metadata?.name}`;
+        const ns = namespaceOfObject(p);
+        const id = `NetworkPolicy ${ns}/${p.props.metadata?.name}`;
         for (const [dir, key] of [["ingress", "from"], ["egress", "to"]] as const) {
             ((p.props.spec?.[dir] ?? []) as Props[]).forEach((rule, i) => {
                 const peers = (rule[key] ?? []) as Props[];
@@ -455,8 +527,23 @@ export const networkPolicyNoAllowAll = stackRule({
                     if (why) {
                         report(`${id}: ${dir} rule ${i} ${key}[${j}] ${why}.`, p.urn);
                     }
+                    const range = peer.ipBlock ? rangeOf(String(peer.ipBlock.cidr ?? "")) : undefined;
+                    if (range) {
+                        const k = `${ns}|${dir}|${range.family}`;
+                        const entry = blocks.get(k) ?? { ranges: [], policies: new Set<string>(), flagged: false, urn: p.urn };
+                        entry.ranges.push(range);
+                        entry.policies.add(`${ns}/${p.props.metadata?.name}`);
+                        entry.flagged ||= why !== undefined;
+                        blocks.set(k, entry);
+                    }
                 });
             });
+        }
+    }
+    for (const [k, entry] of blocks) {
+        const [ns, dir, family] = k.split("|") as [string, string, "ipv4" | "ipv6"];
+        if (!entry.flagged && coversAll(entry.ranges, family)) {
+            report(`MCP namespace ${ns}: the ${dir} ipBlocks of NetworkPolicy ${[...entry.policies].join(", ")} together cover the whole ${family === "ipv4" ? "IPv4" : "IPv6"} address space.`, entry.urn);
         }
     }
 });

@@ -257,6 +257,7 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "the layer's allows", resources: [ns(), workload(), denyAll(), ...layerAllows()] },
             { label: "same-namespace pods", resources: [ns(), workload(), netpol("mcp-docs", "same-ns", { policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] })] },
             { label: "allow-all outside MCP namespaces", resources: [netpol("istio-ingress", "open", { policyTypes: ["Egress"], egress: [{}] })] },
+            { label: "a VPC range, a private IPv6 range and namespaces by name", resources: [...layer(), netpol("mcp-docs", "narrow", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8" } }, { ipBlock: { cidr: "fd00::/8" } }, { namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["mcp-agent"] }] } }, { namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }, { key: "team", operator: "NotIn", values: ["guest"] }] } }] }] })] },
         ],
         fail: [
             // All of these passed the old pack whole: default-deny was checked to exist, not that no other policy undoes it.
@@ -266,6 +267,16 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "empty peer", resources: [...layer(), netpol("mcp-docs", "empty-peer", { policyTypes: ["Egress"], egress: [{ to: [{}] }] })], expect: /egress rule 0 to\[0\] is empty/ },
             { label: "IPv4 internet", resources: [...layer(), netpol("mcp-docs", "internet", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ protocol: "TCP", port: 443 }] }] })], expect: /has ipBlock 0.0.0.0\/0, the whole address space/ },
             { label: "IPv6 internet", resources: [...layer(), netpol("mcp-docs", "internet6", { policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "::/0" } }] }] })], expect: /has ipBlock ::\/0/ },
+            // Passed before: only a /0 counted as the whole address space, and only namespaceSelector {} as every namespace.
+            { label: "the two halves of the IPv4 space", resources: [...layer(), netpol("mcp-docs", "halves", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/1" } }, { ipBlock: { cidr: "128.0.0.0/1" } }] }] })], expect: /egress rule 0 to\[0\] has ipBlock 0.0.0.0\/1, wider than a \/8[^]*to\[1\] has ipBlock 128.0.0.0\/1/ },
+            { label: "IPv6 global unicast", resources: [...layer(), netpol("mcp-docs", "internet6", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "2000::/3" } }] }] })], expect: /has ipBlock 2000::\/3, wider than a \/16/ },
+            { label: "every /8, spread over two policies", resources: [...layer(),
+                netpol("mcp-docs", "low", { policyTypes: ["Egress"], egress: [{ to: Array.from({ length: 128 }, (_, i) => ({ ipBlock: { cidr: `${i}.0.0.0/8` } })) }] }),
+                netpol("mcp-docs", "high", { policyTypes: ["Egress"], egress: [{ to: Array.from({ length: 128 }, (_, i) => ({ ipBlock: { cidr: `${i + 128}.0.0.0/8` } })) }] })],
+            expect: /MCP namespace mcp-docs: the egress ipBlocks of NetworkPolicy mcp-docs\/low, mcp-docs\/high together cover the whole IPv4 address space/ },
+            { label: "namespaces that have a name (all)", resources: [...layer(), netpol("mcp-docs", "named", { policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "Exists" }] } }] }] })], expect: /ingress rule 0 from\[0\] has a namespaceSelector that names no namespace \(kubernetes.io\/metadata.name Exists\), so it selects every namespace/ },
+            { label: "every namespace but one", resources: [...layer(), netpol("mcp-docs", "not-one", { policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }] }, podSelector: { matchLabels: { app: "db" } } }] }] })], expect: /egress rule 0 to\[0\] has a namespaceSelector that names no namespace \(kubernetes.io\/metadata.name NotIn kube-system\)/ },
+            { label: "namespaces without a label", resources: [...layer(), netpol("mcp-docs", "unlabelled", { policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: "team", operator: "DoesNotExist" }] } }] }] })], expect: /names no namespace \(team DoesNotExist\)/ },
         ],
     },
     "kubernetes-image-pinned-by-digest": {
