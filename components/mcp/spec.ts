@@ -1,7 +1,7 @@
 import Ajv from "ajv";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import { toolDigest } from "./digest";
-import { CREDENTIAL_NAME, findCredentials } from "../common/credentials";
+import { findCredentials, isCredentialName } from "../common/credentials";
 
 export { toolDigest };
 
@@ -185,7 +185,7 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         throw err("memory", `${memory} is not allowed with cpu ${cpu}; Fargate offers ${FARGATE_SIZES[cpu].join(", ")} MiB`);
     }
     for (const name of Object.keys(spec.environment ?? {})) {
-        if (CREDENTIAL_NAME.test(name)) {
+        if (isCredentialName(name)) {
             throw err(`environment.${name}`, `a variable named like a credential is not allowed in plain environment; put it in secrets (a Secrets Manager ARN)`);
         }
     }
@@ -229,7 +229,7 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
 
 /**
  * Refuses credentials in the plain environment of a server by value, with a maintained secret detector
- * (secretlint's recommended rules plus JSON Web Tokens; see {@link findCredentials}). Asynchronous because the
+ * (secretlint's recommended rules, its pattern rule with our patterns, JSON Web Tokens; see {@link findCredentials}). Asynchronous because the
  * detector is; the stack config loader and McpService await it. The error names the variable and the kind of
  * credential, never the value.
  */

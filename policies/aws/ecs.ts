@@ -1,28 +1,42 @@
 import { ReportViolation } from "@pulumi/policy";
 import { Props, resourceRule, RuleMeta } from "../lib/rule";
-import { findCredentials } from "../../components/common/credentials";
+import { findCredentials, findCredentialValues } from "../../components/common/credentials";
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
 const SERVICE = ["aws:ecs/service:Service"];
 
-/** The container definitions of a task definition (a JSON string input), or [] when not known yet. */
-export function containersOf(props: Props): Props[] {
+/**
+ * The container definitions of a task definition (a JSON string input), or undefined when they are not known: unset,
+ * not yet known (preview), not JSON, or not an array. Rules report that rather than pass an empty task.
+ */
+export function containersOf(props: Props): Props[] | undefined {
     const raw = props.containerDefinitions;
+    if (Array.isArray(raw)) {
+        return raw as Props[];
+    }
     if (typeof raw !== "string") {
-        return Array.isArray(raw) ? (raw as Props[]) : [];
+        return undefined;
     }
     try {
         const parsed = JSON.parse(raw) as unknown;
-        return Array.isArray(parsed) ? (parsed as Props[]) : [];
+        return Array.isArray(parsed) ? (parsed as Props[]) : undefined;
     } catch {
-        return [];
+        return undefined;
     }
 }
+
+/** The violation a container rule reports when it cannot see the containers. */
+export const UNKNOWN_CONTAINERS = "containerDefinitions is not known (unset, unknown until apply, or not a JSON array): its containers cannot be judged; run the check when the definitions are known (mcpsec check synthesizes them).";
 
 /** A rule over every container of a task definition; `check` returns the problem, or undefined. */
 function containerRule(meta: RuleMeta, check: (c: Props, task: Props) => string | undefined) {
     return resourceRule(meta, TASK_DEFINITION, (props, _args, report: ReportViolation) => {
-        for (const c of containersOf(props)) {
+        const containers = containersOf(props);
+        if (!containers) {
+            report(UNKNOWN_CONTAINERS);
+            return;
+        }
+        for (const c of containers) {
             const problem = check(c, props);
             if (problem) {
                 report(`Container ${c.name ?? "?"}: ${problem}`);
@@ -50,11 +64,16 @@ export const nonRootUser = containerRule({
     threats: ["T4", "T6"],
     remediation: "Set the server's user (mcpsec:servers[].user, default 65532:65532) and build the image to run as that user.",
 }, (c) => {
-    const user = typeof c.user === "string" ? c.user.split(":")[0] : undefined;
+    const user = typeof c.user === "string" ? c.user.trim() : undefined;
     if (user === undefined || user === "") {
         return "no user is set, so the image's default (often root) applies.";
     }
-    return user === "0" || user === "root" ? `user is ${c.user}.` : undefined;
+    // A name ("app", or "toor", which may be uid 0) is resolved in the image's /etc/passwd, unseen here.
+    const numeric = /^(\d+)(?::(\d+))?$/.exec(user);
+    if (!numeric) {
+        return `user is ${JSON.stringify(c.user)}, not a numeric uid (uid or uid:gid): a name is resolved inside the image and may be root.`;
+    }
+    return Number(numeric[1]) === 0 ? `user is ${c.user} (root).` : undefined;
 });
 
 export const notPrivileged = containerRule({
@@ -113,7 +132,12 @@ export const resourceLimits = resourceRule({
     if (!props.cpu || !props.memory) {
         report(`The task sets ${!props.cpu ? "no cpu" : ""}${!props.cpu && !props.memory ? " and " : ""}${!props.memory ? "no memory" : ""}.`);
     }
-    for (const c of containersOf(props)) {
+    const containers = containersOf(props);
+    if (!containers) {
+        report(UNKNOWN_CONTAINERS);
+        return;
+    }
+    for (const c of containers) {
         if (!c.memory && !c.memoryReservation && !props.memory) {
             report(`Container ${c.name ?? "?"} has no memory limit.`);
         }
@@ -131,21 +155,37 @@ export const logging = containerRule({
     remediation: "Use the McpService component, which sends logs to an encrypted log group with the awslogs driver.",
 }, (c) => (c.logConfiguration?.logDriver ? undefined : "logConfiguration is not set."));
 
+/** The plain values a container is given besides its environment: command, entry point and Docker labels. */
+function plainValues(c: Props): { name: string; value: string }[] {
+    const list = (key: string) => (Array.isArray(c[key]) ? (c[key] as unknown[]) : []).map((v, i) => ({ name: `${key}[${i}]`, value: typeof v === "string" ? v : "" }));
+    const labels = c.dockerLabels && typeof c.dockerLabels === "object" ? Object.entries(c.dockerLabels as Props).map(([k, v]) => ({ name: `dockerLabels.${k}`, value: typeof v === "string" ? v : "" })) : [];
+    return [...list("command"), ...list("entryPoint"), ...labels];
+}
+
 export const noSecretsInEnvironment = resourceRule({
     name: "aws-ecs-task-no-secrets-in-environment",
-    description: "Containers must not receive credentials as plain environment variables: they show in the task definition to anyone who can describe it. Secrets come from Secrets Manager through the secrets field. A variable is refused by its name (secret, password, token, credential, any name ending in KEY but PUBLIC_KEY) and by its value, with secretlint's recommended rules (GitHub, Slack, npm, OpenAI and Anthropic tokens, AWS keys, private key blocks, passwords in URLs and connection strings) plus JSON Web Tokens. The message names the variable, never the value.",
+    description: "Containers must not receive credentials as plain values: environment variables, command, entry point and Docker labels show in the task definition to anyone who can describe it, and environment files (S3 objects) put variables in the environment unseen. Secrets come from Secrets Manager through the secrets field. An environment variable is refused by its name (secret, password, token, credential, names ending in KEY but PUBLIC_KEY, or in PASS, PWD, DSN, COOKIE; names ending in _ARN, _PATH, _FILE, _URL, _URI only point at one) and every plain value by its content: secretlint's recommended rules (GitHub, GitLab, Slack, npm, OpenAI, Anthropic, Stripe, SendGrid and Hugging Face tokens, AWS keys, private key blocks, passwords in http(s) URLs and database connection strings), secretlint's pattern rule (a password in a URL of any scheme, Password= and AccountKey= pairs, Google API keys, a private key header alone), JSON Web Tokens, and a bare AWS secret key under a name that says AWS. The message names the variable or field, never the value.",
     severity: "high",
     controls: ["S5", "C5"],
     nist: ["IA-5", "SC-28"],
     maestro: ["L4", "L6"],
     threats: ["T2", "T4"],
-    remediation: "Move the value to Secrets Manager and reference it in mcpsec:servers[].secrets; McpService injects it with the task's secrets field.",
+    remediation: "Move the value to Secrets Manager and reference it in mcpsec:servers[].secrets (McpService injects it with the task's secrets field); do not use environmentFiles, command arguments or labels for credentials.",
 }, TASK_DEFINITION, async (props, _args, report) => {
-    for (const c of containersOf(props)) {
+    const containers = containersOf(props);
+    if (!containers) {
+        report(UNKNOWN_CONTAINERS);
+        return;
+    }
+    for (const c of containers) {
         const env = ((c.environment ?? []) as Props[]).map((e) => ({ name: String(e.name ?? ""), value: typeof e.value === "string" ? e.value : "" }));
-        const found = await findCredentials(env);
+        const found = [...await findCredentials(env), ...await findCredentialValues(plainValues(c))];
         if (found.length > 0) {
-            report(`Container ${c.name ?? "?"}: plain environment carries credentials: ${found.map((f) => `${f.name} (${f.kind})`).join(", ")}.`);
+            report(`Container ${c.name ?? "?"}: plain values carry credentials: ${found.map((f) => `${f.name} (${f.kind})`).join(", ")}.`);
+        }
+        const files = Array.isArray(c.environmentFiles) ? c.environmentFiles as Props[] : [];
+        if (files.length > 0) {
+            report(`Container ${c.name ?? "?"}: environmentFiles (${files.map((f) => String(f.value ?? "?")).join(", ")}) put variables in the environment that this check cannot read; pass credentials through secrets.`);
         }
     }
 });

@@ -271,14 +271,19 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "writable root", type: TASK, props: taskDef({ readonlyRootFilesystem: false }), expect: /Container docs: readonlyRootFilesystem is not true/ },
             { label: "unset", type: TASK, props: taskDef({ readonlyRootFilesystem: undefined }), expect: /readonlyRootFilesystem is not true/ },
+            // An empty task passed every container rule before.
+            { label: "container definitions not known (passed before)", type: TASK, props: taskDef({}, { containerDefinitions: undefined }), expect: /containerDefinitions is not known/ },
+            { label: "container definitions not JSON (passed before)", type: TASK, props: taskDef({}, { containerDefinitions: "[{" }), expect: /containerDefinitions is not known/ },
         ],
     },
     "aws-ecs-task-non-root-user": {
         pass: [{ label: "uid:gid", type: TASK, props: taskDef() }, { label: "uid only", type: TASK, props: taskDef({ user: "1000" }) }],
         fail: [
             { label: "no user", type: TASK, props: taskDef({ user: undefined }), expect: /no user is set/ },
-            { label: "root by name", type: TASK, props: taskDef({ user: "root" }), expect: /user is root/ },
-            { label: "uid 0", type: TASK, props: taskDef({ user: "0:0" }), expect: /user is 0:0/ },
+            { label: "root by name", type: TASK, props: taskDef({ user: "root" }), expect: /user is "root", not a numeric uid/ },
+            { label: "uid 0", type: TASK, props: taskDef({ user: "0:0" }), expect: /user is 0:0 \(root\)/ },
+            { label: "a name that may be uid 0 (passed before)", type: TASK, props: taskDef({ user: "toor" }), expect: /user is "toor", not a numeric uid/ },
+            { label: "container definitions not known (passed before)", type: TASK, props: taskDef({}, { containerDefinitions: undefined }), expect: /containerDefinitions is not known/ },
         ],
     },
     "aws-ecs-task-not-privileged": {
@@ -317,17 +322,30 @@ export const awsCases: Record<string, RuleCases> = {
         pass: [
             { label: "secrets from Secrets Manager", type: TASK, props: taskDef() },
             { label: "plain settings, a public key and a URL without credentials", type: TASK, props: taskDef({ environment: [{ name: "LOG_LEVEL", value: "debug" }, { name: "SIGNING_PUBLIC_KEY", value: "ssh-ed25519 AAAAC3Nza" }, { name: "UPSTREAM_URL", value: "https://api.example.com/v1" }] }) },
+            { label: "names that point at a credential, and harmless command and labels", type: TASK, props: taskDef({
+                environment: [{ name: "CLIENT_SECRET_ARN", value: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:c-AbCdEf" }, { name: "PRIVATE_KEY_PATH", value: "/run/keys/tls.pem" }],
+                command: ["serve", "--port", "8080", "--password-file=/run/secrets/db"], dockerLabels: { "com.example.digest": `sha256:${"a".repeat(64)}` },
+            }) },
         ],
         fail: [
-            { label: "token in environment", type: TASK, props: taskDef({ environment: [{ name: "GITHUB_TOKEN", value: "x" }] }), expect: /carries credentials: GITHUB_TOKEN/ },
-            { label: "AWS key as a value", type: TASK, props: taskDef({ environment: [{ name: "CONFIG", value: "key=AKIAABCDEFGHIJKLMNOP" }] }), expect: /carries credentials: CONFIG \(AWS credential\)/ },
+            { label: "token in environment", type: TASK, props: taskDef({ environment: [{ name: "GITHUB_TOKEN", value: "x" }] }), expect: /carry credentials: GITHUB_TOKEN/ },
+            { label: "AWS key as a value", type: TASK, props: taskDef({ environment: [{ name: "CONFIG", value: "key=AKIAABCDEFGHIJKLMNOP" }] }), expect: /carry credentials: CONFIG \(AWS credential\)/ },
             // Each of these passed the old rule (names without SECRET/TOKEN/API_KEY, values other than AKIA/ASIA keys).
-            { label: "a *_KEY name", type: TASK, props: taskDef({ environment: [{ name: "STRIPE_KEY", value: "x" }] }), expect: /carries credentials: STRIPE_KEY/ },
+            { label: "a *_KEY name", type: TASK, props: taskDef({ environment: [{ name: "STRIPE_KEY", value: "x" }] }), expect: /carry credentials: STRIPE_KEY/ },
             { label: "GitHub token as a value", type: TASK, props: taskDef({ environment: [{ name: "UPSTREAM", value: FAKE.github }] }), expect: /UPSTREAM \(GitHub token\)/ },
             { label: "Slack bot token as a value", type: TASK, props: taskDef({ environment: [{ name: "NOTIFY", value: FAKE.slack }] }), expect: /NOTIFY \(Slack token or webhook\)/ },
             { label: "JWT as a value", type: TASK, props: taskDef({ environment: [{ name: "AUTHZ", value: FAKE.jwt }] }), expect: /AUTHZ \(JSON Web Token\)/ },
             { label: "PEM private key as a value", type: TASK, props: taskDef({ environment: [{ name: "TLS", value: FAKE.pem }] }), expect: /TLS \(private key\)/ },
             { label: "password in a connection string", type: TASK, props: taskDef({ environment: [{ name: "DATABASE_URL", value: "postgres://app:s3cr3t-pass@db.internal:5432/app" }] }), expect: /DATABASE_URL \(database connection string/ },
+            // Each of these passed the rule before this change (finding 6 of the issue 17 review).
+            { label: "redis URL with a password", type: TASK, props: taskDef({ environment: [{ name: "CACHE", value: "redis://:s3cr3tpw@cache.internal:6379/0" }] }), expect: /CACHE \(password in a URL\)/ },
+            { label: "Azure storage account key", type: TASK, props: taskDef({ environment: [{ name: "STORAGE", value: "DefaultEndpointsProtocol=https;AccountName=logs;AccountKey=bG9ncy1rZXktMDEyMzQ1Njc4OQ==;EndpointSuffix=core.windows.net" }] }), expect: /STORAGE \(password or account key in a connection string\)/ },
+            { label: "a *_PASS name", type: TASK, props: taskDef({ environment: [{ name: "DB_PASS", value: "x" }] }), expect: /DB_PASS \(variable named like a credential\)/ },
+            { label: "GitHub token in the command", type: TASK, props: taskDef({ command: ["serve", `--token=${FAKE.github}`] }), expect: /command\[1\] \(GitHub token\)/ },
+            { label: "GitHub token in the entry point", type: TASK, props: taskDef({ entryPoint: ["/bin/server", FAKE.github] }), expect: /entryPoint\[1\] \(GitHub token\)/ },
+            { label: "JWT in a Docker label", type: TASK, props: taskDef({ dockerLabels: { "com.example.auth": FAKE.jwt } }), expect: /dockerLabels.com.example.auth \(JSON Web Token\)/ },
+            { label: "environment files (unreadable here)", type: TASK, props: taskDef({ environmentFiles: [{ type: "s3", value: "arn:aws:s3:::cfg-bucket/docs.env" }] }), expect: /environmentFiles \(arn:aws:s3:::cfg-bucket\/docs.env\) put variables in the environment that this check cannot read/ },
+            { label: "container definitions not known (passed before)", type: TASK, props: taskDef({}, { containerDefinitions: undefined }), expect: /containerDefinitions is not known/ },
         ],
     },
     "aws-ecs-task-image-pinned-by-digest": {
