@@ -119,16 +119,39 @@ export const lbDeletionProtection = resourceRule({
     }
 });
 
+/** The target group references of an action list (targetGroupArn and weighted forward.targetGroups). */
+const targetGroupRefs = (actions: Props[]): unknown[] => actions.flatMap((a) => [
+    ...(a.targetGroupArn !== undefined ? [a.targetGroupArn] : []),
+    ...((a.forward?.targetGroups ?? []) as Props[]).map((t) => t.arn),
+]);
+
 /** The target groups an action list forwards to: by recorded dependency or by ARN. */
 function forwardedTargetGroups(from: PolicyResource, property: string, actions: Props[], groups: PolicyResource[]): PolicyResource[] {
-    const arns = actions.flatMap((a) => [a.targetGroupArn, ...((a.forward?.targetGroups ?? []) as Props[]).map((t) => t.arn)]).filter((v) => typeof v === "string");
+    const arns = targetGroupRefs(actions).filter((v) => typeof v === "string");
     const deps = new Set((from.propertyDependencies[property] ?? []).map((d) => d.urn));
     return groups.filter((g) => deps.has(g.urn) || arns.includes(g.props.arn) || arns.includes(g.props.id));
 }
 
+/**
+ * The target group references of an action list that name no target group of the stack: an ARN string that no
+ * group has, or a reference that is not an ARN (unknown) while the property depends on no target group.
+ */
+function unresolvedTargetGroups(from: PolicyResource, property: string, actions: Props[], groups: PolicyResource[]): string[] {
+    const dependsOnGroup = (from.propertyDependencies[property] ?? []).some((d) => TARGET_GROUP.includes(d.type));
+    return targetGroupRefs(actions).filter((ref) => {
+        if (groups.some((g) => ref === g.props.arn || ref === g.props.id)) {
+            return false;
+        }
+        return typeof ref === "string" && ref.startsWith("arn:") ? true : !dependsOnGroup;
+    }).map((ref) => (typeof ref === "string" ? ref : "(unknown)"));
+}
+
+/** True when a redirect keeps the request's host (host unset, or exactly #{host}). */
+const keepsHost = (redirect: Props | undefined) => redirect?.host === undefined || redirect.host === null || redirect.host === "" || redirect.host === "#{host}";
+
 export const listenerActionsSafe = stackRule({
     name: "aws-elb-listener-rules-safe",
-    description: "Every listener rule, and every listener's default actions, must keep traffic on the protected path. A rule of a plain-HTTP listener may only redirect to HTTPS (the listener TLS rule judges default actions). No action may redirect to HTTP. An action that forwards must forward to target groups that check their targets' health (a target group with the health check disabled keeps sending requests to a failed or contained task), through an Application Load Balancer: a listener of another load balancer (a Network or Gateway Load Balancer, or one not in the stack) that forwards straight to a server's target group is a path around the WAF. A target group of type alb (the PrivateLink hop to the ALB) is the exception, since the ALB behind it inspects; an ALB without a web ACL is reported by aws-elb-alb-has-web-acl.",
+    description: "Every listener rule, and every listener's default actions, must keep traffic on the protected path. A rule of a plain-HTTP listener may only redirect to HTTPS (the listener TLS rule judges default actions). No action may redirect to HTTP or to another host (a redirect keeps #{host}). An action that forwards must forward to target groups that check their targets' health (a target group with the health check disabled keeps sending requests to a failed or contained task), through an Application Load Balancer: a listener of another load balancer (a Network or Gateway Load Balancer, or one not in the stack) that forwards straight to a server's target group, or to a target group not in the stack (its type cannot be shown), is a path around the WAF. A target group of type alb (the PrivateLink hop to the ALB) is the exception, since the ALB behind it inspects; an ALB without a web ACL is reported by aws-elb-alb-has-web-acl.",
     severity: "high",
     controls: ["S2", "H5", "C5"],
     nist: ["SC-7", "SC-8", "AC-4"],
@@ -149,10 +172,18 @@ export const listenerActionsSafe = stackRule({
             if (type === "redirect" && String(a.redirect?.protocol ?? "").toUpperCase() === "HTTP") {
                 report(`${what} redirects to HTTP.`, owner.urn);
             }
+            if (type === "redirect" && !keepsHost(a.redirect)) {
+                report(`${what} redirects to another host (${String(a.redirect.host)}): an open path off the protected entry point; redirect only within #{host}.`, owner.urn);
+            }
         }
         const lb = listener && lbs.find((l) => refersTo(listener, "loadBalancerArn", l));
         // An ALB's own web ACL association is judged by aws-elb-alb-has-web-acl; here, only other load balancers.
         const inspected = lb !== undefined && isApplication(lb.props);
+        if (!inspected) {
+            for (const ref of unresolvedTargetGroups(owner, property, actions, groups)) {
+                report(`${what} forwards to target group ${ref}, which is not in this stack, through ${lb ? `${String(lb.props.loadBalancerType)} load balancer ${lb.name}` : "a load balancer not in this stack"}: nothing shows it is the PrivateLink hop to the ALB (a target group of type alb), so it may be a path around the WAF.`, owner.urn);
+            }
+        }
         for (const tg of forwardedTargetGroups(owner, property, actions, groups)) {
             if (tg.props.healthCheck?.enabled === false) {
                 report(`${what} forwards to target group ${tg.name}, whose health check is disabled.`, owner.urn);

@@ -84,6 +84,8 @@ const EXEMPT = { "mcpsec:access-log-exemption": "terminal access-log bucket - re
 const lockedBucket = (name = "archive"): FixtureResource => ({ ...bucket(name), props: { ...bucket(name).props, objectLockEnabled: true } });
 const lockConfig = (mode: string | undefined, b = "archive"): FixtureResource => ({ type: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", name: `${b}-lock`, props: { bucket: "unknown", ...(mode ? { rule: { defaultRetention: { mode, days: 365 } } } : {}) }, refs: { bucket: [b] } });
 const denyBypass = { Sid: "DenyGovernanceBypass", Effect: "Deny", Principal: "*", Action: "s3:BypassGovernanceRetention", Resource: "arn:aws:s3:::archive-abc/*" };
+const lockFor = (retention: Props, b = "archive"): FixtureResource => ({ ...lockConfig("COMPLIANCE", b), props: { bucket: "unknown", rule: { defaultRetention: retention } } });
+const s3LogDelivery = { Sid: "S3ServerAccessLogDelivery", Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::access-logs-abc/*", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } };
 
 const POOL = "aws:cognito/userPool:UserPool";
 const CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
@@ -524,12 +526,17 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "missing known bad inputs", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList"]) }, expect: /missing managed rule groups: AWSManagedRulesKnownBadInputsRuleSet/ },
             // Each passed the old rule (issue 17 review, finding 2).
             { label: "log redaction only: sampled requests show the token", resources: [webAcl(), wafLogging()], expect: /Web ACL acl shows the Authorization header in sampled requests: no data protection of the authorization header/ },
+            { label: "redirects that keep the host", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("same", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "#{host}", path: "/mcp" } }]), listenerRule("unset", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", path: "/mcp" } }])] },
             { label: "data protection that excludes rule match details", resources: [webAcl("acl", { dataProtectionConfig: dataProtection({ excludeRuleMatchDetails: true }) }), wafLogging()], expect: /excludes rule match details/ },
             { label: "a logging filter that drops everything", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "DROP", filters: [] } })], expect: /Web ACL acl drops blocked requests from its logs \(logging filter default DROP\)/ },
             { label: "a logging filter whose first filter drops blocked requests", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "KEEP", filters: [{ behavior: "DROP", requirement: "MEETS_ANY", conditions: [{ labelNameCondition: { labelName: "awswaf:managed:aws:core-rule-set:NoUserAgent_Header" } }, { actionCondition: { action: "BLOCK" } }] }] } })], expect: /drops blocked requests from its logs \(filter 1, DROP\)/ },
             { label: "no rate limit", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE, false) }, expect: /no rate-based rule/ },
         ],
     },
+            // Each passed the old rule, which judged only target groups of the stack and any redirect host (review finding 8).
+            { label: "an NLB listener to a target group that is not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc" }])], expect: /Listener tcp forwards to target group arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup\/elsewhere\/0abc, which is not in this stack, through network load balancer nlb/ },
+            { label: "a weighted NLB forward to a target group not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", forward: { targetGroups: [{ arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc", weight: 1 }] } }])], expect: /targetgroup\/elsewhere\/0abc, which is not in this stack/ },
+            { label: "an HTTPS redirect to another host (open redirect)", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("away", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "evil.example.com", port: "443" } }])], expect: /Listener rule away redirects to another host \(evil.example.com\)/ },
     "aws-wafv2-web-acl-rules-block": {
         pass: [
             { label: "the McpWebAcl rules (allow model, default Block)", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(mcpWebAclRules({ allowedMethods: ["tools/call"], rateLimitPerIp: 100, rateLimitPerToken: 100, maxBodyBytes: 8192, mcpPaths: ["/mcp"] })) } },
@@ -564,7 +571,10 @@ export const awsCases: Record<string, RuleCases> = {
         ],
     },
     "aws-s3-bucket-tls-only": {
-        pass: [{ label: "deny without TLS", resources: [bucket(), bucketPolicy()] }],
+        pass: [
+            { label: "deny without TLS", resources: [bucket(), bucketPolicy()] },
+            { label: "deny of every action on every resource (Resource *, Action *)", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Action: "*", Resource: "*", Principal: { AWS: "*" } }))] },
+        ],
         fail: [
             { label: "no policy", resources: [bucket()], expect: /Bucket logs accepts requests without TLS/ },
             { label: "policy without the deny", resources: [bucket(), bucketPolicy("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /accepts requests without TLS/ },
@@ -612,6 +622,11 @@ export const awsCases: Record<string, RuleCases> = {
     "aws-cognito-user-pool-admin-create-only": {
         pass: [{ label: "administrators create users", type: POOL, props: pool() }],
         fail: [
+            // Each passed the old rule, which looked only for a Deny with aws:SecureTransport false (review finding 7).
+            { label: "the deny covers one action", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Action: "s3:GetObject" }))], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "the deny names another bucket", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Resource: ["arn:aws:s3:::other-abc", "arn:aws:s3:::other-abc/*"] }))], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "the deny covers the objects but not the bucket", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "the deny applies to one principal", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Principal: { AWS: "arn:aws:iam::123456789012:role/app" } }))], expect: /Bucket logs accepts requests without TLS/ },
             { label: "adminCreateUserConfig omitted (self sign-up open)", type: POOL, props: pool({ adminCreateUserConfig: undefined }), expect: /allowAdminCreateUserOnly is unset \(false\)/ },
             { label: "self sign-up allowed", type: POOL, props: pool({ adminCreateUserConfig: { allowAdminCreateUserOnly: false } }), expect: /allowAdminCreateUserOnly is false/ },
         ],
@@ -625,6 +640,10 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "managed login, no style for the people client", resources: [poolRes(), clientRes(), domainRes(2)], expect: /App client people uses the code flow on a managed login \(version 2\) domain but has no branding style/ },
             { label: "a style for another client only", resources: [poolRes(), clientRes(), clientRes("other"), domainRes(2), brandingRes("other")], expect: /App client people/ },
+            // Each passed the old rule (review finding 7).
+            { label: "the exemption on the object-locked archive, with some bucket logging into it", resources: [{ ...lockedBucket(), props: { ...lockedBucket().props, tags: EXEMPT } }, lockConfig("COMPLIANCE"), bucket("scratch"), accessLogging("scratch", "archive")], expect: /Bucket archive is tagged mcpsec:access-log-exemption but has object lock/ },
+            { label: "the exemption on a bucket that receives more than access logs", resources: [taggedBucket("alb-logs", EXEMPT), bucketPolicy("alb-logs", doc(s3LogDelivery, { Sid: "ElbLogDelivery", Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::alb-logs-abc/*" })), bucket("archive"), accessLogging("archive", "alb-logs")], expect: /Bucket alb-logs is tagged mcpsec:access-log-exemption but its policy lets statement ElbLogDelivery write/ },
+            { label: "two buckets logging into each other", resources: [bucket("a"), bucket("b"), accessLogging("a", "b"), accessLogging("b", "a")], expect: /Bucket a logs its server access in a cycle \(a -> b -> a\)/ },
         ],
     },
     "aws-cognito-people-scopes-per-group": {
@@ -632,11 +651,16 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "V2_0 scope trigger of this stack, invocable by the pool", resources: withTrigger(clientRes()) },
             { label: "code-flow client with standard scopes only", resources: [poolRes(), clientRes("people", { allowedOauthScopes: ["openid", "email"] })] },
         ],
+            { label: "COMPLIANCE for 1 year", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", years: 1 })] },
+            { label: "a shorter minimum set in the pack config", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", days: 30 })], config: { minRetentionDays: 30 } },
         fail: [
             { label: "no trigger: everyone gets every scope", resources: [poolRes(), clientRes()], expect: /User pool users lets people request MCP scopes but customizes no access token \(pre-token generation unset/ },
             { label: "V1_0 trigger (ID token only)", resources: [poolRes("users", { lambdaConfig: { preTokenGenerationConfig: { ...scopeTrigger.preTokenGenerationConfig, lambdaVersion: "V1_0" } } }), clientRes()], expect: /pre-token generation V1_0/ },
             { label: "trigger on the Lite plan", resources: [poolRes("users", { lambdaConfig: scopeTrigger, userPoolTier: "LITE" }), triggerFn(), triggerPermission(), clientRes()], expect: /Lite plan/ },
             { label: "trigger outside the stack (a no-op function would pass; passed before)", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), clientRes()], expect: /trigger arn:aws:lambda:eu-west-1:123456789012:function:scopes is not a Lambda function of this stack/ },
+            // Each passed the old rule (review finding 7).
+            { label: "COMPLIANCE for 1 day", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", days: 1 })], expect: /Bucket archive locks new objects for 1 day\(s\); at least 90 are required/ },
+            { label: "GOVERNANCE with the bypass denied on another bucket", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive", doc(tlsOnly, { ...denyBypass, Resource: "arn:aws:s3:::other-abc/*" }))], expect: /Bucket archive locks in GOVERNANCE mode and its policy does not deny s3:BypassGovernanceRetention/ },
             { label: "trigger any pool may invoke (permission without sourceArn; passed before)", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), triggerFn(), triggerPermission({ sourceArn: undefined }), clientRes()], expect: /trigger scopes has no lambda:InvokeFunction permission for cognito-idp.amazonaws.com with sourceArn the pool/ },
         ],
     },
