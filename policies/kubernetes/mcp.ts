@@ -22,7 +22,7 @@ function policyTypesOf(spec: Props): string[] {
     return (spec.egress ?? []).length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
 }
 
-const scopeText = "An MCP namespace is any namespace that holds a workload, other than the system and add-on namespaces (pack config systemNamespaces), plus any namespace where a workload looks like an MCP server (the layer's marker label, an http-mcp port, or an McpServer's image)";
+const scopeText = "An MCP namespace is any namespace that holds a workload (a built-in workload kind or any resource that embeds a pod template) or a Helm v3 Release (whose objects the pack cannot see), other than the system and add-on namespaces (pack config systemNamespaces), plus any namespace where a workload looks like an MCP server (the layer's marker label, an http-mcp port, or an McpServer's image, also named in a Release's values)";
 
 export const namespaceDefaultDeny = stackRule({
     name: "kubernetes-mcp-namespace-default-deny",

@@ -7,8 +7,11 @@ import { containersOf, POD_TYPES, podSpecOf } from "./pods";
  * namespace declares about itself.
  *
  * A namespace is an MCP namespace when
- * - it holds any workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) and is not one of the
- *   system and add-on namespaces below (pack config `systemNamespaces`); or
+ * - it holds any workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, or a resource of any
+ *   other kind that embeds a pod template, such as an Argo Rollout or a Knative Service) or a Helm v3 Release (whose
+ *   objects Helm installs out of the pack's sight), and is not one of the system and add-on namespaces below (pack
+ *   config `systemNamespaces`); or
+ * - a Helm v3 Release there names an MCP server's image in its values, system namespaces included; or
  * - it holds a workload that looks like an MCP server, wherever it is, system namespaces included: its pod template
  *   carries the layer's marker label, a container port named `http-mcp`, or a container runs the image (the same
  *   repository) of an MCP server the stack describes (an McpServer component); or
@@ -75,12 +78,47 @@ export function namespaceOfObject(r: PolicyResource): string {
     return typeof ns === "string" && ns !== "" ? ns : DEFAULT_NAMESPACE;
 }
 
-function podTemplateMetadata(type: string, props: Props): Props {
-    if (type === "kubernetes:core/v1:Pod") {
-        return props.metadata ?? {};
+/** Types whose objects Pulumi renders as resources of their own (the pack sees those), or that run nothing. */
+const NOT_WORKLOADS = /^kubernetes:(helm\.sh\/v[34]:Chart|yaml(\/v2)?:|kustomize(\/v2)?:|core\/v1:PodTemplate$)/;
+/** The Pulumi type of a Helm v3 release: Helm installs it, so the objects it renders never reach the pack. */
+export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/**
+ * The pod template of a kind the pack does not know that embeds one (Argo Rollouts, Knative Services, KEDA
+ * ScaledJobs, ...): the first object under `spec`, a few levels down, whose own `spec` lists containers.
+ */
+function embeddedPodTemplate(props: Props): Props | undefined {
+    const search = (node: unknown, depth: number): Props | undefined => {
+        if (!node || typeof node !== "object" || Array.isArray(node) || depth > 4) {
+            return undefined;
+        }
+        const o = node as Props;
+        if (Array.isArray(o.spec?.containers)) {
+            return o;
+        }
+        for (const child of Object.values(o)) {
+            const found = search(child, depth + 1);
+            if (found) {
+                return found;
+            }
+        }
+        return undefined;
+    };
+    return search(props.spec, 0);
+}
+
+/** The metadata and pod spec of a resource that runs pods: a built-in workload kind, or any kind that embeds a pod template. */
+function podTemplateOf(r: PolicyResource): { meta: Props; spec: Props } | undefined {
+    if (POD_TYPES.includes(r.type)) {
+        const template = r.type === "kubernetes:core/v1:Pod" ? { metadata: r.props.metadata }
+            : r.type === "kubernetes:batch/v1:CronJob" ? r.props.spec?.jobTemplate?.spec?.template : r.props.spec?.template;
+        return { meta: template?.metadata ?? {}, spec: podSpecOf(r.type, r.props) ?? {} };
     }
-    const template = type === "kubernetes:batch/v1:CronJob" ? props.spec?.jobTemplate?.spec?.template : props.spec?.template;
-    return template?.metadata ?? {};
+    if (!r.type.startsWith("kubernetes:") || NOT_WORKLOADS.test(r.type) || r.type === HELM_RELEASE) {
+        return undefined;
+    }
+    const template = embeddedPodTemplate(r.props);
+    return template ? { meta: template.metadata ?? {}, spec: template.spec as Props } : undefined;
 }
 
 /** The repository of an image reference (no tag, no digest). */
@@ -114,27 +152,28 @@ function serverImages(resources: PolicyResource[]): Map<string, McpServerInfo> {
     return images;
 }
 
-/** Every workload of the stack, with what marks it as an MCP server. */
+/** Every workload of the stack (built-in kinds and custom resources that embed a pod template), with what marks it as an MCP server. */
 export function workloadsOf(resources: PolicyResource[]): Workload[] {
     const images = serverImages(resources);
-    const wanted = new Set(POD_TYPES);
-    return resources.filter((r) => wanted.has(r.type)).map((r) => {
-        const meta = podTemplateMetadata(r.type, r.props);
+    return resources.flatMap((r) => {
+        const template = podTemplateOf(r);
+        return template ? [{ r, ...template }] : [];
+    }).map(({ r, meta, spec }) => {
         const podLabels = (meta.labels ?? {}) as Record<string, string>;
-        const containers = containersOf(podSpecOf(r.type, r.props) ?? {});
+        const containers = containersOf(spec);
         const namespace = namespaceOfObject(r);
         let mcpMarker: string | undefined;
         let server: McpServerInfo | undefined;
         if (podLabels[MCP_MARKER_LABEL.key] === MCP_MARKER_LABEL.value) {
             mcpMarker = `its pods are labelled ${MCP_MARKER_LABEL.key}=${MCP_MARKER_LABEL.value}`;
         }
-        for (const c of containers) {
+        for (const [i, c] of containers.entries()) {
             const found = typeof c.image === "string" ? images.get(imageRepository(c.image)) : undefined;
             if (found !== undefined) {
                 server = found;
-                mcpMarker = `container ${c.name} runs the image of MCP server ${found.name}`;
+                mcpMarker = `container ${c.name ?? i} runs the image of MCP server ${found.name}`;
             } else if (((c.ports ?? []) as Props[]).some((p) => p.name === MCP_PORT_NAME)) {
-                mcpMarker ??= `container ${c.name} serves a port named ${MCP_PORT_NAME}`;
+                mcpMarker ??= `container ${c.name ?? i} serves a port named ${MCP_PORT_NAME}`;
             }
         }
         return {
@@ -163,6 +202,20 @@ export function mcpNamespaces(resources: PolicyResource[], systemNamespaces: str
             hold(w.namespace, `runs ${w.label}, an MCP server (${w.mcpMarker})`, w.resource.urn);
         } else if (!system.has(w.namespace)) {
             hold(w.namespace, `runs ${w.label} and is not a system namespace`, w.resource.urn);
+        }
+    }
+    // A Helm v3 release installs objects the pack never sees: its namespace is held as if it ran a workload, and
+    // wherever it is when its values name an MCP server's image.
+    const images = mcpServersOf(resources).filter((sv) => sv.repository !== undefined);
+    for (const r of ofType(resources, HELM_RELEASE)) {
+        const name = typeof r.props.namespace === "string" && r.props.namespace !== "" ? r.props.namespace : DEFAULT_NAMESPACE;
+        const label = `Helm release ${r.props.name ?? r.name} (${HELM_RELEASE})`;
+        const values = JSON.stringify(r.props.values ?? {});
+        const server = images.find((sv) => values.includes(sv.repository!));
+        if (server !== undefined) {
+            hold(name, `installs ${label}, whose values name the image of MCP server ${server.name}`, r.urn);
+        } else if (!system.has(name)) {
+            hold(name, `installs ${label}, whose objects the pack cannot see`, r.urn);
         }
     }
     for (const o of objects) {

@@ -107,6 +107,23 @@ const layer = (namespace = "mcp-docs", wl: FixtureResource = workload(namespace)
 const swap = (rs: FixtureResource[], name: string, by?: FixtureResource): FixtureResource[] => [...rs.filter((r) => r.name !== name), ...(by ? [by] : [])];
 /** A workload in a namespace nobody declared, with nothing around it but mesh-wide mTLS: the old rules saw nothing. */
 const bare = (namespace = "team-a"): FixtureResource[] => [peer(), workload(namespace)];
+/** A Helm v3 Release: Pulumi installs it through Helm, so the objects it renders never reach the pack. */
+const release = (namespace: string, values: Props = {}): FixtureResource => ({
+    type: "kubernetes:helm.sh/v3:Release", name: `${namespace}-app`,
+    props: { name: "app", chart: "app", version: "1.2.3", namespace, repositoryOpts: { repo: "https://charts.example.com" }, values },
+});
+/** A custom resource that embeds a pod template (Argo Rollouts, Knative Serving). */
+const rollout = (namespace: string): FixtureResource => {
+    const template = deploy({ ns: namespace }).spec.template;
+    return {
+        type: "kubernetes:argoproj.io/v1alpha1:Rollout", name: `${namespace}-rollout`,
+        props: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "docs", namespace }, spec: { replicas: 2, selector: { matchLabels: { app: "docs" } }, template, strategy: { canary: { steps: [{ setWeight: 50 }] } } } },
+    };
+};
+const knative = (namespace: string, image = IMAGE): FixtureResource => ({
+    type: "kubernetes:serving.knative.dev/v1:Service", name: `${namespace}-ksvc`,
+    props: { apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name: "docs", namespace }, spec: { template: { metadata: { labels: { app: "docs" } }, spec: { containers: [{ image, ports: [{ containerPort: 8080 }] }] } } } },
+});
 
 export const kubernetesCases: Record<string, RuleCases> = {
     "kubernetes-pss-host-namespaces": {
@@ -189,6 +206,8 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "one deny-all policy per direction", resources: [ns(), workload(), netpol("mcp-docs", "deny-in", { policyTypes: ["Ingress"] }), netpol("mcp-docs", "deny-out", { policyTypes: ["Egress"] })] },
             { label: "namespace without workloads or tenant label needs none", resources: [{ type: "kubernetes:core/v1:Namespace", name: "other", props: { metadata: { name: "other" } } }] },
             { label: "a plain workload in a system namespace needs none", resources: [workload("kube-system", { c: { image: "registry.k8s.io/coredns@sha256:" + "a".repeat(64) } })] },
+            { label: "Helm releases in the system namespaces (as MeshInstall installs Istio)", resources: [release("istio-system"), release("istio-ingress")] },
+            { label: "a Helm release in a namespace with default-deny", resources: [ns("team-b"), denyAll("team-b"), release("team-b")] },
         ],
         fail: [
             { label: "missing", resources: [ns(), ns("mcp-two"), denyAll("mcp-two")], expect: /MCP namespace mcp-docs \(is labelled mcpsec\/tenant\) has no default-deny NetworkPolicy for ingress and egress/ },
@@ -199,6 +218,12 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "unlabelled workload in an undeclared namespace", resources: bare(), expect: /MCP namespace team-a \(runs Deployment team-a\/docs and is not a system namespace\) has no default-deny/ },
             { label: "MCP server image in a system namespace", resources: [SERVER, ...bare("kube-system")], expect: /MCP namespace kube-system \(runs Deployment kube-system\/docs, an MCP server \(container docs runs the image of MCP server docs\)\) has no default-deny/ },
             { label: "layer marker label in the gateway namespace", resources: [peer(), workload("istio-ingress", { labels: MARKED })], expect: /MCP namespace istio-ingress \(.*labelled app.kubernetes.io\/part-of=mcp-secure-blueprints\)\) has no default-deny/ },
+            // Passed before: only the built-in workload kinds counted, so a Helm release or a custom resource that runs
+            // pods put its namespace out of scope.
+            { label: "a Helm v3 release in an unprotected namespace", resources: [peer(), release("team-b")], expect: /MCP namespace team-b \(installs Helm release app \(kubernetes:helm.sh\/v3:Release\), whose objects the pack cannot see\) has no default-deny NetworkPolicy for ingress and egress/ },
+            { label: "a Helm release of an MCP server's image in a system namespace", resources: [SERVER, peer(), release("kube-system", { image: { repository: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs", tag: "1.0" } })], expect: /MCP namespace kube-system \(installs Helm release app \(kubernetes:helm.sh\/v3:Release\), whose values name the image of MCP server docs\) has no default-deny/ },
+            { label: "an Argo Rollout", resources: [peer(), rollout("team-c")], expect: /MCP namespace team-c \(runs Rollout team-c\/docs and is not a system namespace\) has no default-deny/ },
+            { label: "a Knative Service running an MCP server's image in a system namespace", resources: [SERVER, peer(), knative("kube-system")], expect: /MCP namespace kube-system \(runs Service kube-system\/docs, an MCP server \(container 0 runs the image of MCP server docs\)\) has no default-deny/ },
         ],
     },
     "kubernetes-mcp-namespace-restricted": {
@@ -213,6 +238,7 @@ export const kubernetesCases: Record<string, RuleCases> = {
             // Both passed before: the rule looked only at Namespaces carrying the tenant label.
             { label: "unlabelled namespace running a workload at baseline", resources: [plainNs("team-a", { "pod-security.kubernetes.io/enforce": "baseline" }), ...bare()], expect: /MCP namespace team-a: pod-security.kubernetes.io\/enforce is baseline/ },
             { label: "workload in an undeclared namespace", resources: bare(), expect: /MCP namespace team-a \(runs Deployment team-a\/docs and is not a system namespace\) is not declared in the stack/ },
+            { label: "Helm release in an undeclared namespace", resources: [release("team-b")], expect: /MCP namespace team-b \(installs Helm release app .*\) is not declared in the stack/ },
         ],
     },
     "kubernetes-mcp-namespace-authorization": {
@@ -225,6 +251,7 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "this server's scope in an scp claim", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scp]", values: ["https://docs.mcp.example.com/mcp/docs:read"] }] }))] },
             { label: "a DENY policy needs no principal", resources: [ns(), workload(), requireToken(), jwt(), authz("mcp-docs", { action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin*"] } }] }] }, "deny-admin")] },
             { label: "namespace without workloads covered namespace-wide", resources: [ns(), authz("mcp-docs", {}, "allow-nothing")] },
+            { label: "a Helm release's namespace covered namespace-wide", resources: [ns("team-b"), release("team-b"), authz("team-b", { action: "ALLOW", rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }], when: [{ key: "request.auth.claims[scope]", values: ["https://docs.mcp.example.com/mcp/docs:read"] }] }] }, "require-token"), { ...jwt("team-b"), props: { ...jwt("team-b").props, spec: { jwtRules: [{ issuer: ISSUER, jwksUri: `${ISSUER}/.well-known/jwks.json` }] } } }] },
         ],
         fail: [
             { label: "allow-all in the root namespace", resources: [...layer(), authz("istio-system", { rules: [{}] }, "allow-all")], expect: /AuthorizationPolicy istio-system\/allow-all rule 0 is empty, so it allows every request/ },
@@ -247,6 +274,8 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "a scope condition by exclusion only", resources: [SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", notValues: ["https://docs.mcp.example.com/mcp/admin"] }] }))], expect: /accepts any token of .*: it needs a when/ },
             { label: "another server's scope", resources: [SERVER, OTHER_SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", values: ["https://docs.mcp.example.com/mcp/docs:read", "https://tickets.mcp.example.com/mcp/tickets:write"] }] }))], expect: /rule 0 admits scope https:\/\/tickets.mcp.example.com\/mcp\/tickets:write, which is not a scope of Deployment mcp-docs\/docs \(MCP server docs\)/ },
             { label: "another server's scope, workload not matched to a server", resources: [OTHER_SERVER, ...swap(layer(), "mcp-docs-docs-require-token", requireToken("mcp-docs", undefined, { when: [{ key: "request.auth.claims[scope]", values: ["https://tickets.mcp.example.com/mcp/tickets:write"] }] }))], expect: /admits scope https:\/\/tickets.mcp.example.com\/mcp\/tickets:write of MCP server tickets/ },
+            { label: "Helm release without a namespace-wide policy", resources: [ns("team-b"), denyAll("team-b"), peer(), release("team-b")], expect: /MCP namespace team-b \(installs Helm release app .*\) has no ALLOW AuthorizationPolicy for the whole namespace/ },
+            { label: "Argo Rollout not selected by any policy", resources: [ns("team-c"), denyAll("team-c"), peer(), rollout("team-c"), authz("team-c", { selector: { matchLabels: { app: "other" } } }, "other")], expect: /MCP namespace team-c: Rollout team-c\/docs is selected by no ALLOW AuthorizationPolicy/ },
             { label: "no RequestAuthentication", resources: swap(layer(), "mcp-docs-jwt"), expect: /relies on JWTs but no RequestAuthentication validates tokens for Deployment mcp-docs\/docs/ },
             { label: "RequestAuthentication for another issuer", resources: swap(layer(), "mcp-docs-jwt", jwt("mcp-docs", "https://other.example.com")), expect: /accepts tokens of https:\/\/issuer.example.com, which no RequestAuthentication validates/ },
         ],
