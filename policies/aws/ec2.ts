@@ -1,5 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
+import { holdsPublicAddresses } from "./addresses";
+import { firewallNotFiltering } from "./network";
 
 const VPC = "aws:ec2/vpc:Vpc";
 const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
@@ -73,11 +75,11 @@ const ANY_V4 = "0.0.0.0/0";
 const ANY_V6 = "::/0";
 const ADMIN_PORTS = [22, 3389];
 
-/** True when an ingress NACL entry admits administrative ports (or everything) from anywhere. */
+/** True when an ingress NACL entry admits administrative ports (or everything) from any public address (0.0.0.0/0, its halves, 52.0.0.0/8 ...). */
 function opensAdminFromAnywhere(rule: Props): boolean {
     const action = String(rule.action ?? rule.ruleAction ?? "").toLowerCase();
     const source = rule.cidrBlock ?? rule.ipv6CidrBlock;
-    if (action !== "allow" || (source !== ANY_V4 && source !== ANY_V6)) {
+    if (action !== "allow" || !(source === ANY_V4 || source === ANY_V6 || holdsPublicAddresses(source) === true)) {
         return false;
     }
     const protocol = String(rule.protocol ?? "").toLowerCase();
@@ -94,7 +96,7 @@ function opensAdminFromAnywhere(rule: Props): boolean {
 
 export const networkAclNoAdminIngress = resourceRule({
     name: "aws-ec2-network-acl-no-admin-ingress-from-internet",
-    description: "Network ACLs must not admit all traffic, or the administrative ports 22 (SSH) and 3389 (RDP), from 0.0.0.0/0 or ::/0. Administrative access to MCP hosts goes through audited, MFA-protected paths (SSM, ECS Exec), never the open network.",
+    description: "Network ACLs must not admit all traffic, or the administrative ports 22 (SSH) and 3389 (RDP), from public addresses: 0.0.0.0/0, ::/0, or any block that holds internet-routable addresses (0.0.0.0/1 + 128.0.0.0/1 is the internet too). Administrative access to MCP hosts goes through audited, MFA-protected paths (SSM, ECS Exec), never the open network.",
     severity: "high",
     controls: ["S1", "H2"],
     nist: ["SC-7", "CM-7", "AC-17"],
@@ -165,6 +167,7 @@ const ROUTE = "aws:ec2/route:Route";
 const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
 const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
 const ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation";
+const MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation";
 const SUBNET = "aws:ec2/subnet:Subnet";
 const INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway";
 const NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall";
@@ -228,13 +231,18 @@ function routeView(owner: PolicyResource, r: Props, depsKey: (p: string) => stri
     const deps = (p: string) => owner.propertyDependencies[depsKey(p)] ?? [];
     const set = (k: string) => typeof r[k] === "string" && r[k] !== "";
     const destination = String(r.destinationCidrBlock ?? r.cidrBlock ?? r.destinationIpv6CidrBlock ?? r.ipv6CidrBlock ?? r.destinationPrefixListId ?? "?");
-    const viaFirewall = set("vpcEndpointId")
-        && ofType(resources, NETWORK_FIREWALL).some((f) => firewallEndpointIds(f).includes(r.vpcEndpointId) || deps("vpcEndpointId").some((d) => d.urn === f.urn));
+    const firewall = set("vpcEndpointId") || deps("vpcEndpointId").length > 0
+        ? ofType(resources, NETWORK_FIREWALL).find((f) => firewallEndpointIds(f).includes(r.vpcEndpointId) || deps("vpcEndpointId").some((d) => d.urn === f.urn))
+        : undefined;
+    // A firewall filters only when its policy is in the stack and is a strict domain allowlist.
+    const notFiltering = firewall ? firewallNotFiltering(firewall, resources) : undefined;
+    const viaFirewall = firewall !== undefined && notFiltering === undefined;
     const gateway = set("gatewayId") ? String(r.gatewayId) : "";
     const toIgw = gateway.startsWith("igw-")
         || ofType(resources, INTERNET_GATEWAY).some((g) => (gateway !== "" && g.props.id === gateway) || deps("gatewayId").some((d) => d.urn === g.urn));
     const toInternetGateway = toIgw || ["natGatewayId", "egressOnlyGatewayId", "carrierGatewayId"].some(set);
-    const target = ROUTE_TARGETS.filter(set).map((k) => `${k} ${r[k]}`).join(", ") || "an unknown target";
+    const named = ROUTE_TARGETS.filter(set).map((k) => `${k} ${r[k]}`).join(", ") || "an unknown target";
+    const target = firewall && notFiltering ? `${named}, through firewall ${firewall.name} ${notFiltering}` : named;
     return { owner, table, destination, target, viaFirewall, toInternetGateway };
 }
 
@@ -267,6 +275,8 @@ function firewalledVpcs(resources: PolicyResource[]): PolicyResource[] {
 interface SgEntry {
     direction: "ingress" | "egress";
     cidrs: string[];
+    /** Prefix lists the entry names as its peer: the id, and whether the list is one the stack can vouch for. */
+    prefixLists: { id: string; known: boolean }[];
     ports: string;
     /** The security group the entry belongs to, when it is in the stack. */
     group: PolicyResource | undefined;
@@ -278,6 +288,30 @@ function portsOf(e: Props): string {
     return protocol === "-1" || protocol === "all" ? "all traffic" : `${protocol} ${e.fromPort ?? "?"}-${e.toPort ?? "?"}`;
 }
 
+const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+const MANAGED_PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList";
+
+/**
+ * The prefix lists an entry names, each judged: known when it is the AWS service prefix list of a gateway endpoint in
+ * the stack, or a managed prefix list of the stack whose entries hold no public address. Any other list (a lookup, a
+ * shared list) can hold anything, so it is not known.
+ */
+function prefixListsOf(owner: PolicyResource, e: Props, depsKey: string[], resources: PolicyResource[]): SgEntry["prefixLists"] {
+    const ids = [e.prefixListId, ...(Array.isArray(e.prefixListIds) ? e.prefixListIds : [])].filter((v): v is string => typeof v === "string" && v !== "");
+    if (ids.length === 0) {
+        return [];
+    }
+    const deps = new Set(depsKey.flatMap((k) => owner.propertyDependencies[k] ?? []).map((d) => d.urn));
+    const gateways = ofType(resources, VPC_ENDPOINT).filter((g) => g.props.vpcEndpointType === "Gateway");
+    const privateLists = ofType(resources, MANAGED_PREFIX_LIST).filter((l) => ((l.props.entries ?? []) as Props[]).every((x) => holdsPublicAddresses(x.cidr) === false));
+    const vouched = [...gateways, ...privateLists];
+    const byDependency = vouched.filter((r) => deps.has(r.urn));
+    return ids.map((id) => ({
+        id,
+        known: vouched.some((r) => r.props.prefixListId === id || r.props.id === id) || (byDependency.length > 0 && ![...ofType(resources, MANAGED_PREFIX_LIST), ...ofType(resources, VPC_ENDPOINT)].some((r) => deps.has(r.urn) && !byDependency.includes(r))),
+    }));
+}
+
 /** Every security group rule of the stack, inline or separate, with the group it belongs to. */
 function securityGroupEntries(resources: PolicyResource[]): SgEntry[] {
     const groups = ofType(resources, SECURITY_GROUP);
@@ -286,7 +320,8 @@ function securityGroupEntries(resources: PolicyResource[]): SgEntry[] {
     const entries: SgEntry[] = [];
     for (const r of separate) {
         const cidrs = [r.props.cidrIpv4, r.props.cidrIpv6, ...(r.props.cidrBlocks ?? []), ...(r.props.ipv6CidrBlocks ?? [])].filter((c): c is string => typeof c === "string");
-        entries.push({ direction: directionOf(r), cidrs, ports: portsOf(r.props), group: groups.find((g) => refersTo(r, "securityGroupId", g)), owner: r });
+        const prefixLists = prefixListsOf(r, r.props, ["prefixListId", "prefixListIds"], resources);
+        entries.push({ direction: directionOf(r), cidrs, prefixLists, ports: portsOf(r.props), group: groups.find((g) => refersTo(r, "securityGroupId", g)), owner: r });
     }
     for (const g of groups) {
         for (const direction of ["ingress", "egress"] as const) {
@@ -295,34 +330,42 @@ function securityGroupEntries(resources: PolicyResource[]): SgEntry[] {
                 continue;
             }
             for (const e of (g.props[direction] ?? []) as Props[]) {
-                entries.push({ direction, cidrs: [...(e.cidrBlocks ?? []), ...(e.ipv6CidrBlocks ?? [])], ports: portsOf(e), group: g, owner: g });
+                entries.push({ direction, cidrs: [...(e.cidrBlocks ?? []), ...(e.ipv6CidrBlocks ?? [])], prefixLists: prefixListsOf(g, e, [direction], resources), ports: portsOf(e), group: g, owner: g });
             }
         }
     }
     return entries;
 }
 
+/** A list of blocks for a message: the first five, then how many more. */
+function listed(blocks: string[]): string {
+    return blocks.length <= 5 ? blocks.join(", ") : `${blocks.slice(0, 5).join(", ")} and ${blocks.length - 5} more`;
+}
+
 export const securityGroupNoInternetRule = stackRule({
     name: "aws-ec2-security-group-no-internet-rule",
-    description: "No security group rule may admit traffic from the internet (0.0.0.0/0, ::/0, or any block wider than an IPv4 /8 or IPv6 /16), whether written inline in the group or as a separate rule resource. Egress to the internet is allowed only in a VPC whose default route leaves through the AWS Network Firewall that filters it by domain; anywhere else an open egress rule is a ready-made exfiltration path for a compromised MCP server.",
+    description: "No security group rule may admit traffic from public (internet-routable) addresses: any block outside the private, carrier-grade NAT and reserved ranges (so 0.0.0.0/0, its halves, and 3.0.0.0/8 or 52.0.0.0/8 alike), whether written inline in the group or as a separate rule resource; and a prefix list is a peer only when it is the AWS service prefix list of a gateway endpoint in the stack, or a managed prefix list of the stack with private entries only. Egress to public addresses is allowed only in a VPC whose default route leaves through an AWS Network Firewall whose policy is in the stack and passes aws-networkfirewall-policy-strict-allowlist; anywhere else an open egress rule is a ready-made exfiltration path for a compromised MCP server.",
     severity: "high",
     controls: ["S1", "H2"],
     nist: ["SC-7", "SC-7(5)", "SC-7(10)", "AC-4"],
     maestro: ["L4"],
     threats: ["T2", "T3", "T4"],
-    remediation: "Name the networks a security group admits (mcpsec:edge.allowedCidrs for the entry point; the zone's CIDR or a security group reference inside it). For egress, reference the VPC endpoints' security group or the S3 prefix list; internet egress exists only when a server declares egress domains (mcpsec:servers[].egress), which routes the zone through the EgressFirewall component.",
+    remediation: "Name the private networks a security group admits (mcpsec:edge.allowedCidrs for the entry point; the zone's CIDR or a security group reference inside it). For egress, reference the VPC endpoints' security group or the S3 gateway endpoint's prefix list; internet egress exists only when a server declares egress domains (mcpsec:servers[].egress), which routes the zone through the EgressFirewall component and its domain-allowlist policy.",
 }, (resources, _args, report) => {
     const firewalled = firewalledVpcs(resources);
     for (const e of securityGroupEntries(resources)) {
-        const open = e.cidrs.filter(isInternetWide);
+        const where = e.group ? `security group ${e.group.name}` : "a security group";
+        for (const list of e.prefixLists.filter((l) => !l.known)) {
+            report(`${where} ${e.direction === "ingress" ? "admits" : "lets"} ${e.ports} ${e.direction === "ingress" ? "from" : "out to"} prefix list ${list.id}, which is not the prefix list of a gateway endpoint in the stack (or a managed prefix list of the stack with private entries only), so what it admits cannot be judged (${e.owner.name}).`, e.owner.urn);
+        }
+        const open = e.cidrs.filter((c) => holdsPublicAddresses(c) === true);
         if (open.length === 0) {
             continue;
         }
-        const where = e.group ? `security group ${e.group.name}` : "a security group";
         if (e.direction === "ingress") {
-            report(`${where} admits ${e.ports} from ${open.join(", ")} (${e.owner.name}).`, e.owner.urn);
+            report(`${where} admits ${e.ports} from ${listed(open)} (${e.owner.name}): public address space, i.e. the internet.`, e.owner.urn);
         } else if (!e.group || !firewalled.some((vpc) => refersTo(e.group!, "vpcId", vpc))) {
-            report(`${where} lets ${e.ports} out to ${open.join(", ")} (${e.owner.name}), and its VPC's default route does not leave through a Network Firewall.`, e.owner.urn);
+            report(`${where} lets ${e.ports} out to ${listed(open)} (${e.owner.name}), and its VPC's default route does not leave through a Network Firewall whose policy filters by domain.`, e.owner.urn);
         }
     }
 });
@@ -339,7 +382,7 @@ function workloadSubnets(resources: PolicyResource[]): PolicyResource[] {
 
 export const workloadSubnetNoInternetRoute = stackRule({
     name: "aws-ec2-workload-subnet-no-internet-route",
-    description: "Route tables of subnets that run MCP workloads (ECS services, EKS clusters and node groups) must not route to the internet: no route to an internet, NAT, egress-only or carrier gateway, and no default or internet-wide route other than to the AWS Network Firewall endpoint that filters egress by domain. A subnet without an explicit association is judged by its VPC's main route table.",
+    description: "Route tables of subnets that run MCP workloads (ECS services, EKS clusters and node groups) must not route to the internet: no route to an internet, NAT, egress-only or carrier gateway, and no default or internet-wide route other than to the endpoint of an AWS Network Firewall whose policy is in the stack and passes aws-networkfirewall-policy-strict-allowlist (a firewall with a policy from outside the stack, or one that passes everything, filters nothing the check can see). A subnet without an explicit association is judged by its VPC's main route table: the one an aws.ec2.MainRouteTableAssociation names, else the default route table.",
     severity: "critical",
     controls: ["S1", "P1"],
     nist: ["SC-7", "SC-7(5)", "SC-7(10)", "AC-4"],
@@ -355,7 +398,13 @@ export const workloadSubnetNoInternetRoute = stackRule({
             .map((a) => tables.find((t) => refersTo(a, "routeTableId", t)))
             .filter((t): t is PolicyResource => t !== undefined);
         const vpc = ofType(resources, VPC).find((v) => refersTo(subnet, "vpcId", v));
-        const main = ofType(resources, DEFAULT_ROUTE_TABLE).filter((t) => vpc !== undefined && (refersTo(t, "defaultRouteTableId", vpc, ["defaultRouteTableId"]) || refersTo(t, "vpcId", vpc)));
+        // The main table: a MainRouteTableAssociation replaces the VPC's default route table as main.
+        const swapped = ofType(resources, MAIN_ROUTE_TABLE_ASSOCIATION).filter((a) => vpc !== undefined && refersTo(a, "vpcId", vpc))
+            .map((a) => tables.find((t) => refersTo(a, "routeTableId", t)) ?? a);
+        const main = swapped.length > 0 ? swapped : ofType(resources, DEFAULT_ROUTE_TABLE).filter((t) => vpc !== undefined && (refersTo(t, "defaultRouteTableId", vpc, ["defaultRouteTableId"]) || refersTo(t, "vpcId", vpc)));
+        for (const unknown of main.filter((t) => t.type === MAIN_ROUTE_TABLE_ASSOCIATION)) {
+            report(`Subnet ${subnet.name} runs MCP workloads with no explicit route table, and ${unknown.name} makes a route table outside the stack (${unknown.props.routeTableId}) its VPC's main table; its routes cannot be judged.`, unknown.urn);
+        }
         for (const table of explicit.length > 0 ? explicit : main) {
             for (const r of routes.filter((x) => x.table?.urn === table.urn && leavesUnfiltered(x))) {
                 report(`Subnet ${subnet.name} runs MCP workloads and its route table ${table.name} sends ${r.destination} to ${r.target}${r.toInternetGateway ? "" : ", not through a Network Firewall endpoint"}.`, r.owner.urn);

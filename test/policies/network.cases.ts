@@ -6,7 +6,9 @@ import type { RuleCases } from "./aws.cases";
 const vpc: FixtureResource = { type: "aws:ec2/vpc:Vpc", name: "vpc", props: { id: "vpc-0a", cidrBlock: "10.40.0.0/16" } };
 const subnet: FixtureResource = { type: "aws:ec2/subnet:Subnet", name: "private-0", props: { id: "subnet-0a", vpcId: "vpc-0a" }, refs: { vpcId: ["vpc"] } };
 const service: FixtureResource = { type: "aws:ecs/service:Service", name: "docs", props: { networkConfiguration: { subnets: ["subnet-0a"], assignPublicIp: false } } };
-const workload = [vpc, subnet, service];
+/** The interface endpoint whose private DNS serves *.dkr.ecr.eu-west-1.amazonaws.com in the VPC. */
+const endpoint = (svc: string, type = "Interface"): FixtureResource => ({ type: "aws:ec2/vpcEndpoint:VpcEndpoint", name: `ep-${svc}`, props: { vpcId: "vpc-0a", vpcEndpointType: type, serviceName: `com.amazonaws.eu-west-1.${svc}` }, refs: { vpcId: ["vpc"] } });
+const workload = [vpc, subnet, service, endpoint("ecr.dkr")];
 
 const list = (name: string, domains: string[]): FixtureResource => ({ type: "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList", name, props: { id: `rslvr-fdl-${name}`, domains } });
 const group = (name = "rules"): FixtureResource => ({ type: "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup", name, props: { id: `rslvr-frg-${name}` } });
@@ -38,9 +40,11 @@ const domainGroup = (list: Props = {}, extra: Props = {}): FixtureResource => ({
         ...extra,
     },
 });
+export const FIREWALL_POLICY_ARN = "arn:aws:network-firewall:eu-west-1:123456789012:firewall-policy/egress-policy";
 const policy = (fp: Props = {}): FixtureResource => ({
     type: "aws:networkfirewall/firewallPolicy:FirewallPolicy", name: "egress-policy",
     props: {
+        arn: FIREWALL_POLICY_ARN,
         firewallPolicy: {
             statelessDefaultActions: ["aws:forward_to_sfe"], statelessFragmentDefaultActions: ["aws:forward_to_sfe"],
             statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "DROP" },
@@ -51,12 +55,22 @@ const policy = (fp: Props = {}): FixtureResource => ({
     },
 });
 
+/** The EgressFirewall's policy and domain allowlist, for fixtures with a firewall whose policy is in the stack. */
+export const egressPolicy = (fp: Props = {}): FixtureResource[] => [domainGroup(), policy(fp)];
+/** A Network Firewall (endpoint vpce-0firewall) using the firewall policy `policyArn`. */
+export const networkFirewall = (policyArn = FIREWALL_POLICY_ARN): FixtureResource => ({
+    type: "aws:networkfirewall/firewall:Firewall", name: "egress-fw",
+    props: { firewallPolicyArn: policyArn, firewallStatuses: [{ syncStates: [{ availabilityZone: "eu-west-1a", attachments: [{ subnetId: "subnet-0fw", endpointId: "vpce-0firewall", status: "READY" }] }] }] },
+});
+const OUTSIDE_POLICY = "arn:aws:network-firewall:eu-west-1:123456789012:firewall-policy/pass-everything";
+
 /** Cases of policies/aws/network.ts (DNS Firewall, Resolver query logs, Network Firewall policies). */
 export const networkCases: Record<string, RuleCases> = {
     "aws-route53-resolver-dns-firewall-block-by-default": {
         pass: [
             { label: "allowlist, then BLOCK * (NXDOMAIN), fail closed", resources: [...workload, ...allowThenBlock(), failMode("DISABLED")] },
             { label: "fail mode left at AWS's default (closed)", resources: [...workload, ...allowThenBlock()] },
+            { label: "wildcards only under registrable domains and the VPC's own endpoints (S3 gateway, ECR)", resources: [...workload, endpoint("s3", "Gateway"), list("allowed", ["*.s3.eu-west-1.amazonaws.com", "*.dkr.ecr.eu-west-1.amazonaws.com", "*.atlassian.net", "*.eu-west-1.compute.internal", "*.40.10.in-addr.arpa"]), list("everything", ["*"]), group(), rule("allow", "allowed", { priority: 100, action: "ALLOW" }), rule("block-rest", "everything", { priority: 200, action: "BLOCK", blockResponse: "NXDOMAIN" }), association()] },
             { label: "a VPC without workloads needs none", resources: [vpc, { ...subnet, refs: { vpcId: ["vpc"] } }] },
         ],
         fail: [
@@ -65,6 +79,9 @@ export const networkCases: Record<string, RuleCases> = {
             { label: "an ALLOW of every name ahead of the BLOCK", resources: [...workload, ...allowThenBlock({}, { firewallDomainListId: "rslvr-fdl-everything" })], expect: /rule allow applies ALLOW to every name/ },
             { label: "BLOCK * for A records only (TXT tunnels out)", resources: [...workload, ...allowThenBlock({ qType: "A" })], expect: /no DNS Firewall rule blocks every name/ },
             { label: "fails open", resources: [...workload, ...allowThenBlock(), failMode("ENABLED")], expect: /fails open/ },
+            // Weakened configurations the review found passing (issue 17, finding 6).
+            { label: "ALLOW *.com, *.net, *.io ahead of the block", resources: [...workload, list("tlds", ["*.com", "*.net", "*.io"]), rule("allow-tlds", "tlds", { priority: 50, action: "ALLOW" }), ...allowThenBlock()], expect: /rule allow-tlds ALLOWs \*.com, \*.net, \*.io: every name under a public suffix/ },
+            { label: "ALLOW every S3 bucket name without an S3 endpoint in the VPC", resources: [...workload, list("buckets", ["*.s3.eu-west-1.amazonaws.com"]), rule("allow-buckets", "buckets", { priority: 50, action: "ALLOW" }), ...allowThenBlock()], expect: /rule allow-buckets ALLOWs \*.s3.eu-west-1.amazonaws.com/ },
             { label: "rule group associated with another VPC", resources: [...workload, ...allowThenBlock().map((r) => (r.name === "assoc-rules" ? { ...r, props: { ...r.props, vpcId: "vpc-other" } } : r))], expect: /has no DNS Firewall rule group associated/ },
         ],
     },
@@ -78,6 +95,7 @@ export const networkCases: Record<string, RuleCases> = {
     "aws-networkfirewall-policy-strict-allowlist": {
         pass: [
             { label: "strict order, drop + alert by default, one domain allowlist", resources: [domainGroup(), policy()] },
+            { label: "exact names on hosting suffixes, a registrable domain with its subdomains, stream exceptions left at DROP (the default)", resources: [domainGroup({ targets: ["mcp-data.s3.amazonaws.com", "tenant.ngrok.io", ".atlassian.net"] }), policy({ statefulEngineOptions: { ruleOrder: "STRICT_ORDER" } })] },
             { label: "drop_established (plain) as the drop default", resources: [domainGroup(), policy({ statefulDefaultActions: ["aws:drop_established", "aws:alert_established"] })] },
         ],
         fail: [
@@ -86,7 +104,11 @@ export const networkCases: Record<string, RuleCases> = {
             { label: "stateless default passes around the stateful engine", resources: [domainGroup(), policy({ statelessDefaultActions: ["aws:pass"] })], expect: /statelessDefaultActions is aws:pass/ },
             { label: "a deny list instead of an allowlist", resources: [domainGroup({ generatedRulesType: "DENYLIST" }), policy()], expect: /DENYLIST domain list, not an ALLOWLIST/ },
             { label: "a Suricata pass rule group", resources: [domainGroup({}, { ruleGroup: { rulesSource: { rulesString: "pass tcp any any -> any any (sid:1;)" } } }), policy()], expect: /is not a domain list/ },
-            { label: "a whole top-level domain", resources: [domainGroup({ targets: [".com"] }), policy()], expect: /whole top-level domains \[".com"\]/ },
+            { label: "a whole top-level domain", resources: [domainGroup({ targets: [".com"] }), policy()], expect: /allows every name under \.com/ },
+            // Weakened configurations the review found passing (issue 17, finding 6).
+            { label: "attacker-hostable suffixes (.amazonaws.com, .cloudfront.net, .ngrok.io)", resources: [domainGroup({ targets: ["api.atlassian.com", ".amazonaws.com", ".cloudfront.net", ".ngrok.io"] }), policy()], expect: /allows every name under \.amazonaws.com, \.cloudfront.net, \.ngrok.io/ },
+            { label: "broken streams continue without context (streamExceptionPolicy CONTINUE)", resources: [domainGroup(), policy({ statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "CONTINUE" } })], expect: /streamExceptionPolicy CONTINUE/ },
+            { label: "a firewall whose policy is outside the stack (finding 5)", resources: [...egressPolicy(), networkFirewall(OUTSIDE_POLICY)], expect: /Firewall egress-fw uses firewall policy arn:aws:network-firewall:eu-west-1:123456789012:firewall-policy\/pass-everything, which is not in the stack: it cannot be judged/ },
             { label: "a managed group that cannot be judged", resources: [domainGroup(), policy({ statefulRuleGroupReferences: [{ priority: 1, resourceArn: "arn:aws:network-firewall:eu-west-1:aws-managed:stateful-rulegroup/ThreatSignaturesMalwareStrictOrder" }] })], expect: /is not in the stack/ },
         ],
     },
