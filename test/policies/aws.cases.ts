@@ -493,12 +493,17 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "host rule forwarding to a health-checked target group of a WAF-protected ALB", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), targetGroup("docs"), listenerRule("docs", "https", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"])] },
             { label: "PrivateLink NLB forwarding to the ALB (alb-type target group)", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tls", "nlb", "TCP", [{ type: "forward", targetGroupArn: "unknown" }], ["alb-target"]), targetGroup("alb-target", { targetType: "alb", protocol: "TCP" })] },
             { label: "metadata fixed response", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("metadata", "https", [{ type: "fixed-response", fixedResponse: { statusCode: "200" } }])] },
+            { label: "redirects that keep the host", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("same", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "#{host}", path: "/mcp" } }]), listenerRule("unset", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", path: "/mcp" } }])] },
         ],
         fail: [
             // Each passed the old rules, which judged listeners' default actions only and needed no WAF on an NLB.
             { label: "a rule of an HTTP listener that forwards", resources: [alb(), association(), lbListener("http", "alb", "HTTP", [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443" } }]), targetGroup("docs"), listenerRule("docs", "http", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"])], expect: /Listener rule docs of plain-HTTP listener http does forward instead of redirecting to HTTPS/ },
             { label: "a rule that redirects to HTTP", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("old", "https", [{ type: "redirect", redirect: { protocol: "HTTP", port: "80", host: "legacy.example.com" } }])], expect: /Listener rule old redirects to HTTP/ },
             { label: "forwarding to a target group without health checks", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), targetGroup("docs", { healthCheck: { enabled: false } }), listenerRule("docs", "https", [{ type: "forward", forward: { targetGroups: [{ arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs/0123", weight: 1 }] } }])], expect: /forwards to target group docs, whose health check is disabled/ },
+            // Each passed the old rule, which judged only target groups of the stack and any redirect host (review finding 8).
+            { label: "an NLB listener to a target group that is not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc" }])], expect: /Listener tcp forwards to target group arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup\/elsewhere\/0abc, which is not in this stack, through network load balancer nlb/ },
+            { label: "a weighted NLB forward to a target group not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", forward: { targetGroups: [{ arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc", weight: 1 }] } }])], expect: /targetgroup\/elsewhere\/0abc, which is not in this stack/ },
+            { label: "an HTTPS redirect to another host (open redirect)", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("away", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "evil.example.com", port: "443" } }])], expect: /Listener rule away redirects to another host \(evil.example.com\)/ },
             { label: "an NLB listener straight to a server's target group (around the WAF)", resources: [alb(), association(), alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"]), targetGroup("docs")], expect: /Listener tcp forwards to target group docs through network load balancer nlb, which no web ACL can inspect: a path around the WAF/ },
         ],
     },
@@ -526,6 +531,11 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "no logging", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() })], expect: /Web ACL acl has no logging configuration/ },
             { label: "token not redacted", resources: [webAcl(), wafLogging("acl", { redactedFields: [] })], expect: /logs the Authorization header in clear/ },
+            // Each passed the old rule (issue 17 review, finding 2).
+            { label: "log redaction only: sampled requests show the token", resources: [webAcl(), wafLogging()], expect: /Web ACL acl shows the Authorization header in sampled requests: no data protection of the authorization header/ },
+            { label: "data protection that excludes rule match details", resources: [webAcl("acl", { dataProtectionConfig: dataProtection({ excludeRuleMatchDetails: true }) }), wafLogging()], expect: /excludes rule match details/ },
+            { label: "a logging filter that drops everything", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "DROP", filters: [] } })], expect: /Web ACL acl drops blocked requests from its logs \(logging filter default DROP\)/ },
+            { label: "a logging filter whose first filter drops blocked requests", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "KEEP", filters: [{ behavior: "DROP", requirement: "MEETS_ANY", conditions: [{ labelNameCondition: { labelName: "awswaf:managed:aws:core-rule-set:NoUserAgent_Header" } }, { actionCondition: { action: "BLOCK" } }] }] } })], expect: /drops blocked requests from its logs \(filter 1, DROP\)/ },
         ],
     },
     "aws-wafv2-web-acl-baseline-rules": {
@@ -536,19 +546,12 @@ export const awsCases: Record<string, RuleCases> = {
         ],
         fail: [
             { label: "missing known bad inputs", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesAmazonIpReputationList"]) }, expect: /missing managed rule groups: AWSManagedRulesKnownBadInputsRuleSet/ },
-            // Each passed the old rule (issue 17 review, finding 2).
-            { label: "log redaction only: sampled requests show the token", resources: [webAcl(), wafLogging()], expect: /Web ACL acl shows the Authorization header in sampled requests: no data protection of the authorization header/ },
-            { label: "redirects that keep the host", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("same", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "#{host}", path: "/mcp" } }]), listenerRule("unset", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", path: "/mcp" } }])] },
-            { label: "data protection that excludes rule match details", resources: [webAcl("acl", { dataProtectionConfig: dataProtection({ excludeRuleMatchDetails: true }) }), wafLogging()], expect: /excludes rule match details/ },
-            { label: "a logging filter that drops everything", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "DROP", filters: [] } })], expect: /Web ACL acl drops blocked requests from its logs \(logging filter default DROP\)/ },
-            { label: "a logging filter whose first filter drops blocked requests", resources: [webAcl("acl", { dataProtectionConfig: dataProtection() }), wafLogging("acl", { loggingFilter: { defaultBehavior: "KEEP", filters: [{ behavior: "DROP", requirement: "MEETS_ANY", conditions: [{ labelNameCondition: { labelName: "awswaf:managed:aws:core-rule-set:NoUserAgent_Header" } }, { actionCondition: { action: "BLOCK" } }] }] } })], expect: /drops blocked requests from its logs \(filter 1, DROP\)/ },
             { label: "no rate limit", type: "aws:wafv2/webAcl:WebAcl", props: { ruleJson: ruleJson(BASELINE, false) }, expect: /no rate-based rule/ },
+            // Each passed the old rule (issue 17 review, finding 2).
+            { label: "a required group scoped down to requests that never come", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules().map((r) => (r.Name === "AWSManagedRulesKnownBadInputsRuleSet" ? { ...r, Statement: { ManagedRuleGroupStatement: { ...r.Statement.ManagedRuleGroupStatement, ScopeDownStatement: uriPath("/never") } } } : r))) }, expect: /rule group AWSManagedRulesKnownBadInputsRuleSet inspects only what its scope-down statement selects/ },
+            { label: "the only rate limit scoped down to one path", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules().filter((r) => r.Name !== "rate-per-token").map((r) => (r.Name === "rate-per-ip" ? { ...r, Statement: { RateBasedStatement: { ...r.Statement.RateBasedStatement, ScopeDownStatement: uriPath("/never") } } } : r))) }, expect: /no rate-based rule that blocks every client/ },
         ],
     },
-            // Each passed the old rule, which judged only target groups of the stack and any redirect host (review finding 8).
-            { label: "an NLB listener to a target group that is not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc" }])], expect: /Listener tcp forwards to target group arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup\/elsewhere\/0abc, which is not in this stack, through network load balancer nlb/ },
-            { label: "a weighted NLB forward to a target group not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", forward: { targetGroups: [{ arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc", weight: 1 }] } }])], expect: /targetgroup\/elsewhere\/0abc, which is not in this stack/ },
-            { label: "an HTTPS redirect to another host (open redirect)", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("away", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "evil.example.com", port: "443" } }])], expect: /Listener rule away redirects to another host \(evil.example.com\)/ },
     "aws-wafv2-web-acl-rules-block": {
         pass: [
             { label: "the McpWebAcl rules (allow model, default Block)", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(mcpWebAclRules({ allowedMethods: ["tools/call"], rateLimitPerIp: 100, rateLimitPerToken: 100, maxBodyBytes: 8192, mcpPaths: ["/mcp"] })) } },
@@ -556,13 +559,17 @@ export const awsCases: Record<string, RuleCases> = {
         ],
         fail: [
             // Each passed the old rules, which looked only for the groups' presence and a rate-based rule.
-            // Each passed the old rule (issue 17 review, finding 2).
-            { label: "a required group scoped down to requests that never come", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules().map((r) => (r.Name === "AWSManagedRulesKnownBadInputsRuleSet" ? { ...r, Statement: { ManagedRuleGroupStatement: { ...r.Statement.ManagedRuleGroupStatement, ScopeDownStatement: uriPath("/never") } } } : r))) }, expect: /rule group AWSManagedRulesKnownBadInputsRuleSet inspects only what its scope-down statement selects/ },
-            { label: "the only rate limit scoped down to one path", type: WEB_ACL, props: { ruleJson: JSON.stringify(mcpRules().filter((r) => r.Name !== "rate-per-token").map((r) => (r.Name === "rate-per-ip" ? { ...r, Statement: { RateBasedStatement: { ...r.Statement.RateBasedStatement, ScopeDownStatement: uriPath("/never") } } } : r))) }, expect: /no rate-based rule that blocks every client/ },
             { label: "managed group overridden to Count (ruleJson)", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(JSON.parse(ruleJson(BASELINE)).map((r: Props) => (r.OverrideAction ? { ...r, OverrideAction: { Count: {} } } : r))) }, expect: /rule group AWSManagedRulesCommonRuleSet \(rule AWSManagedRulesCommonRuleSet\) only counts \(override action Count\)/ },
             { label: "Count on rules of a managed group (typed)", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "bad-inputs", overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesKnownBadInputsRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "Log4JRCE_BODY", actionToUse: { count: {} } }] } } }] }, expect: /sets Count on its rules Log4JRCE_BODY/ },
             { label: "rate limit that only counts", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([{ Name: "rate", Priority: 0, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: "IP" } }, Action: { Count: {} } }]) }, expect: /rule rate only counts \(action Count\)/ },
             { label: "default action Allow (the old McpWebAcl)", type: WEB_ACL, props: { defaultAction: { allow: {} }, ruleJson: ruleJson(BASELINE) }, expect: /the default action is allow/ },
+            // Each passed the old rule (issue 17 review, finding 2).
+            { label: "an Allow rule at priority 0 for every path starting with /", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([{ Name: "allow-all", Priority: 0, Action: { Allow: {} }, Statement: uriPath("/", "STARTS_WITH"), VisibilityConfig: {} }, ...mcpRules().map((r) => ({ ...r, Priority: r.Priority + 1 }))]) }, expect: /Allow rule allow-all admits any HTTP method[\s\S]*Allow rule allow-all admits paths beyond named ones[\s\S]*rule group AWSManagedRulesAmazonIpReputationList \(priority 1\) comes after Allow rule allow-all \(priority 0\)/ },
+            { label: "an Allow rule on the MCP path with any method", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([...mcpRules(), { Name: "allow-mcp-any", Priority: 50, Action: { Allow: {} }, Statement: uriPath("/mcp"), VisibilityConfig: {} }]) }, expect: /Allow rule allow-mcp-any admits any HTTP method/ },
+            { label: "an Allow rule for one method on a path prefix without a slash", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([...mcpRules(), { Name: "allow-prefix", Priority: 50, Action: { Allow: {} }, Statement: { AndStatement: { Statements: [httpMethod("GET"), uriPath("/mcp", "STARTS_WITH")] } }, VisibilityConfig: {} }]) }, expect: /Allow rule allow-prefix admits paths beyond named ones/ },
+            { label: "rule action override Allow in a managed group", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: withOverride("Allow") }, expect: /rule group AWSManagedRulesCommonRuleSet \(rule AWSManagedRulesCommonRuleSet\) sets Allow on its rules SizeRestrictions_BODY/ },
+            { label: "rule action override Challenge in a managed group (typed)", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "common", priority: 0, overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "CrossSiteScripting_BODY", actionToUse: { challenge: {} } }] } } }] }, expect: /sets Challenge on its rules CrossSiteScripting_BODY/ },
+            { label: "managed groups after the Allow rules", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(mcpRules().map((r) => (r.Statement.ManagedRuleGroupStatement ? { ...r, Priority: r.Priority + 100 } : r))) }, expect: /rule group AWSManagedRulesCommonRuleSet \(priority 103\) comes after Allow rule allow-resource-metadata \(priority 7\): requests that rule admits never reach it/ },
         ],
     },
     "aws-s3-bucket-public-access-blocked": {
@@ -572,13 +579,6 @@ export const awsCases: Record<string, RuleCases> = {
         ],
         fail: [
             { label: "no block", resources: [bucket()], expect: /Bucket logs has no public access block/ },
-            // Each passed the old rule (issue 17 review, finding 2).
-            { label: "an Allow rule at priority 0 for every path starting with /", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([{ Name: "allow-all", Priority: 0, Action: { Allow: {} }, Statement: uriPath("/", "STARTS_WITH"), VisibilityConfig: {} }, ...mcpRules().map((r) => ({ ...r, Priority: r.Priority + 1 }))]) }, expect: /Allow rule allow-all admits any HTTP method[\s\S]*Allow rule allow-all admits paths beyond named ones[\s\S]*rule group AWSManagedRulesAmazonIpReputationList \(priority 1\) comes after Allow rule allow-all \(priority 0\)/ },
-            { label: "an Allow rule on the MCP path with any method", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([...mcpRules(), { Name: "allow-mcp-any", Priority: 50, Action: { Allow: {} }, Statement: uriPath("/mcp"), VisibilityConfig: {} }]) }, expect: /Allow rule allow-mcp-any admits any HTTP method/ },
-            { label: "an Allow rule for one method on a path prefix without a slash", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify([...mcpRules(), { Name: "allow-prefix", Priority: 50, Action: { Allow: {} }, Statement: { AndStatement: { Statements: [httpMethod("GET"), uriPath("/mcp", "STARTS_WITH")] } }, VisibilityConfig: {} }]) }, expect: /Allow rule allow-prefix admits paths beyond named ones/ },
-            { label: "rule action override Allow in a managed group", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: withOverride("Allow") }, expect: /rule group AWSManagedRulesCommonRuleSet \(rule AWSManagedRulesCommonRuleSet\) sets Allow on its rules SizeRestrictions_BODY/ },
-            { label: "rule action override Challenge in a managed group (typed)", type: WEB_ACL, props: { defaultAction: { block: {} }, rules: [{ name: "common", priority: 0, overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { name: "AWSManagedRulesCommonRuleSet", vendorName: "AWS", ruleActionOverrides: [{ name: "CrossSiteScripting_BODY", actionToUse: { challenge: {} } }] } } }] }, expect: /sets Challenge on its rules CrossSiteScripting_BODY/ },
-            { label: "managed groups after the Allow rules", type: WEB_ACL, props: { defaultAction: { block: {} }, ruleJson: JSON.stringify(mcpRules().map((r) => (r.Statement.ManagedRuleGroupStatement ? { ...r, Priority: r.Priority + 100 } : r))) }, expect: /rule group AWSManagedRulesCommonRuleSet \(priority 103\) comes after Allow rule allow-resource-metadata \(priority 7\): requests that rule admits never reach it/ },
             { label: "one setting off", resources: [bucket(), pab("logs", { restrictPublicBuckets: false })], expect: /a setting off/ },
         ],
     },
@@ -589,6 +589,11 @@ export const awsCases: Record<string, RuleCases> = {
         ],
         fail: [
             { label: "no policy", resources: [bucket()], expect: /Bucket logs accepts requests without TLS/ },
+            // Each passed the old rule, which looked only for a Deny with aws:SecureTransport false (review finding 7).
+            { label: "the deny covers one action", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Action: "s3:GetObject" }))], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "the deny names another bucket", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Resource: ["arn:aws:s3:::other-abc", "arn:aws:s3:::other-abc/*"] }))], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "the deny covers the objects but not the bucket", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /Bucket logs accepts requests without TLS/ },
+            { label: "the deny applies to one principal", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Principal: { AWS: "arn:aws:iam::123456789012:role/app" } }))], expect: /Bucket logs accepts requests without TLS/ },
             { label: "policy without the deny", resources: [bucket(), bucketPolicy("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /accepts requests without TLS/ },
         ],
     },
@@ -602,6 +607,10 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "exemption tag on a bucket nothing logs into", resources: [taggedBucket("archive", EXEMPT)], expect: /tagged mcpsec:access-log-exemption but no bucket logs into it/ },
             { label: "exemption without a reason", resources: [bucket("archive"), taggedBucket("access-logs", { "mcpsec:access-log-exemption": " " }), accessLogging("archive", "access-logs")], expect: /without a reason/ },
             { label: "a bucket logging into itself", resources: [bucket("archive"), accessLogging("archive", "archive")], expect: /logs its server access into itself/ },
+            // Each passed the old rule (review finding 7).
+            { label: "the exemption on the object-locked archive, with some bucket logging into it", resources: [{ ...lockedBucket(), props: { ...lockedBucket().props, tags: EXEMPT } }, lockConfig("COMPLIANCE"), bucket("scratch"), accessLogging("scratch", "archive")], expect: /Bucket archive is tagged mcpsec:access-log-exemption but has object lock/ },
+            { label: "the exemption on a bucket that receives more than access logs", resources: [taggedBucket("alb-logs", EXEMPT), bucketPolicy("alb-logs", doc(s3LogDelivery, { Sid: "ElbLogDelivery", Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::alb-logs-abc/*" })), bucket("archive"), accessLogging("archive", "alb-logs")], expect: /Bucket alb-logs is tagged mcpsec:access-log-exemption but its policy lets statement ElbLogDelivery write/ },
+            { label: "two buckets logging into each other", resources: [bucket("a"), bucket("b"), accessLogging("a", "b"), accessLogging("b", "a")], expect: /Bucket a logs its server access in a cycle \(a -> b -> a\)/ },
         ],
     },
     "aws-s3-object-lock-immutable": {
@@ -609,11 +618,16 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "COMPLIANCE mode", resources: [lockedBucket(), lockConfig("COMPLIANCE")] },
             { label: "GOVERNANCE with the bypass denied to everyone", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive", doc(tlsOnly, denyBypass))] },
             { label: "no object lock at all", resources: [bucket("logs")] },
+            { label: "COMPLIANCE for 1 year", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", years: 1 })] },
+            { label: "a shorter minimum set in the pack config", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", days: 30 })], config: { minRetentionDays: 30 } },
         ],
         fail: [
             { label: "GOVERNANCE without the deny (passed before)", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive")], expect: /Bucket archive locks in GOVERNANCE mode and its policy does not deny s3:BypassGovernanceRetention/ },
             { label: "deny with a condition (some principals may bypass)", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive", doc({ ...denyBypass, Condition: { StringNotEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/admin" } } }))], expect: /can be bypassed/ },
             { label: "object lock without default retention", resources: [lockedBucket(), lockConfig(undefined)], expect: /without a default retention/ },
+            // Each passed the old rule (review finding 7).
+            { label: "COMPLIANCE for 1 day", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", days: 1 })], expect: /Bucket archive locks new objects for 1 day\(s\); at least 90 are required/ },
+            { label: "GOVERNANCE with the bypass denied on another bucket", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive", doc(tlsOnly, { ...denyBypass, Resource: "arn:aws:s3:::other-abc/*" }))], expect: /Bucket archive locks in GOVERNANCE mode and its policy does not deny s3:BypassGovernanceRetention/ },
         ],
     },
     "aws-cognito-user-pool-mfa-required": {
@@ -634,11 +648,6 @@ export const awsCases: Record<string, RuleCases> = {
     "aws-cognito-user-pool-admin-create-only": {
         pass: [{ label: "administrators create users", type: POOL, props: pool() }],
         fail: [
-            // Each passed the old rule, which looked only for a Deny with aws:SecureTransport false (review finding 7).
-            { label: "the deny covers one action", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Action: "s3:GetObject" }))], expect: /Bucket logs accepts requests without TLS/ },
-            { label: "the deny names another bucket", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Resource: ["arn:aws:s3:::other-abc", "arn:aws:s3:::other-abc/*"] }))], expect: /Bucket logs accepts requests without TLS/ },
-            { label: "the deny covers the objects but not the bucket", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Resource: "arn:aws:s3:::logs-abc/*" }))], expect: /Bucket logs accepts requests without TLS/ },
-            { label: "the deny applies to one principal", resources: [bucket(), bucketPolicy("logs", doc({ ...tlsOnly, Principal: { AWS: "arn:aws:iam::123456789012:role/app" } }))], expect: /Bucket logs accepts requests without TLS/ },
             { label: "adminCreateUserConfig omitted (self sign-up open)", type: POOL, props: pool({ adminCreateUserConfig: undefined }), expect: /allowAdminCreateUserOnly is unset \(false\)/ },
             { label: "self sign-up allowed", type: POOL, props: pool({ adminCreateUserConfig: { allowAdminCreateUserOnly: false } }), expect: /allowAdminCreateUserOnly is false/ },
         ],
@@ -652,10 +661,6 @@ export const awsCases: Record<string, RuleCases> = {
         fail: [
             { label: "managed login, no style for the people client", resources: [poolRes(), clientRes(), domainRes(2)], expect: /App client people uses the code flow on a managed login \(version 2\) domain but has no branding style/ },
             { label: "a style for another client only", resources: [poolRes(), clientRes(), clientRes("other"), domainRes(2), brandingRes("other")], expect: /App client people/ },
-            // Each passed the old rule (review finding 7).
-            { label: "the exemption on the object-locked archive, with some bucket logging into it", resources: [{ ...lockedBucket(), props: { ...lockedBucket().props, tags: EXEMPT } }, lockConfig("COMPLIANCE"), bucket("scratch"), accessLogging("scratch", "archive")], expect: /Bucket archive is tagged mcpsec:access-log-exemption but has object lock/ },
-            { label: "the exemption on a bucket that receives more than access logs", resources: [taggedBucket("alb-logs", EXEMPT), bucketPolicy("alb-logs", doc(s3LogDelivery, { Sid: "ElbLogDelivery", Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::alb-logs-abc/*" })), bucket("archive"), accessLogging("archive", "alb-logs")], expect: /Bucket alb-logs is tagged mcpsec:access-log-exemption but its policy lets statement ElbLogDelivery write/ },
-            { label: "two buckets logging into each other", resources: [bucket("a"), bucket("b"), accessLogging("a", "b"), accessLogging("b", "a")], expect: /Bucket a logs its server access in a cycle \(a -> b -> a\)/ },
         ],
     },
     "aws-cognito-people-scopes-per-group": {
@@ -663,16 +668,11 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "V2_0 scope trigger of this stack, invocable by the pool", resources: withTrigger(clientRes()) },
             { label: "code-flow client with standard scopes only", resources: [poolRes(), clientRes("people", { allowedOauthScopes: ["openid", "email"] })] },
         ],
-            { label: "COMPLIANCE for 1 year", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", years: 1 })] },
-            { label: "a shorter minimum set in the pack config", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", days: 30 })], config: { minRetentionDays: 30 } },
         fail: [
             { label: "no trigger: everyone gets every scope", resources: [poolRes(), clientRes()], expect: /User pool users lets people request MCP scopes but customizes no access token \(pre-token generation unset/ },
             { label: "V1_0 trigger (ID token only)", resources: [poolRes("users", { lambdaConfig: { preTokenGenerationConfig: { ...scopeTrigger.preTokenGenerationConfig, lambdaVersion: "V1_0" } } }), clientRes()], expect: /pre-token generation V1_0/ },
             { label: "trigger on the Lite plan", resources: [poolRes("users", { lambdaConfig: scopeTrigger, userPoolTier: "LITE" }), triggerFn(), triggerPermission(), clientRes()], expect: /Lite plan/ },
             { label: "trigger outside the stack (a no-op function would pass; passed before)", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), clientRes()], expect: /trigger arn:aws:lambda:eu-west-1:123456789012:function:scopes is not a Lambda function of this stack/ },
-            // Each passed the old rule (review finding 7).
-            { label: "COMPLIANCE for 1 day", resources: [lockedBucket(), lockFor({ mode: "COMPLIANCE", days: 1 })], expect: /Bucket archive locks new objects for 1 day\(s\); at least 90 are required/ },
-            { label: "GOVERNANCE with the bypass denied on another bucket", resources: [lockedBucket(), lockConfig("GOVERNANCE"), bucketPolicy("archive", doc(tlsOnly, { ...denyBypass, Resource: "arn:aws:s3:::other-abc/*" }))], expect: /Bucket archive locks in GOVERNANCE mode and its policy does not deny s3:BypassGovernanceRetention/ },
             { label: "trigger any pool may invoke (permission without sourceArn; passed before)", resources: [poolRes("users", { lambdaConfig: scopeTrigger }), triggerFn(), triggerPermission({ sourceArn: undefined }), clientRes()], expect: /trigger scopes has no lambda:InvokeFunction permission for cognito-idp.amazonaws.com with sourceArn the pool/ },
         ],
     },
