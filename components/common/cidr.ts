@@ -53,3 +53,33 @@ export function cidrContains(outer: string, inner: string): boolean {
 export function cidrsOverlap(a: string, b: string): boolean {
     return cidrContains(a, b) || cidrContains(b, a);
 }
+
+/**
+ * The blocks of `cidrs` with every address of `remove` (one block or several) taken out, as CIDR blocks (each block
+ * that contains a removed one is split into the halves that do not; blocks inside a removed one disappear). Throws
+ * on a malformed block. Pure.
+ */
+export function cidrSubtract(cidrs: readonly string[], remove: string | readonly string[]): string[] {
+    if (typeof remove !== "string") {
+        return remove.reduce<string[]>((left, r) => cidrSubtract(left, r), [...cidrs]);
+    }
+    const out: string[] = [];
+    const r = parseCidr(remove);
+    for (const cidr of cidrs) {
+        if (cidrContains(remove, cidr)) continue;
+        if (!cidrContains(cidr, remove)) {
+            out.push(cidr);
+            continue;
+        }
+        // Walk from the block down to `remove`, keeping at each level the half that does not hold it.
+        let { base, prefix } = parseCidr(cidr);
+        while (prefix < r.prefix) {
+            prefix += 1;
+            const half = 2 ** (32 - prefix);
+            const inUpper = r.base >= base + half;
+            out.push(`${toAddress(inUpper ? base : base + half)}/${prefix}`);
+            if (inUpper) base += half;
+        }
+    }
+    return out;
+}

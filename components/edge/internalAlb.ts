@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { cidrSubtract } from "../common/cidr";
 import { ConfigError } from "../common/errors";
 import { componentTags } from "../common/tags";
 import { LogBucket } from "./logBucket";
-
 import { METADATA_PATH_PATTERNS } from "./webAcl";
+
 /** TLS policies that allow TLS 1.2 and 1.3 only, with forward secrecy. */
 export const TLS_POLICIES = [
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -33,8 +34,23 @@ export interface InternalAlbArgs {
     subnetIds: pulumi.Input<string>[];
     /** The zone's block: the load balancer sends traffic only to it. */
     vpcCidrBlock: string;
-    /** Networks allowed to reach the load balancer (peered networks, VPN). */
+    /**
+     * Blocks where the zone's workloads (the MCP servers' tasks) run; they are taken out of `allowedCidrs`, so that a
+     * server, which may send HTTPS inside the zone, cannot call another server through the entry point.
+     * Default: `vpcCidrBlock`, the whole zone.
+     */
+    workloadCidrs?: string[];
+    /**
+     * Networks allowed to reach the load balancer (peered networks, VPN), minus `workloadCidrs` (a block around the
+     * zone, such as 10.0.0.0/8, admits everything but the servers' subnets).
+     */
     allowedCidrs: string[];
+    /**
+     * Security groups inside the zone whose members may open HTTPS to the load balancer: the PrivateLink network
+     * load balancer in front of it (its nodes connect, and send their health checks, from their private addresses in
+     * the zone). Default none.
+     */
+    sourceSecurityGroupIds?: pulumi.Input<string>[];
     /** ACM certificate for the HTTPS listener. */
     certificateArn: pulumi.Input<string>;
     /** The web ACL associated with the load balancer. Required: no MCP entry point without WAF. */
@@ -74,6 +90,13 @@ export class InternalAlb extends pulumi.ComponentResource {
         if (args.allowedCidrs.length === 0 || args.allowedCidrs.some((c) => c === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c))) {
             throw new ConfigError(`InternalAlb "${name}".allowedCidrs`, `${JSON.stringify(args.allowedCidrs)} is not allowed; expected 1 or more IPv4 CIDR blocks, not 0.0.0.0/0`);
         }
+        // Everything the allowed networks cover except where the servers run (their tasks may send HTTPS in the zone).
+        const workloads = args.workloadCidrs ?? [args.vpcCidrBlock];
+        const clientCidrs = cidrSubtract(args.allowedCidrs, workloads);
+        const sourceGroups = args.sourceSecurityGroupIds ?? [];
+        if (clientCidrs.length === 0 && sourceGroups.length === 0) {
+            throw new ConfigError(`InternalAlb "${name}".allowedCidrs`, `${JSON.stringify(args.allowedCidrs)} is not allowed; every block lies inside the servers' subnets ${workloads.join(", ")}, which may not call the entry point; expected the blocks of the client networks`);
+        }
         // Two listener rules per route (metadata and forward) against the default 100 rules per load balancer.
         if (args.routes.length > 50) {
             throw new ConfigError(`InternalAlb "${name}".routes`, `${args.routes.length} routes is not allowed; expected at most 50 (two listener rules each; an Application Load Balancer holds 100 rules by default)`);
@@ -89,7 +112,10 @@ export class InternalAlb extends pulumi.ComponentResource {
             description: `MCP entry point ${name}: HTTPS from allowed networks`,
             // HTTPS only: MCP clients use https URLs, and a plain-HTTP listener would invite a first request (bearer
             // token included) in clear text before any redirect. The zone's NACL admits only 443 as well.
-            ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: args.allowedCidrs, description: "HTTPS from allowed networks" }],
+            ingress: [
+                ...(clientCidrs.length > 0 ? [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: clientCidrs, description: "HTTPS from allowed networks, not the servers' subnets" }] : []),
+                ...(sourceGroups.length > 0 ? [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: sourceGroups, description: "HTTPS and health checks from the PrivateLink load balancer" }] : []),
+            ],
             egress: [{ protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlocks: [args.vpcCidrBlock], description: "to MCP servers in the zone" }],
             tags: tags("alb-sg"),
         }, parent);

@@ -11,6 +11,16 @@ export interface EndpointPolicyContext {
     partition: string;
     /** The region's GuardDuty Fargate agent repository (components/detection/guardDutyAgent.ts); none to admit no agent pull. */
     guardDutyAgentRepositoryArn?: string;
+    /**
+     * ECR repositories (of this region) that the servers' images name. Those of another account, such as a central
+     * registry account, are admitted for image pulls by this account's principals, repository by repository.
+     */
+    imageRepositories?: { account: string; repository: string }[];
+}
+
+/** ARN of an ECR repository. */
+export function ecrRepositoryArn(partition: string, region: string, account: string, repository: string): string {
+    return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
 }
 
 interface Statement {
@@ -54,6 +64,12 @@ export function endpointPolicy(service: string, ctx: EndpointPolicyContext): { V
     if (service === "ecr.api" || service === "ecr.dkr") {
         // Registry login names no resource; it grants nothing by itself.
         statements.push({ Sid: "RegistryLogin", Effect: "Allow", Principal: { AWS: "*" }, Action: "ecr:GetAuthorizationToken", Resource: "*", Condition: ownPrincipal });
+        // Images in another account's registry (a central ECR account): only pulls, only of the named repositories,
+        // only by this account's principals. That account's repository policy must also admit this account.
+        const foreign = [...new Set((ctx.imageRepositories ?? []).filter((r) => r.account !== ctx.account).map((r) => ecrRepositoryArn(ctx.partition, ctx.region, r.account, r.repository)))].sort();
+        if (foreign.length > 0) {
+            statements.push({ Sid: "ImagesOfOtherAccounts", Effect: "Allow", Principal: { AWS: "*" }, Action: ECR_PULL_ACTIONS, Resource: foreign, Condition: ownPrincipal });
+        }
         if (ctx.guardDutyAgentRepositoryArn) {
             statements.push({ Sid: "GuardDutyAgentImage", Effect: "Allow", Principal: { AWS: "*" }, Action: ECR_PULL_ACTIONS, Resource: ctx.guardDutyAgentRepositoryArn, Condition: ownPrincipal });
         }

@@ -59,6 +59,13 @@ export interface SegmentedVpcArgs {
      * repository of the stack's region (components/detection/guardDutyAgent.ts); none where AWS documents none.
      */
     guardDutyAgentRepositoryArn?: string;
+    /**
+     * ECR repositories of the stack's region that the zone's images name (`account`, `repository`). Those of another
+     * account (a central registry) are admitted for image pulls (`ecr:BatchGetImage`, `GetDownloadUrlForLayer`,
+     * `BatchCheckLayerAvailability`) by this account's principals in the ECR endpoint policies, repository by
+     * repository. Default none: the endpoints admit this account's repositories only.
+     */
+    imageRepositories?: { account: string; repository: string }[];
     /** Tags added to every resource. */
     tags?: Record<string, string>;
 }
@@ -337,7 +344,7 @@ export class SegmentedVpc extends pulumi.ComponentResource {
         // Every endpoint admits only this account's principals and resources, plus the AWS-owned ones a task needs.
         const policyOf = (svc: string) => pulumi.all([account, region, partition]).apply(([acct, rgn, part]) => {
             const agent = args.guardDutyAgentRepositoryArn ?? guardDutyAgentRepositoryArn(rgn, part);
-            return JSON.stringify(endpointPolicy(svc, { account: acct, region: rgn, partition: part, guardDutyAgentRepositoryArn: agent }));
+            return JSON.stringify(endpointPolicy(svc, { account: acct, region: rgn, partition: part, guardDutyAgentRepositoryArn: agent, imageRepositories: args.imageRepositories }));
         });
         for (const svc of cfg.interfaceEndpoints) {
             new aws.ec2.VpcEndpoint(`${name}-${svc.replace(/\./g, "-")}`, {

@@ -2,14 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf, McpCluster, McpService } from "../compute";
 import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
-import { InternalAlb, LogBucket, McpWebAcl, PrivateLinkNlb } from "../edge";
+import { InternalAlb, LogBucket, McpWebAcl, PrivateLinkNlb, privateLinkSecurityGroup } from "../edge";
 import { ThreatDetection } from "../detection";
 import { AuthorizationServer } from "../identity";
 import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "../observability";
 import { ZoneKey } from "../secrets";
 import * as aws from "@pulumi/aws";
 import { approvedManifest, McpServer, serverUrl } from "../mcp";
-import { awsServiceDomains, dnsFirewallDomain, DnsFirewall, EgressFirewall, egressSubnetCidrs, privateSubnetCidrs, SegmentedVpc, vpcInternalDomains } from "../network";
+import { awsServiceDomains, dnsFirewallDomain, DnsFirewall, EgressFirewall, egressSubnetCidrs, MAX_ALLOWED_CIDRS, naclSourceCidrs, privateSubnetCidrs, SegmentedVpc, vpcInternalDomains } from "../network";
 import { checkZoneQuotas } from "./quotas";
 
 export interface SecurityZoneArgs {
@@ -18,8 +18,24 @@ export interface SecurityZoneArgs {
 }
 
 /**
- * What the security zone needs beyond the schema: an entry point, and images it can pull without an internet
- * route (ECR in the stack's region). Throws a ConfigError naming the key. Pure.
+ * Regions introduced from 23 December 2023 on, where Fargate tasks without an internet route also need the
+ * `ecs-agent`, `ecs-telemetry` and `ecs` interface endpoints (Amazon ECS developer guide, "Amazon ECS interface VPC
+ * endpoints", considerations for Regions introduced starting on December 23, 2023; ca-west-1 is its example).
+ */
+export const REGIONS_NEEDING_ECS_ENDPOINTS = ["ca-west-1", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-east-2", "mx-central-1"];
+
+/**
+ * The networks the zone's NACL admits on 443: the enterprise networks of `edge.allowedCidrs` and the PrivateLink
+ * consumers of `edge.privateLink.allowedCidrs` (the provider side sees the client's address). Pure.
+ */
+export function zoneClientCidrs(edge: EdgeConfig): string[] {
+    return [...new Set([...edge.allowedCidrs, ...(edge.privateLink?.allowedCidrs ?? [])])];
+}
+
+/**
+ * What the security zone needs beyond the schema: an entry point, a region whose Fargate tasks need no endpoint the
+ * zone lacks, client networks within the NACL's quota, and images it can pull without an internet route (ECR in the
+ * stack's region, this account's or another's). Throws a ConfigError naming the key. Pure.
  */
 export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeConfig; identity: IdentityConfig; notes: string[] } {
     if (!config.edge) {
@@ -28,10 +44,19 @@ export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeCo
     if (!config.identity) {
         throw new ConfigError("mcpsec:identity", "is required but missing for the security-zone pattern; expected callbackUrls of the MCP clients (every server requires OAuth)");
     }
+    if (REGIONS_NEEDING_ECS_ENDPOINTS.includes(config.region)) {
+        throw new ConfigError("aws:region", `${JSON.stringify(config.region)} is not allowed for the security-zone pattern; Fargate tasks in Regions introduced from 23 December 2023 on also need the ecs-agent, ecs-telemetry and ecs interface endpoints, which the zone does not create (their endpoint policies for Fargate's own agent are not verified); expected a Region introduced before that date, not ${REGIONS_NEEDING_ECS_ENDPOINTS.join(", ")}`);
+    }
+    const clients = naclSourceCidrs(config.network.cidrBlock, zoneClientCidrs(config.edge));
+    if (clients.length > MAX_ALLOWED_CIDRS) {
+        throw new ConfigError(config.edge.privateLink ? "mcpsec:edge.privateLink.allowedCidrs" : "mcpsec:edge.allowedCidrs", `${clients.length} separate networks (edge.allowedCidrs and edge.privateLink.allowedCidrs together) is not allowed; expected at most ${MAX_ALLOWED_CIDRS}, each taking one rule per direction of the zone's network ACL (20 by default); aggregate them into wider blocks`);
+    }
     config.servers.forEach((server, i) => {
         const repo = ecrRepositoryOf(server.image);
         if (!repo || repo.region !== config.region) {
-            throw new ConfigError(`mcpsec:servers[${i}].image`, `${JSON.stringify(server.image)} is not allowed; the security zone has no internet route, so images must come from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/...; replicate the image or use an ECR pull-through cache)`);
+            // No pull-through cache advice: its first pull imports the upstream image with ecr:BatchImportUpstreamImage
+            // (and ecr:CreateRepository), which the execution role does not have, so an image must already be in ECR.
+            throw new ConfigError(`mcpsec:servers[${i}].image`, `${JSON.stringify(server.image)} is not allowed; the security zone has no internet route, so images must come from ECR in ${config.region}, already there (<account>.dkr.ecr.${config.region}.amazonaws.com/<repository>, this account's or a central registry account's); push or replicate the image there (an image of a pull-through cache repository must be pulled once beforehand: the execution role does not import upstream images)`);
         }
     });
     return { edge: config.edge, identity: config.identity, notes: checkZoneQuotas(config) };
@@ -78,8 +103,10 @@ export class SecurityZone extends pulumi.ComponentResource {
             interfaceEndpoints: config.network.interfaceEndpoints,
             flowLogRetentionDays: config.network.flowLogRetentionDays,
             allowPublicIpOnLaunch: config.network.allowPublicIpOnLaunch,
-            // The enterprise networks reach the entry point on 443 through the NACL too, not only its security group.
-            allowedCidrs: edge.allowedCidrs,
+            // The enterprise networks and PrivateLink consumers reach the entry point on 443 through the NACL too.
+            allowedCidrs: zoneClientCidrs(edge),
+            // Images of a central registry account: the ECR endpoints admit pulls of exactly those repositories.
+            imageRepositories: config.servers.map((s) => ecrRepositoryOf(s.image)!).map((r) => ({ account: r.account, repository: r.repository })),
             transitGateway: config.network.transitGateway,
             tags,
         }, parent);
@@ -141,11 +168,20 @@ export class SecurityZone extends pulumi.ComponentResource {
         const accessLogs = new LogBucket(`${name}-s3-access-logs`, {
             retentionDays: ops.retentionDays, terminalAccessLogBucket: true, deliveryStatements: () => [], tags,
         }, parent);
+        // The PrivateLink load balancer's security group comes first: the entry point's admits it by reference (its
+        // nodes connect and send health checks from their private addresses in the zone, which the ALB does not admit).
+        const privateLinkSg = edge.privateLink ? privateLinkSecurityGroup(`${name}-privatelink`, {
+            vpcId: net.vpcId, vpcCidrBlock: net.cidrBlock, workloadCidrs: net.privateSubnetCidrs, allowedCidrs: edge.privateLink.allowedCidrs, tags,
+        }, parent) : undefined;
         this.entryPoint = new InternalAlb(`${name}-entry`, {
+            sourceSecurityGroupIds: privateLinkSg ? [privateLinkSg.id] : undefined,
             serverAccessLogBucket: accessLogs.bucket,
             vpcId: net.vpcId,
             subnetIds: net.privateSubnetIds,
             vpcCidrBlock: net.cidrBlock,
+            // The servers' subnets are taken out: a server's tasks (HTTPS inside the zone, for GuardDuty's endpoint)
+            // cannot call another server through the entry point.
+            workloadCidrs: net.privateSubnetCidrs,
             allowedCidrs: edge.allowedCidrs,
             certificateArn: edge.certificateArn,
             sslPolicy: edge.sslPolicy,
@@ -242,6 +278,7 @@ export class SecurityZone extends pulumi.ComponentResource {
                 albArn: this.entryPoint.arn,
                 allowedCidrs: edge.privateLink.allowedCidrs,
                 allowedPrincipals: edge.privateLink.allowedPrincipals,
+                securityGroupId: privateLinkSg!.id,
                 tags,
             }, parent);
             this.privateLinkServiceName = nlb.endpointServiceName;

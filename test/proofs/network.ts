@@ -16,6 +16,19 @@ export function allowedCidrs(graph: ResourceGraph): string[] {
     return (JSON.parse(graph.config["mcpsec:edge"] ?? "{}") as { allowedCidrs?: string[] }).allowedCidrs ?? [];
 }
 
+/** `mcpsec:edge.privateLink.allowedCidrs` of the stack (none without PrivateLink). */
+export function privateLinkCidrs(graph: ResourceGraph): string[] {
+    return (JSON.parse(graph.config["mcpsec:edge"] ?? "{}") as { privateLink?: { allowedCidrs?: string[] } }).privateLink?.allowedCidrs ?? [];
+}
+
+/** The (first) security group of a load balancer. */
+export function securityGroupOf(graph: ResourceGraph, lb: GraphResource): GraphResource {
+    const id = ((lb.inputs.securityGroups as string[] | undefined) ?? [])[0];
+    const sg = graph.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.id === id);
+    if (!sg) throw new Error(`load balancer ${lb.name} has no security group in the graph`);
+    return sg;
+}
+
 export function byType(graph: ResourceGraph, type: string): GraphResource[] {
     return graph.resources.filter((r) => r.type === type);
 }

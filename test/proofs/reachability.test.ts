@@ -9,23 +9,33 @@
  * labels, namespace selectors, the mesh's own enforcement) need a model of their own; the kubernetes pack checks
  * the protective objects per namespace meanwhile.
  */
+import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { NetworkNode, ReachabilityModel } from "../../cli/reachability";
 import { synthesize } from "../../cli/synth";
-import { cloneGraph, project } from "../helpers";
-import { addResource, allowedCidrs, byName, byType, ensureTransitGateway, firstOutside, oldNaclRules, replaceNaclRules, serverPorts, setInput } from "./network";
+import { cloneGraph, FIXTURE_STACKS, project } from "../helpers";
+import { addResource, allowedCidrs, byName, byType, ensureTransitGateway, firstOutside, naclsOf, oldNaclRules, privateLinkCidrs, replaceNaclRules, securityGroupOf, serverPorts, setInput } from "./network";
 
 /** The AWS services every server's tasks reach on 443: image pull, layers, logs, secrets, keys, role credentials, runtime monitoring. */
 const TASK_SERVICES = ["ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "kms", "sts", "guardduty-data"];
 
-const STACKS = ["security-zone-dev", "security-zone-prod"];
+/**
+ * The example stacks, and the `privatelink` fixture: consumers reach the zone through its PrivateLink endpoint service
+ * from a block (172.16.0.0/12) outside `edge.allowedCidrs`, and one image lives in another account.
+ */
+const STACK_FILES: Record<string, string | undefined> = {
+    "security-zone-dev": undefined,
+    "security-zone-prod": undefined,
+    "privatelink": path.join(FIXTURE_STACKS, "Pulumi.privatelink.yaml"),
+};
+const STACKS = Object.keys(STACK_FILES);
 
 const graphs = new Map<string, ResourceGraph>();
 
 beforeAll(async () => {
     for (const stack of STACKS) {
-        graphs.set(stack, await synthesize({ project, stack }));
+        graphs.set(stack, await synthesize({ project, stack, stackFile: STACK_FILES[stack] }));
     }
 });
 
@@ -33,6 +43,13 @@ function entryPoint(model: ReachabilityModel): NetworkNode {
     const albs = model.loadBalancers().filter((lb) => lb.resource?.inputs.loadBalancerType === "application");
     expect(albs, "one application load balancer is the entry point").toHaveLength(1);
     return albs[0];
+}
+
+/** The network load balancer of the PrivateLink endpoint service, when the stack has one. */
+function privateLinkNlb(model: ReachabilityModel): NetworkNode | undefined {
+    const nlbs = model.loadBalancers().filter((lb) => lb.resource?.inputs.loadBalancerType === "network");
+    expect(nlbs.length).toBeLessThanOrEqual(1);
+    return nlbs[0];
 }
 
 function vpcCidr(graph: ResourceGraph): string {
@@ -75,6 +92,23 @@ describe.each(STACKS)("reachability of %s", (stack) => {
             }
         });
 
+        it("with edge.privateLink: every consumer address reaches the entry point through the endpoint service, its network load balancer reaches the ALB on 443 (forwarded connections and HTTPS health checks), and the request reaches each server", () => {
+            const consumers = privateLinkCidrs(graph);
+            const nlb = privateLinkNlb(model);
+            expect(nlb !== undefined, "a PrivateLink network load balancer exactly when edge.privateLink is set").toBe(consumers.length > 0);
+            if (!nlb) return;
+            const forward = model.canReach(nlb, alb, 443);
+            expect(forward.reachable, forward.explanation).toBe(true);
+            for (const cidr of consumers) {
+                const result = model.canReach(model.external(`PrivateLink consumer in ${cidr}`, [cidr]), alb, 443, { entry: "privatelink" });
+                expect(result.reachable, result.explanation).toBe(true);
+            }
+            for (const route of model.serviceRoutes(alb).filter((r) => r.listenerPort === 443)) {
+                const result = model.canReach(alb, route.service, route.port);
+                expect(result.reachable, result.explanation).toBe(true);
+            }
+        });
+
         it.each(TASK_SERVICES)("each server's tasks reach %s on 443", (service) => {
             for (const tasks of model.ecsServices()) {
                 const result = model.canReach(tasks, model.awsService(service), 443);
@@ -111,6 +145,15 @@ describe.each(STACKS)("reachability of %s", (stack) => {
                 for (const b of services.filter((s) => s !== a)) {
                     const result = model.canReach(a, b, [0, 65535]);
                     expect(result.possible, result.explanation).toBe(false);
+                }
+            }
+        });
+
+        it("no task reaches the entry point or the PrivateLink load balancer, on any port (a server cannot call another through them)", () => {
+            for (const tasks of model.ecsServices()) {
+                for (const lb of model.loadBalancers()) {
+                    const result = model.canReach(tasks, lb, [0, 65535]);
+                    expect(result.possible, `${tasks.label} -> ${lb.label}: ${result.explanation}`).toBe(false);
                 }
             }
         });
@@ -211,6 +254,15 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         const result = model.canReach(model.external("enterprise clients", cidrs), service, serverPorts(graph)[service.key.split(":")[1]]);
         expect(result.possible, result.explanation).toBe(false);
         expect(result.refusedAt?.kind).toBe("security-group");
+    });
+
+    it("an entry point admitting all of edge.allowedCidrs, the zone's own block included (before issue 17): a server's tasks reach it, and through it every other server", () => {
+        const graph = cloneGraph(base);
+        const lb = byType(graph, "aws:lb/loadBalancer:LoadBalancer").find((r) => r.inputs.loadBalancerType === "application")!;
+        setInput(securityGroupOf(graph, lb), "ingress", [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: cidrs }]);
+        const model = new ReachabilityModel(graph);
+        const result = model.canReach(model.ecsServices()[0], entryPoint(model), 443);
+        expect(result.reachable, result.explanation).toBe(true);
     });
 
     it("a security group ingress rule removed: the entry point no longer reaches the server", () => {
@@ -316,5 +368,40 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         const result = model.canReach(model.ecsServices()[0], model.awsService("s3"), 443);
         expect(result.reachable).toBe(false);
         expect(result.refusedAt?.kind, result.explanation).toBe("route");
+    });
+});
+
+describe("the model catches a PrivateLink entry point that carries no traffic (privatelink fixture, cloned and mutated)", () => {
+    let base: ResourceGraph;
+    beforeAll(() => {
+        base = graphs.get("privatelink")!;
+    });
+
+    it("the entry point admitting only edge.allowedCidrs (before issue 17): the network load balancer's connections and health checks are refused at the ALB's security group", () => {
+        const graph = cloneGraph(base);
+        const lb = byType(graph, "aws:lb/loadBalancer:LoadBalancer").find((r) => r.inputs.loadBalancerType === "application")!;
+        setInput(securityGroupOf(graph, lb), "ingress", [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: allowedCidrs(graph) }]);
+        const model = new ReachabilityModel(graph);
+        const alb = entryPoint(model);
+        const forward = model.canReach(privateLinkNlb(model)!, alb, 443);
+        expect(forward.reachable).toBe(false);
+        expect(forward.refusedAt?.kind, forward.explanation).toBe("security-group");
+        expect(forward.refusedAt?.detail).toContain("inbound");
+        const consumer = model.canReach(model.external("PrivateLink consumer", privateLinkCidrs(graph)), alb, 443, { entry: "privatelink" });
+        expect(consumer.reachable, consumer.explanation).toBe(false);
+    });
+
+    it("the zone's network ACL without the consumers' blocks (before issue 17): the consumer is refused at the ACL of the load balancer's subnets", () => {
+        const graph = cloneGraph(base);
+        const model0 = new ReachabilityModel(graph);
+        const subnets = privateLinkNlb(model0)!.placements.map((p) => p.subnetId);
+        const consumers = privateLinkCidrs(graph);
+        const [acl] = naclsOf(graph, subnets);
+        const drop = (rules: unknown) => (rules as { cidrBlock: string }[]).filter((r) => !consumers.includes(r.cidrBlock));
+        replaceNaclRules(graph, subnets, { ingress: drop(acl.inputs.ingress), egress: drop(acl.inputs.egress) } as { ingress: Record<string, unknown>[]; egress: Record<string, unknown>[] });
+        const model = new ReachabilityModel(graph);
+        const result = model.canReach(model.external("PrivateLink consumer", consumers), entryPoint(model), 443, { entry: "privatelink" });
+        expect(result.reachable).toBe(false);
+        expect(result.refusedAt?.kind, result.explanation).toBe("network-acl");
     });
 });

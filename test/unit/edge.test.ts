@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { InternalAlb, MANAGED_RULE_GROUPS, McpWebAcl, mcpWebAclRules, PrivateLinkNlb, resolveWebAclArgs, webAclCapacity } from "../../components/edge";
+import { cidrContains, cidrsOverlap, cidrSubtract } from "../../components/common/cidr";
 import { MCP_CLIENT_METHODS } from "../../components/mcp";
 import { ofType, one, synthComponent } from "../helpers";
 
@@ -258,9 +259,13 @@ describe("InternalAlb", () => {
         ]);
     });
 
-    it("admits only the allowed networks and sends only into the zone", () => {
+    it("admits only the allowed networks, never the zone (whose tasks may send HTTPS inside it), and sends only into the zone", () => {
         const sg = one(graph, "aws:ec2/securityGroup:SecurityGroup");
-        expect(sg.inputs.ingress).toEqual([expect.objectContaining({ protocol: "tcp", cidrBlocks: ["10.0.0.0/8"], fromPort: 443, toPort: 443 })]);
+        // 10.0.0.0/8 without the zone's 10.40.0.0/16 (workloadCidrs defaults to the zone's block).
+        expect(sg.inputs.ingress).toEqual([expect.objectContaining({ protocol: "tcp", cidrBlocks: cidrSubtract(["10.0.0.0/8"], "10.40.0.0/16"), fromPort: 443, toPort: 443 })]);
+        const admitted = (sg.inputs.ingress as { cidrBlocks: string[] }[])[0].cidrBlocks;
+        expect(admitted).toHaveLength(8);
+        expect(admitted.some((c) => cidrsOverlap(c, "10.40.0.0/16"))).toBe(false);
         expect(sg.inputs.egress).toEqual([expect.objectContaining({ cidrBlocks: ["10.40.0.0/16"], fromPort: 1024, toPort: 65535 })]);
     });
 
@@ -299,10 +304,21 @@ describe("PrivateLinkNlb", () => {
         expect(one(g, "aws:ec2/securityGroup:SecurityGroup").inputs.ingress).toEqual([expect.objectContaining({ cidrBlocks: ["10.50.0.0/16"], fromPort: 443 })]);
     });
 
+    it("takes the servers' subnets out of the consumers' blocks, and uses a security group made beforehand when given", async () => {
+        const g = await synthComponent(() => new PrivateLinkNlb("pl", { ...args, allowedCidrs: ["10.0.0.0/8"], workloadCidrs: ["10.40.0.0/20"] }));
+        const admitted = (one(g, "aws:ec2/securityGroup:SecurityGroup").inputs.ingress as { cidrBlocks: string[] }[])[0].cidrBlocks;
+        expect(admitted.some((c) => cidrsOverlap(c, "10.40.0.0/20"))).toBe(false);
+        expect(admitted.some((c) => cidrContains(c, "10.40.16.0/20"))).toBe(true);
+        const given = await synthComponent(() => new PrivateLinkNlb("pl", { ...args, securityGroupId: "sg-0given" }));
+        expect(ofType(given, "aws:ec2/securityGroup:SecurityGroup")).toEqual([]);
+        expect(one(given, "aws:lb/loadBalancer:LoadBalancer").inputs.securityGroups).toEqual(["sg-0given"]);
+    });
+
     it.each([
         [{ allowedPrincipals: ["*"] }, /allowedPrincipals: \["\*"\] is not allowed/],
         [{ allowedPrincipals: [] }, /allowedPrincipals/],
         [{ allowedCidrs: ["0.0.0.0/0"] }, /allowedCidrs/],
+        [{ allowedCidrs: ["10.40.0.0/16"] }, /allowedCidrs: \["10.40.0.0\/16"\] is not allowed; every block lies inside the servers' subnets/],
     ])("rejects %j", async (change, error) => {
         await expect(synthComponent(() => new PrivateLinkNlb("pl", { ...args, ...change }))).rejects.toThrow(error);
     });

@@ -30,6 +30,25 @@ describe("SecurityZone config checks", () => {
         expect(() => checkSecurityZoneConfig(config({ servers: [{ ...server, image }] }))).toThrow(/mcpsec:servers\[0\].image: .* the security zone has no internet route, so images must come from ECR in eu-west-1/);
     });
 
+    it("admits an image of a central registry account in the stack's region, and advises no pull-through cache pull at run time", () => {
+        const image = `210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/docs@sha256:${"e".repeat(64)}`;
+        expect(() => checkSecurityZoneConfig(config({ servers: [{ ...server, image }] }))).not.toThrow();
+        expect(() => checkSecurityZoneConfig(config({ servers: [{ ...server, image: `ghcr.io/acme/docs@sha256:${"e".repeat(64)}` }] }))).toThrow(/must be pulled once beforehand: the execution role does not import upstream images/);
+    });
+
+    it("refuses a Region whose Fargate tasks need ECS endpoints the zone does not create", () => {
+        const raw = config();
+        expect(() => checkSecurityZoneConfig({ ...raw, region: "ca-west-1" })).toThrow(/aws:region: "ca-west-1" is not allowed for the security-zone pattern; Fargate tasks .* ecs-agent, ecs-telemetry and ecs interface endpoints/);
+    });
+
+    it("counts the PrivateLink consumers' blocks against the network ACL's rules, naming the key", () => {
+        const raw = config();
+        const many = Array.from({ length: 16 }, (_, i) => `172.${16 + i}.0.0/16`);
+        const privateLink = { allowedPrincipals: ["arn:aws:iam::111122223333:root"], allowedCidrs: many };
+        expect(() => checkSecurityZoneConfig({ ...raw, edge: { ...raw.edge!, allowedCidrs: ["192.168.0.0/16"], privateLink } })).toThrow(/mcpsec:edge.privateLink.allowedCidrs: 17 separate networks/);
+        expect(() => checkSecurityZoneConfig({ ...raw, edge: { ...raw.edge!, allowedCidrs: ["10.0.0.0/8"], privateLink: { ...privateLink, allowedCidrs: ["172.16.0.0/12"] } } })).not.toThrow();
+    });
+
     it("defaults the allowed networks to the zone and refuses the whole internet", () => {
         expect(config().edge?.allowedCidrs).toEqual(["10.40.0.0/16"]);
         expect(() => config({ edge: { ...edge, allowedCidrs: ["0.0.0.0/0"] } })).toThrow(/mcpsec:edge.allowedCidrs/);

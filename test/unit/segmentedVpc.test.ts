@@ -329,6 +329,23 @@ describe("endpointPolicy and the GuardDuty agent repository", () => {
         expect(guardDutyAgentRepositoryArn("xx-nowhere-1")).toBeUndefined();
     });
 
+    it("admits pulls of images in a central registry account, repository by repository, by this account's principals only", () => {
+        const ctx = { account: "123456789012", region: "eu-west-1", partition: "aws", imageRepositories: [{ account: "210987654321", repository: "shared/handbook" }, { account: "123456789012", repository: "mcp/docs" }] };
+        for (const svc of ["ecr.api", "ecr.dkr"]) {
+            const foreign = endpointPolicy(svc, ctx).Statement.filter((st) => st.Sid === "ImagesOfOtherAccounts");
+            expect(foreign).toEqual([{
+                Sid: "ImagesOfOtherAccounts", Effect: "Allow", Principal: { AWS: "*" },
+                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                Resource: ["arn:aws:ecr:eu-west-1:210987654321:repository/shared/handbook"],
+                Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } },
+            }]);
+        }
+        // Images of this account need no statement of their own; other endpoints get none.
+        expect(endpointPolicy("ecr.dkr", { ...ctx, imageRepositories: [ctx.imageRepositories[1]] }).Statement.map((st) => st.Sid)).not.toContain("ImagesOfOtherAccounts");
+        expect(JSON.stringify(endpointPolicy("secretsmanager", ctx))).not.toContain("210987654321");
+        expect(JSON.stringify(endpointPolicy("s3", ctx))).not.toContain("210987654321");
+    });
+
     it("limits the GuardDuty data endpoint to this account's principals, as GuardDuty documents", () => {
         const doc = endpointPolicy("guardduty-data", { account: "123456789012", region: "eu-west-1", partition: "aws" });
         expect(doc.Statement).toEqual([expect.objectContaining({ Effect: "Allow", Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } } })]);
