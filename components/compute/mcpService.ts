@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { policyJson, PolicyStatement } from "../common/iam";
+import { dataActionsOnEveryResource, passesAnyRole } from "../common/resourceScope";
 import { componentTags } from "../common/tags";
 import { guardDutyAgentRepositoryArn } from "../detection/guardDutyAgent";
 import { checkMcpServerEnvironment, McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "../mcp/spec";
@@ -106,6 +107,16 @@ export class McpService extends pulumi.ComponentResource {
                 if (action === "*" || action.endsWith(":*") || !/^[a-z0-9-]+:[A-Za-z0-9*]+$/.test(action)) {
                     throw new ConfigError(`McpService "${name}".taskRoleStatements[${i}].Action`, `${JSON.stringify(action)} is not allowed; expected one named action such as "s3:GetObject" (no wildcard for a whole service)`);
                 }
+            }
+            // Resources given as plain strings are judged here; outputs are judged by the pack (aws-iam-attached-policies-least-privilege).
+            const resources = [s.Resource ?? []].flat().filter((r): r is string => typeof r === "string");
+            const actions = [s.Action].flat();
+            if (s.Effect === "Allow" && actions.some((a) => /^iam:passrole$/i.test(a)) && (s.Resource === undefined || resources.some(passesAnyRole))) {
+                throw new ConfigError(`McpService "${name}".taskRoleStatements[${i}].Resource`, `${JSON.stringify(s.Resource)} is not allowed for iam:PassRole; expected the full ARN of each role to pass, without a wildcard`);
+            }
+            const everywhere = s.Effect === "Allow" ? dataActionsOnEveryResource(actions, resources) : [];
+            if (everywhere.length > 0) {
+                throw new ConfigError(`McpService "${name}".taskRoleStatements[${i}].Resource`, `${JSON.stringify(s.Resource)} is not allowed for ${everywhere.join(", ")}; expected the ARNs of the secrets, buckets, keys ... the server uses (these actions are scoped to resources, so "*" grants every one of the account)`);
             }
         }
         super("mcpsec:compute:McpService", name, {}, opts);
@@ -257,6 +268,13 @@ export class McpService extends pulumi.ComponentResource {
             }, parent);
         }
 
+        // SDKs that still default to the global STS name (sts.amazonaws.com) cannot reach it from a zone without an
+        // internet route (nor resolve it past the DNS Firewall): they use the regional endpoint, which the zone's sts
+        // interface endpoint serves (AWS SDKs and Tools reference guide, "AWS STS Regional endpoints"). A server that
+        // sets the variable itself keeps its own value.
+        const environment: Record<string, string> = server.environment.AWS_STS_REGIONAL_ENDPOINTS !== undefined || server.secrets.AWS_STS_REGIONAL_ENDPOINTS !== undefined
+            ? { ...server.environment }
+            : { ...server.environment, AWS_STS_REGIONAL_ENDPOINTS: "regional" };
         const container = {
             name: server.name,
             image: server.image,
@@ -268,7 +286,7 @@ export class McpService extends pulumi.ComponentResource {
             memory: server.memory,
             linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
             portMappings: [{ containerPort: server.port, protocol: "tcp", name: "mcp", appProtocol: "http" }],
-            environment: Object.entries(server.environment).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, value: v })),
+            environment: Object.entries(environment).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, value: v })),
             secrets: Object.entries(server.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, valueFrom: v })),
             mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
             logConfiguration: {

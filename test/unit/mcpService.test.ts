@@ -44,7 +44,13 @@ describe("McpService", () => {
     it("injects secrets from Secrets Manager and keeps plain environment free of them", () => {
         const [c] = JSON.parse(one(graph, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions as string);
         expect(c.secrets).toEqual([{ name: "API_TOKEN", valueFrom: `${SECRET}:token::` }]);
-        expect(c.environment).toEqual([{ name: "LOG_LEVEL", value: "info" }]);
+        expect(c.environment).toEqual([{ name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" }, { name: "LOG_LEVEL", value: "info" }]);
+    });
+
+    it("points AWS SDKs at the regional STS endpoint (the zone's interface endpoint), unless the server sets the variable", async () => {
+        const own = await synthComponent(() => new McpService("docs", { ...base, server: { ...spec, environment: { AWS_STS_REGIONAL_ENDPOINTS: "legacy" } }, clusterArn: "c" }));
+        const [c] = JSON.parse(one(own, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions as string);
+        expect(c.environment).toEqual([{ name: "AWS_STS_REGIONAL_ENDPOINTS", value: "legacy" }]);
     });
 
     it("gives the execution role named actions on this server's repository, log group and secrets only", () => {
@@ -150,9 +156,23 @@ describe("McpService", () => {
     it.each([
         [{ taskRoleStatements: [{ Effect: "Allow" as const, Action: "s3:*", Resource: "*" }] }, /taskRoleStatements\[0\].Action: "s3:\*" is not allowed/],
         [{ taskRoleStatements: [{ Effect: "Allow" as const, Action: ["s3:GetObject", "*"], Resource: "*" }] }, /"\*" is not allowed/],
+        // Accepted before (issue 17 review, finding 8): named data actions on every resource, PassRole on any role.
+        [{ taskRoleStatements: [{ Effect: "Allow" as const, Action: ["secretsmanager:GetSecretValue", "s3:PutObject"], Resource: "*" }] }, /taskRoleStatements\[0\].Resource: "\*" is not allowed for secretsmanager:GetSecretValue, s3:PutObject/],
+        [{ taskRoleStatements: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::*/*" }] }, /Resource: "arn:aws:s3:::\*\/\*" is not allowed for s3:GetObject/],
+        [{ taskRoleStatements: [{ Effect: "Allow" as const, Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:*" }] }, /Resource: "arn:aws:iam::123456789012:\*" is not allowed for iam:PassRole/],
         [{ server: { ...spec, image: "docs:latest" } }, /McpService "docs".server.image: "docs:latest" is not allowed/],
     ])("refuses %j before creating anything", async (change, error) => {
         await expect(synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c", ...change }))).rejects.toThrow(error);
+    });
+
+    it("accepts named data actions on named resources and wildcard-only actions on \"*\" in taskRoleStatements", async () => {
+        const statements = [
+            { Effect: "Allow" as const, Action: ["secretsmanager:GetSecretValue"], Resource: SECRET },
+            { Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::docs-corpus/*" },
+            { Effect: "Allow" as const, Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        ];
+        const g = await synthComponent(() => new McpService("docs", { ...base, server: spec, clusterArn: "c", taskRoleStatements: statements }));
+        expect(JSON.parse(ofType(g, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "docs-task")!.inputs.policy as string).Statement).toEqual(statements);
     });
 
     it("parses image and secret references", () => {
