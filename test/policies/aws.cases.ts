@@ -434,6 +434,11 @@ export const awsCases: Record<string, RuleCases> = {
                 ],
             },
             { label: "a Deny of everything", resources: [{ type: "aws:iam/role:Role", name: "r", props: { name: "r", inlinePolicies: [{ name: "deny", policy: doc({ Effect: "Deny", Action: "*", Resource: "*" }) }] } }] },
+            { label: "wildcard-only actions on \"*\", data actions on named resources, a read-only AWS managed service role", resources: [{ type: "aws:iam/role:Role", name: "exec", props: { name: "exec", managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"], inlinePolicies: [{ name: "run", policy: doc(
+                { Effect: "Allow", Action: ["ecr:GetAuthorizationToken", "xray:PutTraceSegments", "guardduty:SendSecurityTelemetry"], Resource: "*" },
+                { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcpsec/docs-AbCdEf" },
+                { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/mcpsec/docs:*" },
+            ) }] } }] },
         ],
         fail: [
             {
@@ -461,6 +466,34 @@ export const awsCases: Record<string, RuleCases> = {
                     { type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } },
                     { type: "aws:iam/rolePolicy:RolePolicy", name: "pass", props: { role: "task-role", policy: doc({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: "*" }) }, refs: { role: ["task"] } },
                 ], expect: /role task: policy pass statement Pass allows iam:PassRole on any role/,
+            },
+            // Weakened configurations the review found passing (issue 17, finding 8).
+            ...["SecretsManagerReadWrite", "ReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess"].map((policy) => ({
+                label: `the broad AWS managed policy ${policy}`, resources: [{ type: "aws:iam/role:Role", name: "task", props: { name: "task-role", managedPolicyArns: [`arn:aws:iam::aws:policy/${policy}`] } }],
+                expect: new RegExp(`role task: the AWS managed policy ${policy} is attached; it grants`),
+            })),
+            {
+                label: "iam:PassRole on every ARN of the account", resources: [
+                    { type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } },
+                    { type: "aws:iam/rolePolicy:RolePolicy", name: "pass", props: { role: "task-role", policy: doc({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:*" }) }, refs: { role: ["task"] } },
+                ], expect: /statement Pass allows iam:PassRole on any role/,
+            },
+            {
+                label: "iam:PassRole on a role-name prefix", resources: [
+                    { type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } },
+                    { type: "aws:iam/rolePolicy:RolePolicy", name: "pass", props: { role: "task-role", policy: doc({ Sid: "Pass", Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:role/mcp-*" }) }, refs: { role: ["task"] } },
+                ], expect: /statement Pass allows iam:PassRole on any role/,
+            },
+            {
+                label: "named data actions on every secret and bucket (Resource \"*\")", resources: [
+                    { type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } },
+                    { type: "aws:iam/rolePolicy:RolePolicy", name: "data", props: { role: "task-role", policy: doc({ Sid: "Data", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "s3:PutObject"], Resource: "*" }) }, refs: { role: ["task"] } },
+                ], expect: /statement Data allows secretsmanager:GetSecretValue, s3:PutObject on every resource \(\*\)/,
+            },
+            {
+                label: "a data action on every secret of the account", resources: [
+                    { ...{ type: "aws:iam/role:Role", name: "task", props: { name: "task-role" } }, props: { name: "task-role", inlinePolicies: [{ name: "secrets", policy: doc({ Sid: "Secrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*" }) }] } },
+                ], expect: /statement Secrets allows secretsmanager:GetSecretValue on every resource \(arn:aws:secretsmanager:eu-west-1:123456789012:secret:\*\)/,
             },
         ],
     },
