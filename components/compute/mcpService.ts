@@ -88,7 +88,9 @@ export function secretArnOf(valueFrom: string): string {
  * that runs read-only, as a non-root user, with every Linux capability dropped and an
  * init process; secrets injected from Secrets Manager; logs to an encrypted log group; execution and task roles of
  * its own, scoped to its repository, log group and secrets; a security group that admits only the entry point and
- * lets out only HTTPS to the VPC endpoints; no public IP, no ECS Exec, deployments that roll back on failure.
+ * lets out only HTTPS (to the VPC endpoints, the S3 prefix list, the VPC's block for GuardDuty's endpoint, and the
+ * internet through the zone's egress firewall when the server declares egress); no public IP, no ECS Exec,
+ * deployments that roll back on failure.
  */
 export class McpService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
