@@ -214,6 +214,33 @@ export const quotasSchema = {
     description: "AWS quotas raised in the account: {cognitoResourceServersPerPool}",
 } as const;
 
+/** PII classes the guard's DLP can find in tool results (besides credentials, which it always looks for). */
+export const GUARD_PII_CLASSES = ["email", "credit_card", "us_ssn", "iban"] as const;
+
+/** The MCP guard in front of every server (guard/): its image and how it treats tool results. */
+export const guardSchema = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        image: {
+            type: "string",
+            pattern: "^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9][a-z0-9._/-]*)?@sha256:[a-f0-9]{64}$",
+            description: "the guard image pinned by digest (<registry>/<repository>@sha256:<64 hex>), built from guard/Dockerfile",
+        },
+        port: { type: "integer", minimum: 1024, maximum: 65535, description: "the guard's HTTPS port, 1024-65535 (default 8443)" },
+        dlpMode: { enum: ["redact", "block", "log"], description: "redact, block or log (what the guard does with a credential or PII class found in a tool result; default redact)" },
+        piiClasses: {
+            type: "array", uniqueItems: true, items: { enum: [...GUARD_PII_CLASSES], description: `one of ${GUARD_PII_CLASSES.join(", ")}` },
+            description: `PII classes to look for in tool results: any of ${GUARD_PII_CLASSES.join(", ")} (default none)`,
+        },
+        allowUnguarded: {
+            type: "boolean",
+            description: "true or false (opt-out: true deploys servers without the guard in front; every such server is reported as a mandatory violation)",
+        },
+    },
+    description: "the MCP guard settings: {image, port, dlpMode, piiClasses, allowUnguarded}",
+} as const;
+
 /** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */
 export const blueprintSchema = {
     type: "object",
@@ -233,6 +260,7 @@ export const blueprintSchema = {
         operations: operationsSchema,
         kubernetes: kubernetesSchema,
         quotas: quotasSchema,
+        guard: guardSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

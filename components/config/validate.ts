@@ -82,7 +82,18 @@ export interface BlueprintConfig {
     kubernetes?: KubernetesConfig;
     /** AWS quotas the account declares raised; the rest are the defaults. */
     quotas: QuotasConfig;
+    /** The guard every server runs behind. */
+    guard: GuardConfig;
     servers: ResolvedMcpServerSpec[];
+}
+
+/** The MCP guard settings with defaults filled in (`image` is undefined only with `allowUnguarded`, checked by the patterns). */
+export interface GuardConfig {
+    image?: string;
+    port: number;
+    dlpMode: "redact" | "block" | "log";
+    piiClasses: ("email" | "credit_card" | "us_ssn" | "iban")[];
+    allowUnguarded: boolean;
 }
 
 /** AWS quotas the blueprint counts against (defaults filled in). */
@@ -126,6 +137,23 @@ function checkBlock(key: string, cidr: string): void {
 }
 
 /**
+ * The guard settings with defaults: an image is required unless the stack opts out with `allowUnguarded`, and the
+ * guard's port may not be a server's own port (the server listens on 127.0.0.1 beside it).
+ */
+function checkGuard(guard: Partial<GuardConfig> | undefined, servers: McpServerSpec[]): GuardConfig {
+    const allowUnguarded = guard?.allowUnguarded ?? false;
+    if (guard?.image === undefined && !allowUnguarded) {
+        throw new ConfigError("mcpsec:guard.image", "is required but missing; expected the guard image pinned by digest (<registry>/<repository>@sha256:<64 hex>, built from guard/Dockerfile), or mcpsec:guard.allowUnguarded: true to deploy servers without it (reported as a violation)");
+    }
+    const port = guard?.port ?? 8443;
+    const clash = servers.findIndex((s) => s.port === port);
+    if (clash >= 0) {
+        throw new ConfigError(`mcpsec:servers[${clash}].port`, `${port} is not allowed; it is the guard's port (mcpsec:guard.port), and the server listens beside the guard in the same task or pod: expected another port`);
+    }
+    return { image: guard?.image, port, dlpMode: guard?.dlpMode ?? "redact", piiClasses: [...(guard?.piiClasses ?? [])], allowUnguarded };
+}
+
+/**
  * Validates the raw `mcpsec:` namespace (keys without the prefix, values already parsed from JSON)
  * plus `aws:region`, and returns the configuration with every default filled in.
  * Throws {@link ConfigError} on the first problem. Never mutates its input.
@@ -148,6 +176,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         operations?: Partial<OperationsConfig> & { accountServices?: Partial<OperationsConfig["accountServices"]> };
         kubernetes?: KubernetesConfig;
         quotas?: Partial<QuotasConfig>;
+        guard?: Partial<GuardConfig>;
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -211,6 +240,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         },
         kubernetes: input.kubernetes && { ...input.kubernetes },
         quotas: { cognitoResourceServersPerPool: input.quotas?.cognitoResourceServersPerPool ?? 25 },
+        guard: checkGuard(input.guard, input.servers),
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

@@ -183,8 +183,10 @@ describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simula
         // A copy of dev whose image lives in a central registry account (admitted since the review's finding 3).
         const withCentral = path.join(dir, "Pulumi.security-zone-dev.yaml");
         const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-dev.yaml"), "utf8");
-        expect(dev).toContain(`image: ${ACCOUNT}.dkr.ecr.`);
-        fs.writeFileSync(withCentral, dev.replace(`image: ${ACCOUNT}.dkr.ecr.`, `image: ${CENTRAL_ACCOUNT}.dkr.ecr.`));
+        // The first server's image (under mcp/), not the guard's (under mcpsec/).
+        const serverImage = `image: ${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mcp/`;
+        expect(dev).toContain(serverImage);
+        fs.writeFileSync(withCentral, dev.replace(serverImage, serverImage.replace(ACCOUNT, CENTRAL_ACCOUNT)));
         central = { ...(await zone("security-zone-dev", withCentral)), stack: "security-zone-dev + central registry image" };
     }, 90_000);
 

@@ -9,7 +9,8 @@ const server = {
     port: 8080,
     tools: [{ ...searchTool, sha256: toolDigest(searchTool) }],
 };
-const valid = { pattern: "security-zone", environment: "dev", servers: [server] };
+const guard = { image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}` };
+const valid = { pattern: "security-zone", environment: "dev", servers: [server], guard };
 
 function errorOf(raw: Record<string, unknown>, ...regionArg: unknown[]): ConfigError {
     const region = regionArg.length > 0 ? regionArg[0] : "eu-west-1";
@@ -90,8 +91,38 @@ describe("validateBlueprintConfig", () => {
     });
 });
 
+describe("mcpsec:guard", () => {
+    it("fills in the guard's defaults", () => {
+        expect(validateBlueprintConfig(valid, "eu-west-1").guard).toEqual({ image: guard.image, port: 8443, dlpMode: "redact", piiClasses: [], allowUnguarded: false });
+    });
+
+    it("requires the guard image unless the stack opts out explicitly", () => {
+        const e = errorOf({ ...valid, guard: undefined });
+        expect(e.key).toBe("mcpsec:guard.image");
+        expect(e.message).toMatch(/is required but missing; expected the guard image pinned by digest .* or mcpsec:guard.allowUnguarded: true/);
+        expect(validateBlueprintConfig({ ...valid, guard: { allowUnguarded: true } }, "eu-west-1").guard).toMatchObject({ image: undefined, allowUnguarded: true });
+    });
+
+    it.each([
+        ["an image by tag", { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard:latest" }, "mcpsec:guard.image", /pinned by digest/],
+        ["an unknown DLP mode", { ...guard, dlpMode: "drop" }, "mcpsec:guard.dlpMode", /redact, block or log/],
+        ["an unknown PII class", { ...guard, piiClasses: ["passport"] }, "mcpsec:guard.piiClasses[0]", /email|PII/],
+        ["a privileged port", { ...guard, port: 443 }, "mcpsec:guard.port", /1024-65535/],
+    ])("refuses %s, naming the key", (_label, g, key, message) => {
+        const e = errorOf({ ...valid, guard: g });
+        expect(e.key).toBe(key);
+        expect(e.message).toMatch(message);
+    });
+
+    it("refuses a server on the guard's port: both listen in the same task or pod", () => {
+        const e = errorOf({ ...valid, servers: [{ ...server, port: 8443 }] });
+        expect(e.key).toBe("mcpsec:servers[0].port");
+        expect(e.message).toMatch(/8443 is not allowed; it is the guard's port/);
+    });
+});
+
 describe("readRawConfig", () => {
-    const base = { "mcpsec:pattern": "security-zone", "mcpsec:environment": "dev", "mcpsec:servers": JSON.stringify([server]), "aws:region": "eu-west-1" };
+    const base = { "mcpsec:pattern": "security-zone", "mcpsec:environment": "dev", "mcpsec:servers": JSON.stringify([server]), "mcpsec:guard": JSON.stringify(guard), "aws:region": "eu-west-1" };
 
     it("parses structured values and ignores other namespaces", async () => {
         const { raw, region } = readRawConfig({ ...base, "aws:profile": "x" });

@@ -17,7 +17,7 @@ function servers(n: number, scopesOf: (i: number) => string[] = (i) => [`s${i}:r
     });
 }
 const config = (list: unknown[], change: Record<string, unknown> = {}) =>
-    validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: list, edge, identity, ...change }, "eu-west-1");
+    validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: list, edge, identity, guard: { image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}` }, ...change }, "eu-west-1");
 
 describe("security zone quotas", () => {
     it("refuses more servers than a Cognito user pool holds resource servers, naming the quota to raise", () => {

@@ -12,7 +12,7 @@ const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" 
 const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
 const edge = { domainName: "mcp.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b2c4d6e-8f0a-4b1c-9d2e-3f4a5b6c7d8e" };
 const identity = { callbackUrls: ["http://localhost:33418/callback"] };
-const config = (change: Record<string, unknown> = {}) => validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: [server], edge, identity, ...change }, "eu-west-1");
+const config = (change: Record<string, unknown> = {}) => validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: [server], edge, identity, guard: { image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}` }, ...change }, "eu-west-1");
 
 describe("SecurityZone config checks", () => {
     it("needs an entry point", () => {

@@ -300,7 +300,7 @@ describe("network config", () => {
     const edge = { domainName: "mcp.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b2c4d6e-8f0a-4b1c-9d2e-3f4a5b6c7d8e", allowedCidrs: ["172.16.0.0/12"] };
     const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
     const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
-    const validate = (network: unknown, e: unknown = edge) => validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: [server], edge: e, network }, "eu-west-1");
+    const validate = (network: unknown, e: unknown = edge) => validateBlueprintConfig({ pattern: "security-zone", environment: "dev", servers: [server], edge: e, network, guard: { image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}` } }, "eu-west-1");
 
     it("routes the allowed networks to the Transit Gateway unless told otherwise", () => {
         expect(validate({ transitGateway: { id: "tgw-0123456789abcdef0" } }).network.transitGateway).toEqual({ id: "tgw-0123456789abcdef0", routes: ["172.16.0.0/12"] });
