@@ -3,6 +3,7 @@
 import { readFileSync } from "fs";
 import * as https from "https";
 import { describe, expect, it } from "vitest";
+import { findCredentialValues } from "../../components/common/credentials";
 import { MCP_CLIENT_METHODS } from "../../components/mcp/spec";
 import { metadataUrl as componentsMetadataUrl } from "../../components/identity/protectedResource";
 import { Dlp } from "../../guard/src/core/dlp";
@@ -113,5 +114,17 @@ describe("DLP", () => {
         expect(text(logOnly.message!)).toContain(jwt);
         const blocked = await new Dlp("block", []).scan({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: `token ${jwt}` }] } });
         expect(blocked.message).toBeUndefined();
+    });
+
+    it("runs the same credential detector as the deploy-time check (components/common/credentials.ts)", async () => {
+        // The project's secretlint pattern rule (a password in a URL of any scheme, Password= pairs) is in the shared
+        // detector only: the guard finds what `mcpsec check` refuses in a server's environment, and nothing else.
+        const values = ["cache redis://:hunter2pw@cache.internal:6379/0", "Server=db;Database=app;Password=s3cr3tPw!;", "AIza" + "B".repeat(35)];
+        const checked = await findCredentialValues(values.map((value, i) => ({ name: `V${i}`, value })));
+        expect(checked.map((c) => c.kind)).toEqual(["password in a URL", "password or account key in a connection string", "Google API key"]);
+        const out = await new Dlp("redact", []).scan({ jsonrpc: "2.0", id: 1, result: { content: values.map((t) => ({ type: "text", text: t })) } });
+        expect(out.findings.map((f) => f.kind)).toEqual(checked.map((c) => c.kind));
+        const texts = (out.message!.result as { content: { text: string }[] }).content.map((c) => c.text);
+        expect(texts).toEqual(["cache [REDACTED:password in a URL]/0", "Server=db;Database=app[REDACTED:password or account key in a connection string];", "[REDACTED:Google API key]"]);
     });
 });

@@ -1,4 +1,4 @@
-import type { SecretLintCoreConfig, SecretLintRuleCreator } from "@secretlint/types";
+import { loadCredentialDetector } from "../../../components/common/credentials";
 import type { DlpMode, PiiClass } from "../settings";
 
 /** One finding: what kind of data, never the data itself. */
@@ -11,24 +11,6 @@ export interface DlpOutcome {
 }
 
 type Range = { start: number; end: number; kind: string; rule: string };
-
-// A bare JSON Web Token (secretlint's recommended preset has none): written as a secretlint rule so that it runs in
-// the same engine and reports a range like the others.
-const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
-const jwtRule: SecretLintRuleCreator = {
-    messages: { JWT: { en: () => "found JSON Web Token" } },
-    meta: { id: "mcpsec/jwt", recommended: true, type: "scanner", supportedContentTypes: ["text"], docs: { url: "https://datatracker.ietf.org/doc/html/rfc7519" } },
-    create(context) {
-        const t = context.createTranslator(jwtRule.messages);
-        return {
-            file(source) {
-                for (const m of source.content.matchAll(JWT)) {
-                    context.report({ message: t("JWT"), range: [m.index ?? 0, (m.index ?? 0) + m[0].length] });
-                }
-            },
-        };
-    },
-};
 
 function luhn(digits: string): boolean {
     let sum = 0;
@@ -105,9 +87,10 @@ function leaves(value: unknown, out: { get: () => string; set: (s: string) => vo
 const SEPARATOR = "\n\u0000\n";
 
 /**
- * Data loss prevention on what a server sends back: credentials (secretlint's recommended rules: AWS, GCP, GitHub,
- * Slack, npm, OpenAI, Anthropic, private keys, basic auth, connection strings; plus JWTs) and the configured PII
- * classes. `redact` replaces each finding with `[REDACTED:<kind>]`, `block` withholds the message, `log` only reports.
+ * Data loss prevention on what a server sends back: credentials, with the one detector the deploy-time checks use
+ * (components/common/credentials.ts: secretlint's recommended rules, secretlint's pattern rule with the project's
+ * patterns, and JWTs; so the guard and `mcpsec check` cannot drift apart), and the configured PII classes. `redact`
+ * replaces each finding with `[REDACTED:<kind>]`, `block` withholds the message, `log` only reports.
  */
 export class Dlp {
     private lint: Promise<(content: string) => Promise<Range[]>> | undefined;
@@ -121,27 +104,11 @@ export class Dlp {
 
     private load(): Promise<(content: string) => Promise<Range[]>> {
         this.lint ??= (async () => {
-            const [{ lintSource }, { creator: recommended }, { secretLintProfiler }] = await Promise.all([
-                import("@secretlint/core"),
-                import("@secretlint/secretlint-rule-preset-recommend"),
-                import("@secretlint/profiler"),
-            ]);
+            const [{ secretLintProfiler }, detect] = await Promise.all([import("@secretlint/profiler"), loadCredentialDetector()]);
             // secretlint profiles every rule run by default and keeps every mark: in a long-running proxy that is a
-            // leak and most of the scan's cost. Off.
+            // leak and most of the scan's cost. Off (the profiler is one instance per process, shared with the detector).
             secretLintProfiler.setEnabled(false);
-            const config: SecretLintCoreConfig = {
-                rules: [
-                    { id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended, rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] },
-                    { id: "mcpsec/jwt", rule: jwtRule },
-                ],
-            };
-            return async (content: string) => {
-                const result = await lintSource({
-                    source: { content, filePath: "mcp-result", ext: "", contentType: "text" },
-                    options: { config, maskSecrets: true, noPhysicFilePath: true },
-                });
-                return result.messages.map((m) => ({ start: m.range[0], end: m.range[1], kind: kindOf(m.ruleId), rule: m.ruleId }));
-            };
+            return async (content: string) => (await detect(content)).map((d) => ({ start: d.range[0], end: d.range[1], kind: d.kind, rule: d.ruleId }));
         })();
         return this.lint;
     }
@@ -204,22 +171,4 @@ export class Dlp {
         }
         return out;
     }
-}
-
-const KINDS: Record<string, string> = {
-    "@secretlint/secretlint-rule-aws": "AWS credential",
-    "@secretlint/secretlint-rule-gcp": "GCP service account key",
-    "@secretlint/secretlint-rule-privatekey": "private key",
-    "@secretlint/secretlint-rule-github": "GitHub token",
-    "@secretlint/secretlint-rule-slack": "Slack token",
-    "@secretlint/secretlint-rule-npm": "npm token",
-    "@secretlint/secretlint-rule-basicauth": "password in URL",
-    "@secretlint/secretlint-rule-database-connection-string": "database connection string",
-    "@secretlint/secretlint-rule-openai": "OpenAI API key",
-    "@secretlint/secretlint-rule-anthropic": "Anthropic API key",
-    "mcpsec/jwt": "JSON Web Token",
-};
-
-function kindOf(ruleId: string): string {
-    return KINDS[ruleId] ?? "credential";
 }
