@@ -303,3 +303,97 @@ describe("the model catches broken configurations (microservices-dev, cloned and
         expect(noStrict.conditions.join(" ")).toContain("needs a token");
     });
 });
+
+/** A graph of hand-written Kubernetes objects, for the semantics the example stack does not exercise. */
+function tiny(objects: { kind: string; group: string; metadata: Record<string, unknown>; spec?: Record<string, unknown> }[]): ResourceGraph {
+    return {
+        version: 1, project: "t", stack: "t", config: {}, secretPlaceholders: [], outputs: {},
+        resources: objects.map((o, i) => ({
+            urn: `urn:${i}`, type: `kubernetes:${o.group}:${o.kind}`, name: `r${i}`, custom: true, dependencies: [], propertyDependencies: {},
+            inputs: { metadata: o.metadata, ...(o.spec ? { spec: o.spec } : {}) }, outputs: {},
+            options: { protect: false, ignoreChanges: [], retainOnDelete: false, additionalSecretOutputs: [], replaceOnChanges: [], aliases: [] },
+        })),
+    };
+}
+
+describe("NetworkPolicy and authorization semantics the model implements", () => {
+    const pod = (ns: string, name: string, labels: Record<string, string>, ports: { name: string; containerPort: number }[] = []) => ({
+        kind: "Pod", group: "core/v1", metadata: { name, namespace: ns, labels }, spec: { containers: [{ name: "c", ports }] },
+    });
+    const np = (ns: string, name: string, spec: Record<string, unknown>) => ({ kind: "NetworkPolicy", group: "networking.k8s.io/v1", metadata: { name, namespace: ns }, spec });
+    const base = [
+        { kind: "Namespace", group: "core/v1", metadata: { name: "a", labels: { team: "x" } } },
+        { kind: "Namespace", group: "core/v1", metadata: { name: "b", labels: { team: "y" } } },
+        pod("a", "web", { app: "web" }, [{ name: "http", containerPort: 8080 }]),
+        pod("a", "db", { app: "db" }),
+        pod("b", "client", { app: "client" }),
+    ];
+    const model = (...extra: ReturnType<typeof np>[]) => new K8sReachabilityModel(tiny([...base, ...extra]), { assumedPods: [] });
+
+    it("no policy: not isolated; unset policyTypes with only ingress rules isolate ingress only", () => {
+        let m = model();
+        expect(m.canReach(m.pod("b"), m.pod("a", { matchLabels: { app: "web" } }), 1).allowed).toBe(true);
+        m = model(np("a", "only-ingress", { podSelector: { matchLabels: { app: "web" } }, ingress: [] }));
+        const web = m.pod("a", { matchLabels: { app: "web" } });
+        expect(m.canReach(m.pod("b"), web, 8080).allowed).toBe(false);
+        expect(m.canReach(web, m.external("192.0.2.1"), 443).allowed, "egress is not isolated").toBe(true);
+        expect(m.canReach(m.pod("b"), m.pod("a", { matchLabels: { app: "db" } }), 1).allowed, "a pod the policy does not select").toBe(true);
+    });
+
+    it("unset policyTypes with egress rules isolate egress too; rules are unions across policies", () => {
+        const m = model(
+            np("a", "egress-dns", { podSelector: {}, egress: [{ ports: [{ port: 53, protocol: "UDP" }] }] }),
+            np("a", "egress-b", { podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { team: "y" } } }] }] }),
+        );
+        const web = m.pod("a", { matchLabels: { app: "web" } });
+        expect(m.canReach(web, m.external("192.0.2.1"), 53, { protocol: "UDP" }).allowed).toBe(true);
+        expect(m.canReach(web, m.external("192.0.2.1"), 443).allowed).toBe(false);
+        expect(m.canReach(web, m.pod("b"), 9999).allowed, "the second policy admits namespace b on any port").toBe(true);
+        expect(m.canReach(m.pod("b"), web, 8080).allowed, "unset policyTypes include Ingress: both policies isolate ingress and neither has an ingress rule").toBe(false);
+    });
+
+    it("podSelector and namespaceSelector in one peer are ANDed; in two peers ORed; podSelector alone means the policy's namespace", () => {
+        const and = model(np("a", "p", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "y" } }, podSelector: { matchLabels: { app: "db" } } }] }] }));
+        expect(and.canReach(and.pod("b"), and.pod("a", { matchLabels: { app: "web" } }), 8080).allowed).toBe(false);
+        const or = model(np("a", "p", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "y" } } }, { podSelector: { matchLabels: { app: "db" } } }] }] }));
+        expect(or.canReach(or.pod("b"), or.pod("a", { matchLabels: { app: "web" } }), 8080).allowed).toBe(true);
+        expect(or.canReach(or.pod("a", { matchLabels: { app: "db" } }), or.pod("a", { matchLabels: { app: "web" } }), 8080).allowed).toBe(true);
+        const local = model(np("a", "p", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["client", "db"] }] } }] }] }));
+        expect(local.canReach(local.pod("b"), local.pod("a", { matchLabels: { app: "web" } }), 8080).allowed, "app=client lives in b, not a").toBe(false);
+    });
+
+    it("named ports resolve on the destination pod; endPort makes a range; ipBlock except carves out", () => {
+        const m = model(
+            np("a", "named", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ ports: [{ port: "http" }] }] }),
+            np("a", "range", { podSelector: { matchLabels: { app: "db" } }, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ port: 5000, endPort: 5010 }] }] }),
+        );
+        const web = m.pod("a", { matchLabels: { app: "web" } });
+        const db = m.pod("a", { matchLabels: { app: "db" } });
+        expect(m.canReach(m.pod("b"), web, 8080).allowed).toBe(true);
+        expect(m.canReach(m.pod("b"), web, 8081).allowed).toBe(false);
+        expect(m.canReach(db, m.external("10.2.3.4"), 5010).allowed).toBe(true);
+        expect(m.canReach(db, m.external("10.2.3.4"), 5011).allowed).toBe(false);
+        expect(m.canReach(db, m.external("10.1.3.4"), 5005).allowed, "excepted block").toBe(false);
+        expect(m.canReach(db, web, 5005).allowed, "an ipBlock never matches a pod").toBe(false);
+    });
+
+    it("Istio: a DENY rule refuses before any ALLOW; namespaces and principals need mTLS identities", () => {
+        const mesh = [
+            { kind: "Namespace", group: "core/v1", metadata: { name: "a", labels: { "istio-injection": "enabled" } } },
+            { kind: "Namespace", group: "core/v1", metadata: { name: "b", labels: { "istio-injection": "enabled" } } },
+            pod("a", "web", { app: "web" }), pod("b", "client", { app: "client" }), pod("b", "other", { app: "other" }),
+            { kind: "AuthorizationPolicy", group: "security.istio.io/v1", metadata: { name: "allow-b", namespace: "a" }, spec: { rules: [{ from: [{ source: { namespaces: ["b"] } }] }] } },
+            { kind: "AuthorizationPolicy", group: "security.istio.io/v1", metadata: { name: "deny-other", namespace: "a" }, spec: { action: "DENY", rules: [{ from: [{ source: { principals: ["cluster.local/ns/b/sa/other"] } }] }] } },
+        ];
+        const graphOf = tiny(mesh);
+        (graphOf.resources[4].inputs.spec as { serviceAccountName?: string }).serviceAccountName = "other";
+        const m = new K8sReachabilityModel(graphOf, { assumedPods: [] });
+        const web = m.pod("a");
+        expect(m.canReach(m.pod("b", { matchLabels: { app: "client" } }), web, 80).allowed).toBe(true);
+        const denied = m.canReach(m.pod("b", { matchLabels: { app: "other" } }), web, 80);
+        expect(denied.refusedBy?.object).toBe("AuthorizationPolicy a/deny-other");
+        const outside = m.canReach(m.addPod({ namespace: "c", name: "x" }), web, 80);
+        expect(outside.allowed, "no mTLS identity: the namespaces rule cannot match").toBe(false);
+        expect(outside.refusedBy?.layer).toBe("authorization");
+    });
+});

@@ -4,10 +4,8 @@
  * answers "can A reach B on port P", for the flows each pattern needs and the flows it must not have; then one
  * resource at a time is broken in a cloned graph to show the model notices.
  *
- * microservices-dev is out of scope here for now: it deploys no AWS network (it runs on an existing Kubernetes
- * cluster), and its isolation is NetworkPolicy plus Istio authorization, whose semantics (policy selection by
- * labels, namespace selectors, the mesh's own enforcement) need a model of their own; the kubernetes pack checks
- * the protective objects per namespace meanwhile.
+ * microservices-dev deploys no AWS network (it runs on an existing Kubernetes cluster): its proof, over NetworkPolicy
+ * and Istio authorization, is test/proofs/k8sReachability.test.ts (model: cli/k8sReachability.ts).
  */
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
