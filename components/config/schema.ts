@@ -182,6 +182,11 @@ export const kubernetesSchema = {
         jwksUri: { type: "string", pattern: "^https://\\S+$", description: "the https JWKS URI (default <issuer>/.well-known/jwks.json)" },
         secretsRoleArn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$", description: "an IAM role ARN (IRSA) that may read the servers' secrets" },
         installAddons: { type: "boolean", description: "true or false (false when Istio and the External Secrets Operator are installed already)" },
+        clientIds: {
+            type: "array", minItems: 1, maxItems: 50, uniqueItems: true,
+            items: { type: "string", pattern: "^[A-Za-z0-9_.:-]{1,128}$", description: "an OAuth client id (letters, digits, _.:-, 1-128 characters)" },
+            description: "the OAuth client ids whose tokens the guard accepts (1-50 distinct ids; required with the guard)",
+        },
     },
     description: "the in-cluster layer settings",
 } as const;

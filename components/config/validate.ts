@@ -66,6 +66,8 @@ export interface KubernetesConfig {
     jwksUri?: string;
     secretsRoleArn?: string;
     installAddons?: boolean;
+    /** OAuth client ids whose tokens the guard accepts (required when the guard is deployed). */
+    clientIds?: string[];
 }
 
 /** The validated stack configuration the program runs on. */

@@ -6,7 +6,21 @@ import { ResolvedMcpServerSpec, serverUrl } from "../mcp/spec";
 import { ExternalSecretsOperator, ServerSecrets } from "./externalSecrets";
 import { GATEWAY_NAMESPACE, McpMeshPolicy, MeshInstall } from "./mesh";
 import { McpNamespace } from "./namespace";
-import { McpWorkload } from "./workload";
+import { McpWorkload, podLimits } from "./workload";
+
+/** The guard settings of the layer (from `mcpsec:guard` and `mcpsec:kubernetes.clientIds`). */
+export interface McpLayerGuardArgs {
+    /** Guard image pinned by digest. */
+    image: string;
+    port: number;
+    dlpMode: "redact" | "block" | "log";
+    piiClasses: string[];
+    /** OAuth client ids that may call the servers. */
+    clientIds: string[];
+}
+
+/** Default quota of an MCP namespace; raised to what the server's pods need during a rolling update. */
+const BASE_QUOTA = { cpuMillis: 4000, memoryMi: 8192, pods: 20 };
 
 export interface McpClusterLayerArgs {
     servers: ResolvedMcpServerSpec[];
@@ -21,6 +35,13 @@ export interface McpClusterLayerArgs {
     secrets?: { region: string; roleArn: string };
     /** Install Istio and the External Secrets Operator (false when the cluster has them). Default true. */
     installAddons?: boolean;
+    /**
+     * The MCP guard every server runs behind (the second container of its pod, the only thing its Service reaches).
+     * Required unless `allowUnguarded` is true.
+     */
+    guard?: McpLayerGuardArgs;
+    /** Opt-out (`mcpsec:guard.allowUnguarded`): deploy servers without the guard; the kubernetes pack reports each. */
+    allowUnguarded?: boolean;
 }
 
 /**
@@ -34,6 +55,9 @@ export class McpClusterLayer extends pulumi.ComponentResource {
         const needsSecrets = args.servers.find((s) => Object.keys(s.secrets).length > 0);
         if (needsSecrets && !args.secrets) {
             throw new ConfigError(`McpClusterLayer "${name}".secrets`, `is required but missing: server ${needsSecrets.name} has secrets; expected the region and IRSA role of the secret stores`);
+        }
+        if (!args.guard && !args.allowUnguarded) {
+            throw new ConfigError(`McpClusterLayer "${name}".guard`, "is required but missing; expected the guard image, port and client ids (mcpsec:guard.image, mcpsec:kubernetes.clientIds), or allowUnguarded: true (mcpsec:guard.allowUnguarded, reported as a violation)");
         }
         super("mcpsec:kubernetes:McpClusterLayer", name, {}, opts);
         const parent = { parent: this };
@@ -56,22 +80,42 @@ export class McpClusterLayer extends pulumi.ComponentResource {
             },
         }, { parent: this, dependsOn: addons });
         for (const server of args.servers) {
-            const ns = new McpNamespace(`${name}-${server.name}`, { name: `mcp-${server.name}`, gatewayNamespace: GATEWAY_NAMESPACE, ports: [server.port] }, { parent: this, dependsOn: addons });
+            const g = args.guard;
+            // The quota admits every pod of the server during a rolling update (replicas + the surge pod), with the
+            // guard and the mesh sidecar counted, and never less than the default.
+            const pod = podLimits(server, g !== undefined);
+            const pods = server.desiredCount + 1;
+            const quota = {
+                cpu: `${Math.max(BASE_QUOTA.cpuMillis, pod.cpuMillis * pods)}m`,
+                memory: `${Math.max(BASE_QUOTA.memoryMi, pod.memoryMi * pods)}Mi`,
+                pods: Math.max(BASE_QUOTA.pods, pods),
+            };
+            const ns = new McpNamespace(`${name}-${server.name}`, { name: `mcp-${server.name}`, gatewayNamespace: GATEWAY_NAMESPACE, ports: [g ? g.port : server.port], quota }, { parent: this, dependsOn: addons });
             let secretName: string | undefined;
             if (Object.keys(server.secrets).length > 0) {
                 secretName = new ServerSecrets(`${name}-${server.name}`, { server, namespace: ns.name, ...args.secrets! }, { parent: this, dependsOn: [ns] }).secretName;
             }
             const url = serverUrl(server, args.domainName);
-            new McpWorkload(`${name}-${server.name}`, { server, namespace: ns.name, secretName }, { parent: this, dependsOn: [ns] });
-            new k8s.core.v1.ConfigMap(`${name}-${server.name}-manifest`, {
+            const manifestText = approvedManifest(server, url);
+            const manifest = new k8s.core.v1.ConfigMap(`${name}-${server.name}-manifest`, {
                 metadata: { name: "mcp-tools-manifest", namespace: ns.name, labels: { app: server.name } },
                 immutable: false,
-                data: { "manifest.json": approvedManifest(server, url) },
+                data: { "manifest.json": manifestText },
             }, { parent: this, dependsOn: [ns] });
+            const workload = new McpWorkload(`${name}-${server.name}`, {
+                server, namespace: ns.name, secretName,
+                guard: g && {
+                    image: g.image, port: g.port, dlpMode: g.dlpMode, piiClasses: g.piiClasses, clientIds: g.clientIds,
+                    resource: url, issuer: args.oauthIssuer, jwksUri: args.jwksUri,
+                    manifestConfigMap: manifest.metadata.name, manifest: manifestText,
+                },
+            }, { parent: this, dependsOn: [ns, manifest] });
             new McpMeshPolicy(`${name}-${server.name}`, {
                 server, namespace: ns.name, host: `${server.name}.${args.domainName}`, gatewayName,
                 issuer: args.oauthIssuer, jwksUri: args.jwksUri,
                 scopes: [...new Set(server.tools.flatMap((t) => t.scopes))].map((sc) => `${url}/${sc}`),
+                port: workload.servicePort,
+                guarded: g !== undefined,
             }, { parent: this, dependsOn: [ns] });
         }
         this.registerOutputs({});

@@ -67,6 +67,14 @@ export interface McpMeshPolicyArgs {
     /** Scopes that admit a request (full scope strings, as they appear in the token's `scope` claim). */
     scopes: string[];
     gatewayName: string;
+    /** The Service port the gateway routes to (the guard's when guarded). Default the server's port. */
+    port?: number;
+    /**
+     * True when the MCP guard runs in the pod: the validated token is then kept on the request for the guard, which
+     * verifies it again, checks the scope per tool and never passes it to the server; the guard fetches the JWKS
+     * itself, so its host gets a ServiceEntry (outbound traffic is REGISTRY_ONLY).
+     */
+    guarded?: boolean;
 }
 
 /**
@@ -85,7 +93,7 @@ export class McpMeshPolicy extends pulumi.ComponentResource {
             new k8s.apiextensions.CustomResource(`${name}-${suffix}`, { apiVersion, kind, metadata: { name: metadataName, namespace: args.namespace }, spec }, parent);
         cr("jwt", "security.istio.io/v1", "RequestAuthentication", `${s.name}-jwt`, {
             selector,
-            jwtRules: [{ issuer: args.issuer, jwksUri: args.jwksUri, forwardOriginalToken: false }],
+            jwtRules: [{ issuer: args.issuer, jwksUri: args.jwksUri, forwardOriginalToken: args.guarded ?? false }],
         });
         cr("authz", "security.istio.io/v1", "AuthorizationPolicy", `${s.name}-require-token`, {
             selector,
@@ -103,10 +111,20 @@ export class McpMeshPolicy extends pulumi.ComponentResource {
             ports: [{ number: 443, name: "tls", protocol: "TLS" }],
             exportTo: ["."],
         }));
+        if (args.guarded) {
+            const jwks = new URL(args.jwksUri);
+            cr("jwks", "networking.istio.io/v1beta1", "ServiceEntry", `${s.name}-guard-jwks`, {
+                hosts: [jwks.hostname],
+                location: "MESH_EXTERNAL",
+                resolution: "DNS",
+                ports: [{ number: Number(jwks.port || 443), name: "tls", protocol: "TLS" }],
+                exportTo: ["."],
+            });
+        }
         cr("route", "networking.istio.io/v1beta1", "VirtualService", s.name, {
             hosts: [args.host],
             gateways: [`${GATEWAY_NAMESPACE}/${args.gatewayName}`],
-            http: [{ route: [{ destination: { host: s.name, port: { number: s.port } } }] }],
+            http: [{ route: [{ destination: { host: s.name, port: { number: args.port ?? s.port } } }] }],
         });
         this.registerOutputs({});
     }

@@ -7,14 +7,18 @@ import { McpServer, serverUrl } from "../mcp";
 /** What the pattern needs beyond the schema. Throws a ConfigError naming the key. Pure. */
 export function checkMicroservicesConfig(config: BlueprintConfig): KubernetesConfig {
     if (!config.kubernetes) {
-        throw new ConfigError("mcpsec:kubernetes", "is required but missing for the microservices pattern; expected domainName, tlsSecretName and oauthIssuer");
+        throw new ConfigError("mcpsec:kubernetes", "is required but missing for the microservices pattern; expected domainName, tlsSecretName, oauthIssuer and clientIds");
+    }
+    if (config.guard.image !== undefined && (config.kubernetes.clientIds ?? []).length === 0) {
+        throw new ConfigError("mcpsec:kubernetes.clientIds", "is required but missing with the guard (mcpsec:guard.image); expected the OAuth client ids whose tokens the servers accept, e.g. [agent-client-id]");
     }
     return config.kubernetes;
 }
 
 /**
  * Pattern 3, containerized microservices (P3), on an existing Kubernetes cluster reached through the stack's
- * Kubernetes provider (kubeconfig): the in-cluster hardening layer. Creating the EKS cluster itself is not part of
+ * Kubernetes provider (kubeconfig): the in-cluster hardening layer, with the MCP guard in every server's pod
+ * (`mcpsec:guard`; `allowUnguarded` deploys without it and is reported). Creating the EKS cluster itself is not part of
  * this version.
  */
 export class Microservices extends pulumi.ComponentResource {
@@ -31,6 +35,10 @@ export class Microservices extends pulumi.ComponentResource {
             jwksUri: k.jwksUri ?? `${k.oauthIssuer.replace(/\/$/, "")}/.well-known/jwks.json`,
             secrets: k.secretsRoleArn ? { region: args.config.region, roleArn: k.secretsRoleArn } : undefined,
             installAddons: k.installAddons,
+            guard: args.config.guard.image !== undefined
+                ? { image: args.config.guard.image, port: args.config.guard.port, dlpMode: args.config.guard.dlpMode, piiClasses: args.config.guard.piiClasses, clientIds: k.clientIds ?? [] }
+                : undefined,
+            allowUnguarded: args.config.guard.allowUnguarded,
         }, { parent: this });
         this.serverUrls = Object.fromEntries(args.config.servers.map((s) => [s.name, serverUrl(s, k.domainName)]));
         for (const spec of args.config.servers) {

@@ -1,5 +1,6 @@
+import { guardRules } from "./guard";
 import { mcpRules } from "./mcp";
 import { pssRules } from "./pss";
 
 /** Every rule of the mcpsec-kubernetes pack, in report order. */
-export const kubernetesRules = [...pssRules, ...mcpRules];
+export const kubernetesRules = [...pssRules, ...mcpRules, ...guardRules];

@@ -52,6 +52,8 @@ export interface Workload {
     mcpMarker?: string;
     /** The McpServer of the stack whose image it runs, if any. */
     server?: McpServerInfo;
+    /** The pod spec it runs. */
+    podSpec: Props;
 }
 
 /** What the pack knows of an MCP server the stack describes (an McpServer component). */
@@ -59,6 +61,8 @@ export interface McpServerInfo {
     name: string;
     /** The full scope strings of its tools (`<url>/<scope>`, as they appear in a token); undefined when the URL is unknown. */
     scopes?: string[];
+    /** The port the server listens on, from its description. */
+    port?: number;
 }
 
 export interface McpNamespace {
@@ -137,7 +141,10 @@ export function mcpServersOf(resources: PolicyResource[]): (McpServerInfo & { re
         const scopes = typeof url === "string"
             ? [...new Set(((spec.tools ?? []) as Props[]).flatMap((t) => (t.scopes ?? []) as string[]))].map((sc) => `${url}/${sc}`)
             : undefined;
-        return { name: String(spec.name ?? s.name), scopes, repository: typeof spec.image === "string" ? imageRepository(spec.image) : undefined };
+        return {
+            name: String(spec.name ?? s.name), scopes, repository: typeof spec.image === "string" ? imageRepository(spec.image) : undefined,
+            port: typeof spec.port === "number" ? spec.port : undefined,
+        };
     });
 }
 
@@ -177,7 +184,7 @@ export function workloadsOf(resources: PolicyResource[]): Workload[] {
             }
         }
         return {
-            resource: r, namespace, podLabels, mcpMarker, server,
+            resource: r, namespace, podLabels, mcpMarker, server, podSpec: spec,
             podAnnotations: (meta.annotations ?? {}) as Record<string, string>,
             label: `${r.type.split(":").pop()} ${namespace}/${r.props.metadata?.name ?? r.name}`,
         };

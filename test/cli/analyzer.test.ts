@@ -167,4 +167,19 @@ describe("the kubernetes pack through the Analyzer service", () => {
         expect(report.stacks[1].violations.map((v) => [v.policy, v.resourceType])).toEqual([["kubernetes-pss-privileged", "kubernetes:apps/v1:Deployment"]]);
         expect(report.stacks[2].violations.map((v) => v.policy)).toEqual(["kubernetes-istio-mtls-strict"]);
     });
+
+    it("fails a stack whose Kubernetes Service reaches the MCP server's port directly, past the guard", async () => {
+        const layer = await synthesize({ project, stack: "microservices-dev" });
+        const direct = broken(layer, "service-to-server", (g) => {
+            // Stack rules read outputs (what the engine sends to AnalyzeStack), resource rules inputs: change both.
+            const svc = first(g, "kubernetes:core/v1:Service");
+            for (const props of [svc.inputs, svc.outputs]) {
+                (props.spec as { ports: unknown[] }).ports = [{ name: "http-mcp", port: 8080, targetPort: 8080, protocol: "TCP" }];
+            }
+        });
+        const report = await runCheck({ project, targets: [{ graph: layer }, { graph: direct }], packs: [K8S_PACK] });
+        expect(report.stacks[0].violations).toEqual([]);
+        expect(report.stacks[1].violations.map((v) => [v.policy, v.resourceType, v.enforcementLevel])).toEqual([["kubernetes-mcp-reachable-only-through-guard", "kubernetes:core/v1:Service", "mandatory"]]);
+        expect(report.stacks[1].violations[0].message).toContain("targets the MCP server's port 8080");
+    });
 });

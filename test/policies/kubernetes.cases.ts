@@ -125,6 +125,24 @@ const knative = (namespace: string, image = IMAGE): FixtureResource => ({
     props: { apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name: "docs", namespace }, spec: { template: { metadata: { labels: { app: "docs" } }, spec: { containers: [{ image, ports: [{ containerPort: 8080 }] }] } } } },
 });
 
+
+const GUARD_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}`;
+/** The guard container McpWorkload adds: configured by GUARD_UPSTREAM_URL on loopback, listening on 8443. */
+const guardContainer = (image = GUARD_IMAGE): Props => container({
+    name: "mcp-guard", image, ports: [{ name: "http-guard", containerPort: 8443 }],
+    env: [{ name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" }],
+}, { runAsUser: 65532 });
+/** A guarded pod: the server on loopback without ports, the guard beside it. */
+const guarded = (namespace = "mcp-docs", guardImage?: string): FixtureResource => workload(namespace, {
+    c: { ports: undefined, env: [{ name: "HOST", value: "127.0.0.1" }] },
+    pod: { containers: [container({ ports: undefined, env: [{ name: "HOST", value: "127.0.0.1" }] }), guardContainer(guardImage)] },
+});
+const service = (namespace: string, ports: Props[], name = "docs"): FixtureResource => ({
+    type: "kubernetes:core/v1:Service", name: `${namespace}-svc-${name}`,
+    props: { metadata: { name, namespace }, spec: { type: "ClusterIP", selector: { app: "docs" }, ports } },
+});
+const toGuard = { name: "http-guard", appProtocol: "http", port: 8443, targetPort: 8443, protocol: "TCP" };
+
 export const kubernetesCases: Record<string, RuleCases> = {
     "kubernetes-pss-host-namespaces": {
         pass: [d("no host namespaces"), d("exempt namespace", { ns: "kube-system", pod: { hostNetwork: true } })],
@@ -347,6 +365,22 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "DestinationRule for every host", resources: [...layer(), destinationRule("istio-system", "*", { tls: { mode: "DISABLE" } })], expect: /tls mode DISABLE for \*,/ },
             { label: "sidecar opt-out", resources: layer("mcp-docs", workload("mcp-docs", { annotations: { "sidecar.istio.io/inject": "false" } })), expect: /Deployment mcp-docs\/docs opts out of the mesh/ },
             { label: "namespace without injection", resources: swap(layer("team-a"), "team-a", plainNs("team-a", { "istio-injection": "disabled" })), expect: /Deployment team-a\/docs gets no sidecar: namespace team-a is not labelled istio-injection=enabled/ },
+        ],
+    },
+    "kubernetes-mcp-reachable-only-through-guard": {
+        pass: [
+            { label: "guard beside the server, Service on the guard's port", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [toGuard])] },
+            { label: "Service targets the guard's port by name", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [{ ...toGuard, targetPort: "http-guard" }])] },
+            { label: "a Service of another app in the namespace", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [toGuard]), { ...service("mcp-docs", [{ port: 8080 }], "other"), props: { metadata: { name: "other", namespace: "mcp-docs" }, spec: { selector: { app: "other" }, ports: [{ port: 8080 }] } } }] },
+            { label: "a workload that is not an MCP server", resources: [...bare("team-a"), service("team-a", [{ port: 8080 }])] },
+        ],
+        fail: [
+            // The old pack had no rule on Services: a Service straight to the server's port passed.
+            { label: "Service targets the server's port directly, past the guard", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [toGuard, { name: "http-mcp", port: 8080, targetPort: 8080 }])], expect: /Service mcp-docs\/docs port http-mcp \(8080 -> 8080\) targets the MCP server's port 8080 of Deployment mcp-docs\/docs directly, past the guard \(port 8443\)/ },
+            { label: "MCP server without the guard (allowUnguarded)", resources: [SERVER, ...layer(), service("mcp-docs", [{ name: "http-mcp", port: 8080, targetPort: 8080 }])], expect: /Deployment mcp-docs\/docs runs an MCP server \(container docs runs the image of MCP server docs\) without the MCP guard in its pod/ },
+            { label: "guard image by tag", resources: [SERVER, ...layer("mcp-docs", guarded("mcp-docs", "example.com/mcp-guard:latest")), service("mcp-docs", [toGuard])], expect: /guard container mcp-guard runs image example.com\/mcp-guard:latest, not pinned by digest/ },
+            { label: "Service targets another port of the pod", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [{ port: 443, targetPort: 9090 }])], expect: /targets port 9090 of Deployment mcp-docs\/docs, not the guard's port 8443/ },
+            { label: "Service targets a named port nobody declares", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [{ port: 443, targetPort: "https" }])], expect: /targets the named port https, which no container/ },
         ],
     },
     "kubernetes-istio-no-allow-all-authorization": {

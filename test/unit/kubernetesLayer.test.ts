@@ -1,3 +1,5 @@
+import { createHash } from "crypto";
+import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { synthesize } from "../../cli/synth";
@@ -86,7 +88,8 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
         expect(rule.from[0].source.requestPrincipals).toEqual(["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE01/*"]);
         expect(rule.when).toEqual([{ key: "request.auth.claims[scope]", values: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"] }]);
         const entries = objects.filter((r) => r.type === "kubernetes:networking.istio.io/v1beta1:ServiceEntry").map((r) => (r.inputs.spec as { hosts: string[] }).hosts);
-        expect(entries).toEqual([["api.github.com"]]);
+        // The server's declared egress, and the issuer's JWKS host for the guard (outbound traffic is REGISTRY_ONLY).
+        expect(entries).toEqual([["api.github.com"], ["cognito-idp.eu-west-1.amazonaws.com"]]);
     });
 
     it("syncs the server's secrets from Secrets Manager instead of putting values in the program", () => {
@@ -95,5 +98,107 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
         expect(objects.filter((r) => r.type === "kubernetes:core/v1:Secret")).toHaveLength(0);
         const deployment = objects.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
         expect(JSON.stringify(deployment.inputs)).toContain("\"secretKeyRef\":{\"key\":\"GITHUB_TOKEN\",\"name\":\"docs-search-secrets\"}");
+    });
+});
+
+type Container = { name: string; image: string; ports?: { containerPort: number; name: string }[]; env: { name: string; value?: string }[]; securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> }; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; readinessProbe?: { httpGet: { port: number } } };
+type PodSpec = { containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] };
+const GUARD_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:" + "9".repeat(64);
+
+function podOf(graph: ResourceGraph): { spec: PodSpec; annotations: Record<string, string>; replicas: number } {
+    const d = graph.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+    const spec = d.inputs.spec as { replicas: number; template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } };
+    return { spec: spec.template.spec, annotations: spec.template.metadata.annotations, replicas: spec.replicas };
+}
+const envOf = (c: Container) => Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+const one = (graph: ResourceGraph, type: string) => graph.resources.filter((r) => r.type === type);
+
+describe("the MCP guard in every server's pod (stack microservices-dev)", () => {
+    let graph: ResourceGraph;
+    beforeAll(async () => {
+        graph = await synthesize({ project, stack: "microservices-dev" });
+    });
+
+    it("runs the guard as a second container, as hardened as the server, with its settings from the stack", () => {
+        const { spec } = podOf(graph);
+        expect(spec.containers.map((c) => c.name)).toEqual(["docs-search", "mcp-guard"]);
+        const [server, guard] = spec.containers;
+        expect(guard.image).toBe(GUARD_IMAGE);
+        for (const c of [server, guard]) {
+            expect(c.securityContext, c.name).toEqual({
+                allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" }, ...(c === guard ? { runAsUser: 65532, runAsGroup: 65532 } : {}),
+            });
+            expect(c.resources.requests, c.name).toEqual(c.resources.limits);
+        }
+        expect(guard.resources.limits).toEqual({ cpu: "250m", memory: "256Mi" });
+        expect(envOf(guard)).toEqual({
+            GUARD_SERVER_NAME: "docs-search",
+            GUARD_RESOURCE: "https://docs-search.mcp.k8s.example.com/mcp",
+            GUARD_RESOURCE_METADATA_URL: "https://docs-search.mcp.k8s.example.com/.well-known/oauth-protected-resource/mcp",
+            GUARD_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE01",
+            GUARD_JWKS_URL: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE01/.well-known/jwks.json",
+            GUARD_CLIENT_IDS: "3n4b5c6d7e8f9g0h1i2j3k4l5m",
+            GUARD_UPSTREAM_URL: "http://127.0.0.1:8080/mcp",
+            GUARD_LISTEN_HOST: "0.0.0.0", GUARD_LISTEN_PORT: "8443", GUARD_TLS: "off", GUARD_MCP_PATH: "/mcp",
+            GUARD_ALLOWED_HOSTS: "docs-search.mcp.k8s.example.com",
+            GUARD_DLP_MODE: "redact",
+            GUARD_MANIFEST_FILE: "/etc/mcp-guard/manifest.json",
+        });
+        expect(guard.readinessProbe?.httpGet.port).toBe(8443);
+    });
+
+    it("mounts the approved manifest the layer publishes read-only, and rolls the pods when it changes", () => {
+        const { spec, annotations } = podOf(graph);
+        const guard = spec.containers[1];
+        expect(guard.volumeMounts).toContainEqual({ name: "tools-manifest", mountPath: "/etc/mcp-guard", readOnly: true });
+        expect(spec.volumes.find((v) => v.name === "tools-manifest")?.configMap?.name).toBe("mcp-tools-manifest");
+        const cm = one(graph, "kubernetes:core/v1:ConfigMap").find((r) => (r.inputs.metadata as { name: string }).name === "mcp-tools-manifest")!;
+        const text = (cm.inputs.data as Record<string, string>)["manifest.json"];
+        expect(JSON.parse(text).server).toMatchObject({ name: "docs-search", url: "https://docs-search.mcp.k8s.example.com/mcp" });
+        expect(annotations["mcpsec/tools-manifest-sha256"]).toBe(createHash("sha256").update(text).digest("hex"));
+    });
+
+    it("binds the server to 127.0.0.1 and exposes only the guard's port: Service, gateway route, network policy", () => {
+        const { spec } = podOf(graph);
+        const server = spec.containers[0];
+        expect(envOf(server).HOST).toBe("127.0.0.1");
+        expect(server.ports).toBeUndefined();
+        const svc = one(graph, "kubernetes:core/v1:Service")[0];
+        expect((svc.inputs.spec as { ports: unknown[] }).ports).toEqual([{ name: "http-guard", appProtocol: "http", port: 8443, targetPort: 8443, protocol: "TCP" }]);
+        const route = one(graph, "kubernetes:networking.istio.io/v1beta1:VirtualService")[0];
+        expect(JSON.stringify(route.inputs.spec)).toContain("\"port\":{\"number\":8443}");
+        const fromGateway = one(graph, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => (r.inputs.metadata as { name: string }).name === "allow-from-gateway")!;
+        expect((fromGateway.inputs.spec as { ingress: { ports: unknown[] }[] }).ingress[0].ports).toEqual([{ protocol: "TCP", port: 8443 }]);
+        // The guard verifies the token itself (and never passes it to the server): the mesh keeps it on the request.
+        const authn = one(graph, "kubernetes:security.istio.io/v1:RequestAuthentication")[0];
+        expect((authn.inputs.spec as { jwtRules: { forwardOriginalToken: boolean }[] }).jwtRules[0].forwardOriginalToken).toBe(true);
+    });
+
+    it("sizes the namespace quota for every pod of a rolling update, guard and mesh sidecar included", () => {
+        const { annotations, replicas } = podOf(graph);
+        const quota = one(graph, "kubernetes:core/v1:ResourceQuota")[0];
+        const hard = (quota.inputs.spec as { hard: Record<string, string> }).hard;
+        const milli = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
+        const mi = (q: string) => (q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.replace(/Mi$/, "")));
+        const { spec } = podOf(graph);
+        const podCpu = spec.containers.reduce((n, c) => n + milli(c.resources.limits.cpu), 0) + milli(annotations["sidecar.istio.io/proxyCPULimit"]);
+        const podMem = spec.containers.reduce((n, c) => n + mi(c.resources.limits.memory), 0) + mi(annotations["sidecar.istio.io/proxyMemoryLimit"]);
+        expect(milli(hard["limits.cpu"])).toBeGreaterThanOrEqual(podCpu * (replicas + 1));
+        expect(mi(hard["limits.memory"])).toBeGreaterThanOrEqual(podMem * (replicas + 1));
+        expect(Number(hard.pods)).toBeGreaterThanOrEqual(replicas + 1);
+        // The LimitRange's per-container maximum admits every container too.
+        const limits = one(graph, "kubernetes:core/v1:LimitRange")[0].inputs.spec as { limits: { max: { cpu: string; memory: string } }[] };
+        for (const c of spec.containers) {
+            expect(milli(c.resources.limits.cpu)).toBeLessThanOrEqual(milli(limits.limits[0].max.cpu));
+        }
+    });
+
+    it("keeps the old shape with mcpsec:guard.allowUnguarded (reported by the pack)", async () => {
+        const unguarded = await synthesize({ project, stack: "k8s-unguarded", stackFile: path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-unguarded.yaml") });
+        const { spec } = podOf(unguarded);
+        expect(spec.containers.map((c) => c.name)).toEqual(["docs-search"]);
+        expect(spec.containers[0].ports).toEqual([{ name: "http-mcp", containerPort: 8080, protocol: "TCP" }]);
+        expect((one(unguarded, "kubernetes:core/v1:Service")[0].inputs.spec as { ports: { targetPort: number }[] }).ports[0].targetPort).toBe(8080);
     });
 });
