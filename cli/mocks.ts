@@ -193,6 +193,11 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const arn = `arn:${c.partition}:secretsmanager:${c.region}:${c.account}:secret:${name}-${hex(c.seed, 6)}`;
         return { id: arn, state: { name, arn } };
     },
+    "aws:ssm/parameter:Parameter": (c) => {
+        // The provider's ARN of a name with a leading slash has no double slash (parameter/mcpsec/...).
+        const name = String(c.inputs.name ?? autoName(c));
+        return { id: name, state: { name, arn: `arn:${c.partition}:ssm:${c.region}:${c.account}:parameter/${name.replace(/^\//, "")}`, version: 1 } };
+    },
     "aws:cfg/recorder:Recorder": (c) => ({ id: c.inputs.name ?? "default", state: { name: c.inputs.name ?? "default" } }),
     "aws:cfg/rule:Rule": (c) => {
         const name = autoName(c);

@@ -63,11 +63,67 @@ export interface McpServiceArgs {
      * there would fail with RepositoryAlreadyExistsException); the execution role may pull from that repository only.
      */
     createRepository?: boolean;
+    /**
+     * The MCP guard (guard/) that runs beside the server in the same task and is the only way in: the target group
+     * and the security group name the guard's HTTPS port, the server listens on 127.0.0.1 only. Required unless
+     * `unguarded` is true.
+     */
+    guard?: McpGuardArgs;
+    /**
+     * Opt-out: run the server without the guard, its own port admitted from the entry point and registered in the
+     * target group (plain HTTP from the load balancer). Default false; reported as a mandatory violation by
+     * aws-ecs-service-reachable-only-through-guard and aws-elb-target-group-https.
+     */
+    unguarded?: boolean;
     /** Opt-out: allow ECS Exec into the tasks (an interactive shell). Default false; reported by the policies. */
     enableExecuteCommand?: boolean;
     /** Tags added to every resource. */
     tags?: Record<string, string>;
 }
+
+/** The guard beside a server: what it enforces comes from the stack (identity, server URL, approved manifest). */
+export interface McpGuardArgs {
+    /** The guard image pinned by digest (`<registry>/<repository>@sha256:<64 hex>`, built from guard/Dockerfile). */
+    image: string;
+    /** The guard's HTTPS port, the only port of the task the entry point reaches. Default 8443. */
+    port?: number;
+    /** The token issuer (Cognito: `https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
+    issuer: pulumi.Input<string>;
+    /** Where the guard fetches the issuer's signing keys. Default `<issuer>/.well-known/jwks.json`. */
+    jwksUrl?: pulumi.Input<string>;
+    /** The server's URL: its OAuth resource identifier (scopes `<resource>/<scope>`, `aud` when present) and Host. */
+    resource: string;
+    /** Host names clients may send besides the resource's host. Default none. */
+    allowedHosts?: string[];
+    /** OAuth client ids whose tokens the guard accepts (people's client and this server's agents): at least one. */
+    clientIds: pulumi.Input<string>[];
+    /**
+     * ARN of the SSM SecureString that holds the approved tools manifest (`approvedManifest`); ECS injects it as
+     * GUARD_MANIFEST, so the execution role may read this one parameter.
+     */
+    manifestParameterArn: pulumi.Input<string>;
+    /** Customer managed key of that parameter: the execution role may decrypt with it only through SSM. */
+    manifestKmsKeyArn: pulumi.Input<string>;
+    /**
+     * The block the guard reaches its issuer's JWKS in, on 443. Default 0.0.0.0/0: Cognito serves the JWKS of a pool
+     * only on the public `cognito-idp.<region>.amazonaws.com` (its interface endpoint does not carry requests for a
+     * pool with a domain), so in the security zone the request leaves through the egress firewall, whose allowlist
+     * names that one host besides the servers' declared egress domains. Give a narrower block for a JWKS inside the VPC.
+     */
+    jwksEgressCidr?: string;
+    /** What the guard does with a credential or PII found in a tool result. Default redact. */
+    dlpMode?: "redact" | "block" | "log";
+    /** PII classes looked for in tool results (email, credit_card, us_ssn, iban). Default none. */
+    piiClasses?: string[];
+}
+
+/** Name of the guard's container in the task; a server of that name is refused. */
+export const GUARD_CONTAINER = "mcp-guard";
+/** The guard's health path (GUARD_HEALTH_PATH), which the target group checks over HTTPS. */
+export const GUARD_HEALTH_PATH = "/health";
+/** CPU units and MiB of the task that the guard's container takes; the server container gets the rest. */
+export const GUARD_CPU = 128;
+export const GUARD_MEMORY = 256;
 
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^@:]+)(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_.-]+)?$/;
 
@@ -83,7 +139,9 @@ export function secretArnOf(valueFrom: string): string {
 }
 
 /**
- * One MCP server as a hardened ECS Fargate service (controls S3, H3, C4): the image pulled from the ECR repository
+ * One MCP server as a hardened ECS Fargate service (controls S3, H3, C4), behind its MCP guard (S2, S6, C1, C3, C5,
+ * H5): the guard runs as a second essential container of the same task, serves HTTPS on its port (the only port the
+ * entry point reaches and the target group names) and forwards checked requests to the server on 127.0.0.1. The image pulled from the ECR repository
  * its reference names (or, on request, a repository of its own with immutable tags, scan on push and KMS), a task
  * that runs read-only, as a non-root user, with every Linux capability dropped and an
  * init process; secrets injected from Secrets Manager; logs to an encrypted log group; execution and task roles of
@@ -121,6 +179,7 @@ export class McpService extends pulumi.ComponentResource {
                 throw new ConfigError(`McpService "${name}".taskRoleStatements[${i}].Resource`, `${JSON.stringify(s.Resource)} is not allowed for ${everywhere.join(", ")}; expected the ARNs of the secrets, buckets, keys ... the server uses (these actions are scoped to resources, so "*" grants every one of the account)`);
             }
         }
+        const guardArgs = checkGuardArgs(name, server, args);
         super("mcpsec:compute:McpService", name, {}, opts);
         const environmentChecked = pulumi.output(checkMcpServerEnvironment(server, `McpService "${name}".server`).then(() => true));
         const parent = { parent: this };
@@ -175,6 +234,10 @@ export class McpService extends pulumi.ComponentResource {
         if (imageRepo && !(repository && imageRepo.repository === `mcp/${server.name}`)) {
             repositoryArns.push(pulumi.interpolate`arn:${partition}:ecr:${imageRepo.region}:${imageRepo.account}:repository/${imageRepo.repository}`);
         }
+        const guardRepo = guardArgs ? ecrRepositoryOf(guardArgs.image) : undefined;
+        if (guardRepo) {
+            repositoryArns.push(pulumi.interpolate`arn:${partition}:ecr:${guardRepo.region}:${guardRepo.account}:repository/${guardRepo.repository}`);
+        }
         const secretArns = [...new Set(Object.values(server.secrets).map(secretArnOf))];
         const executionStatements: PolicyStatement[] = [
             { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
@@ -188,6 +251,18 @@ export class McpService extends pulumi.ComponentResource {
                 Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: args.secretsKmsKeyArns ?? [args.kmsKeyArn],
                 Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${region}.amazonaws.com` } },
             });
+        }
+        if (guardArgs) {
+            // ECS reads the approved manifest for the guard (secrets valueFrom the parameter ARN): ssm:GetParameters on
+            // that one parameter, and the SecureString's key only through SSM (Amazon ECS developer guide, "Pass
+            // Systems Manager parameters as environment variables"; the zone's ssm interface endpoint carries it).
+            executionStatements.push(
+                { Sid: "ReadGuardManifest", Effect: "Allow", Action: "ssm:GetParameters", Resource: guardArgs.manifestParameterArn },
+                {
+                    Sid: "DecryptGuardManifest", Effect: "Allow", Action: "kms:Decrypt", Resource: guardArgs.manifestKmsKeyArn,
+                    Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`ssm.${region}.amazonaws.com` } },
+                },
+            );
         }
         const guardDuty = !(args.disableGuardDutyAgent ?? false);
         if (guardDuty) {
@@ -223,9 +298,12 @@ export class McpService extends pulumi.ComponentResource {
         }
         this.taskRoleArn = taskRole.arn;
 
+        // The one port the entry point reaches: the guard's (the server listens on 127.0.0.1 beside it; in awsvpc mode
+        // both share the task's interface, so this security group is what keeps the server's port closed).
+        const entryPort = guardArgs ? guardArgs.port : server.port;
         const sg = new aws.ec2.SecurityGroup(`${name}-task`, {
             vpcId: args.vpcId,
-            description: `MCP server ${server.name}: its port from the entry point only`,
+            description: guardArgs ? `MCP server ${server.name}: its guard's port from the entry point only` : `MCP server ${server.name} (unguarded): its port from the entry point only`,
             // No inline ingress/egress: the rules are the separate resources below (mixing both makes the provider
             // overwrite one with the other). On create the provider removes AWS's default allow-all egress rule.
             tags: tags("task-sg"),
@@ -234,8 +312,8 @@ export class McpService extends pulumi.ComponentResource {
         new aws.vpc.SecurityGroupIngressRule(`${name}-from-entry`, {
             securityGroupId: sg.id,
             referencedSecurityGroupId: args.entrySecurityGroupId,
-            ipProtocol: "tcp", fromPort: server.port, toPort: server.port,
-            description: "MCP traffic from the entry point",
+            ipProtocol: "tcp", fromPort: entryPort, toPort: entryPort,
+            description: guardArgs ? "HTTPS to the MCP guard from the entry point" : "MCP traffic from the entry point (unguarded)",
         }, parent);
         new aws.vpc.SecurityGroupEgressRule(`${name}-to-endpoints`, {
             securityGroupId: sg.id,
@@ -259,14 +337,23 @@ export class McpService extends pulumi.ComponentResource {
                 description: "HTTPS to S3 through the gateway endpoint (image layers)",
             }, parent);
         }
-        if (server.egress.length > 0) {
-            // Only a server that declares egress domains may open HTTPS beyond the endpoints; the zone's route sends
-            // it through the egress firewall, which passes only the declared domains (EgressFirewall).
+        const jwksCidr = guardArgs ? guardArgs.jwksEgressCidr ?? "0.0.0.0/0" : undefined;
+        if (server.egress.length > 0 || jwksCidr === "0.0.0.0/0") {
+            // Only a server that declares egress domains (or whose guard fetches its issuer's keys from the internet)
+            // may open HTTPS beyond the endpoints; the zone's route sends it through the egress firewall, which passes
+            // only the declared domains and the issuer's host (EgressFirewall). One rule: AWS refuses a duplicate.
             new aws.vpc.SecurityGroupEgressRule(`${name}-to-egress`, {
                 securityGroupId: sg.id,
                 cidrIpv4: "0.0.0.0/0",
                 ipProtocol: "tcp", fromPort: 443, toPort: 443,
-                description: "HTTPS to the declared egress domains, through the egress firewall",
+                description: server.egress.length > 0 ? "HTTPS to the declared egress domains, through the egress firewall" : "HTTPS to the token issuer's JWKS, through the egress firewall",
+            }, parent);
+        } else if (jwksCidr !== undefined) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-to-jwks`, {
+                securityGroupId: sg.id,
+                cidrIpv4: jwksCidr,
+                ipProtocol: "tcp", fromPort: 443, toPort: 443,
+                description: "HTTPS to the token issuer's JWKS",
             }, parent);
         }
 
@@ -274,9 +361,14 @@ export class McpService extends pulumi.ComponentResource {
         // internet route (nor resolve it past the DNS Firewall): they use the regional endpoint, which the zone's sts
         // interface endpoint serves (AWS SDKs and Tools reference guide, "AWS STS Regional endpoints"). A server that
         // sets the variable itself keeps its own value.
-        const environment: Record<string, string> = server.environment.AWS_STS_REGIONAL_ENDPOINTS !== undefined || server.secrets.AWS_STS_REGIONAL_ENDPOINTS !== undefined
-            ? { ...server.environment }
-            : { ...server.environment, AWS_STS_REGIONAL_ENDPOINTS: "regional" };
+        const own = (key: string) => server.environment[key] !== undefined || server.secrets[key] !== undefined;
+        const environment: Record<string, string> = {
+            ...(own("AWS_STS_REGIONAL_ENDPOINTS") ? {} : { AWS_STS_REGIONAL_ENDPOINTS: "regional" }),
+            // Behind the guard the server must listen on loopback only: images are expected to honour HOST (the
+            // security group, which admits only the guard's port, is the enforcement either way).
+            ...(guardArgs && !own("HOST") ? { HOST: "127.0.0.1" } : {}),
+            ...server.environment,
+        };
         const container = {
             name: server.name,
             image: server.image,
@@ -284,10 +376,11 @@ export class McpService extends pulumi.ComponentResource {
             user: server.user,
             readonlyRootFilesystem: true,
             privileged: false,
-            cpu: server.cpu,
-            memory: server.memory,
+            cpu: guardArgs ? server.cpu - GUARD_CPU : server.cpu,
+            memory: guardArgs ? server.memory - GUARD_MEMORY : server.memory,
             linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
-            portMappings: [{ containerPort: server.port, protocol: "tcp", name: "mcp", appProtocol: "http" }],
+            // Behind the guard no port mapping: the guard reaches the server on 127.0.0.1 inside the task.
+            portMappings: guardArgs ? [] : [{ containerPort: server.port, protocol: "tcp", name: "mcp", appProtocol: "http" }],
             environment: Object.entries(environment).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, value: v })),
             secrets: Object.entries(server.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, valueFrom: v })),
             mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
@@ -297,6 +390,7 @@ export class McpService extends pulumi.ComponentResource {
             },
             stopTimeout: 30,
         };
+        const guardContainer = guardArgs ? guardContainerOf(guardArgs, server, logGroup.name, region) : undefined;
         const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
             family: name,
             cpu: String(server.cpu),
@@ -310,7 +404,7 @@ export class McpService extends pulumi.ComponentResource {
             volumes: [{ name: "tmp" }],
             // The plain environment is checked for credentials by value (asynchronous detector): a finding fails
             // the deployment with a ConfigError before the task definition is created.
-            containerDefinitions: pulumi.all([environmentChecked, pulumi.jsonStringify([container])]).apply(([, json]) => json),
+            containerDefinitions: pulumi.all([environmentChecked, pulumi.jsonStringify(guardContainer ? [container, guardContainer] : [container])]).apply(([, json]) => json),
             tags: tags("task"),
         }, parent);
         this.taskDefinitionArn = taskDefinition.arn;
@@ -329,7 +423,9 @@ export class McpService extends pulumi.ComponentResource {
             enableExecuteCommand: args.enableExecuteCommand ?? false,
             enableEcsManagedTags: true,
             propagateTags: "SERVICE",
-            loadBalancers: args.targetGroupArn !== undefined ? [{ targetGroupArn: args.targetGroupArn, containerName: server.name, containerPort: server.port }] : undefined,
+            loadBalancers: args.targetGroupArn !== undefined
+                ? [guardArgs ? { targetGroupArn: args.targetGroupArn, containerName: GUARD_CONTAINER, containerPort: guardArgs.port } : { targetGroupArn: args.targetGroupArn, containerName: server.name, containerPort: server.port }]
+                : undefined,
             healthCheckGracePeriodSeconds: args.targetGroupArn !== undefined ? 60 : undefined,
             tags: tags("service"),
         }, parent);
@@ -337,4 +433,91 @@ export class McpService extends pulumi.ComponentResource {
 
         this.registerOutputs({ serviceName: this.serviceName, securityGroupId: this.securityGroupId, repositoryUrl: this.repositoryUrl });
     }
+}
+
+type CheckedGuard = Omit<McpGuardArgs, "port"> & { port: number };
+
+/** The guard arguments checked against the server (or undefined for an explicit `unguarded`); ConfigError naming the argument. */
+function checkGuardArgs(name: string, server: ResolvedMcpServerSpec, args: McpServiceArgs): CheckedGuard | undefined {
+    const key = `McpService "${name}"`;
+    if (args.guard === undefined) {
+        if (args.unguarded !== true) {
+            throw new ConfigError(`${key}.guard`, "is required but missing; expected the guard beside the server ({ image, issuer, resource, clientIds, manifestParameterArn, manifestKmsKeyArn }), or unguarded: true to expose the server's own port (reported as a violation)");
+        }
+        return undefined;
+    }
+    if (args.unguarded === true) {
+        throw new ConfigError(`${key}.unguarded`, "true is not allowed together with guard; expected one of them");
+    }
+    const g = args.guard;
+    if (!/^[^\s@]+@sha256:[a-f0-9]{64}$/.test(g.image)) {
+        throw new ConfigError(`${key}.guard.image`, `${JSON.stringify(g.image)} is not allowed; expected the guard image pinned by digest (<registry>/<repository>@sha256:<64 hex>)`);
+    }
+    const port = g.port ?? 8443;
+    if (!Number.isInteger(port) || port < 1024 || port > 65535 || port === server.port) {
+        throw new ConfigError(`${key}.guard.port`, `${port} is not allowed; expected a port from 1024 to 65535 other than the server's own (${server.port})`);
+    }
+    let resource: URL | undefined;
+    try {
+        resource = new URL(g.resource);
+    } catch {
+        resource = undefined;
+    }
+    if (!resource || resource.protocol !== "https:" || resource.hash || resource.search) {
+        throw new ConfigError(`${key}.guard.resource`, `${JSON.stringify(g.resource)} is not allowed; expected the server's https URL (https://<host><path>)`);
+    }
+    if (g.clientIds.length === 0) {
+        throw new ConfigError(`${key}.guard.clientIds`, "[] is not allowed; expected at least one OAuth client id whose tokens may call the server");
+    }
+    if (server.name === GUARD_CONTAINER) {
+        throw new ConfigError(`${key}.server.name`, `${JSON.stringify(server.name)} is not allowed; it is the name of the guard's container, expected another name`);
+    }
+    return { ...g, port };
+}
+
+/**
+ * The guard's container: hardened as the server's (read-only root, numeric non-root user, no capability, init
+ * process), its settings from the stack, the approved manifest injected from SSM, HTTPS on its port (certificate
+ * made at start: the load balancer does not validate target certificates), its own log stream, a health check.
+ */
+function guardContainerOf(g: CheckedGuard, server: ResolvedMcpServerSpec, logGroupName: pulumi.Output<string>, region: pulumi.Output<string>) {
+    const resource = new URL(g.resource);
+    const env: Record<string, pulumi.Input<string>> = {
+        GUARD_SERVER_NAME: server.name,
+        GUARD_RESOURCE: g.resource,
+        GUARD_RESOURCE_METADATA_URL: `${resource.origin}/.well-known/oauth-protected-resource${resource.pathname === "/" ? "" : resource.pathname}`,
+        GUARD_ISSUER: g.issuer,
+        GUARD_JWKS_URL: g.jwksUrl ?? pulumi.interpolate`${g.issuer}/.well-known/jwks.json`,
+        GUARD_CLIENT_IDS: pulumi.all(g.clientIds).apply((ids) => [...new Set(ids)].join(",")),
+        GUARD_UPSTREAM_URL: `http://127.0.0.1:${server.port}${server.path}`,
+        GUARD_LISTEN_PORT: String(g.port),
+        GUARD_HEALTH_PATH: GUARD_HEALTH_PATH,
+        GUARD_TLS: "self-signed",
+        GUARD_ALLOWED_HOSTS: [...new Set([resource.host, ...(g.allowedHosts ?? [])])].join(","),
+        GUARD_DLP_MODE: g.dlpMode ?? "redact",
+        ...((g.piiClasses ?? []).length > 0 ? { GUARD_DLP_PII: g.piiClasses!.join(",") } : {}),
+    };
+    // The health check runs inside the container with the image's own node (guard/Dockerfile): GET of the health
+    // path over HTTPS on loopback (its certificate is self-signed, so it is not validated on this hop).
+    const probe = `require("https").get({host:"127.0.0.1",port:${g.port},path:"${GUARD_HEALTH_PATH}",rejectUnauthorized:false},(r)=>process.exit(r.statusCode===200?0:1)).on("error",()=>process.exit(1))`;
+    return {
+        name: GUARD_CONTAINER,
+        image: g.image,
+        essential: true,
+        user: "65532:65532",
+        readonlyRootFilesystem: true,
+        privileged: false,
+        cpu: GUARD_CPU,
+        memory: GUARD_MEMORY,
+        linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
+        portMappings: [{ containerPort: g.port, protocol: "tcp", name: "mcp-guard" }],
+        environment: Object.entries(env).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ name: k, value: v })),
+        secrets: [{ name: "GUARD_MANIFEST", valueFrom: g.manifestParameterArn }],
+        healthCheck: { command: ["CMD", "node", "-e", probe], interval: 15, timeout: 5, retries: 3, startPeriod: 30 },
+        logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": "guard", mode: "non-blocking", "max-buffer-size": "25m" },
+        },
+        stopTimeout: 30,
+    };
 }

@@ -20,8 +20,17 @@ export interface AlbRoute {
     name: string;
     /** Host name clients use (`<server>.<domain>`). */
     host: string;
+    /** The targets' port: the MCP guard's HTTPS port beside the server (the server's own only when unguarded). */
     port: number;
+    /** Health check path on the targets (the guard's `/health`). */
     healthCheckPath: string;
+    /**
+     * Opt-out: plain HTTP to the targets and their health checks, for a server without its guard. Default false:
+     * HTTPS to the guard, so the hop from the load balancer to the task is encrypted too (the load balancer does
+     * not validate the target's certificate, so the guard's certificate made at start serves; the hop is encrypted,
+     * not authenticated). Reported by aws-elb-target-group-https.
+     */
+    plaintextTarget?: boolean;
     /**
      * The server's RFC 9728 protected resource metadata (JSON), served by the load balancer itself at
      * `/.well-known/oauth-protected-resource...` on the server's host (at most 1024 bytes, the ALB's limit).
@@ -72,7 +81,8 @@ export interface InternalAlbArgs {
 /**
  * The internal Application Load Balancer of an MCP zone (controls S2, H5): HTTPS only with a TLS 1.2/1.3 policy
  * (no plain-HTTP listener at all), invalid headers dropped, strictest desync mitigation, access logs to a private TLS-only bucket,
- * deletion protection, the web ACL always associated, and one target group per server routed by host name.
+ * deletion protection, the web ACL always associated, and one target group per server routed by host name, over
+ * HTTPS to each server's guard (the load balancer does not validate target certificates: the hop is encrypted).
  */
 export class InternalAlb extends pulumi.ComponentResource {
     public readonly arn: pulumi.Output<string>;
@@ -186,13 +196,16 @@ export class InternalAlb extends pulumi.ComponentResource {
                     tags: tags(`metadata-${route.name}`),
                 }, parent);
             }
+            const targetProtocol = route.plaintextTarget === true ? "HTTP" : "HTTPS";
             const tg = new aws.lb.TargetGroup(`${name}-${route.name}`, {
                 vpcId: args.vpcId,
                 targetType: "ip",
                 port: route.port,
-                protocol: "HTTP",
+                protocol: targetProtocol,
+                // HTTP/1.1 to the guard (Streamable HTTP, SSE); HTTP2 and gRPC are other target protocol versions.
+                protocolVersion: "HTTP1",
                 deregistrationDelay: 30,
-                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: targetProtocol, port: "traffic-port", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
                 tags: { ...tags(`tg-${route.name}`), "mcpsec:server": route.name },
             }, parent);
             new aws.lb.ListenerRule(`${name}-${route.name}`, {

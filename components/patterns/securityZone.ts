@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
-import { ecrRepositoryOf, McpCluster, McpService } from "../compute";
+import { ecrRepositoryOf, GUARD_HEALTH_PATH, McpCluster, McpService } from "../compute";
 import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
 import { InternalAlb, LogBucket, McpWebAcl, PrivateLinkNlb, privateLinkSecurityGroup } from "../edge";
 import { ThreatDetection } from "../detection";
@@ -51,6 +51,10 @@ export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeCo
     if (clients.length > MAX_ALLOWED_CIDRS) {
         throw new ConfigError(config.edge.privateLink ? "mcpsec:edge.privateLink.allowedCidrs" : "mcpsec:edge.allowedCidrs", `${clients.length} separate networks (edge.allowedCidrs and edge.privateLink.allowedCidrs together) is not allowed; expected at most ${MAX_ALLOWED_CIDRS}, each taking one rule per direction of the zone's network ACL (20 by default); aggregate them into wider blocks`);
     }
+    const guardRepo = config.guard.image !== undefined && !config.guard.allowUnguarded ? ecrRepositoryOf(config.guard.image) : undefined;
+    if (config.guard.image !== undefined && !config.guard.allowUnguarded && (!guardRepo || guardRepo.region !== config.region)) {
+        throw new ConfigError("mcpsec:guard.image", `${JSON.stringify(config.guard.image)} is not allowed; the security zone pulls images only from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/<repository>@sha256:<64 hex>); push the guard image there (README "The MCP guard")`);
+    }
     config.servers.forEach((server, i) => {
         const repo = ecrRepositoryOf(server.image);
         if (!repo || repo.region !== config.region) {
@@ -67,6 +71,16 @@ export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeCo
  * route to the internet, reaching AWS services only through VPC endpoints, reachable only through one internal
  * HTTPS entry point with a web ACL, each server a hardened Fargate service of its own.
  */
+/**
+ * The host that serves a Cognito user pool's JWKS (`https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`).
+ * The guard fetches it through the egress firewall: the cognito-idp interface endpoint does not carry requests for a
+ * user pool with a domain (Amazon Cognito developer guide, "Access Amazon Cognito user pools using an interface
+ * endpoint": a pool with a domain is not compatible with AWS PrivateLink), and the zone's pool has one (managed login).
+ */
+export function cognitoJwksHost(region: string): string {
+    return `cognito-idp.${region}.amazonaws.com`;
+}
+
 export class SecurityZone extends pulumi.ComponentResource {
     public readonly network: SegmentedVpc;
     public readonly entryPoint: InternalAlb;
@@ -90,9 +104,14 @@ export class SecurityZone extends pulumi.ComponentResource {
         const ops = config.operations;
         const zoneKey = new ZoneKey(`${name}-key`, { users: ["logs", "cloudtrail", "alarms"], tags }, parent);
         this.zoneKeyArn = zoneKey.arn;
-        // Declared egress of all servers; with none, the zone gets no internet gateway, NAT or route out at all.
-        // The egress subnets are planned (and a zone too small for them refused) before anything is created.
-        const egressDomains = [...new Set(config.servers.flatMap((s) => s.egress))].sort();
+        // Each server's guard (unless the stack opts out): the approved manifest comes from SSM (the ssm endpoint), the
+        // issuer's signing keys from Cognito's public host (through the egress firewall, that one name allowlisted).
+        const guarded = !config.guard.allowUnguarded;
+        const interfaceEndpoints = guarded && !config.network.interfaceEndpoints.includes("ssm") ? [...config.network.interfaceEndpoints, "ssm"] : config.network.interfaceEndpoints;
+        // Declared egress of all servers (and the JWKS host for the guards); with none, the zone gets no internet
+        // gateway, NAT or route out at all. The egress subnets are planned (and a zone too small for them refused)
+        // before anything is created.
+        const egressDomains = [...new Set([...config.servers.flatMap((s) => s.egress), ...(guarded ? [cognitoJwksHost(config.region)] : [])])].sort();
         const egressCidrs = egressDomains.length > 0
             ? egressSubnetCidrs(config.network.cidrBlock, privateSubnetCidrs(config.network.cidrBlock, config.network.availabilityZoneCount), 1)
             : undefined;
@@ -100,13 +119,13 @@ export class SecurityZone extends pulumi.ComponentResource {
             logKmsKeyArn: zoneKey.arn,
             cidrBlock: config.network.cidrBlock,
             availabilityZoneCount: config.network.availabilityZoneCount,
-            interfaceEndpoints: config.network.interfaceEndpoints,
+            interfaceEndpoints,
             flowLogRetentionDays: config.network.flowLogRetentionDays,
             allowPublicIpOnLaunch: config.network.allowPublicIpOnLaunch,
             // The enterprise networks and PrivateLink consumers reach the entry point on 443 through the NACL too.
             allowedCidrs: zoneClientCidrs(edge),
             // Images of a central registry account: the ECR endpoints admit pulls of exactly those repositories.
-            imageRepositories: config.servers.map((s) => ecrRepositoryOf(s.image)!).map((r) => ({ account: r.account, repository: r.repository })),
+            imageRepositories: [...config.servers.map((s) => s.image), ...(guarded ? [config.guard.image!] : [])].map((i) => ecrRepositoryOf(i)!).map((r) => ({ account: r.account, repository: r.repository })),
             transitGateway: config.network.transitGateway,
             tags,
         }, parent);
@@ -116,7 +135,7 @@ export class SecurityZone extends pulumi.ComponentResource {
         const dns = new DnsFirewall(`${name}-dns`, {
             vpcId: net.vpcId,
             allowedDomains: [
-                ...awsServiceDomains(config.region, config.network.interfaceEndpoints, ["s3"]),
+                ...awsServiceDomains(config.region, interfaceEndpoints, ["s3"]),
                 ...vpcInternalDomains(config.region, net.cidrBlock),
                 ...egressDomains.map(dnsFirewallDomain),
             ],
@@ -186,8 +205,11 @@ export class SecurityZone extends pulumi.ComponentResource {
             certificateArn: edge.certificateArn,
             sslPolicy: edge.sslPolicy,
             webAclArn: webAcl.arn,
+            // Each server's target group names its guard's HTTPS port and health path; only an unguarded server's
+            // names its own port, over plain HTTP (reported).
             routes: config.servers.map((s) => ({
-                name: s.name, host: `${s.name}.${edge.domainName}`, port: s.port, healthCheckPath: s.healthCheckPath,
+                name: s.name, host: `${s.name}.${edge.domainName}`,
+                ...(guarded ? { port: config.guard.port, healthCheckPath: GUARD_HEALTH_PATH } : { port: s.port, healthCheckPath: s.healthCheckPath, plaintextTarget: true }),
                 metadataDocument: this.authorizationServer.metadataDocuments[s.name],
             })),
             tags,
@@ -201,7 +223,7 @@ export class SecurityZone extends pulumi.ComponentResource {
             if (bytes > 8192) {
                 throw new ConfigError(`mcpsec:servers[${config.servers.indexOf(spec)}].tools`, `the approved manifest of ${spec.name} is ${bytes} bytes; an SSM parameter holds at most 8192 (fewer tools per server)`);
             }
-            new aws.ssm.Parameter(`${name}-${spec.name}-manifest`, {
+            const manifestParameter = new aws.ssm.Parameter(`${name}-${spec.name}-manifest`, {
                 name: `/mcpsec/${config.environment}/${spec.name}/tools-manifest`,
                 description: `Approved tools manifest of MCP server ${spec.name}`,
                 type: "SecureString",
@@ -222,6 +244,20 @@ export class SecurityZone extends pulumi.ComponentResource {
                 kmsKeyArn: net.logKmsKeyArn,
                 targetGroupArn: this.entryPoint.targetGroupArns[spec.name],
                 logRetentionDays: ops.retentionDays,
+                ...(guarded ? {
+                    guard: {
+                        image: config.guard.image!,
+                        port: config.guard.port,
+                        issuer: this.authorizationServer.issuer,
+                        resource: urls[spec.name],
+                        // People (the one people client) and the agents declared for this server.
+                        clientIds: [this.authorizationServer.peopleClientId, ...(identity.agents ?? []).filter((a) => a.server === spec.name).map((a) => this.authorizationServer.agentClientIds[`${a.name}/${a.server}`])],
+                        manifestParameterArn: manifestParameter.arn,
+                        manifestKmsKeyArn: zoneKey.arn,
+                        dlpMode: config.guard.dlpMode,
+                        piiClasses: config.guard.piiClasses,
+                    },
+                } : { unguarded: true }),
                 tags,
             }, { parent: server }));
             return server;

@@ -14,7 +14,7 @@ import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { synthesize } from "../../cli/synth";
-import { ecrRepositoryOf, secretArnOf } from "../../components/compute";
+import { ecrRepositoryOf, GUARD_CONTAINER, secretArnOf } from "../../components/compute";
 import { guardDutyAgentRepositoryArn } from "../../components/detection";
 import { project, ROOT } from "../helpers";
 
@@ -158,14 +158,23 @@ const outputsOf = (z: Zone, type: string, nameEnd: string) => {
     return r!.outputs as Json;
 };
 
-/** Every task definition with its execution role, image, log group and secrets. */
+/**
+ * Every task definition with its execution role, the server's image, log group and secrets, and its guard (image and
+ * the SSM parameter ECS injects as the approved manifest).
+ */
 function tasksOf(z: Zone) {
     return z.graph.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition").map((t) => {
-        const [c] = JSON.parse(t.inputs.containerDefinitions as string) as Json[];
+        const containers = JSON.parse(t.inputs.containerDefinitions as string) as Json[];
+        const c = containers.find((x) => x.name !== GUARD_CONTAINER)!;
+        const guard = containers.find((x) => x.name === GUARD_CONTAINER);
         const roleArn = t.inputs.executionRoleArn as string;
         const exec = [...z.roles.values()].find((r) => r.arn === roleArn)!;
         const group = z.graph.resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.outputs.name === c.logConfiguration.options["awslogs-group"])!;
-        return { name: c.name as string, exec, image: c.image as string, logGroupArn: group.outputs.arn as string, secrets: ((c.secrets ?? []) as Json[]).map((s) => secretArnOf(s.valueFrom)) };
+        return {
+            name: c.name as string, exec, image: c.image as string, logGroupArn: group.outputs.arn as string, secrets: ((c.secrets ?? []) as Json[]).map((s) => secretArnOf(s.valueFrom)),
+            guardImage: guard?.image as string | undefined,
+            manifest: ((guard?.secrets ?? []) as Json[]).find((s) => s.name === "GUARD_MANIFEST")?.valueFrom as string | undefined,
+        };
     });
 }
 
@@ -271,6 +280,45 @@ describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simula
             }
         }
         expect(tasksOf(zones[2]).find((t) => t.name === "tickets")!.secrets).toEqual([TICKETS_SECRET]);
+    });
+
+    it("lets each execution role pull its guard's image and read its guard's approved manifest (ssm:GetParameters, KMS through SSM only), through the zone's endpoints", async () => {
+        for (const z of [...zones, central]) {
+            for (const t of tasksOf(z)) {
+                const where = `${z.stack} ${t.name}`;
+                expect(t.guardImage, `${where}: a guard beside the server`).toBeDefined();
+                expect(t.manifest, `${where}: the guard's manifest from SSM`).toMatch(new RegExp(`^arn:aws:ssm:${z.region}:${ACCOUNT}:parameter/mcpsec/[a-z]+/${t.name}/tools-manifest$`));
+                const repo = ecrRepositoryOf(t.guardImage!)!;
+                for (const service of ["ecr.api", "ecr.dkr"]) {
+                    for (const action of PULL) {
+                        expect(await decide(t.exec, { action, resource: `arn:aws:ecr:${repo.region}:${repo.account}:repository/${repo.repository}`, endpointPolicy: z.endpoints.get(service) }), `${where} ${action} guard image via ${service}`).toBe("Allowed");
+                    }
+                }
+                const ssm = z.endpoints.get("ssm");
+                expect(ssm, `${z.stack}: the ssm endpoint the guard's manifest comes through`).toBeDefined();
+                expect(await decide(t.exec, { action: "ssm:GetParameters", resource: t.manifest!, endpointPolicy: ssm }), `${where} reads its manifest via ssm`).toBe("Allowed");
+                const viaSsm = { "kms:ViaService": `ssm.${z.region}.amazonaws.com` };
+                // SSM calls KMS itself on the caller's behalf (kms:ViaService), not through the task's kms endpoint.
+                expect(await decide(t.exec, { action: "kms:Decrypt", resource: z.keyArn, resourcePolicy: z.keyPolicy, context: viaSsm }), `${where} decrypts its manifest through SSM`).toBe("Allowed");
+                expect(await decide(t.exec, { action: "kms:Decrypt", resource: z.keyArn, resourcePolicy: z.keyPolicy }), `${where} decrypts directly`).not.toBe("Allowed");
+                // Another server's manifest, and any other parameter, stay closed.
+                for (const other of tasksOf(z).filter((o) => o.name !== t.name)) {
+                    expect(await decide(t.exec, { action: "ssm:GetParameters", resource: other.manifest! }), `${where} reads ${other.name}'s manifest`).not.toBe("Allowed");
+                }
+                expect(await decide(t.exec, { action: "ssm:GetParameters", resource: `arn:aws:ssm:${z.region}:${ACCOUNT}:parameter/prod/db-password` }), `${where} reads another parameter`).not.toBe("Allowed");
+            }
+        }
+    });
+
+    it("catches an execution role without the manifest statement: ECS could not start the guard", async () => {
+        const [t] = tasksOf(zones[0]);
+        const read = { action: "ssm:GetParameters", resource: t.manifest! };
+        expect(await decide(t.exec, read)).toBe("Allowed");
+        const without = t.exec.policies.map((p) => ({ ...p, policy: { ...p.policy, Statement: p.policy.Statement.filter((st) => st.Sid !== "ReadGuardManifest") } }));
+        expect(await decide({ ...t.exec, policies: without }, read)).toBe("ImplicitlyDenied");
+        const decrypt = { action: "kms:Decrypt", resource: zones[0].keyArn, resourcePolicy: zones[0].keyPolicy, context: { "kms:ViaService": `ssm.${zones[0].region}.amazonaws.com` } };
+        const noKey = t.exec.policies.map((p) => ({ ...p, policy: { ...p.policy, Statement: p.policy.Statement.filter((st) => st.Sid !== "DecryptGuardManifest") } }));
+        expect(await decide({ ...t.exec, policies: noKey }, decrypt)).toBe("ImplicitlyDenied");
     });
 
     it("lets the containment Lambda write logs and traces, use its dead-letter queue and key, and take zone tasks out of service", async () => {

@@ -11,6 +11,11 @@ export function serverPorts(graph: ResourceGraph): Record<string, number> {
     return Object.fromEntries(servers.map((s) => [s.name, s.port]));
 }
 
+/** The MCP guard's port of the stack (`mcpsec:guard.port`, default 8443): the only port of a task the entry point reaches. */
+export function guardPort(graph: ResourceGraph): number {
+    return (JSON.parse(graph.config["mcpsec:guard"] ?? "{}") as { port?: number }).port ?? 8443;
+}
+
 /** `mcpsec:edge.allowedCidrs` of the stack. */
 export function allowedCidrs(graph: ResourceGraph): string[] {
     return (JSON.parse(graph.config["mcpsec:edge"] ?? "{}") as { allowedCidrs?: string[] }).allowedCidrs ?? [];

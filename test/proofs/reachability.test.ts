@@ -7,16 +7,21 @@
  * microservices-dev deploys no AWS network (it runs on an existing Kubernetes cluster): its proof, over NetworkPolicy
  * and Istio authorization, is test/proofs/k8sReachability.test.ts (model: cli/k8sReachability.ts).
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { NetworkNode, ReachabilityModel } from "../../cli/reachability";
 import { synthesize } from "../../cli/synth";
-import { cloneGraph, FIXTURE_STACKS, project } from "../helpers";
-import { addResource, allowedCidrs, byName, byType, ensureTransitGateway, firstOutside, naclsOf, oldNaclRules, privateLinkCidrs, replaceNaclRules, securityGroupOf, serverPorts, setInput } from "./network";
+import { cloneGraph, FIXTURE_STACKS, project, ROOT } from "../helpers";
+import { addResource, allowedCidrs, byName, byType, ensureTransitGateway, firstOutside, guardPort, naclsOf, oldNaclRules, privateLinkCidrs, replaceNaclRules, securityGroupOf, serverPorts, setInput } from "./network";
 
-/** The AWS services every server's tasks reach on 443: image pull, layers, logs, secrets, keys, role credentials, runtime monitoring. */
-const TASK_SERVICES = ["ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "kms", "sts", "guardduty-data"];
+/**
+ * The AWS services every server's tasks reach on 443: image pull, layers, logs, secrets, keys, role credentials,
+ * runtime monitoring, and the guard's approved manifest (SSM).
+ */
+const TASK_SERVICES = ["ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager", "kms", "sts", "guardduty-data", "ssm"];
 
 /**
  * The example stacks, and the `privatelink` fixture: consumers reach the zone through its PrivateLink endpoint service
@@ -30,11 +35,22 @@ const STACK_FILES: Record<string, string | undefined> = {
 const STACKS = Object.keys(STACK_FILES);
 
 const graphs = new Map<string, ResourceGraph>();
+/**
+ * security-zone-dev with `mcpsec:guard.allowUnguarded: true`: no guard, so no route out at all (dev declares no
+ * egress, and without guards the zone needs no JWKS route). The baseline of the mutations that add a route out.
+ */
+let unguardedDev: ResourceGraph;
 
 beforeAll(async () => {
     for (const stack of STACKS) {
         graphs.set(stack, await synthesize({ project, stack, stackFile: STACK_FILES[stack] }));
     }
+    const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-dev.yaml"), "utf8");
+    const guardBlock = / {2}mcpsec:guard:\n {4}image: [^\n]+\n/;
+    expect(dev).toMatch(guardBlock);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-reach-")), "Pulumi.security-zone-dev.yaml");
+    fs.writeFileSync(file, dev.replace(guardBlock, "  mcpsec:guard:\n    allowUnguarded: true\n"));
+    unguardedDev = await synthesize({ project, stack: "security-zone-dev", stackFile: file });
 });
 
 function entryPoint(model: ReachabilityModel): NetworkNode {
@@ -77,13 +93,17 @@ describe.each(STACKS)("reachability of %s", (stack) => {
             }
         });
 
-        it("the entry point forwards each server's HTTPS traffic to its tasks and reaches them on that port", () => {
+        it("the entry point forwards each server's HTTPS traffic to its guard, over HTTPS, and reaches the guard's port", () => {
             const services = model.ecsServices();
             expect(services.map((s) => s.key).sort()).toEqual(Object.keys(serverPorts(graph)).map((n) => `ecs-service:${n}`).sort());
             for (const service of services) {
                 const routes = model.serviceRoutes(alb).filter((r) => r.service === service && r.listenerPort === 443);
                 expect(routes.length, `no HTTPS listener rule of the entry point forwards to ${service.label}`).toBeGreaterThan(0);
                 for (const route of routes) {
+                    // The target is the guard (its container and port), never the server, and the hop is TLS.
+                    expect(route.port, `${service.label}: the target group reaches the guard's port`).toBe(guardPort(graph));
+                    expect(route.targetGroup.inputs.protocol).toBe("HTTPS");
+                    expect((route.targetGroup.inputs.healthCheck as { protocol?: string }).protocol).toBe("HTTPS");
                     const result = model.canReach(alb, service, route.port);
                     expect(result.reachable, result.explanation).toBe(true);
                 }
@@ -152,6 +172,18 @@ describe.each(STACKS)("reachability of %s", (stack) => {
                 for (const lb of model.loadBalancers()) {
                     const result = model.canReach(tasks, lb, [0, 65535]);
                     expect(result.possible, `${tasks.label} -> ${lb.label}: ${result.explanation}`).toBe(false);
+                }
+            }
+        });
+
+        it("nothing reaches a server's own port: not the entry point, not another task, not a client, not the internet (only its guard, inside the task)", () => {
+            const others = [...model.nodes(), model.external("enterprise clients", allowedCidrs(graph)), model.external("PrivateLink consumers", privateLinkCidrs(graph).length > 0 ? privateLinkCidrs(graph) : ["172.16.0.0/12"]), model.internet()];
+            for (const [name, port] of Object.entries(serverPorts(graph))) {
+                const service = model.node(`ecs-service:${name}`);
+                expect(port).not.toBe(guardPort(graph));
+                for (const from of others.filter((n) => n !== service)) {
+                    const result = model.canReach(from, service, port);
+                    expect(result.possible, `${from.label} -> ${service.label}:${port}: ${result.explanation}`).toBe(false);
                 }
             }
         });
@@ -278,8 +310,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(result.refusedAt?.detail).toContain("inbound");
     });
 
-    it("a route to an internet gateway: refused by the security groups alone, reachable once a task gets a public address and open egress", () => {
-        const graph = cloneGraph(base);
+    it("a route to an internet gateway: refused by the security groups alone, reachable once a task gets a public address and open egress (unguarded dev: no route out)", () => {
+        const graph = cloneGraph(unguardedDev);
         const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
         const igw = addResource(graph, "aws:ec2/internetGateway:InternetGateway", "proof-igw", "igw-0123456789abcdef0", { vpcId: vpc.id });
         const routeTable = byType(graph, "aws:ec2/routeTable:RouteTable")[0];
@@ -300,8 +332,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(result.paths.some((p) => p.delivered && !p.throughFirewall)).toBe(true);
     });
 
-    it("an internet-facing entry point with an internet gateway route is reachable from the internet", () => {
-        const graph = cloneGraph(base);
+    it("an internet-facing entry point with an internet gateway route is reachable from the internet (unguarded dev: no route out)", () => {
+        const graph = cloneGraph(unguardedDev);
         const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
         const igw = addResource(graph, "aws:ec2/internetGateway:InternetGateway", "proof-igw", "igw-0123456789abcdef0", { vpcId: vpc.id });
         const routeTable = byType(graph, "aws:ec2/routeTable:RouteTable")[0];
@@ -316,8 +348,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(result.possible, result.explanation).toBe(true);
     });
 
-    it("egress through a network firewall endpoint counts as inspected; a direct internet gateway route does not", () => {
-        const graph = cloneGraph(base);
+    it("egress through a network firewall endpoint counts as inspected; a direct internet gateway route does not (unguarded dev: no route out)", () => {
+        const graph = cloneGraph(unguardedDev);
         const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
         const igw = addResource(graph, "aws:ec2/internetGateway:InternetGateway", "proof-igw", "igw-0123456789abcdef0", { vpcId: vpc.id });
         const fwSubnet = addResource(graph, "aws:ec2/subnet:Subnet", "proof-fw-subnet", "subnet-0fw", { vpcId: vpc.id, cidrBlock: "10.40.240.0/28", availabilityZone: "eu-west-1a" });
@@ -345,6 +377,27 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(bypass.paths.some((p) => p.delivered && !p.throughFirewall), bypass.explanation).toBe(true);
     });
 
+    it("a target group that reaches the server's port directly (the service mapped to the server container, its port admitted): the model shows the entry point reaching the server past its guard", () => {
+        const graph = cloneGraph(base);
+        const ports = serverPorts(graph);
+        const service = byType(graph, "aws:ecs/service:Service")[0];
+        const name = Object.keys(ports).find((n) => service.name.endsWith(`-${n}-service`))!;
+        setInput(service, "loadBalancers", (service.inputs.loadBalancers as Record<string, unknown>[]).map((lb) => ({ ...lb, containerName: name, containerPort: ports[name] })));
+        const ingress = byType(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find((r) => r.name.endsWith(`-${name}-from-entry`))!;
+        setInput(ingress, "fromPort", ports[name]);
+        setInput(ingress, "toPort", ports[name]);
+        const model = new ReachabilityModel(graph);
+        const svc = model.node(`ecs-service:${name}`);
+        expect(model.serviceRoutes(entryPoint(model)).filter((r) => r.service === svc).map((r) => r.port)).toEqual([ports[name]]);
+        const result = model.canReach(entryPoint(model), svc, ports[name]);
+        expect(result.reachable, result.explanation).toBe(true);
+        // Before the change the same question is refused at the task's security group.
+        const before = new ReachabilityModel(base);
+        const refused = before.canReach(entryPoint(before), before.node(`ecs-service:${name}`), ports[name]);
+        expect(refused.possible).toBe(false);
+        expect(refused.refusedAt?.kind).toBe("security-group");
+    });
+
     it("a listener rule pointing elsewhere: the server is no longer routed from the entry point", () => {
         const graph = cloneGraph(base);
         const model = new ReachabilityModel(graph);
@@ -358,8 +411,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(after.serviceRoutes(entryPoint(after)).filter((r) => r.service.key === service.key)).toEqual([]);
     });
 
-    it("the removed gateway endpoint route: S3 layers are refused at the route table", () => {
-        const graph = cloneGraph(base);
+    it("the removed gateway endpoint route: S3 layers are refused at the route table (unguarded dev: no route out)", () => {
+        const graph = cloneGraph(unguardedDev);
         const endpoint = byType(graph, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.inputs.vpcEndpointType === "Gateway")!;
         setInput(endpoint, "routeTableIds", []);
         const model = new ReachabilityModel(graph);

@@ -221,7 +221,7 @@ const albArgs = {
     vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], vpcCidrBlock: "10.40.0.0/16", allowedCidrs: ["10.0.0.0/8"],
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b2c4d6e-8f0a-4b1c-9d2e-3f4a5b6c7d8e",
     webAclArn: "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/zone/id",
-    routes: [{ name: "docs", host: "docs.mcp.example.com", port: 8080, healthCheckPath: "/health" }, { name: "tickets", host: "tickets.mcp.example.com", port: 9000, healthCheckPath: "/healthz" }],
+    routes: [{ name: "docs", host: "docs.mcp.example.com", port: 8443, healthCheckPath: "/health" }, { name: "tickets", host: "tickets.mcp.example.com", port: 9443, healthCheckPath: "/healthz" }],
 };
 
 describe("InternalAlb", () => {
@@ -252,11 +252,19 @@ describe("InternalAlb", () => {
 
     it("routes each server by host name to a target group of its own", () => {
         const groups = ofType(graph, "aws:lb/targetGroup:TargetGroup");
-        expect(groups.map((g) => [g.inputs.port, g.inputs.targetType, (g.inputs.healthCheck as Json).path])).toEqual([[8080, "ip", "/health"], [9000, "ip", "/healthz"]]);
+        expect(groups.map((g) => [g.inputs.port, g.inputs.targetType, (g.inputs.healthCheck as Json).path])).toEqual([[8443, "ip", "/health"], [9443, "ip", "/healthz"]]);
         const rules = ofType(graph, "aws:lb/listenerRule:ListenerRule");
         expect(rules.map((r) => [r.inputs.priority, (r.inputs.conditions as Json[])[0].hostHeader.values[0], (r.inputs.actions as Json[])[0].targetGroupArn])).toEqual([
             [2000, "docs.mcp.example.com", groups[0].outputs.arn], [2001, "tickets.mcp.example.com", groups[1].outputs.arn],
         ]);
+    });
+
+    it("sends requests and health checks to the targets (each server's guard) over HTTPS, plain HTTP only when a route opts out", async () => {
+        for (const g of ofType(graph, "aws:lb/targetGroup:TargetGroup")) {
+            expect(g.inputs).toMatchObject({ protocol: "HTTPS", protocolVersion: "HTTP1", healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port" } });
+        }
+        const plain = await synthComponent(() => new InternalAlb("entry", { ...albArgs, routes: [{ ...albArgs.routes[0], port: 8080, plaintextTarget: true }] }));
+        expect(one(plain, "aws:lb/targetGroup:TargetGroup").inputs).toMatchObject({ port: 8080, protocol: "HTTP", healthCheck: { protocol: "HTTP" } });
     });
 
     it("admits only the allowed networks, never the zone (whose tasks may send HTTPS inside it), and sends only into the zone", () => {

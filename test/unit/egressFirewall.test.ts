@@ -3,7 +3,10 @@ import { checkEgressFirewallArgs, EGRESS_STATEFUL_DEFAULT_ACTIONS, egressSubnetC
 import { privateSubnetCidrs } from "../../components/network/segmentedVpc";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { synthesize } from "../../cli/synth";
-import { ofType, one, project } from "../helpers";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ofType, one, project, ROOT } from "../helpers";
 
 const ROUTE = "aws:ec2/route:Route";
 
@@ -55,7 +58,9 @@ describe("SecurityZone with a server that declares egress (security-zone-prod)",
         expect(group.inputs).toMatchObject({
             type: "STATEFUL",
             ruleGroup: {
-                rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [".atlassian.net", "api.atlassian.com"] } },
+                // The declared domains, and Cognito's host for the guards' JWKS (its interface endpoint does not
+                // carry requests for a pool with a domain).
+                rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [".atlassian.net", "api.atlassian.com", "cognito-idp.us-east-1.amazonaws.com"] } },
                 statefulRuleOptions: { ruleOrder: "STRICT_ORDER" },
             },
         });
@@ -109,11 +114,15 @@ describe("SecurityZone with a server that declares egress (security-zone-prod)",
             .toEqual(privateSubnetCidrs("10.41.0.0/16", 3).map((c) => [c, endpoints[0]]));
     });
 
-    it("lets out HTTPS beyond the endpoints only from the server that declares egress", () => {
+    it("lets out HTTPS beyond the endpoints from the server that declares egress, and from every guarded task for the JWKS (one rule each)", () => {
         const open = ofType(graph, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0");
-        expect(open).toHaveLength(1);
-        expect(open[0].inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 443, toPort: 443 });
-        expect(open[0].urn).toContain("tickets");
+        expect(open.map((r) => [r.name.replace(/^mcp-prod-/, ""), r.inputs.description]).sort()).toEqual([
+            ["docs-search-to-egress", "HTTPS to the token issuer's JWKS, through the egress firewall"],
+            ["tickets-to-egress", "HTTPS to the declared egress domains, through the egress firewall"],
+        ]);
+        for (const rule of open) {
+            expect(rule.inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 443, toPort: 443 });
+        }
     });
 
     it("resolves the declared domains in DNS and nothing else beyond the zone's own", () => {
@@ -124,8 +133,22 @@ describe("SecurityZone with a server that declares egress (security-zone-prod)",
 });
 
 describe("SecurityZone without declared egress (security-zone-dev)", () => {
-    it("has no internet gateway, NAT, firewall or route out at all", async () => {
+    it("with guards: lets out only to Cognito's JWKS host, through the firewall", async () => {
         const graph = await synthesize({ project, stack: "security-zone-dev" });
+        expect(one(graph, "aws:networkfirewall/ruleGroup:RuleGroup").inputs).toMatchObject({
+            ruleGroup: { rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targets: ["cognito-idp.eu-west-1.amazonaws.com"] } } },
+        });
+        const domains = ofType(graph, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList").flatMap((l) => l.inputs.domains as string[]);
+        expect(domains).toContain("cognito-idp.eu-west-1.amazonaws.com");
+        expect(domains).toContain("ssm.eu-west-1.amazonaws.com");
+    });
+
+    it("unguarded (mcpsec:guard.allowUnguarded): has no internet gateway, NAT, firewall or route out at all", async () => {
+        const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-dev.yaml"), "utf8");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-egress-")), "Pulumi.security-zone-dev.yaml");
+        fs.writeFileSync(file, dev.replace(/ {2}mcpsec:guard:\n {4}image: [^\n]+\n/, "  mcpsec:guard:\n    allowUnguarded: true\n"));
+        const graph = await synthesize({ project, stack: "security-zone-dev", stackFile: file });
+        expect(ofType(graph, "aws:ecs/taskDefinition:TaskDefinition").every((t) => !String(t.inputs.containerDefinitions).includes("mcp-guard"))).toBe(true);
         for (const type of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "aws:networkfirewall/firewall:Firewall"]) {
             expect(ofType(graph, type), type).toHaveLength(0);
         }
