@@ -60,13 +60,18 @@ export class Guard {
     private readonly auth: Authenticator;
     private readonly dlp: Dlp;
     private readonly sessions = new Map<string, Session>();
+    /** Keep-alive pool to the upstream: more sockets than any client concurrency the guard serves at once. */
     private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true } as http.AgentOptions);
+    /** Where every request goes, worked out once from the settings rather than per request. */
+    private readonly target: { host: string; port: string | number; path: string };
     private draining = false;
 
     constructor(readonly settings: GuardSettings, readonly registry: ToolRegistry, opts: GuardOptions = {}) {
         this.audit = new Audit(settings.serverName, opts.auditSink);
         this.auth = new Authenticator(settings, opts.keys);
         this.dlp = new Dlp(settings.dlpMode, settings.piiClasses);
+        const up = settings.upstreamUrl;
+        this.target = { host: up.hostname.replace(/^\[|\]$/g, ""), port: up.port || 80, path: up.pathname };
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
             this.handle(req, res).catch((e) => this.failClosed(res, e));
         };
@@ -207,7 +212,6 @@ export class Guard {
     }
 
     private forward(req: http.IncomingMessage, res: http.ServerResponse, x: Exchange, body: Buffer | undefined): Promise<void> {
-        const up = this.settings.upstreamUrl;
         const headers: http.OutgoingHttpHeaders = {};
         for (const name of FORWARD_REQUEST) {
             const v = req.headers[name];
@@ -227,7 +231,7 @@ export class Guard {
             headers["content-length"] = String(body.length);
         }
         return new Promise<void>((resolve) => {
-            const upstream = http.request({ host: up.hostname.replace(/^\[|\]$/g, ""), port: up.port || 80, path: up.pathname, method: req.method, headers, agent: this.agent });
+            const upstream = http.request({ ...this.target, method: req.method, headers, agent: this.agent });
             const timer = setTimeout(() => upstream.destroy(new Error("upstream timeout")), this.settings.upstreamTimeoutMs);
             const abort = () => upstream.destroy();
             res.on("close", abort);
