@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { synthesize } from "../../cli/synth";
 import { project } from "../helpers";
+import { checkMicroservicesConfig } from "../../components/patterns/microservices";
+import type { BlueprintConfig } from "../../components/config";
 
 interface Model {
     validate(): void;
@@ -200,5 +202,18 @@ describe("the MCP guard in every server's pod (stack microservices-dev)", () => 
         expect(spec.containers.map((c) => c.name)).toEqual(["docs-search"]);
         expect(spec.containers[0].ports).toEqual([{ name: "http-mcp", containerPort: 8080, protocol: "TCP" }]);
         expect((one(unguarded, "kubernetes:core/v1:Service")[0].inputs.spec as { ports: { targetPort: number }[] }).ports[0].targetPort).toBe(8080);
+    });
+});
+
+describe("the guard's settings in the microservices pattern", () => {
+    const config = (guard: Partial<BlueprintConfig["guard"]>, clientIds?: string[]) => ({
+        kubernetes: { domainName: "mcp.example.com", tlsSecretName: "tls", oauthIssuer: "https://issuer.example.com", ...(clientIds ? { clientIds } : {}) },
+        guard: { port: 8443, dlpMode: "redact", piiClasses: [], allowUnguarded: false, ...guard },
+    }) as unknown as BlueprintConfig;
+
+    it("requires mcpsec:kubernetes.clientIds with the guard, naming the key", () => {
+        expect(() => checkMicroservicesConfig(config({ image: GUARD_IMAGE }))).toThrow(/mcpsec:kubernetes\.clientIds.*is required but missing with the guard/);
+        expect(checkMicroservicesConfig(config({ image: GUARD_IMAGE }, ["agent-1"])).clientIds).toEqual(["agent-1"]);
+        expect(() => checkMicroservicesConfig(config({ allowUnguarded: true }))).not.toThrow();
     });
 });
