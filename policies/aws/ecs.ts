@@ -1,5 +1,5 @@
-import { ReportViolation } from "@pulumi/policy";
-import { Props, resourceRule, RuleMeta } from "../lib/rule";
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { ofType, Props, refersTo, resourceRule, RuleMeta, stackRule } from "../lib/rule";
 import { findCredentials, findCredentialValues } from "../../components/common/credentials";
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
@@ -231,7 +231,101 @@ export const serviceExecDisabled = resourceRule({
     }
 });
 
+const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+const INGRESS_RULES = ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"];
+const LOOPBACK_UPSTREAM = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):(\d{1,5})(\/[^?#]*)?$/;
+
+/**
+ * A container that is an MCP guard, as the guard itself reads its settings (guard/src/settings.ts): the port it
+ * listens on (GUARD_LISTEN_PORT, default 8443) and the loopback port of the server it forwards to
+ * (GUARD_UPSTREAM_URL). Undefined for any other container.
+ */
+export function guardOf(c: Props): { listenPort: number; upstreamPort: number } | undefined {
+    const env = Object.fromEntries(((c.environment ?? []) as Props[]).map((e) => [String(e.name ?? ""), typeof e.value === "string" ? e.value : ""]));
+    const upstream = LOOPBACK_UPSTREAM.exec(env.GUARD_UPSTREAM_URL ?? "");
+    if (!upstream) {
+        return undefined;
+    }
+    const listenPort = env.GUARD_LISTEN_PORT !== undefined && /^\d{1,5}$/.test(env.GUARD_LISTEN_PORT) ? Number(env.GUARD_LISTEN_PORT) : 8443;
+    return { listenPort, upstreamPort: Number(upstream[2]) };
+}
+
+/** True when an ingress entry admits TCP `port` (all traffic included). */
+function admitsPort(e: Props, port: number): boolean {
+    const protocol = String(e.ipProtocol ?? e.protocol ?? "");
+    if (protocol === "-1" || protocol === "all") {
+        return true;
+    }
+    return (protocol === "tcp" || protocol === "6") && Number(e.fromPort) <= port && port <= Number(e.toPort);
+}
+
+/** The ingress entries (inline and separate rule resources) of the security groups a service's tasks run in. */
+function serviceIngress(service: PolicyResource, resources: PolicyResource[]): { entry: Props; where: string }[] {
+    const ids = ((service.props.networkConfiguration?.securityGroups ?? []) as unknown[]).filter((v): v is string => typeof v === "string");
+    const deps = new Set((service.propertyDependencies.networkConfiguration ?? []).map((d) => d.urn));
+    const groups = resources.filter((r) => r.type === SECURITY_GROUP && (ids.includes(r.props.id) || deps.has(r.urn)));
+    const entries: { entry: Props; where: string }[] = [];
+    for (const g of groups) {
+        for (const e of (g.props.ingress ?? []) as Props[]) {
+            entries.push({ entry: e, where: `security group ${g.name}` });
+        }
+        for (const r of resources.filter((x) => INGRESS_RULES.includes(x.type) && (x.type !== INGRESS_RULES[1] || x.props.type === "ingress") && refersTo(x, "securityGroupId", g))) {
+            entries.push({ entry: r.props, where: `ingress rule ${r.name} of ${g.name}` });
+        }
+    }
+    return entries;
+}
+
+export const serviceReachableOnlyThroughGuard = stackRule({
+    name: "aws-ecs-service-reachable-only-through-guard",
+    description: "Every MCP server behind a load balancer must be reachable only through its MCP guard (the guard/ sidecar that checks the token, the scope of each tool, the pinned manifest, the arguments and the results). For each ECS service registered in a target group: every target group must be mapped to a guard container of the task (one whose GUARD_UPSTREAM_URL names a server on 127.0.0.1) on the port the guard listens on (GUARD_LISTEN_PORT, default 8443), never to the server's own container or port; no other container of the task may map a port (the server is reached on loopback inside the task); and the service's security groups may not admit the server's port (in awsvpc mode the guard and the server share the task's network interface, so the security group is what keeps the server's port closed). The guard's image must be pinned by digest (a moved tag could swap the guard for a pass-through).",
+    severity: "critical",
+    controls: ["S2", "S6", "C1", "C3", "C5", "H5"],
+    nist: ["AC-3", "AC-4", "SC-7", "SI-10", "SI-4"],
+    maestro: ["L3", "L4"],
+    threats: ["T1", "T2", "T3", "T4"],
+    remediation: "Set mcpsec:guard.image (digest-pinned; leave mcpsec:guard.allowUnguarded unset) so that SecurityZone runs McpService with its guard argument: the target group then names the mcp-guard container on mcpsec:guard.port, the server has no port mapping and its security group admits only the guard's port from the entry point.",
+}, (resources, _args, report) => {
+    const tasks = ofType(resources, TASK_DEFINITION[0]);
+    for (const service of ofType(resources, SERVICE[0])) {
+        const bindings = ((service.props.loadBalancers ?? []) as Props[]).filter((b) => b && (b.targetGroupArn !== undefined || b.elbName !== undefined));
+        if (bindings.length === 0) {
+            continue;
+        }
+        const task = tasks.find((t) => refersTo(service, "taskDefinition", t, ["arnWithoutRevision", "family"]));
+        const containers = task ? containersOf(task.props) : undefined;
+        if (!containers) {
+            report(`Service ${service.name} is registered in a target group, but its task definition ${task ? "has containers that cannot be judged" : "is not in this stack"}: nothing shows the target group reaches a guard.`, service.urn);
+            continue;
+        }
+        const guards = containers.map((c) => ({ c, guard: guardOf(c) })).filter((x) => x.guard !== undefined);
+        for (const b of bindings) {
+            const target = containers.find((c) => c.name === b.containerName);
+            const guard = target ? guardOf(target) : undefined;
+            if (!guard) {
+                report(`Service ${service.name}: its target group reaches container ${String(b.containerName)} on port ${String(b.containerPort)} directly, not through an MCP guard (no guard container there): every request reaches the server unchecked.`, service.urn);
+            } else if (Number(b.containerPort) !== guard.listenPort) {
+                report(`Service ${service.name}: its target group reaches the guard container ${String(b.containerName)} on port ${String(b.containerPort)}, not on the port the guard listens on (${guard.listenPort}).`, service.urn);
+            }
+        }
+        for (const { c, guard } of guards) {
+            if (typeof c.image !== "string" || !/@sha256:[a-f0-9]{64}$/.test(c.image)) {
+                report(`Service ${service.name}: guard container ${String(c.name)} runs image ${JSON.stringify(c.image)}, not pinned by digest.`, service.urn);
+            }
+            for (const { entry, where } of serviceIngress(service, resources).filter((x) => admitsPort(x.entry, guard!.upstreamPort))) {
+                report(`Service ${service.name}: ${where} admits the server's port ${guard!.upstreamPort} (${String(entry.ipProtocol ?? entry.protocol)} ${String(entry.fromPort ?? "")}-${String(entry.toPort ?? "")}): the server is reachable past its guard.`, service.urn);
+            }
+        }
+        for (const c of containers.filter((x) => !guardOf(x))) {
+            const mapped = ((c.portMappings ?? []) as Props[]).map((m) => m.containerPort).filter((p) => p !== undefined);
+            if (mapped.length > 0 && guards.length > 0) {
+                report(`Service ${service.name}: container ${String(c.name)} maps port ${mapped.join(", ")}; behind its guard the server is reached only on 127.0.0.1 inside the task and maps no port.`, service.urn);
+            }
+        }
+    }
+});
+
 export const ecsRules = [
     readOnlyRootFilesystem, nonRootUser, notPrivileged, dropAllCapabilities, noNewPrivileges, resourceLimits, logging,
-    noSecretsInEnvironment, imagePinnedByDigest, serviceNoPublicIp, serviceExecDisabled,
+    noSecretsInEnvironment, imagePinnedByDigest, serviceNoPublicIp, serviceExecDisabled, serviceReachableOnlyThroughGuard,
 ];

@@ -202,4 +202,27 @@ export const listenerActionsSafe = stackRule({
     }
 });
 
-export const elbRules = [albHasWebAcl, listenerTls, albDropInvalidHeaders, lbAccessLogs, lbDeletionProtection, listenerActionsSafe];
+export const targetGroupHttps = resourceRule({
+    name: "aws-elb-target-group-https",
+    description: "Target groups of Application Load Balancers that send to tasks or instances must use HTTPS, for requests and for health checks, so that the hop from the load balancer to the MCP server's guard is encrypted too: bearer tokens, tool arguments and results never cross the zone in clear text. An Application Load Balancer does not validate its targets' certificates, so the guard's certificate made at its start serves (the hop is encrypted, not authenticated). Target groups of type alb (the PrivateLink hop, TCP to the ALB's HTTPS listener) and lambda are not judged.",
+    severity: "high",
+    controls: ["H5"],
+    nist: ["SC-8", "SC-8(1)"],
+    maestro: ["L4"],
+    threats: ["T2", "T4"],
+    remediation: "Use InternalAlb routes without plaintextTarget (HTTPS to each server's guard on mcpsec:guard.port); leave mcpsec:guard.allowUnguarded unset; on your own target group set protocol and healthCheck.protocol to HTTPS.",
+}, TARGET_GROUP, (props, _args, report) => {
+    const type = String(props.targetType ?? "instance");
+    if (type === "alb" || type === "lambda") {
+        return;
+    }
+    const protocol = String(props.protocol ?? "").toUpperCase();
+    if (protocol === "HTTP") {
+        report(`protocol is HTTP: requests reach the targets in clear text (tokens, tool arguments and results).`);
+    }
+    if (protocol === "HTTPS" && String(props.healthCheck?.protocol ?? "HTTP").toUpperCase() === "HTTP") {
+        report(`healthCheck.protocol is ${props.healthCheck?.protocol === undefined ? "unset (HTTP)" : "HTTP"} while the targets serve HTTPS.`);
+    }
+});
+
+export const elbRules = [albHasWebAcl, listenerTls, albDropInvalidHeaders, lbAccessLogs, lbDeletionProtection, listenerActionsSafe, targetGroupHttps];

@@ -60,8 +60,15 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
             [broken(graph, "token-in-env", (g) => {
                 const task = first(g, "aws:ecs/taskDefinition:TaskDefinition");
                 const token = ["ghp", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"].join("_");
-                task.inputs.containerDefinitions = JSON.stringify(JSON.parse(task.inputs.containerDefinitions as string).map((c: Record<string, unknown>) => ({ ...c, environment: [{ name: "UPSTREAM", value: token }] })));
+                task.inputs.containerDefinitions = JSON.stringify(JSON.parse(task.inputs.containerDefinitions as string).map((c: Record<string, unknown>) => ({ ...c, environment: [...(c.environment as unknown[]), { name: "UPSTREAM", value: token }] })));
             }), "aws-ecs-task-no-secrets-in-environment", "aws:ecs/taskDefinition:TaskDefinition"],
+            // Issue 10: the target group reaches the server's own container and port, past its guard.
+            [broken(graph, "target-group-to-server-port", (g) => {
+                const service = first(g, "aws:ecs/service:Service");
+                const servers = JSON.parse(g.config["mcpsec:servers"]) as { name: string; port: number }[];
+                const server = servers.find((x) => service.name.endsWith(`-${x.name}-service`))!;
+                service.inputs.loadBalancers = service.outputs.loadBalancers = (service.inputs.loadBalancers as Record<string, unknown>[]).map((b) => ({ ...b, containerName: server.name, containerPort: server.port }));
+            }), "aws-ecs-service-reachable-only-through-guard", "aws:ecs/service:Service"],
             [broken(graph, "wildcard-role", (g) => {
                 const policy = g.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-execution"))!;
                 policy.inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] });

@@ -47,6 +47,24 @@ const FAKE = {
     jwt: [Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url"), Buffer.from('{"sub":"agent-1"}').toString("base64url"), "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"].join("."),
     pem: ["-----BEGIN RSA PRIVATE KEY-----", ..."MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB".repeat(3).match(/.{1,64}/g)!, "-----END RSA PRIVATE KEY-----"].join("\n"),
 };
+/** The guard container beside a server (McpService): listens on 8443, forwards to the server on 127.0.0.1:8080. */
+const guardContainer = (props: Props = {}): Props => container({
+    name: "mcp-guard", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}`, secrets: [],
+    portMappings: [{ containerPort: 8443, protocol: "tcp" }],
+    environment: [{ name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" }],
+    ...props,
+});
+const sgIngress = (name: string, port: number): FixtureResource => ({ type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, props: { securityGroupId: "unknown", ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: "sg-entry" }, refs: { securityGroupId: ["task"] } });
+/** A guarded ECS service: task (server + guard), service bound to the guard, its security group admitting the guard's port. */
+function guarded(opts: { containers?: Props[]; binding?: Props; ingressPort?: number | null; inlineIngress?: Props[] } = {}): FixtureResource[] {
+    const containers = opts.containers ?? [container({ portMappings: [] }), guardContainer()];
+    return [
+        { type: TASK, name: "docs-task", props: { ...taskDef(), containerDefinitions: JSON.stringify(containers) } },
+        { type: "aws:ecs/service:Service", name: "docs-svc", props: { ...ecsService({ networkConfiguration: { subnets: ["subnet-1"], securityGroups: ["sg-task"], assignPublicIp: false } }), taskDefinition: "unknown", loadBalancers: [{ targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs/0123", containerName: "mcp-guard", containerPort: 8443, ...opts.binding }] }, refs: { taskDefinition: ["docs-task"] } },
+        sgRes(opts.inlineIngress ? { ingress: opts.inlineIngress } : {}),
+        ...(opts.ingressPort === null ? [] : [sgIngress("from-entry", opts.ingressPort ?? 8443)]),
+    ];
+}
 const ecsService = (props: Props = {}): Props => ({ launchType: "FARGATE", enableExecuteCommand: false, networkConfiguration: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: false }, ...props });
 const repo = (props: Props = {}): Props => ({ name: "mcp/docs", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:123456789012:key/k" }], ...props });
 const REPO = "aws:ecr/repository:Repository";
@@ -373,6 +391,23 @@ export const awsCases: Record<string, RuleCases> = {
         pass: [{ label: "private", type: "aws:ecs/service:Service", props: ecsService() }],
         fail: [{ label: "public IP", type: "aws:ecs/service:Service", props: ecsService({ networkConfiguration: { subnets: ["s"], assignPublicIp: true } }), expect: /assignPublicIp is true/ }],
     },
+    "aws-ecs-service-reachable-only-through-guard": {
+        pass: [
+            { label: "target group on the guard's port, server unmapped, only the guard's port admitted", resources: guarded() },
+            { label: "a service in no target group", resources: [{ ...guarded()[0] }, { ...guarded()[1], props: { ...guarded()[1].props, loadBalancers: undefined } }] },
+        ],
+        fail: [
+            // Each passed the pack before issue 10: nothing judged where a target group reaches inside the task.
+            { label: "target group reaches the server's port directly (unguarded)", resources: guarded({ containers: [container({ portMappings: [{ containerPort: 8080, protocol: "tcp" }] })], binding: { containerName: "docs", containerPort: 8080 }, ingressPort: 8080 }), expect: /its target group reaches container docs on port 8080 directly, not through an MCP guard/ },
+            { label: "target group on the server container beside a guard", resources: guarded({ binding: { containerName: "docs", containerPort: 8080 } }), expect: /reaches container docs on port 8080 directly/ },
+            { label: "target group on the guard container but the server's port", resources: guarded({ binding: { containerName: "mcp-guard", containerPort: 8080 } }), expect: /reaches the guard container mcp-guard on port 8080, not on the port the guard listens on \(8443\)/ },
+            { label: "security group admits the server's port too", resources: [...guarded(), sgIngress("entry-8080", 8080)], expect: /ingress rule entry-8080 of task admits the server's port 8080/ },
+            { label: "security group admits every port inline", resources: guarded({ inlineIngress: [{ protocol: "-1", fromPort: 0, toPort: 0, securityGroups: ["sg-entry"] }], ingressPort: null }), expect: /security group task admits the server's port 8080/ },
+            { label: "server container maps its port beside the guard", resources: guarded({ containers: [container({ portMappings: [{ containerPort: 8080, protocol: "tcp" }] }), guardContainer()] }), expect: /container docs maps port 8080/ },
+            { label: "guard image by tag", resources: guarded({ containers: [container(), guardContainer({ image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard:latest" })] }), expect: /guard container mcp-guard runs image .*guard:latest", not pinned by digest/ },
+            { label: "task definition not in the stack", resources: guarded().filter((r) => r.type !== TASK), expect: /its task definition is not in this stack/ },
+        ],
+    },
     "aws-ecs-service-execute-command-disabled": {
         pass: [{ label: "exec off", type: "aws:ecs/service:Service", props: ecsService() }, { label: "unset", type: "aws:ecs/service:Service", props: ecsService({ enableExecuteCommand: undefined }) }],
         fail: [{ label: "exec on", type: "aws:ecs/service:Service", props: ecsService({ enableExecuteCommand: true }), expect: /enableExecuteCommand is true/ }],
@@ -538,6 +573,17 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "a weighted NLB forward to a target group not in the stack", resources: [alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", forward: { targetGroups: [{ arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/elsewhere/0abc", weight: 1 }] } }])], expect: /targetgroup\/elsewhere\/0abc, which is not in this stack/ },
             { label: "an HTTPS redirect to another host (open redirect)", resources: [alb(), association(), lbListener("https", "alb", "HTTPS"), listenerRule("away", "https", [{ type: "redirect", redirect: { protocol: "HTTPS", host: "evil.example.com", port: "443" } }])], expect: /Listener rule away redirects to another host \(evil.example.com\)/ },
             { label: "an NLB listener straight to a server's target group (around the WAF)", resources: [alb(), association(), alb("nlb", { loadBalancerType: "network" }), lbListener("tcp", "nlb", "TCP", [{ type: "forward", targetGroupArn: "unknown" }], ["docs"]), targetGroup("docs")], expect: /Listener tcp forwards to target group docs through network load balancer nlb, which no web ACL can inspect: a path around the WAF/ },
+        ],
+    },
+    "aws-elb-target-group-https": {
+        pass: [
+            { label: "HTTPS to the guard, HTTPS health checks", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "ip", protocol: "HTTPS", port: 8443, healthCheck: { enabled: true, protocol: "HTTPS", path: "/health" } } },
+            { label: "the PrivateLink hop (alb-type, TCP)", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "alb", protocol: "TCP", port: 443 } },
+        ],
+        fail: [
+            // Passed the pack before issue 10 (InternalAlb's own target groups were HTTP).
+            { label: "plain HTTP to the server", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "ip", protocol: "HTTP", port: 8080, healthCheck: { enabled: true, protocol: "HTTP", path: "/health" } }, expect: /protocol is HTTP: requests reach the targets in clear text/ },
+            { label: "HTTPS with the default (HTTP) health check", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "ip", protocol: "HTTPS", port: 8443, healthCheck: { enabled: true, path: "/health" } }, expect: /healthCheck.protocol is unset \(HTTP\) while the targets serve HTTPS/ },
         ],
     },
     "aws-elb-alb-drop-invalid-headers": {
