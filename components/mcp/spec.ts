@@ -83,15 +83,7 @@ function range(from: number, to: number, step: number): number[] {
     return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
 }
 
-/** MCP methods a client sends to a server (2025-06-18 and later); the edge admits only these by default. */
-export const MCP_CLIENT_METHODS = [
-    "initialize", "ping",
-    "tools/list", "tools/call",
-    "resources/list", "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
-    "prompts/list", "prompts/get",
-    "completion/complete", "logging/setLevel",
-    "notifications/initialized", "notifications/cancelled", "notifications/progress", "notifications/roots/list_changed",
-] as const;
+export { MCP_CLIENT_METHODS } from "./methods";
 
 const DIGEST_IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/[a-z0-9._-]+)*@sha256:[a-f0-9]{64}$/;
 const TAG_IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;

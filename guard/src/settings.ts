@@ -4,6 +4,8 @@
  */
 
 /** A bad setting: names the environment variable, the value and what is allowed. */
+import { MCP_CLIENT_METHODS } from "../../components/mcp/methods";
+
 export class SettingsError extends Error {
     constructor(public readonly variable: string, detail: string) {
         super(`invalid guard setting ${variable}: ${detail}`);
@@ -18,15 +20,8 @@ export const PII_CLASSES: readonly PiiClass[] = ["email", "credit_card", "us_ssn
 /** Asymmetric JWS algorithms only: `none` and the HMAC family (a public key used as a shared secret) never verify. */
 export const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
 
-/** MCP methods a client may send (2025-06-18 and later); the same list the edge admits (components/mcp MCP_CLIENT_METHODS). */
-export const DEFAULT_METHODS = [
-    "initialize", "ping",
-    "tools/list", "tools/call",
-    "resources/list", "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
-    "prompts/list", "prompts/get",
-    "completion/complete", "logging/setLevel",
-    "notifications/initialized", "notifications/cancelled", "notifications/progress", "notifications/roots/list_changed",
-];
+/** MCP methods a client may send: the same list the edge admits. */
+export const DEFAULT_METHODS: readonly string[] = MCP_CLIENT_METHODS;
 
 export interface GuardSettings {
     /** Name of the MCP server (audit lines, manifest check). */

@@ -4,7 +4,6 @@ import { readFileSync } from "fs";
 import * as https from "https";
 import { describe, expect, it } from "vitest";
 import { findCredentialValues } from "../../components/common/credentials";
-import { MCP_CLIENT_METHODS } from "../../components/mcp/spec";
 import { metadataUrl as componentsMetadataUrl } from "../../components/identity/protectedResource";
 import { Dlp } from "../../guard/src/core/dlp";
 import { startGuard } from "../../guard/src/main";
@@ -59,8 +58,8 @@ describe("settings", () => {
         expect(e.message).toMatch(/not allowed|required/);
     });
 
-    it("admits the same methods as the edge and computes the RFC 9728 URL as the identity block does", () => {
-        expect([...DEFAULT_METHODS].sort()).toEqual([...MCP_CLIENT_METHODS].sort());
+    it("admits by default exactly the methods of the settings it loads, and computes the RFC 9728 URL as the identity block does", () => {
+        expect(loadSettings(base).methods).toEqual([...DEFAULT_METHODS]);
         expect(metadataUrl(RESOURCE)).toBe(componentsMetadataUrl(RESOURCE));
     });
 
