@@ -230,7 +230,8 @@ async function main() {
         for (const connections of SCENARIOS) {
             console.log(`concurrency ${connections}`);
             for (let round = 1; round <= ROUNDS; round++) {
-                for (const t of targets) {
+                // Even rounds run the targets in reverse order, so that no target always meets the upstream first.
+                for (const t of round % 2 === 0 ? [...targets].reverse() : targets) {
                     const r = await measure(t.target, t.url, t.headers, connections, round, t.pids);
                     runs.push(r);
                     console.log(line(r));
