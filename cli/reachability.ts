@@ -394,6 +394,28 @@ function ref(r: GraphResource | undefined): Hop["resource"] {
 // ---------------------------------------------------------------------------------------------------------------
 // The model
 
+/** One branch of a path being walked: the hops so far, the traffic still admitted, and the first hop that refused. */
+class PathWalk {
+    readonly hops: Hop[];
+    refusedAt: Hop | undefined;
+
+    constructor(public current: Space, before: Hop[] = []) {
+        this.hops = before.slice();
+    }
+
+    /** Records a hop and keeps what it admitted; false once nothing is left to go on. */
+    step(r: { admitted: Space; hop: Hop }): boolean {
+        this.hops.push(r.hop);
+        if (r.hop.verdict === "refuse" && !this.refusedAt) this.refusedAt = r.hop;
+        this.current = r.admitted;
+        return !isEmpty(this.current);
+    }
+
+    result(delivered: boolean): PathResult {
+        return { hops: this.hops, delivered, refusedAt: this.refusedAt, throughFirewall: false };
+    }
+}
+
 /**
  * A reachability model of one synthesized graph. Build it once per graph (`new ReachabilityModel(graph)`), then ask
  * {@link ReachabilityModel.canReach}. The graph is read, never changed; mutate a clone to test a broken variant.
@@ -1238,23 +1260,15 @@ export class ReachabilityModel {
 
     /** Two interfaces of one VPC: ACLs when the subnets differ, the destination's security groups, the reply. */
     private insideToInside(from: NetworkNode, src: Placement, to: NetworkNode, dst: Placement, space: Space, before: Hop[]): PathResult {
-        const hops = before.slice();
-        let current = space;
-        let refusedAt: Hop | undefined;
-        const step = (r: { admitted: Space; hop: Hop }) => {
-            hops.push(r.hop);
-            if (r.hop.verdict === "refuse" && !refusedAt) refusedAt = r.hop;
-            current = r.admitted;
-            return !isEmpty(current);
-        };
+        const w = new PathWalk(space, before);
         const crosses = src.subnetId !== dst.subnetId;
-        if (crosses && !step(this.naclHop(src.subnetId, true, current, D, P, "forward"))) return { hops, delivered: false, refusedAt, throughFirewall: false };
-        if (crosses && !step(this.naclHop(dst.subnetId, false, current, S, P, "forward"))) return { hops, delivered: false, refusedAt, throughFirewall: false };
-        if (!step(this.sgHop(to, "ingress", current, S, from.securityGroupIds))) return { hops, delivered: false, refusedAt, throughFirewall: false };
-        hops.push({ kind: "destination", direction: "forward", verdict: "allow", detail: `${to.label} in ${this.subnetLabel(dst.subnetId)}` });
-        if (crosses && !step(this.naclHop(dst.subnetId, true, current, S, E, "reply"))) return { hops, delivered: false, refusedAt, throughFirewall: false };
-        if (crosses && !step(this.naclHop(src.subnetId, false, current, D, E, "reply"))) return { hops, delivered: false, refusedAt, throughFirewall: false };
-        return { hops, delivered: !isEmpty(current), refusedAt, throughFirewall: false };
+        if (crosses && !w.step(this.naclHop(src.subnetId, true, w.current, D, P, "forward"))) return w.result(false);
+        if (crosses && !w.step(this.naclHop(dst.subnetId, false, w.current, S, P, "forward"))) return w.result(false);
+        if (!w.step(this.sgHop(to, "ingress", w.current, S, from.securityGroupIds))) return w.result(false);
+        w.hops.push({ kind: "destination", direction: "forward", verdict: "allow", detail: `${to.label} in ${this.subnetLabel(dst.subnetId)}` });
+        if (crosses && !w.step(this.naclHop(dst.subnetId, true, w.current, S, E, "reply"))) return w.result(false);
+        if (crosses && !w.step(this.naclHop(src.subnetId, false, w.current, D, E, "reply"))) return w.result(false);
+        return w.result(!isEmpty(w.current));
     }
 
     // ---- flows from outside --------------------------------------------------------------------------------------
@@ -1314,56 +1328,48 @@ export class ReachabilityModel {
         const results: PathResult[] = [];
         for (const dst of to.placements) {
             const space: Space = (from.addresses ?? []).map((iv) => [iv, cidrInterval(dst.cidr), ports, from.ephemeralPorts] as Box);
-            const hops: Hop[] = [];
-            let refusedAt: Hop | undefined;
-            let current = space;
-            const step = (r: { admitted: Space; hop: Hop }) => {
-                hops.push(r.hop);
-                if (r.hop.verdict === "refuse" && !refusedAt) refusedAt = r.hop;
-                current = r.admitted;
-                return !isEmpty(current);
-            };
-            const finish = () => results.push({ hops, delivered: !isEmpty(current) && hops.length > 0, refusedAt, throughFirewall: false });
+            const w = new PathWalk(space);
+            const finish = () => results.push(w.result(!isEmpty(w.current) && w.hops.length > 0));
             // Where the traffic enters, and the subnet whose ACL sees it on the way in.
             let entrySubnet: string | undefined;
             if (entry === "transit-gateway") {
                 const attachment = this.tgwAttachments().find((a) => a.vpcId === to.vpcId && a.subnets.some((s) => this.subnets.get(s)?.availabilityZone === dst.availabilityZone));
                 if (!attachment) {
-                    step({ admitted: [], hop: { kind: "entry", direction: "forward", verdict: "refuse", detail: `the Transit Gateway has no attachment in ${dst.availabilityZone} of this VPC` } });
+                    w.step({ admitted: [], hop: { kind: "entry", direction: "forward", verdict: "refuse", detail: `the Transit Gateway has no attachment in ${dst.availabilityZone} of this VPC` } });
                     finish();
                     continue;
                 }
                 entrySubnet = attachment.subnets.find((s) => this.subnets.get(s)?.availabilityZone === dst.availabilityZone);
-                hops.push({ kind: "entry", direction: "forward", verdict: "allow", resource: ref(attachment.resource), detail: `enters through Transit Gateway attachment ${attachment.resource.name} in ${this.subnetLabel(entrySubnet!)}` });
+                w.hops.push({ kind: "entry", direction: "forward", verdict: "allow", resource: ref(attachment.resource), detail: `enters through Transit Gateway attachment ${attachment.resource.name} in ${this.subnetLabel(entrySubnet!)}` });
             } else if (entry === "internet-gateway") {
                 if (!to.publicAddress) {
-                    step({ admitted: [], hop: { kind: "entry", direction: "forward", verdict: "refuse", detail: `${to.label} has no public address: nothing on the internet can address it` } });
+                    w.step({ admitted: [], hop: { kind: "entry", direction: "forward", verdict: "refuse", detail: `${to.label} has no public address: nothing on the internet can address it` } });
                     finish();
                     continue;
                 }
-                hops.push({ kind: "entry", direction: "forward", verdict: "allow", detail: "enters through the VPC's internet gateway" });
+                w.hops.push({ kind: "entry", direction: "forward", verdict: "allow", detail: "enters through the VPC's internet gateway" });
             } else {
-                hops.push({ kind: "entry", direction: "forward", verdict: "allow", detail: `enters through the VPC's ${entry}` });
+                w.hops.push({ kind: "entry", direction: "forward", verdict: "allow", detail: `enters through the VPC's ${entry}` });
             }
             // Stateless ACLs: for a Transit Gateway attachment in the destination's own subnet, AWS evaluates none
             // for the traffic from the attachment, but both directions of the reply.
             const sameSubnet = entrySubnet === dst.subnetId;
-            if (entrySubnet && !sameSubnet && !step(this.naclHop(entrySubnet, true, current, D, P, "forward"))) { finish(); continue; }
-            if (!sameSubnet && !step(this.naclHop(dst.subnetId, false, current, S, P, "forward"))) { finish(); continue; }
-            if (!step(this.sgHop(to, "ingress", current, S, []))) { finish(); continue; }
-            hops.push({ kind: "destination", direction: "forward", verdict: "allow", detail: `${to.label} in ${this.subnetLabel(dst.subnetId)}` });
+            if (entrySubnet && !sameSubnet && !w.step(this.naclHop(entrySubnet, true, w.current, D, P, "forward"))) { finish(); continue; }
+            if (!sameSubnet && !w.step(this.naclHop(dst.subnetId, false, w.current, S, P, "forward"))) { finish(); continue; }
+            if (!w.step(this.sgHop(to, "ingress", w.current, S, []))) { finish(); continue; }
+            w.hops.push({ kind: "destination", direction: "forward", verdict: "allow", detail: `${to.label} in ${this.subnetLabel(dst.subnetId)}` });
             // The reply: the destination subnet's route back to the client, then the ACLs.
-            const back = this.routeSplit(dst.subnetId, current, S);
+            const back = this.routeSplit(dst.subnetId, w.current, S);
             const expected: RouteTargetKind = entry === "transit-gateway" ? "transit-gateway" : entry === "internet-gateway" ? "internet-gateway" : entry;
             const good = back.routed.filter((r) => r.route.target === expected);
             const bad = back.routed.filter((r) => r.route.target !== expected);
-            for (const r of bad) step({ admitted: current, hop: this.routeHop(r.table, r.route, "reply", "refuse", `: the reply to ${this.describeInterval(r.space[0][S])} does not go back through the ${entry}`) });
-            if (!isEmpty(back.unrouted)) step({ admitted: current, hop: { kind: "route", direction: "reply", verdict: "refuse", resource: ref(back.table?.resource), detail: `${back.table?.label ?? this.subnetLabel(dst.subnetId)}: no route back to ${this.describeInterval(back.unrouted[0][S])}` } });
-            current = good.flatMap((r) => r.space);
-            if (good.length > 0) hops.push(this.routeHop(good[0].table, good[0].route, "reply", "allow"));
-            if (isEmpty(current)) { finish(); continue; }
-            if (!step(this.naclHop(dst.subnetId, true, current, S, E, "reply"))) { finish(); continue; }
-            if (entrySubnet && !step(this.naclHop(entrySubnet, false, current, D, E, "reply"))) { finish(); continue; }
+            for (const r of bad) w.step({ admitted: w.current, hop: this.routeHop(r.table, r.route, "reply", "refuse", `: the reply to ${this.describeInterval(r.space[0][S])} does not go back through the ${entry}`) });
+            if (!isEmpty(back.unrouted)) w.step({ admitted: w.current, hop: { kind: "route", direction: "reply", verdict: "refuse", resource: ref(back.table?.resource), detail: `${back.table?.label ?? this.subnetLabel(dst.subnetId)}: no route back to ${this.describeInterval(back.unrouted[0][S])}` } });
+            w.current = good.flatMap((r) => r.space);
+            if (good.length > 0) w.hops.push(this.routeHop(good[0].table, good[0].route, "reply", "allow"));
+            if (isEmpty(w.current)) { finish(); continue; }
+            if (!w.step(this.naclHop(dst.subnetId, true, w.current, S, E, "reply"))) { finish(); continue; }
+            if (entrySubnet && !w.step(this.naclHop(entrySubnet, false, w.current, D, E, "reply"))) { finish(); continue; }
             finish();
         }
         return results;
@@ -1385,19 +1391,13 @@ export class ReachabilityModel {
         const enforce = (prop(nlb.resource!, "enforceSecurityGroupInboundRulesOnPrivateLinkTraffic") ?? "on") === "on";
         const results: PathResult[] = [];
         for (const place of nlb.placements) {
-            const hops: Hop[] = [{ kind: "entry", direction: "forward", verdict: "allow", resource: ref(front.service), detail: `enters through PrivateLink endpoint service ${front.service.name} at ${nlb.label}` }];
-            let current: Space = (from.addresses ?? []).map((iv) => [iv, cidrInterval(place.cidr), ports, from.ephemeralPorts] as Box);
-            let refusedAt: Hop | undefined;
-            const step = (r: { admitted: Space; hop: Hop }) => {
-                hops.push(r.hop);
-                if (r.hop.verdict === "refuse" && !refusedAt) refusedAt = r.hop;
-                current = r.admitted;
-                return !isEmpty(current);
-            };
-            const ok = step(this.naclHop(place.subnetId, false, current, S, P, "forward"))
-                && (!enforce || step(this.sgHop(nlb, "ingress", current, S, [])))
-                && step(this.naclHop(place.subnetId, true, current, S, E, "reply"));
-            results.push({ hops, delivered: ok, refusedAt, throughFirewall: false });
+            const w = new PathWalk((from.addresses ?? []).map((iv) => [iv, cidrInterval(place.cidr), ports, from.ephemeralPorts] as Box), [
+                { kind: "entry", direction: "forward", verdict: "allow", resource: ref(front.service), detail: `enters through PrivateLink endpoint service ${front.service.name} at ${nlb.label}` },
+            ]);
+            const ok = w.step(this.naclHop(place.subnetId, false, w.current, S, P, "forward"))
+                && (!enforce || w.step(this.sgHop(nlb, "ingress", w.current, S, [])))
+                && w.step(this.naclHop(place.subnetId, true, w.current, S, E, "reply"));
+            results.push(w.result(ok));
         }
         if (nlb === to) return results;
         // Second leg: the NLB's own connection to the ALB.
