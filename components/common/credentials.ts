@@ -138,11 +138,15 @@ let detector: Promise<(content: string) => Promise<DetectedCredential[]>> | unde
 /** The detector: secretlint (ESM) is loaded on first use, so that requiring this module stays cheap and synchronous. */
 export function loadCredentialDetector(): Promise<(content: string) => Promise<DetectedCredential[]>> {
     detector ??= (async () => {
-        const [{ lintSource }, { creator: recommended }, { creator: pattern }] = await Promise.all([
+        const [{ lintSource }, { creator: recommended }, { creator: pattern }, { secretLintProfiler }] = await Promise.all([
             import("@secretlint/core"),
             import("@secretlint/secretlint-rule-preset-recommend"),
             import("@secretlint/secretlint-rule-pattern"),
+            import("@secretlint/profiler"),
         ]);
+        // secretlint profiles every rule run by default and keeps every mark: a leak in a long-running process (the
+        // guard, a policy pack) and most of a scan's cost. Off for every user of this detector (one profiler per process).
+        secretLintProfiler.setEnabled(false);
         const config = credentialDetectorConfig({ recommended, pattern: pattern as unknown as SecretLintRuleCreator });
         return async (content: string) => {
             const result = await lintSource({

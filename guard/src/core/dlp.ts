@@ -104,10 +104,8 @@ export class Dlp {
 
     private load(): Promise<(content: string) => Promise<Range[]>> {
         this.lint ??= (async () => {
-            const [{ secretLintProfiler }, detect] = await Promise.all([import("@secretlint/profiler"), loadCredentialDetector()]);
-            // secretlint profiles every rule run by default and keeps every mark: in a long-running proxy that is a
-            // leak and most of the scan's cost. Off (the profiler is one instance per process, shared with the detector).
-            secretLintProfiler.setEnabled(false);
+            // The shared detector switches secretlint's profiler off (a leak and most of the scan cost in a proxy).
+            const detect = await loadCredentialDetector();
             return async (content: string) => (await detect(content)).map((d) => ({ start: d.range[0], end: d.range[1], kind: d.kind, rule: d.ruleId }));
         })();
         return this.lint;
