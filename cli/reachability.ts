@@ -30,6 +30,7 @@
  * AWS-managed prefix lists are unknown offline, so only `0.0.0.0/0` or the prefix list itself covers an AWS
  * service's public addresses; the network ACLs of NAT gateway and firewall subnets are not evaluated.
  */
+import { intToIpv4, ipv4ToInt } from "../components/common/cidr";
 import { GraphResource, ResourceGraph } from "./graph";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -50,21 +51,10 @@ export const EPHEMERAL_DEFAULT: Interval = [1024, 65535];
 /** The Linux default (`net.ipv4.ip_local_port_range`), which Fargate tasks use. */
 export const EPHEMERAL_LINUX: Interval = [32768, 60999];
 
+export { intToIpv4, ipv4ToInt };
+
 /** Reserved and private IPv4 blocks: everything else is "the internet". */
 const NON_PUBLIC_V4 = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3"];
-
-/** Parses dotted IPv4 into an integer; throws on anything else. */
-export function ipv4ToInt(address: string): number {
-    const parts = address.split(".");
-    if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-        throw new Error(`"${address}" is not an IPv4 address`);
-    }
-    return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-export function intToIpv4(value: number): string {
-    return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
-}
 
 /**
  * The interval of an IPv4 CIDR block. `0.0.0.0/0` covers the whole model space, the AWS service addresses

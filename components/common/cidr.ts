@@ -1,14 +1,16 @@
 /** Small IPv4 CIDR arithmetic for carving subnets out of a VPC block. */
 
-function toInt(address: string): number {
-    const octets = address.split(".").map((o) => Number(o));
-    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
+/** Parses dotted IPv4 into an integer; throws on anything else. */
+export function ipv4ToInt(address: string): number {
+    const parts = address.split(".");
+    if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
         throw new Error(`"${address}" is not an IPv4 address`);
     }
-    return octets.reduce((acc, o) => acc * 256 + o, 0);
+    return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
 }
 
-function toAddress(value: number): string {
+/** The dotted IPv4 form of an integer address. */
+export function intToIpv4(value: number): string {
     return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 }
 
@@ -19,7 +21,7 @@ export function parseCidr(cidr: string): { base: number; prefix: number } {
     if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
         throw new Error(`"${cidr}" is not an IPv4 CIDR block`);
     }
-    const base = toInt(address);
+    const base = ipv4ToInt(address);
     if (base % 2 ** (32 - prefix) !== 0) {
         throw new Error(`"${cidr}" does not start on a /${prefix} boundary`);
     }
@@ -39,7 +41,7 @@ export function subnetCidr(cidr: string, newPrefix: number, index: number): stri
     if (!Number.isInteger(index) || index < 0 || index >= count) {
         throw new Error(`${cidr} holds ${count} /${newPrefix} blocks; block ${index} does not exist`);
     }
-    return `${toAddress(base + index * 2 ** (32 - newPrefix))}/${newPrefix}`;
+    return `${intToIpv4(base + index * 2 ** (32 - newPrefix))}/${newPrefix}`;
 }
 
 /** True when every address of `inner` is inside `outer`. Throws on a malformed block. */
@@ -77,7 +79,7 @@ export function cidrSubtract(cidrs: readonly string[], remove: string | readonly
             prefix += 1;
             const half = 2 ** (32 - prefix);
             const inUpper = r.base >= base + half;
-            out.push(`${toAddress(inUpper ? base : base + half)}/${prefix}`);
+            out.push(`${intToIpv4(inUpper ? base : base + half)}/${prefix}`);
             if (inUpper) base += half;
         }
     }
