@@ -1,6 +1,7 @@
 import Ajv from "ajv";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import { toolDigest } from "./digest";
+import { wildcardTooBroad } from "../common/domains";
 import { findCredentials, isCredentialName } from "../common/credentials";
 
 export { toolDigest };
@@ -176,6 +177,14 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
     if (!FARGATE_SIZES[cpu].includes(memory)) {
         throw err("memory", `${memory} is not allowed with cpu ${cpu}; Fargate offers ${FARGATE_SIZES[cpu].join(", ")} MiB`);
     }
+    // A wildcard egress entry must stay inside one registrable domain: the DNS and Network Firewall allowlists are
+    // built from these, and the aws pack judges them with the same function.
+    (spec.egress ?? []).forEach((domain, i) => {
+        const tooBroad = /^\*?\./.test(domain) ? wildcardTooBroad(domain) : undefined;
+        if (tooBroad !== undefined) {
+            throw err(`egress[${i}]`, `${JSON.stringify(domain)} is not allowed; it admits ${tooBroad}: expected an exact host or a wildcard inside one registrable domain you trust (*.example.com)`);
+        }
+    });
     for (const name of Object.keys(spec.environment ?? {})) {
         if (isCredentialName(name)) {
             throw err(`environment.${name}`, `a variable named like a credential is not allowed in plain environment; put it in secrets (a Secrets Manager ARN)`);

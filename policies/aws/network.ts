@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, refersTo, stackRule } from "../lib/rule";
-import { wildcardTooBroad } from "./domains";
+import { wildcardTooBroad } from "../../components/common/domains";
 
 const VPC = "aws:ec2/vpc:Vpc";
 const SUBNET = "aws:ec2/subnet:Subnet";

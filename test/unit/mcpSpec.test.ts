@@ -58,6 +58,21 @@ describe("validateMcpServerSpec", () => {
         throw new Error("expected a ConfigError");
     });
 
+    it.each([
+        ["*.com", /expected a domain name/],
+        ["*.co.uk", /every name under a public suffix \(co.uk\)/],
+        ["*.ngrok.io", /every name under a public suffix \(ngrok.io\)/],
+        ["*.amazonaws.com", /every host of every customer under amazonaws.com/],
+        ["*.eu-west-1.amazonaws.com", /every host of every customer under amazonaws.com/],
+    ])("refuses the egress wildcard %s, which admits more than one owner's names", (domain, reason) => {
+        expect(() => validateMcpServerSpec({ ...spec, egress: ["api.example.com", domain] }, "server")).toThrow(reason);
+        expect(() => validateMcpServerSpec({ ...spec, egress: ["api.example.com", domain] }, "server")).toThrow(/server\.egress\[1\]: .* is not allowed/);
+    });
+
+    it("accepts exact hosts and wildcards inside one registrable domain", () => {
+        expect(validateMcpServerSpec({ ...spec, egress: ["api.atlassian.com", "*.atlassian.net", "s3.amazonaws.com"] }).egress).toEqual(["api.atlassian.com", "*.atlassian.net", "s3.amazonaws.com"]);
+    });
+
     it("accepts a valid opt-in of every optional field", () => {
         const full = validateMcpServerSpec({
             ...spec, cpu: 1024, memory: 3072, path: "/v1/mcp", environment: { LOG_LEVEL: "info" },
