@@ -180,7 +180,13 @@ export const kubernetesSchema = {
         tlsSecretName: { type: "string", pattern: "^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", description: "the name of a TLS secret in istio-ingress" },
         oauthIssuer: { type: "string", pattern: "^https://\\S+$", description: "the https issuer URL of the OAuth authorization server" },
         jwksUri: { type: "string", pattern: "^https://\\S+$", description: "the https JWKS URI (default <issuer>/.well-known/jwks.json)" },
-        secretsRoleArn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$", description: "an IAM role ARN (IRSA) that may read the servers' secrets" },
+        secretsRoleArn: { type: "string", description: "no longer accepted (one role shared by every server's secret store); use secretsRoleArns" },
+        secretsRoleArns: {
+            type: "object", maxProperties: 50,
+            propertyNames: { pattern: "^[a-z][a-z0-9-]{0,30}$", description: "a server name" },
+            additionalProperties: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$", description: "an IAM role ARN" },
+            description: "a map from server name to the IAM role ARN (IRSA) of that server's secret store, one role per server (cluster: existing)",
+        },
         installAddons: { type: "boolean", description: "true or false (false when Istio and the External Secrets Operator are installed already)" },
         clientIds: {
             type: "array", minItems: 1, maxItems: 50, uniqueItems: true,

@@ -64,7 +64,10 @@ export interface KubernetesConfig {
     tlsSecretName: string;
     oauthIssuer: string;
     jwksUri?: string;
+    /** Refused (a role shared by every server's secret store): see secretsRoleArns. */
     secretsRoleArn?: string;
+    /** Per server name, the IAM role (IRSA) of that server's secret store. */
+    secretsRoleArns?: Record<string, string>;
     installAddons?: boolean;
     /** OAuth client ids whose tokens the guard accepts (required when the guard is deployed). */
     clientIds?: string[];

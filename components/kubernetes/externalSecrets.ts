@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { secretArnOf } from "../compute/mcpService";
 import { ResolvedMcpServerSpec } from "../mcp/spec";
+import { secretStoreServiceAccount } from "./names";
 
 /** External Secrets Operator release the layer installs. It serves the external-secrets.io/v1 API. */
 export const ESO_VERSION = "0.17.0";
@@ -10,8 +11,11 @@ export interface ServerSecretsArgs {
     server: ResolvedMcpServerSpec;
     namespace: pulumi.Input<string>;
     region: string;
-    /** IAM role (IRSA) the store's service account assumes to read the server's secrets. */
-    roleArn: string;
+    /**
+     * IAM role (IRSA) the store's service account assumes to read the server's secrets: this server's own role, whose
+     * trust admits only this namespace's `<server>-secret-store` service account (never a role shared by servers).
+     */
+    roleArn: pulumi.Input<string>;
 }
 
 /**
@@ -28,7 +32,7 @@ export class ServerSecrets extends pulumi.ComponentResource {
         const s = args.server;
         this.secretName = `${s.name}-secrets`;
         const sa = new k8s.core.v1.ServiceAccount(`${name}-store-sa`, {
-            metadata: { name: `${s.name}-secret-store`, namespace: args.namespace, annotations: { "eks.amazonaws.com/role-arn": args.roleArn } },
+            metadata: { name: secretStoreServiceAccount(s.name), namespace: args.namespace, annotations: { "eks.amazonaws.com/role-arn": args.roleArn } },
             automountServiceAccountToken: false,
         }, parent);
         const store = new k8s.apiextensions.CustomResource(`${name}-store`, {

@@ -5,6 +5,7 @@ import { approvedManifest } from "../mcp/server";
 import { ResolvedMcpServerSpec, serverUrl } from "../mcp/spec";
 import { ExternalSecretsOperator, ServerSecrets } from "./externalSecrets";
 import { GATEWAY_NAMESPACE, McpMeshPolicy, MeshInstall } from "./mesh";
+import { secretStoreServiceAccount, serverNamespace } from "./names";
 import { McpNamespace } from "./namespace";
 import { McpWorkload, podLimits } from "./workload";
 
@@ -31,8 +32,12 @@ export interface McpClusterLayerArgs {
     /** The OAuth issuer whose tokens the servers accept, and its JWKS URI. */
     oauthIssuer: string;
     jwksUri: string;
-    /** AWS region and IRSA role of the secret stores (needed when a server has secrets). */
-    secrets?: { region: string; roleArn: string };
+    /**
+     * AWS region and, per server name, the IAM role (IRSA) of that server's secret store (needed when a server has
+     * secrets). One role per server, never a shared one: each role's trust admits only the server's own namespace and
+     * service account (`serverNamespace`, `secretStoreServiceAccount` of ./names).
+     */
+    secrets?: { region: string; roleArns: Record<string, pulumi.Input<string>> };
     /** Install Istio and the External Secrets Operator (false when the cluster has them). Default true. */
     installAddons?: boolean;
     /**
@@ -52,12 +57,25 @@ export interface McpClusterLayerArgs {
  */
 export class McpClusterLayer extends pulumi.ComponentResource {
     constructor(name: string, args: McpClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const needsSecrets = args.servers.find((s) => Object.keys(s.secrets).length > 0);
-        if (needsSecrets && !args.secrets) {
-            throw new ConfigError(`McpClusterLayer "${name}".secrets`, `is required but missing: server ${needsSecrets.name} has secrets; expected the region and IRSA role of the secret stores`);
+        const needsSecrets = args.servers.filter((s) => Object.keys(s.secrets).length > 0);
+        if (needsSecrets.length > 0 && !args.secrets) {
+            throw new ConfigError(`McpClusterLayer "${name}".secrets`, `is required but missing: server ${needsSecrets[0].name} has secrets; expected the region and, per server, the IAM role of its secret store`);
+        }
+        const noRole = needsSecrets.find((s) => args.secrets!.roleArns[s.name] === undefined);
+        if (noRole) {
+            throw new ConfigError(`McpClusterLayer "${name}".secrets.roleArns.${noRole.name}`, `is required but missing: server ${noRole.name} has secrets; expected the ARN of an IAM role of its own (one role per server, trusted only by ${secretStoreServiceAccount(noRole.name)} in ${serverNamespace(noRole.name)}), never a role shared by servers`);
         }
         if (!args.guard && !args.allowUnguarded) {
             throw new ConfigError(`McpClusterLayer "${name}".guard`, "is required but missing; expected the guard image, port and client ids (mcpsec:guard.image, mcpsec:kubernetes.clientIds), or allowUnguarded: true (mcpsec:guard.allowUnguarded, reported as a violation)");
+        }
+        const byArn = new Map<string, string>();
+        for (const [server, arn] of Object.entries(args.secrets?.roleArns ?? {})) {
+            if (typeof arn !== "string") continue;
+            const other = byArn.get(arn);
+            if (other !== undefined) {
+                throw new ConfigError(`McpClusterLayer "${name}".secrets.roleArns.${server}`, `is ${arn}, the role of server ${other} too; expected a role of its own per server (a shared role lets one server's store read every server's secrets)`);
+            }
+            byArn.set(arn, server);
         }
         super("mcpsec:kubernetes:McpClusterLayer", name, {}, opts);
         const parent = { parent: this };
@@ -90,10 +108,10 @@ export class McpClusterLayer extends pulumi.ComponentResource {
                 memory: `${Math.max(BASE_QUOTA.memoryMi, pod.memoryMi * pods)}Mi`,
                 pods: Math.max(BASE_QUOTA.pods, pods),
             };
-            const ns = new McpNamespace(`${name}-${server.name}`, { name: `mcp-${server.name}`, gatewayNamespace: GATEWAY_NAMESPACE, ports: [g ? g.port : server.port], quota }, { parent: this, dependsOn: addons });
+            const ns = new McpNamespace(`${name}-${server.name}`, { name: serverNamespace(server.name), gatewayNamespace: GATEWAY_NAMESPACE, ports: [g ? g.port : server.port], quota }, { parent: this, dependsOn: addons });
             let secretName: string | undefined;
             if (Object.keys(server.secrets).length > 0) {
-                secretName = new ServerSecrets(`${name}-${server.name}`, { server, namespace: ns.name, ...args.secrets! }, { parent: this, dependsOn: [ns] }).secretName;
+                secretName = new ServerSecrets(`${name}-${server.name}`, { server, namespace: ns.name, region: args.secrets!.region, roleArn: args.secrets!.roleArns[server.name] }, { parent: this, dependsOn: [ns] }).secretName;
             }
             const url = serverUrl(server, args.domainName);
             const manifestText = approvedManifest(server, url);

@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedMcpServerSpec } from "../mcp/spec";
+import { GATEWAY_NAMESPACE } from "./names";
 
 /** Istio release the layer installs (official Helm charts). */
 export const ISTIO_VERSION = "1.27.0";
 export const ISTIO_CHARTS = "https://istio-release.storage.googleapis.com/charts";
-export const GATEWAY_NAMESPACE = "istio-ingress";
+export { GATEWAY_NAMESPACE } from "./names";
 
 export interface MeshInstallArgs {
     version?: string;

@@ -12,6 +12,17 @@ export function checkMicroservicesConfig(config: BlueprintConfig): KubernetesCon
     if (config.guard.image !== undefined && (config.kubernetes.clientIds ?? []).length === 0) {
         throw new ConfigError("mcpsec:kubernetes.clientIds", "is required but missing with the guard (mcpsec:guard.image); expected the OAuth client ids whose tokens the servers accept, e.g. [agent-client-id]");
     }
+    if (config.kubernetes.secretsRoleArn !== undefined) {
+        throw new ConfigError("mcpsec:kubernetes.secretsRoleArn", `is ${config.kubernetes.secretsRoleArn}, one role for every server's secret store, which would let each server's store read every server's secrets; expected mcpsec:kubernetes.secretsRoleArns, a map from server name to a role of its own, e.g. { my-server: arn:aws:iam::<account>:role/<role> }`);
+    }
+    const roles = config.kubernetes.secretsRoleArns;
+    if (roles !== undefined) {
+        const names = config.servers.map((s) => s.name);
+        const stray = Object.keys(roles).find((n) => !names.includes(n));
+        if (stray !== undefined) {
+            throw new ConfigError(`mcpsec:kubernetes.secretsRoleArns.${stray}`, `names no server of mcpsec:servers; expected one of ${names.join(", ")}`);
+        }
+    }
     return config.kubernetes;
 }
 
@@ -33,7 +44,7 @@ export class Microservices extends pulumi.ComponentResource {
             tlsSecretName: k.tlsSecretName,
             oauthIssuer: k.oauthIssuer,
             jwksUri: k.jwksUri ?? `${k.oauthIssuer.replace(/\/$/, "")}/.well-known/jwks.json`,
-            secrets: k.secretsRoleArn ? { region: args.config.region, roleArn: k.secretsRoleArn } : undefined,
+            secrets: k.secretsRoleArns ? { region: args.config.region, roleArns: k.secretsRoleArns } : undefined,
             installAddons: k.installAddons,
             guard: args.config.guard.image !== undefined
                 ? { image: args.config.guard.image, port: args.config.guard.port, dlpMode: args.config.guard.dlpMode, piiClasses: args.config.guard.piiClasses, clientIds: k.clientIds ?? [] }

@@ -217,3 +217,28 @@ describe("the guard's settings in the microservices pattern", () => {
         expect(() => checkMicroservicesConfig(config({ allowUnguarded: true }))).not.toThrow();
     });
 });
+
+describe("one secret-store role per server", () => {
+    const base = (kubernetes: Record<string, unknown>) => ({
+        servers: [{ name: "docs-search" }, { name: "tickets" }],
+        kubernetes: { domainName: "mcp.example.com", tlsSecretName: "tls", oauthIssuer: "https://issuer.example.com", ...kubernetes },
+        guard: { port: 8443, dlpMode: "redact", piiClasses: [], allowUnguarded: true },
+    }) as unknown as BlueprintConfig;
+
+    it("refuses the old shared mcpsec:kubernetes.secretsRoleArn, saying why and what to use", () => {
+        expect(() => checkMicroservicesConfig(base({ secretsRoleArn: "arn:aws:iam::123456789012:role/shared" })))
+            .toThrow(/mcpsec:kubernetes\.secretsRoleArn.*one role for every server's secret store.*expected mcpsec:kubernetes\.secretsRoleArns/);
+    });
+
+    it("refuses a role for a server that does not exist, and accepts one per server", () => {
+        expect(() => checkMicroservicesConfig(base({ secretsRoleArns: { "docs-serch": "arn:aws:iam::123456789012:role/a" } })))
+            .toThrow(/mcpsec:kubernetes\.secretsRoleArns\.docs-serch.*names no server.*docs-search, tickets/);
+        expect(() => checkMicroservicesConfig(base({ secretsRoleArns: { "docs-search": "arn:aws:iam::123456789012:role/a" } }))).not.toThrow();
+    });
+
+    it("annotates each server's secret-store service account with its own role", async () => {
+        const graph = await synthesize({ project, stack: "microservices-dev" });
+        const sa = one(graph, "kubernetes:core/v1:ServiceAccount").find((r) => (r.inputs.metadata as { name: string }).name === "docs-search-secret-store")!;
+        expect(sa.inputs.metadata).toMatchObject({ namespace: "mcp-docs-search", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/mcp-docs-search-secrets" } });
+    });
+});
