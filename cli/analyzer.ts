@@ -183,13 +183,58 @@ function describeResource<T extends pb.AnalyzeRequest | pb.AnalyzerResource>(msg
     m.setType(r.type);
     m.setUrn(r.urn);
     m.setName(r.name);
-    m.setProperties(Struct.fromJavaScript(properties as never));
+    m.setProperties(Struct.fromJavaScript(engineProperties(properties) as never));
     m.setOptions(resourceOptions(r));
     const provider = providerOf(r, byUrn);
     if (provider) {
         m.setProvider(provider);
     }
     return msg;
+}
+
+/** Wire-form signatures (`@pulumi/pulumi/runtime/rpc`) the engine rewrites before an analyzer sees a value. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The engine's sentinel for an unknown value (`plugin.UnknownStringValue`), the one the SDKs send too. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Properties as the engine marshals them for Analyze, AnalyzeStack and a provider (pkg/resource/plugin/analyzer_plugin.go:
+ * `MarshalOptions{KeepUnknowns: true, KeepSecrets: true, SkipInternalKeys: true}`, KeepResources and KeepOutputValues
+ * left false): top-level keys starting with "__" dropped; a resource reference becomes the referenced resource's id
+ * (the unknown sentinel while the id is unknown) or, for a component (no id), its URN; an output value becomes its
+ * element, secret-wrapped when secret and the unknown sentinel when unknown; secrets, unknowns and assets stay.
+ */
+export function engineProperties(props: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(props).filter(([k, v]) => !k.startsWith("__") && v !== undefined).map(([k, v]) => [k, engineValue(v)]));
+}
+
+function engineValue(v: unknown): unknown {
+    if (Array.isArray(v)) {
+        return v.map(engineValue);
+    }
+    if (v === null || typeof v !== "object") {
+        return v;
+    }
+    const o = v as Record<string, unknown>;
+    switch (o[SIG_KEY]) {
+        case RESOURCE_REFERENCE_SIG:
+            if ("id" in o) {
+                return o.id === "" || o.id === undefined || o.id === null ? UNKNOWN : engineValue(o.id);
+            }
+            return o.urn;
+        case OUTPUT_VALUE_SIG: {
+            const value = "value" in o ? engineValue(o.value) : UNKNOWN;
+            return o.secret === true ? { [SIG_KEY]: SECRET_SIG, value } : value;
+        }
+        case undefined:
+            return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, engineValue(x)]));
+        default:
+            // secrets and assets/archives keep their signature; their contents are marshalled the same way
+            return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, k === SIG_KEY ? x : engineValue(x)]));
+    }
 }
 
 /** Go-style duration ("5m", "1h30m", "45s") to seconds, as the engine passes custom timeouts. */
@@ -240,7 +285,7 @@ function providerOf(r: GraphResource, byUrn: Map<string, GraphResource>): pb.Ana
     ap.setType(p.type);
     ap.setUrn(p.urn);
     ap.setName(p.name);
-    ap.setProperties(Struct.fromJavaScript(p.inputs as never));
+    ap.setProperties(Struct.fromJavaScript(engineProperties(p.inputs) as never));
     return ap;
 }
 

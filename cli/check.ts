@@ -18,6 +18,11 @@ export interface StackReport {
     secretPlaceholders: string[];
     /** What the reader should know about the stack: values replaced offline, services left to the organization. */
     notes: string[];
+    /**
+     * With `firstPreview`: the policies @pulumi/policy could not run because they read a value unknown until apply
+     * ("can't run policy ... during preview"; reported as advisory, as a real first `pulumi preview` does).
+     */
+    previewUnknown?: string[];
 }
 
 export interface CheckReport {
@@ -38,7 +43,12 @@ export interface CheckOptions {
     /** Config per pack, same order as `packs` (missing entries mean none). */
     packConfigs?: (PackConfig | undefined)[];
     progress?: (message: string) => void;
+    /** Synthesize stacks as a first `pulumi preview` sees them (computed outputs unknown); graphs are used as given. */
+    firstPreview?: boolean;
 }
+
+/** @pulumi/policy's message for a policy that read an unknown value during preview (server.js). */
+const PREVIEW_UNKNOWN = /^can't run .* during preview: /;
 
 const LEVELS: Enforcement[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -148,7 +158,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
                 graphs.push(t.graph);
             } else {
                 progress(`synthesizing stack ${t.stack}`);
-                graphs.push(await synthesize({ project: opts.project, stack: t.stack, stackFile: t.stackFile }));
+                graphs.push(await synthesize({ project: opts.project, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview }));
             }
         }
         const loaded: LoadedPack[] = [];
@@ -182,6 +192,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
                 violations,
                 secretPlaceholders: graph.secretPlaceholders,
                 notes: notesOf(graph),
+                ...(opts.firstPreview ? { previewUnknown: [...new Set(violations.filter((v) => PREVIEW_UNKNOWN.test(v.message)).map((v) => v.policy))].sort() } : {}),
             });
         }
         return {

@@ -111,11 +111,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .option("--stack-file <path>", "a stack config file to use instead of stacks/Pulumi.<stack>.yaml (with one --stack)")
         .option("-g, --graph <file>", "check a graph saved by 'mcpsec synth --format json' instead of synthesizing (repeatable)", collect)
         .option("-p, --pack <dir>", "policy pack folder (repeatable; default: every pack under policies/)", collect)
+        .option("--first-preview", "synthesize as a first 'pulumi preview' sees the program (outputs computed at apply unknown) and list the policies that preview can only report as advisory")
         .option("--pack-config <file>", "JSON config for the pack given at the same position with --pack, as for 'pulumi preview --policy-pack-config'", collect)
         .option("--project <dir>", "folder of the Pulumi project (default: found from the current folder)")
         .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
         .option("-o, --output <file>", "write the report to a file instead of stdout")
-        .action(async (opts: { stack?: string[]; all?: boolean; stackFile?: string; graph?: string[]; pack?: string[]; packConfig?: string[]; project?: string; format: string; output?: string }) => {
+        .action(async (opts: { stack?: string[]; all?: boolean; stackFile?: string; graph?: string[]; pack?: string[]; firstPreview?: boolean; packConfig?: string[]; project?: string; format: string; output?: string }) => {
             const project = locateProject(opts.project);
             if (opts.all && (opts.stack || opts.graph)) {
                 throw new UsageError("--all checks every stack; do not combine it with --stack or --graph");
@@ -145,7 +146,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             const processes: PackProcess[] = startPackProcesses(packs);
             let report: import("./check").CheckReport;
             try {
-                report = await (await loadCheck()).runCheck({ project, targets, packs: processes, packConfigs, progress });
+                report = await (await loadCheck()).runCheck({ project, targets, packs: processes, packConfigs, progress, firstPreview: opts.firstPreview });
             } catch (e) {
                 processes.forEach((p) => p.child.kill());
                 throw e;

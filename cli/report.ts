@@ -18,6 +18,9 @@ export function formatCheckText(report: CheckReport): string {
         for (const note of s.notes) {
             lines.push(`  note: ${note}`);
         }
+        if (s.previewUnknown) {
+            lines.push(`  first preview: ${s.previewUnknown.length} polic${s.previewUnknown.length === 1 ? "y reads" : "ies read"} values unknown until apply (advisory in preview): ${s.previewUnknown.join(", ") || "none"}`);
+        }
         lines.push(`  violations: ${s.counts.mandatory} mandatory, ${s.counts.advisory} advisory`);
         for (const v of s.violations) {
             lines.push(`  [${v.enforcementLevel}] [${v.severity}] ${v.policy} (${v.pack})`);

@@ -44,13 +44,43 @@ function redactOutputs(outputs: Record<string, unknown>, secretNames: string[]):
 
 type Callback<T> = (err: Error | null, resp?: T) => void;
 
+/** The engine's unknown sentinel (`plugin.UnknownStringValue`). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Mocks for a first `pulumi preview` (nothing exists yet): a custom resource answers only the inputs the program
+ * knew, with no id, so every output the provider computes (ids, ARNs, names it generates) is unknown to the program
+ * and to whatever reads it, as in a real first preview. The realistic outputs of the wrapped mocks still say which
+ * properties a provider computes; the recording marks those unknown. Data-source calls answer as before (the engine
+ * runs invokes during preview too).
+ */
+export class FirstPreviewMocks implements pulumi.runtime.Mocks {
+    /** Output keys the provider computes (not among the inputs), by `<type>::<name>`. */
+    readonly computed = new Map<string, string[]>();
+
+    constructor(private readonly inner: pulumi.runtime.Mocks) {}
+
+    async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
+        const full = await this.inner.newResource(args);
+        if (args.type.startsWith("pulumi:providers:") || !args.custom) {
+            return full;
+        }
+        this.computed.set(`${args.type}::${args.name}`, Object.keys(full.state).filter((k) => !(k in args.inputs)));
+        return { id: undefined, state: args.inputs };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> | Promise<Record<string, unknown>> {
+        return this.inner.call(args);
+    }
+}
+
 /** The mock monitor, recording every registration as the engine would receive it. */
 class RecordingMonitor extends MockMonitor {
     readonly records = new Map<string, GraphResource>();
     readonly order: string[] = [];
 
-    constructor(mocks: pulumi.runtime.Mocks, private readonly project: string, private readonly stack: string) {
-        super(mocks);
+    constructor(private readonly engineMocks: pulumi.runtime.Mocks, private readonly project: string, private readonly stack: string) {
+        super(engineMocks);
         // MockMonitor's own URN scheme keeps only the nearest parent type; replace it (private in the typings).
         (this as unknown as { newUrn: RecordingMonitor["engineUrn"] }).newUrn = (p, t, n) => this.engineUrn(p, t, n);
     }
@@ -140,6 +170,13 @@ class RecordingMonitor extends MockMonitor {
         if (req.getDeletedwith()) {
             options.deletedWith = req.getDeletedwith();
         }
+        let outputs = custom ? redactOutputs(resp.getObject()?.toJavaScript() ?? {}, options.additionalSecretOutputs) : {};
+        if (custom && this.engineMocks instanceof FirstPreviewMocks) {
+            // As the engine previews a create: the checked inputs (unknowns kept) and every computed output unknown.
+            const inputs = redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+            const computed = this.engineMocks.computed.get(`${type}::${req.getName()}`) ?? [];
+            outputs = { ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])), ...inputs };
+        }
         this.add({
             urn: resp.getUrn(),
             type,
@@ -151,7 +188,7 @@ class RecordingMonitor extends MockMonitor {
             dependencies: [...new Set(req.getDependenciesList())],
             propertyDependencies,
             inputs: redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            outputs: custom ? redactOutputs(resp.getObject()?.toJavaScript() ?? {}, options.additionalSecretOutputs) : {},
+            outputs,
             options,
         });
     }
@@ -166,6 +203,8 @@ export interface SynthOptions {
     stack: string;
     /** A stack config file other than `stacks/Pulumi.<stack>.yaml`. */
     stackFile?: string;
+    /** Synthesize as a first `pulumi preview` sees the program: computed outputs unknown (see FirstPreviewMocks). */
+    firstPreview?: boolean;
 }
 
 /**
@@ -174,7 +213,7 @@ export interface SynthOptions {
  */
 export async function synthesize(opts: SynthOptions): Promise<ResourceGraph> {
     const { config, secretKeys } = loadStackConfig(opts.project, opts.stack, opts.stackFile);
-    return synthesizeProgram({ project: opts.project.name, stack: opts.stack, config, secretKeys, program: blueprintProgram });
+    return synthesizeProgram({ project: opts.project.name, stack: opts.stack, config, secretKeys, program: blueprintProgram, firstPreview: opts.firstPreview });
 }
 
 /**
@@ -206,6 +245,8 @@ export interface ProgramSynthOptions {
     secretKeys?: string[];
     /** Any Pulumi program: the blueprint's own, or a component under test. */
     program: () => Promise<unknown> | unknown;
+    /** Run as a first preview (dry run, computed outputs unknown); default: as an update with realistic outputs. */
+    firstPreview?: boolean;
 }
 
 /**
@@ -217,9 +258,11 @@ export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<Reso
     const secretKeys = opts.secretKeys ?? [];
     return state.withLocalStorage(async () => {
         const region = config["aws:region"] ?? "us-east-1";
-        const monitor = new RecordingMonitor(new BlueprintMocks(region), project, stack);
-        await pulumi.runtime.setMocks(new BlueprintMocks(region), project, stack, false);
-        settings.setMockOptions(monitor, project, stack, false);
+        const preview = opts.firstPreview === true;
+        const mocks = preview ? new FirstPreviewMocks(new BlueprintMocks(region)) : new BlueprintMocks(region);
+        const monitor = new RecordingMonitor(mocks, project, stack);
+        await pulumi.runtime.setMocks(mocks, project, stack, preview);
+        settings.setMockOptions(monitor, project, stack, preview);
         pulumi.runtime.setAllConfig(config, secretKeys);
 
         let outputs: Record<string, unknown>;
