@@ -87,12 +87,25 @@ export const jwtRule: SecretLintRuleCreator = {
     },
 };
 
+/** The preset's rule that lets `secretlint-disable` comments in the scanned text hide what follows them. */
+export const COMMENT_FILTER_RULE = "@secretlint/secretlint-rule-filter-comments";
+
+/**
+ * The recommended preset without its comment filter: the scanned text is not ours (a tool result, a stack value),
+ * and with the filter a `secretlint-disable` anywhere in it would switch detection off for everything after it.
+ * (secretlint core does not honour `disabled` for a rule inside a preset, so the preset registers the others only.)
+ */
+function withoutCommentFilter(preset: SecretLintRulePresetCreator): SecretLintRulePresetCreator {
+    const rules = preset.rules.filter((r) => r.meta.id !== COMMENT_FILTER_RULE);
+    return { ...preset, rules, create: (context) => rules.forEach((r) => context.registerRule(r)) };
+}
+
 /** The detector's secretlint config, from the loaded rule modules (secretlint is ESM, so callers import them). */
 export function credentialDetectorConfig(rules: { recommended: SecretLintRulePresetCreator; pattern: SecretLintRuleCreator }): SecretLintCoreConfig {
     return {
         rules: [
             // AWS access key ids alone are reported too (the rule's default looks only for secret access keys).
-            { id: "@secretlint/secretlint-rule-preset-recommend", rule: rules.recommended, rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] },
+            { id: "@secretlint/secretlint-rule-preset-recommend", rule: withoutCommentFilter(rules.recommended), rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] },
             { id: "@secretlint/secretlint-rule-pattern", rule: rules.pattern, options: CREDENTIAL_PATTERNS },
             { id: "mcpsec/jwt", rule: jwtRule },
         ],

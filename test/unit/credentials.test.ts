@@ -62,6 +62,14 @@ describe("credential detector (secretlint recommended + pattern rule + JWT)", ()
         expect(await findCredentialValues([{ name: "AWS_COMMIT", value: "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3" }])).toEqual([]);
     });
 
+    it("cannot be switched off by the scanned text: a secretlint-disable comment in a value changes nothing", async () => {
+        const detect = await loadCredentialDetector();
+        const token = j("ghp_", "A".repeat(12), "b".repeat(12), "1".repeat(12));
+        for (const text of [`secretlint-disable\ntoken ${token}`, `token ${token} // secretlint-disable-line`, `secretlint-disable-next-line\n${token}`]) {
+            expect((await detect(text)).map((h) => h.kind)).toEqual(["GitHub token"]);
+        }
+    });
+
     it("reports ranges and kinds, never the value, and its pattern config is plain JSON", async () => {
         const detect = await loadCredentialDetector();
         const text = j("cache at redis://:", "s3cr3tpw", "@cache:6379");
