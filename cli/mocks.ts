@@ -255,6 +255,40 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const region = scope === "global" ? "us-east-1" : c.region;
         return { id, state: { name, arn: `arn:${c.partition}:wafv2:${region}:${c.account}:${scope}/webacl/${name}/${id}`, capacity: 1200, lockToken: uuid(`${c.seed}/lock`) } };
     },
+    // API Gateway (REST): ids of 10 lower-case alphanumerics, ARNs without an account (arn:aws:apigateway:<region>::/...).
+    "aws:apigateway/restApi:RestApi": (c) => {
+        const id = hex(c.seed, 10);
+        return { id, state: { arn: `arn:${c.partition}:apigateway:${c.region}::/restapis/${id}`, rootResourceId: hex(`${c.seed}/root`, 10), executionArn: `arn:${c.partition}:execute-api:${c.region}:${c.account}:${id}`, createdDate: "2026-11-28T00:00:00Z" } };
+    },
+    "aws:apigateway/resource:Resource": (c) => ({ id: hex(c.seed, 6), state: { path: `/${c.inputs.pathPart}` } }),
+    "aws:apigateway/authorizer:Authorizer": (c) => ({ id: hex(c.seed, 6), state: { arn: `arn:${c.partition}:apigateway:${c.region}::/restapis/${c.inputs.restApi}/authorizers/${hex(c.seed, 6)}` } }),
+    "aws:apigateway/model:Model": (c) => ({ id: hex(c.seed, 6), state: {} }),
+    "aws:apigateway/requestValidator:RequestValidator": (c) => ({ id: hex(c.seed, 6), state: {} }),
+    "aws:apigateway/deployment:Deployment": (c) => ({ id: hex(c.seed, 6), state: { createdDate: "2026-11-28T00:00:00Z" } }),
+    "aws:apigateway/stage:Stage": (c) => {
+        const api = String(c.inputs.restApi);
+        return { id: `ags-${api}-${c.inputs.stageName}`, state: {
+            arn: `arn:${c.partition}:apigateway:${c.region}::/restapis/${api}/stages/${c.inputs.stageName}`,
+            executionArn: `arn:${c.partition}:execute-api:${c.region}:${c.account}:${api}/${c.inputs.stageName}`,
+            invokeUrl: `https://${api}.execute-api.${c.region}.amazonaws.com/${c.inputs.stageName}`,
+        } };
+    },
+    "aws:apigateway/domainName:DomainName": (c) => {
+        const domainNameId = hex(c.seed, 10);
+        const isPrivate = JSON.stringify(c.inputs.endpointConfiguration ?? {}).includes("PRIVATE");
+        return { id: isPrivate ? `${c.inputs.domainName}/${domainNameId}` : String(c.inputs.domainName), state: {
+            arn: isPrivate ? `arn:${c.partition}:apigateway:${c.region}:${c.account}:/domainnames/${c.inputs.domainName}+${domainNameId}` : `arn:${c.partition}:apigateway:${c.region}::/domainnames/${c.inputs.domainName}`,
+            domainNameId: isPrivate ? domainNameId : undefined,
+            regionalDomainName: isPrivate ? undefined : `d-${hex(c.seed, 10)}.execute-api.${c.region}.amazonaws.com`,
+            regionalZoneId: isPrivate ? undefined : "ZLY8HYME6SFDD",
+        } };
+    },
+    "aws:apigateway/apiKey:ApiKey": (c) => ({ id: hex(c.seed, 10), state: { arn: `arn:${c.partition}:apigateway:${c.region}::/apikeys/${hex(c.seed, 10)}`, value: SECRET_PLACEHOLDER } }),
+    "aws:apigateway/usagePlan:UsagePlan": (c) => ({ id: hex(c.seed, 6), state: { arn: `arn:${c.partition}:apigateway:${c.region}::/usageplans/${hex(c.seed, 6)}` } }),
+    "aws:apigatewayv2/vpcLink:VpcLink": (c) => {
+        const id = hex(c.seed, 6);
+        return { id, state: { arn: `arn:${c.partition}:apigateway:${c.region}::/vpclinks/${id}`, name: c.inputs.name ?? c.name } };
+    },
     "aws:wafv2/webAclAssociation:WebAclAssociation": (c) => ({ id: `${c.inputs.webAclArn},${c.inputs.resourceArn}`, state: {} }),
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (c) => ({ id: String(c.inputs.resourceArn), state: {} }),
     "aws:s3/bucket:Bucket": (c) => {

@@ -6,7 +6,7 @@ type Strings = pulumi.Input<string> | pulumi.Input<string>[];
 export interface PolicyStatement {
     Sid?: string;
     Effect: "Allow" | "Deny";
-    Principal?: { AWS?: Strings; Service?: Strings } | "*";
+    Principal?: { AWS?: Strings; Service?: Strings; Federated?: Strings } | "*";
     Action: string | string[];
     Resource?: Strings;
     Condition?: Record<string, Record<string, Strings | boolean>>;

@@ -253,6 +253,95 @@ export const guardSchema = {
 } as const;
 
 /** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */
+/** Pattern 2 (api-gateway): Amazon API Gateway in front of the zone (components/apigateway). */
+export const apiGatewaySchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["domainName", "certificateArn"],
+    properties: {
+        endpointType: { enum: ["REGIONAL", "PRIVATE"], description: "REGIONAL (public, custom domain only) or PRIVATE (only through the execute-api interface endpoints of vpcEndpointIds); default REGIONAL" },
+        domainName: {
+            type: "string", pattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
+            description: "the API's custom domain; each server is served at https://<domainName>/<server>/<path>",
+        },
+        certificateArn: {
+            type: "string", pattern: "^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]{36}$",
+            description: "an ACM certificate ARN (in the stack's region) covering domainName",
+        },
+        securityPolicy: { enum: ["TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09"], description: "TLS_1_2 (TLS 1.2 and 1.3; needed for mutual TLS) or SecurityPolicy_TLS13_1_3_2025_09 (TLS 1.3 only, strict endpoint access); default TLS_1_2" },
+        mutualTls: {
+            type: "object", additionalProperties: false, required: ["truststoreUri"],
+            properties: {
+                truststoreUri: { type: "string", pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\\S+$", description: "s3://<bucket>/<key> of the PEM bundle of client CA certificates" },
+                truststoreVersion: { type: "string", minLength: 1, maxLength: 1024, description: "the S3 object version of the truststore" },
+            },
+            description: "mutual TLS for agent clients (REGIONAL with TLS_1_2 only): {truststoreUri, truststoreVersion}",
+        },
+        vpcEndpointIds: {
+            type: "array", minItems: 1, maxItems: 20, uniqueItems: true,
+            items: { type: "string", pattern: "^vpce-([0-9a-f]{8}|[0-9a-f]{17})$", description: "a VPC endpoint id: 'vpce-' and 8 or 17 hex digits" },
+            description: "the execute-api interface endpoints a PRIVATE API admits (1-20; required with PRIVATE)",
+        },
+        stageName: { type: "string", pattern: "^[A-Za-z0-9_]{1,64}$", description: "1-64 letters, digits or _ (default mcp)" },
+        throttle: {
+            type: "object", additionalProperties: false,
+            properties: {
+                rateLimit: { type: "number", exclusiveMinimum: 0, maximum: 10000, description: "steady requests per second per server API, above 0 and at most 10000 (default 50)" },
+                burstLimit: { type: "integer", minimum: 1, maximum: 5000, description: "burst requests per server API, 1-5000 (default 100)" },
+            },
+            description: "stage throttling of every server's API: {rateLimit, burstLimit}",
+        },
+        clients: {
+            type: "array", maxItems: 50,
+            items: {
+                type: "object", additionalProperties: false, required: ["name", "rateLimit", "burstLimit"],
+                properties: {
+                    name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", description: "lower-case letters, digits and '-'" },
+                    rateLimit: { type: "number", exclusiveMinimum: 0, maximum: 10000, description: "requests per second, above 0" },
+                    burstLimit: { type: "integer", minimum: 1, maximum: 5000, description: "burst requests, 1-5000" },
+                    quotaPerDay: { type: "integer", minimum: 1, description: "requests per day, 1 or more" },
+                },
+            },
+            description: "per-client usage plans (an API key each, sent in x-api-key besides the bearer token; identification for throttling, never authentication)",
+        },
+        executionLogLevel: { enum: ["ERROR", "INFO"], description: "ERROR or INFO (execution logs never carry bodies; default ERROR)" },
+        accountCloudWatchRole: { enum: ["create", "existing"], description: "create (this stack sets the region's API Gateway CloudWatch role) or existing (the organization set it)" },
+    },
+    description: "the API Gateway settings of the api-gateway pattern",
+} as const;
+
+/** Kubernetes versions in Amazon EKS standard support (components/eks EKS_VERSIONS). */
+export const EKS_VERSION_CHOICES = ["1.34", "1.35", "1.36"] as const;
+
+/** The EKS cluster of the microservices pattern (`mcpsec:kubernetes.cluster: eks`). */
+export const eksSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["adminRoleArn"],
+    properties: {
+        version: { enum: [...EKS_VERSION_CHOICES], description: `a Kubernetes version in Amazon EKS standard support: ${EKS_VERSION_CHOICES.join(", ")} (default 1.35)` },
+        adminRoleArn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$", description: "the IAM role ARN that gets cluster admin through an EKS access entry (who runs kubectl and deploys the layer)" },
+        apiAllowedCidrs: { type: "array", maxItems: 20, uniqueItems: true, items: cidr, description: "up to 20 IPv4 blocks of operator networks (VPN) that may reach the private API endpoint besides the zone" },
+        allowPublicEndpointFrom: {
+            type: "array", minItems: 1, maxItems: 40, uniqueItems: true, items: cidr,
+            description: "opt-out: also a public API endpoint, reachable only from these 1-40 IPv4 blocks (never 0.0.0.0/0); reported as a violation",
+        },
+        nodes: {
+            type: "object", additionalProperties: false,
+            properties: {
+                amiType: { enum: ["BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64", "AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD"], description: "BOTTLEROCKET_x86_64 (default), BOTTLEROCKET_ARM_64, AL2023_x86_64_STANDARD or AL2023_ARM_64_STANDARD" },
+                instanceTypes: { type: "array", minItems: 1, maxItems: 10, uniqueItems: true, items: { type: "string", pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", description: "an EC2 instance type such as m7i.large" }, description: "1-10 EC2 instance types (default [m7i.large])" },
+                desiredSize: { type: "integer", minimum: 1, maximum: 100, description: "1-100 nodes (default 2)" },
+                minSize: { type: "integer", minimum: 1, maximum: 100, description: "1-100 nodes (default 2)" },
+                maxSize: { type: "integer", minimum: 1, maximum: 100, description: "1-100 nodes (default 4)" },
+                volumeSizeGiB: { type: "integer", minimum: 20, maximum: 1000, description: "20-1000 GiB (default 50)" },
+            },
+            description: "the managed node group: {amiType, instanceTypes, desiredSize, minSize, maxSize, volumeSizeGiB}",
+        },
+    },
+    description: "the EKS cluster settings: {adminRoleArn, version, apiAllowedCidrs, allowPublicEndpointFrom, nodes}",
+} as const;
+
 export const blueprintSchema = {
     type: "object",
     additionalProperties: false,
@@ -274,6 +363,7 @@ export const blueprintSchema = {
         guard: guardSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
+        apiGateway: apiGatewaySchema,
 } as const;
 
 /** Keys of the `aws` namespace the blueprint reads, with their schema. */

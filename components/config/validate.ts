@@ -110,6 +110,8 @@ const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegE
 const validateBlueprint = ajv.compile(blueprintSchema);
 const validateRegion = ajv.compile(awsRegionSchema);
 
+    /** API Gateway in front of the zone (pattern api-gateway). */
+    apiGateway?: ApiGatewayConfig;
 function checkCidr(cidr: string): void {
     const [address, prefix] = cidr.split("/");
     const octets = address.split(".").map(Number);
@@ -122,6 +124,52 @@ function checkCidr(cidr: string): void {
         throw new ConfigError("mcpsec:network.cidrBlock", `${showValue(cidr)} is not allowed; the address must be the first of its /${prefix} block`);
     }
     const privateRanges: [number, number][] = [
+/** API Gateway settings of the api-gateway pattern, defaults filled in. */
+export interface ApiGatewayConfig {
+    endpointType: "REGIONAL" | "PRIVATE";
+    domainName: string;
+    certificateArn: string;
+    securityPolicy: "TLS_1_2" | "SecurityPolicy_TLS13_1_3_2025_09";
+    mutualTls?: { truststoreUri: string; truststoreVersion?: string };
+    vpcEndpointIds: string[];
+    stageName: string;
+    throttle: { rateLimit: number; burstLimit: number };
+    clients: { name: string; rateLimit: number; burstLimit: number; quotaPerDay?: number }[];
+    executionLogLevel: "ERROR" | "INFO";
+    accountCloudWatchRole: "create" | "existing";
+}
+
+/** The API Gateway settings with defaults, and what the schema cannot say (PRIVATE needs endpoints; mutual TLS needs REGIONAL with TLS_1_2). */
+function checkApiGateway(input: (Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string }) | undefined): ApiGatewayConfig | undefined {
+    if (!input) {
+        return undefined;
+    }
+    const config: ApiGatewayConfig = {
+        endpointType: input.endpointType ?? "REGIONAL",
+        domainName: input.domainName,
+        certificateArn: input.certificateArn,
+        securityPolicy: input.securityPolicy ?? "TLS_1_2",
+        mutualTls: input.mutualTls && { ...input.mutualTls },
+        vpcEndpointIds: [...(input.vpcEndpointIds ?? [])],
+        stageName: input.stageName ?? "mcp",
+        throttle: { rateLimit: input.throttle?.rateLimit ?? 50, burstLimit: input.throttle?.burstLimit ?? 100 },
+        clients: (input.clients ?? []).map((c) => ({ ...c })),
+        executionLogLevel: input.executionLogLevel ?? "ERROR",
+        accountCloudWatchRole: input.accountCloudWatchRole ?? "create",
+    };
+    if (config.endpointType === "PRIVATE" && config.vpcEndpointIds.length === 0) {
+        throw new ConfigError("mcpsec:apiGateway.vpcEndpointIds", "is required but missing for endpointType PRIVATE; expected the execute-api interface endpoints (vpce-...) the clients call the API through");
+    }
+    if (config.endpointType === "REGIONAL" && config.vpcEndpointIds.length > 0) {
+        throw new ConfigError("mcpsec:apiGateway.vpcEndpointIds", `${showValue(config.vpcEndpointIds)} is not allowed with endpointType REGIONAL; a regional API is public: set endpointType PRIVATE to admit only these endpoints`);
+    }
+    if (config.mutualTls && (config.endpointType !== "REGIONAL" || config.securityPolicy !== "TLS_1_2")) {
+        throw new ConfigError("mcpsec:apiGateway.mutualTls", `is not allowed with endpointType ${config.endpointType} and securityPolicy ${config.securityPolicy}; API Gateway offers mutual TLS on REGIONAL custom domains with the TLS_1_2 security policy only`);
+    }
+    checkUnique(config.clients, (i) => `mcpsec:apiGateway.clients[${i}].name`, (c) => c.name);
+    return config;
+}
+
         [10 * 2 ** 24, 8],
         [(172 * 256 + 16) * 2 ** 16, 12],
         [(192 * 256 + 168) * 2 ** 16, 16],
@@ -237,6 +285,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         edge,
         identity: input.identity && structuredClone(input.identity),
         operations: {
+        apiGateway?: Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string };
             accountServices: { cloudTrail: "create", guardDuty: "create", securityHub: "create", inspector: "create", config: "create", ...(input.operations?.accountServices ?? {}) },
             alertEmails: [...(input.operations?.alertEmails ?? [])],
             retentionDays: input.operations?.retentionDays ?? 365,
@@ -249,3 +298,4 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }
+        apiGateway: checkApiGateway(input.apiGateway),

@@ -49,6 +49,12 @@ export interface ThreatDetectionArgs {
     targetGroupArns?: pulumi.Input<string>[];
     /** ECS cluster of the MCP servers: containment may stop and tag only its tasks. Default: any cluster of the account. */
     clusterArn?: pulumi.Input<string>;
+    /**
+     * GuardDuty EKS audit-log monitoring (EKS_AUDIT_LOGS: findings from the clusters' Kubernetes audit logs), for a zone
+     * that runs an EKS cluster. Runtime monitoring of EKS nodes is on with GuardDuty either way (EKS_ADDON_MANAGEMENT).
+     * Default false.
+     */
+    eksAuditLogs?: boolean;
     /** Lowest GuardDuty severity routed to alerts and containment (1-8.9). Default 7 (high). */
     minimumSeverity?: number;
     tags?: Record<string, string>;
@@ -88,6 +94,9 @@ export class ThreatDetection extends pulumi.ComponentResource {
                     { name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" },
                 ],
             }, parent);
+            if (args.eksAuditLogs) {
+                new aws.guardduty.DetectorFeature(`${name}-eks-audit`, { detectorId: detector.id, name: "EKS_AUDIT_LOGS", status: "ENABLED" }, parent);
+            }
         }
         if (s.securityHub === "create") {
             const hub = new aws.securityhub.Account(`${name}-securityhub`, { enableDefaultStandards: false, controlFindingGenerator: "SECURITY_CONTROL", autoEnableControls: true }, parent);

@@ -32,6 +32,13 @@ export interface AlbRoute {
      */
     plaintextTarget?: boolean;
     /**
+     * What the target group names: `ip` (default: Fargate tasks) or `instance` (nodes of an EKS node group, which the
+     * caller attaches through their Auto Scaling group, e.g. on the mesh ingress gateway's NodePort).
+     */
+    targetType?: "ip" | "instance";
+    /** HTTP codes of a healthy target. Default "200-399". */
+    healthCheckMatcher?: string;
+    /**
      * The server's RFC 9728 protected resource metadata (JSON), served by the load balancer itself at
      * `/.well-known/oauth-protected-resource...` on the server's host (at most 1024 bytes, the ALB's limit).
      */
@@ -97,8 +104,10 @@ export class InternalAlb extends pulumi.ComponentResource {
         if (!TLS_POLICIES.includes(sslPolicy)) {
             throw new ConfigError(`InternalAlb "${name}".sslPolicy`, `${JSON.stringify(sslPolicy)} is not allowed; expected one of ${TLS_POLICIES.join(", ")}`);
         }
-        if (args.allowedCidrs.length === 0 || args.allowedCidrs.some((c) => c === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c))) {
-            throw new ConfigError(`InternalAlb "${name}".allowedCidrs`, `${JSON.stringify(args.allowedCidrs)} is not allowed; expected 1 or more IPv4 CIDR blocks, not 0.0.0.0/0`);
+        // No network at all only behind a front whose security group is the one source (pattern 2's VPC link).
+        const noSources = args.allowedCidrs.length === 0 && (args.sourceSecurityGroupIds ?? []).length === 0;
+        if (noSources || args.allowedCidrs.some((c) => c === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c))) {
+            throw new ConfigError(`InternalAlb "${name}".allowedCidrs`, `${JSON.stringify(args.allowedCidrs)} is not allowed; expected 1 or more IPv4 CIDR blocks, not 0.0.0.0/0 (none only with sourceSecurityGroupIds)`);
         }
         // Everything the allowed networks cover except where the servers run (their tasks may send HTTPS in the zone).
         const workloads = args.workloadCidrs ?? [args.vpcCidrBlock];
@@ -199,13 +208,13 @@ export class InternalAlb extends pulumi.ComponentResource {
             const targetProtocol = route.plaintextTarget === true ? "HTTP" : "HTTPS";
             const tg = new aws.lb.TargetGroup(`${name}-${route.name}`, {
                 vpcId: args.vpcId,
-                targetType: "ip",
+                targetType: route.targetType ?? "ip",
                 port: route.port,
                 protocol: targetProtocol,
                 // HTTP/1.1 to the guard (Streamable HTTP, SSE); HTTP2 and gRPC are other target protocol versions.
                 protocolVersion: "HTTP1",
                 deregistrationDelay: 30,
-                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: targetProtocol, port: "traffic-port", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: targetProtocol, port: "traffic-port", matcher: route.healthCheckMatcher ?? "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
                 tags: { ...tags(`tg-${route.name}`), "mcpsec:server": route.name },
             }, parent);
             new aws.lb.ListenerRule(`${name}-${route.name}`, {

@@ -182,6 +182,8 @@ export function scopeTriggerSource(groups: ScopeGroup[]): string {
  */
 export class AuthorizationServer extends pulumi.ComponentResource {
     public readonly userPoolId: pulumi.Output<string>;
+    /** The user pool's ARN (an API Gateway Cognito authorizer names it). */
+    public readonly userPoolArn: pulumi.Output<string>;
     public readonly issuer: pulumi.Output<string>;
     public readonly domain: pulumi.Output<string>;
     public readonly peopleClientId: pulumi.Output<string>;
@@ -227,6 +229,7 @@ export class AuthorizationServer extends pulumi.ComponentResource {
             tags,
         }, parent);
         this.userPoolId = pool.id;
+        this.userPoolArn = pool.arn;
         this.issuer = pulumi.interpolate`https://cognito-idp.${region}.amazonaws.com/${pool.id}`;
         new aws.lambda.Permission(`${name}-scopes-invoke`, {
             action: "lambda:InvokeFunction", function: trigger.name, principal: "cognito-idp.amazonaws.com", sourceArn: pool.arn, sourceAccount: account,

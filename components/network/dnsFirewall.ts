@@ -24,6 +24,8 @@ const ENDPOINT_DNS_NAMES: Record<string, (region: string) => string[]> = {
     "ecr.dkr": (r) => [`dkr.ecr.${r}.amazonaws.com`, `*.dkr.ecr.${r}.amazonaws.com`],
     "s3": (r) => [`s3.${r}.amazonaws.com`, `*.s3.${r}.amazonaws.com`],
     "execute-api": (r) => [`*.execute-api.${r}.amazonaws.com`],
+    // EKS Pod Identity's credential API (Amazon EKS user guide, "EKS Pod Identity" private clusters) answers on api.aws.
+    "eks-auth": (r) => [`eks-auth.${r}.api.aws`],
 };
 
 /**

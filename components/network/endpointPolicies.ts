@@ -16,6 +16,12 @@ export interface EndpointPolicyContext {
      * registry account, are admitted for image pulls by this account's principals, repository by repository.
      */
     imageRepositories?: { account: string; repository: string }[];
+    /**
+     * The sts endpoint also carries AssumeRoleWithWebIdentity to this account's roles (IRSA: the caller is a pod with
+     * a service account token, not yet an AWS principal, so the account-principal condition cannot hold). The role's
+     * trust policy decides who gets it. Default false.
+     */
+    allowWebIdentity?: boolean;
 }
 
 /** ARN of an ECR repository. */
@@ -47,7 +53,9 @@ export function ecrLayerBucketArn(region: string, partition: string): string {
 export function endpointPolicy(service: string, ctx: EndpointPolicyContext): { Version: "2012-10-17"; Statement: Statement[] } {
     const ownPrincipal = { StringEquals: { "aws:PrincipalAccount": ctx.account } };
     const statements: Statement[] = [];
-    if (service === "guardduty-data") {
+    if (service === "guardduty-data" || service === "ec2") {
+        // ec2: the VPC CNI's Describe* calls name no resource (so no resource account); only the caller's account is
+        // limited, as for GuardDuty's agent delivering events to GuardDuty itself.
         // The agent delivers runtime events to GuardDuty itself, not to a resource of this account: GuardDuty's own
         // guidance for this endpoint limits the calling principal's account only.
         statements.push({ Sid: "AccountPrincipalsOnly", Effect: "Allow", Principal: { AWS: "*" }, Action: "*", Resource: "*", Condition: ownPrincipal });
@@ -61,6 +69,9 @@ export function endpointPolicy(service: string, ctx: EndpointPolicyContext): { V
         Resource: "*",
         Condition: { StringEquals: { "aws:PrincipalAccount": ctx.account, "aws:ResourceAccount": ctx.account } },
     });
+    if (service === "sts" && ctx.allowWebIdentity) {
+        statements.push({ Sid: "WebIdentityToAccountRoles", Effect: "Allow", Principal: "*", Action: "sts:AssumeRoleWithWebIdentity", Resource: `arn:${ctx.partition}:iam::${ctx.account}:role/*` });
+    }
     if (service === "ecr.api" || service === "ecr.dkr") {
         // Registry login names no resource; it grants nothing by itself.
         statements.push({ Sid: "RegistryLogin", Effect: "Allow", Principal: { AWS: "*" }, Action: "ecr:GetAuthorizationToken", Resource: "*", Condition: ownPrincipal });

@@ -66,6 +66,11 @@ export interface SegmentedVpcArgs {
      * repository. Default none: the endpoints admit this account's repositories only.
      */
     imageRepositories?: { account: string; repository: string }[];
+    /**
+     * The sts endpoint admits AssumeRoleWithWebIdentity to this account's roles (IRSA in an EKS cluster of the zone);
+     * each role's trust policy names the one service account it admits. Default false.
+     */
+    allowWebIdentity?: boolean;
     /** Tags added to every resource. */
     tags?: Record<string, string>;
 }
@@ -344,7 +349,7 @@ export class SegmentedVpc extends pulumi.ComponentResource {
         // Every endpoint admits only this account's principals and resources, plus the AWS-owned ones a task needs.
         const policyOf = (svc: string) => pulumi.all([account, region, partition]).apply(([acct, rgn, part]) => {
             const agent = args.guardDutyAgentRepositoryArn ?? guardDutyAgentRepositoryArn(rgn, part);
-            return JSON.stringify(endpointPolicy(svc, { account: acct, region: rgn, partition: part, guardDutyAgentRepositoryArn: agent, imageRepositories: args.imageRepositories }));
+            return JSON.stringify(endpointPolicy(svc, { account: acct, region: rgn, partition: part, guardDutyAgentRepositoryArn: agent, imageRepositories: args.imageRepositories, allowWebIdentity: args.allowWebIdentity }));
         });
         for (const svc of cfg.interfaceEndpoints) {
             new aws.ec2.VpcEndpoint(`${name}-${svc.replace(/\./g, "-")}`, {

@@ -1,15 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueprintConfig, ConfigError, PatternName } from "../config";
 import { metadataUrl } from "../identity";
+import { ApiGatewayCentric } from "./apiGatewayCentric";
 import { Microservices } from "./microservices";
 import { SecurityZone } from "./securityZone";
 
+export * from "./apiGatewayCentric";
 export * from "./microservices";
 export * from "./quotas";
 export * from "./securityZone";
 
 /** Patterns this version can deploy. The others are accepted by the schema and refused here by name. */
-export const BUILT_PATTERNS: readonly PatternName[] = ["security-zone", "microservices"];
+export const BUILT_PATTERNS: readonly PatternName[] = ["security-zone", "api-gateway", "microservices"];
 
 /** The stack outputs every pattern returns. */
 export interface PatternOutputs {
@@ -23,6 +25,8 @@ export interface PatternOutputs {
     /** Each server's URL: its identity as an OAuth resource. */
     serverUrls: Record<string, pulumi.Output<string>>;
     privateLinkServiceName?: pulumi.Output<string>;
+    /** Pattern 2: where the API's custom domain points (CNAME/alias target; a private domain's id). */
+    apiGatewayDomainTarget?: pulumi.Output<string>;
     /** OAuth issuer (RFC 8414 metadata at <issuer>/.well-known/openid-configuration). */
     oauthIssuer: pulumi.Output<string>;
     oauthClientIdForPeople: pulumi.Output<string>;
@@ -62,6 +66,26 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs | Microser
                 notes: zone.notes,
                 protectedResourceMetadataUrls: Object.fromEntries(Object.entries(zone.serverUrls).map(([n, url]) => [n, metadataUrl(url)])),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
+            };
+        }
+        case "api-gateway": {
+            const p2 = new ApiGatewayCentric(`mcp-${config.environment}`, { config });
+            const zone = p2.zone;
+            return {
+                pattern: config.pattern,
+                environment: config.environment,
+                vpcId: zone.network.vpcId,
+                privateSubnetIds: zone.network.privateSubnetIds,
+                flowLogGroupName: zone.network.flowLogGroupName,
+                entryPointDnsName: zone.entryPoint.dnsName,
+                serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
+                oauthIssuer: zone.authorizationServer.issuer,
+                oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
+                accountServices: { ...config.operations.accountServices, apiGatewayCloudWatchRole: config.apiGateway!.accountCloudWatchRole },
+                alertTopicArn: zone.alertTopicArn,
+                notes: p2.notes,
+                protectedResourceMetadataUrls: Object.fromEntries(Object.entries(p2.serverUrls).map(([n, url]) => [n, metadataUrl(url)])),
+                apiGatewayDomainTarget: p2.api.domainTarget,
             };
         }
         case "microservices": {

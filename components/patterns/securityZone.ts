@@ -3,18 +3,29 @@ import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf, GUARD_HEALTH_PATH, McpCluster, McpService } from "../compute";
 import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
 import { InternalAlb, LogBucket, McpWebAcl, PrivateLinkNlb, privateLinkSecurityGroup } from "../edge";
-import { ThreatDetection } from "../detection";
 import { AuthorizationServer } from "../identity";
-import { ArchiveBucket, AuditTrail, McpAlerts, SiemExport, trailArnOf } from "../observability";
-import { ZoneKey } from "../secrets";
 import * as aws from "@pulumi/aws";
 import { approvedManifest, McpServer, serverUrl } from "../mcp";
-import { awsServiceDomains, dnsFirewallDomain, DnsFirewall, EgressFirewall, egressSubnetCidrs, MAX_ALLOWED_CIDRS, naclSourceCidrs, privateSubnetCidrs, SegmentedVpc, vpcInternalDomains } from "../network";
+import { MAX_ALLOWED_CIDRS, naclSourceCidrs, SegmentedVpc } from "../network";
 import { checkZoneQuotas } from "./quotas";
+import { buildZoneNetwork, buildZoneOperations, zoneNetworkLogGroups } from "./zone";
 
 export interface SecurityZoneArgs {
     /** The validated blueprint configuration. */
     config: BlueprintConfig;
+    /** Pattern 2: what stands in front of the entry point instead of the enterprise networks. Default none (pattern 1). */
+    front?: ZoneFront;
+}
+
+/**
+ * A front door of the zone (pattern 2's API Gateway): the servers' URLs are its, and the entry point admits only the
+ * front's security group, no network (the zone's NACL admits no outside network either).
+ */
+export interface ZoneFront {
+    /** Server name -> URL (its OAuth resource identifier), in place of `https://<server>.<edge.domainName><path>`. */
+    serverUrls: Record<string, string>;
+    /** Creates the security group whose members alone may reach the entry point, once the zone's network exists. */
+    entrySecurityGroup: (network: SegmentedVpc, parent: pulumi.Resource) => aws.ec2.SecurityGroup;
 }
 
 /**
@@ -91,6 +102,8 @@ export class SecurityZone extends pulumi.ComponentResource {
     public readonly serverUrls: Record<string, string>;
     public readonly alertTopicArn: pulumi.Output<string>;
     public readonly zoneKeyArn: pulumi.Output<string>;
+    /** The zone's regional web ACL (the entry point's; pattern 2 associates it with its API stages too). */
+    public readonly webAclArn: pulumi.Output<string>;
     /** What the deployer should know before `pulumi up` (quotas that may need raising). */
     public readonly notes: string[];
 
@@ -102,75 +115,38 @@ export class SecurityZone extends pulumi.ComponentResource {
         const parent = { parent: this };
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
         const ops = config.operations;
-        const zoneKey = new ZoneKey(`${name}-key`, { users: ["logs", "cloudtrail", "alarms"], tags }, parent);
-        this.zoneKeyArn = zoneKey.arn;
         // Each server's guard (unless the stack opts out): the approved manifest comes from SSM (the ssm endpoint), the
         // issuer's signing keys from Cognito's public host (through the egress firewall, that one name allowlisted).
         const guarded = !config.guard.allowUnguarded;
         const interfaceEndpoints = guarded && !config.network.interfaceEndpoints.includes("ssm") ? [...config.network.interfaceEndpoints, "ssm"] : config.network.interfaceEndpoints;
         // Declared egress of all servers (and the JWKS host for the guards); with none, the zone gets no internet
-        // gateway, NAT or route out at all. The egress subnets are planned (and a zone too small for them refused)
-        // before anything is created.
+        // gateway, NAT or route out at all.
         const egressDomains = [...new Set([...config.servers.flatMap((s) => s.egress), ...(guarded ? [cognitoJwksHost(config.region)] : [])])].sort();
-        const egressCidrs = egressDomains.length > 0
-            ? egressSubnetCidrs(config.network.cidrBlock, privateSubnetCidrs(config.network.cidrBlock, config.network.availabilityZoneCount), 1)
-            : undefined;
-        this.network = new SegmentedVpc(`${name}-net`, {
-            logKmsKeyArn: zoneKey.arn,
-            cidrBlock: config.network.cidrBlock,
-            availabilityZoneCount: config.network.availabilityZoneCount,
-            interfaceEndpoints,
-            flowLogRetentionDays: config.network.flowLogRetentionDays,
-            allowPublicIpOnLaunch: config.network.allowPublicIpOnLaunch,
+        const zone = buildZoneNetwork(this, name, {
+            config, tags, keyUsers: ["logs", "cloudtrail", "alarms"], interfaceEndpoints, egressDomains,
             // The enterprise networks and PrivateLink consumers reach the entry point on 443 through the NACL too.
-            allowedCidrs: zoneClientCidrs(edge),
+            allowedCidrs: args.front ? [] : zoneClientCidrs(edge),
             // Images of a central registry account: the ECR endpoints admit pulls of exactly those repositories.
             imageRepositories: [...config.servers.map((s) => s.image), ...(guarded ? [config.guard.image!] : [])].map((i) => ecrRepositoryOf(i)!).map((r) => ({ account: r.account, repository: r.repository })),
-            transitGateway: config.network.transitGateway,
-            tags,
-        }, parent);
+        });
+        const zoneKey = zone.zoneKey;
+        this.zoneKeyArn = zoneKey.arn;
+        this.network = zone.network;
         const net = this.network;
-        // DNS: the AWS service names of the zone's endpoints, the VPC's own names and the declared egress domains
-        // resolve; every other query is blocked and every query logged (DnsFirewall).
-        const dns = new DnsFirewall(`${name}-dns`, {
-            vpcId: net.vpcId,
-            allowedDomains: [
-                ...awsServiceDomains(config.region, interfaceEndpoints, ["s3"]),
-                ...vpcInternalDomains(config.region, net.cidrBlock),
-                ...egressDomains.map(dnsFirewallDomain),
-            ],
-            logKmsKeyArn: zoneKey.arn,
-            logRetentionDays: config.network.flowLogRetentionDays,
-            tags,
-        }, parent);
-        // Egress: only when a server declares domains, and only through Network Firewall. SegmentedVpc has one private
-        // route table (one target per destination), so its default route goes to the firewall endpoint and NAT of the
-        // first zone: both directions cross the same endpoint; internet egress (not MCP traffic or AWS endpoints)
-        // then depends on that zone, and endpoints in other zones would cost hours with no route using them.
-        const egress = egressCidrs ? new EgressFirewall(`${name}-egress`, {
-            vpcId: net.vpcId,
-            vpcCidrBlock: net.cidrBlock,
-            availabilityZones: [net.privateSubnetZones[0]],
-            firewallSubnetCidrs: egressCidrs.firewall,
-            publicSubnetCidrs: egressCidrs.public,
-            routeTables: [{ routeTableId: net.privateRouteTableId, zone: 0, subnetCidrs: net.privateSubnetCidrs }],
-            allowedDomains: egressDomains,
-            logKmsKeyArn: zoneKey.arn,
-            logRetentionDays: config.network.flowLogRetentionDays,
-            tags,
-        }, parent) : undefined;
         const cluster = new McpCluster(`${name}-ecs`, { tags }, parent);
+        const urls = args.front?.serverUrls ?? Object.fromEntries(config.servers.map((s) => [s.name, serverUrl(s, edge.domainName)]));
         const webAcl = new McpWebAcl(`${name}-waf`, {
             scope: "REGIONAL",
             allowedMethods: edge.allowedMethods,
-            mcpPaths: config.servers.map((s) => s.path),
+            // The paths clients use (each server's URL path; behind a front, the path the front forwards too).
+            mcpPaths: [...new Set(config.servers.map((s) => new URL(urls[s.name]).pathname))],
             rateLimitPerIp: edge.rateLimitPerIp,
             rateLimitPerToken: edge.rateLimitPerToken,
             maxBodyBytes: edge.maxRequestBodyBytes,
             logKmsKeyArn: net.logKmsKeyArn,
             tags,
         }, parent);
-        const urls = Object.fromEntries(config.servers.map((s) => [s.name, serverUrl(s, edge.domainName)]));
+        this.webAclArn = webAcl.arn;
         this.serverUrls = urls;
         this.authorizationServer = new AuthorizationServer(`${name}-oauth`, {
             resources: config.servers.map((s) => ({ name: s.name, url: urls[s.name], scopes: [...new Set(s.tools.flatMap((t) => t.scopes))] })),
@@ -192,8 +168,9 @@ export class SecurityZone extends pulumi.ComponentResource {
         const privateLinkSg = edge.privateLink ? privateLinkSecurityGroup(`${name}-privatelink`, {
             vpcId: net.vpcId, vpcCidrBlock: net.cidrBlock, workloadCidrs: net.privateSubnetCidrs, allowedCidrs: edge.privateLink.allowedCidrs, tags,
         }, parent) : undefined;
+        const frontSg = args.front?.entrySecurityGroup(net, this);
         this.entryPoint = new InternalAlb(`${name}-entry`, {
-            sourceSecurityGroupIds: privateLinkSg ? [privateLinkSg.id] : undefined,
+            sourceSecurityGroupIds: privateLinkSg || frontSg ? [...(privateLinkSg ? [privateLinkSg.id] : []), ...(frontSg ? [frontSg.id] : [])] : undefined,
             serverAccessLogBucket: accessLogs.bucket,
             vpcId: net.vpcId,
             subnetIds: net.privateSubnetIds,
@@ -201,7 +178,8 @@ export class SecurityZone extends pulumi.ComponentResource {
             // The servers' subnets are taken out: a server's tasks (HTTPS inside the zone, for GuardDuty's endpoint)
             // cannot call another server through the entry point.
             workloadCidrs: net.privateSubnetCidrs,
-            allowedCidrs: edge.allowedCidrs,
+            // Behind a front, no network reaches the entry point: only the front's security group.
+            allowedCidrs: args.front ? [] : edge.allowedCidrs,
             certificateArn: edge.certificateArn,
             sslPolicy: edge.sslPolicy,
             webAclArn: webAcl.arn,
@@ -250,6 +228,8 @@ export class SecurityZone extends pulumi.ComponentResource {
                         port: config.guard.port,
                         issuer: this.authorizationServer.issuer,
                         resource: urls[spec.name],
+                        // Behind a front the requests name the entry point's host for the server, not the URL's.
+                        ...(new URL(urls[spec.name]).host !== `${spec.name}.${edge.domainName}` ? { allowedHosts: [`${spec.name}.${edge.domainName}`] } : {}),
                         // People (the one people client) and the agents declared for this server.
                         clientIds: [this.authorizationServer.peopleClientId, ...(identity.agents ?? []).filter((a) => a.server === spec.name).map((a) => this.authorizationServer.agentClientIds[`${a.name}/${a.server}`])],
                         manifestParameterArn: manifestParameter.arn,
@@ -263,49 +243,17 @@ export class SecurityZone extends pulumi.ComponentResource {
             return server;
         });
 
-        // Operations: immutable archive, audit trail, alarms, SIEM export, detection and containment.
-        const trailName = `${name}-audit-trail`;
-        const archive = new ArchiveBucket(`${name}-archive`, {
-            kmsKeyArn: zoneKey.arn,
-            retentionDays: ops.retentionDays,
-            trailArn: ops.accountServices.cloudTrail === "create" ? trailArnOf(trailName, parent) : undefined,
-            allowConfig: ops.accountServices.config === "create",
-            lockMode: ops.archiveLockMode === "compliance" ? "COMPLIANCE" : "GOVERNANCE",
-            accessLogs: { bucket: accessLogs.bucket, prefix: "s3/archive/" },
-            tags,
-        }, parent);
-        const trail = ops.accountServices.cloudTrail === "create"
-            ? new AuditTrail(`${name}-audit`, { kmsKeyArn: zoneKey.arn, archiveBucket: archive.bucket, trailName, retentionDays: ops.retentionDays, tags }, { parent: this, dependsOn: [archive] })
-            : undefined;
-        const alerts = new McpAlerts(`${name}-alerts`, {
-            kmsKeyArn: zoneKey.arn,
-            emails: ops.alertEmails,
-            trailLogGroupName: trail?.logGroupName,
+        // Operations: immutable archive, audit trail, alarms, SIEM export, detection and containment (containment takes
+        // a task out of the entry point's target groups, then stops it: ECS tasks of this cluster).
+        this.alertTopicArn = buildZoneOperations(this, name, {
+            config, tags, zoneKeyArn: zoneKey.arn, accessLogs,
+            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...services.map((s) => s.logGroupName)],
             serverLogGroupNames: services.map((s) => s.logGroupName),
             loadBalancerArnSuffix: this.entryPoint.arnSuffix,
             webAclName: webAcl.name,
-            tags,
-        }, parent);
-        this.alertTopicArn = alerts.topicArn;
-        if (ops.siem) {
-            new SiemExport(`${name}-siem`, {
-                destination: ops.siem,
-                logGroupNames: [net.flowLogGroupName, dns.queryLogGroupName, ...(egress ? [egress.alertLogGroupName, egress.flowLogGroupName] : []), webAcl.logGroupName, ...services.map((s) => s.logGroupName), ...(trail ? [trail.logGroupName] : [])],
-                kmsKeyArn: zoneKey.arn,
-                backupBucketArn: archive.arn,
-                tags,
-            }, parent);
-        }
-        new ThreatDetection(`${name}-detect`, {
-            services: { guardDuty: ops.accountServices.guardDuty, securityHub: ops.accountServices.securityHub, inspector: ops.accountServices.inspector, config: ops.accountServices.config },
-            alertTopicArn: alerts.topicArn,
-            archiveBucket: archive.bucket,
-            kmsKeyArn: zoneKey.arn,
-            // Containment takes a task out of the entry point's target groups, then stops it (ECS tasks of this cluster).
             targetGroupArns: config.servers.map((s) => this.entryPoint.targetGroupArns[s.name]),
             clusterArn: cluster.arn,
-            tags,
-        }, { parent: this, dependsOn: [archive] });
+        }).alertTopicArn;
         if (edge.privateLink) {
             const nlb = new PrivateLinkNlb(`${name}-privatelink`, {
                 vpcId: net.vpcId,

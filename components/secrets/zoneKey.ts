@@ -5,7 +5,7 @@ import { policyJson, PolicyStatement } from "../common/iam";
 import { componentTags } from "../common/tags";
 
 /** AWS services a zone key can be used by, each limited to this account's resources of that service. */
-export type KeyUser = "logs" | "cloudtrail" | "alarms";
+export type KeyUser = "logs" | "cloudtrail" | "alarms" | "autoscaling";
 
 export interface ZoneKeyArgs {
     /** Services that may use the key (besides IAM principals of this account the account's IAM policies allow). */
@@ -66,6 +66,16 @@ export class ZoneKey extends pulumi.ComponentResource {
                 Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*",
                 Condition: { StringEquals: { "aws:SourceAccount": account } },
             });
+        }
+        if (args.users.includes("autoscaling")) {
+            // EBS volumes of Auto Scaling groups (EKS managed node groups) encrypted with this key: EC2 Auto Scaling's
+            // service-linked role uses it and grants it to EC2 for the volumes it creates (EC2 Auto Scaling user guide,
+            // "Required AWS KMS key policy for use with encrypted volumes"). The role must exist in the account.
+            const autoscaling = pulumi.interpolate`arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+            statements.push(
+                { Sid: "AutoScalingEncryptsVolumes", Effect: "Allow", Principal: { AWS: autoscaling }, Action: use, Resource: "*" },
+                { Sid: "AutoScalingGrantsToEc2", Effect: "Allow", Principal: { AWS: autoscaling }, Action: "kms:CreateGrant", Resource: "*", Condition: { Bool: { "kms:GrantIsForAWSResource": true } } },
+            );
         }
         const key = new aws.kms.Key(`${name}-key`, {
             description: `MCP Secure Blueprints key ${name}`,

@@ -1,3 +1,4 @@
+import { apiGatewayRules } from "./apigateway";
 import { cloudwatchRules } from "./cloudwatch";
 import { cognitoRules } from "./cognito";
 import { ec2Rules } from "./ec2";
@@ -12,4 +13,4 @@ import { s3Rules } from "./s3";
 import { wafRules } from "./wafv2";
 
 /** Every rule of the mcpsec-aws pack, in report order. */
-export const awsRules = [...ec2Rules, ...networkRules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...wafRules, ...s3Rules, ...cognitoRules, ...operationsRules];
+export const awsRules = [...ec2Rules, ...networkRules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...ecrRules, ...iamRules, ...elbRules, ...apiGatewayRules, ...wafRules, ...s3Rules, ...cognitoRules, ...operationsRules];

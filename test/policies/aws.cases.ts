@@ -2,6 +2,7 @@ import { mcpWebAclRules } from "../../components/edge/webAcl";
 import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
 import { egressPolicy, networkCases, networkFirewall } from "./network.cases";
+import { apiGatewayCases } from "./apigateway.cases";
 import { endpointPolicy } from "../../components/network/endpointPolicies";
 
 // Factories of compliant resources; each failing case breaks one property.
@@ -149,6 +150,7 @@ export interface RuleCases {
 /** Pass and fail fixtures for every rule of the mcpsec-aws pack (the registry test requires both). */
 export const awsCases: Record<string, RuleCases> = {
     ...networkCases,
+    ...apiGatewayCases,
     "aws-ec2-vpc-flow-logs-enabled": {
         pass: [
             { label: "VPC with an ALL flow log", resources: [vpc(), flowLog()] },

@@ -1,0 +1,2 @@
+export * from "./mcpApiGateway";
+export * from "./requestModel";

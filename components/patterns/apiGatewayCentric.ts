@@ -1,0 +1,109 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ApiGatewayServer, McpApiGateway } from "../apigateway";
+import { ConfigError } from "../common/errors";
+import { ApiGatewayConfig, BlueprintConfig } from "../config";
+import { checkSecurityZoneConfig, SecurityZone } from "./securityZone";
+
+export interface ApiGatewayCentricArgs {
+    /** The validated blueprint configuration. */
+    config: BlueprintConfig;
+}
+
+/** A server's URL in pattern 2: `https://<apiGateway.domainName>/<server><path>` (its OAuth resource identifier). */
+export function apiServerUrl(server: { name: string; path: string }, apiDomain: string): string {
+    return `https://${apiDomain}/${server.name}${server.path}`;
+}
+
+/**
+ * What pattern 2 needs beyond the schema: the security zone's own requirements (entry point, identity, images,
+ * Region), the API Gateway settings, and no second way into the zone (the PrivateLink endpoint service would bypass
+ * the API). Throws a ConfigError naming the key. Pure.
+ */
+export function checkApiGatewayCentricConfig(config: BlueprintConfig): { apiGateway: ApiGatewayConfig; notes: string[] } {
+    if (!config.apiGateway) {
+        throw new ConfigError("mcpsec:apiGateway", "is required but missing for the api-gateway pattern; expected domainName and certificateArn of the API's custom domain");
+    }
+    const { edge, notes } = checkSecurityZoneConfig(config);
+    if (edge.privateLink) {
+        throw new ConfigError("mcpsec:edge.privateLink", "is not allowed in the api-gateway pattern; the MCP servers are reachable only through the API's VPC link, and a PrivateLink endpoint service would be a second way in that skips the API's authorizer, validation and throttling");
+    }
+    const apiDomain = config.apiGateway.domainName;
+    if (apiDomain === edge.domainName || apiDomain.endsWith(`.${edge.domainName}`)) {
+        throw new ConfigError("mcpsec:apiGateway.domainName", `${JSON.stringify(apiDomain)} is not allowed; it lies in mcpsec:edge.domainName ${JSON.stringify(edge.domainName)}, the zone's internal names (the VPC link's Host headers): expected a name outside it`);
+    }
+    return { apiGateway: config.apiGateway, notes };
+}
+
+/**
+ * Pattern 2, API-gateway-centric (P2): the security zone of pattern 1 (network, guarded Fargate servers, Cognito,
+ * keys, logs, detection, the web ACL) with Amazon API Gateway as its only door: one REST API per server on a custom
+ * domain, a Cognito authorizer with the server's scopes on every MCP method, a JSON-RPC request model, streaming
+ * HTTP_PROXY integrations over a VPC link v2 to the zone's internal load balancer, which admits the VPC link's
+ * security group and nothing else. Per-tool decisions stay with the guard behind it: every MCP call is `POST
+ * /<server>/mcp`, and an authorizer cannot see the tool name.
+ */
+export class ApiGatewayCentric extends pulumi.ComponentResource {
+    public readonly zone: SecurityZone;
+    public readonly api: McpApiGateway;
+    public readonly serverUrls: Record<string, string>;
+    public readonly notes: string[];
+
+    constructor(name: string, args: ApiGatewayCentricArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const { config } = args;
+        const { apiGateway, notes } = checkApiGatewayCentricConfig(config);
+        super("mcpsec:patterns:ApiGatewayCentric", name, {}, opts);
+        this.notes = notes;
+        const edge = config.edge!;
+        const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
+        this.serverUrls = Object.fromEntries(config.servers.map((s) => [s.name, apiServerUrl(s, apiGateway.domainName)]));
+        let vpcLinkSg: aws.ec2.SecurityGroup | undefined;
+        this.zone = new SecurityZone(name, {
+            config,
+            front: {
+                serverUrls: this.serverUrls,
+                // The VPC link's interfaces sit in the zone's private subnets; they open HTTPS to the entry point and
+                // accept nothing.
+                entrySecurityGroup: (net, parent) => (vpcLinkSg = new aws.ec2.SecurityGroup(`${name}-vpc-link`, {
+                    vpcId: net.vpcId,
+                    description: `API Gateway VPC link of ${name}: HTTPS to the zone's entry point only`,
+                    ingress: [],
+                    egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: net.privateSubnetCidrs, description: "HTTPS to the entry point in the private subnets" }],
+                    tags: { ...tags, Name: `${name}-vpc-link`, "mcpsec:component": "apigateway" },
+                }, { parent })),
+            },
+        }, { parent: this });
+        const zone = this.zone;
+        const servers: ApiGatewayServer[] = config.servers.map((s) => ({
+            name: s.name,
+            url: this.serverUrls[s.name],
+            backendUrl: `https://${s.name}.${edge.domainName}${new URL(this.serverUrls[s.name]).pathname}`,
+            scopes: [...new Set(s.tools.flatMap((t) => t.scopes))].map((scope) => `${this.serverUrls[s.name]}/${scope}`),
+            metadataDocument: zone.authorizationServer.metadataDocuments[s.name],
+        }));
+        this.api = new McpApiGateway(`${name}-api`, {
+            endpointType: apiGateway.endpointType,
+            domainName: apiGateway.domainName,
+            certificateArn: apiGateway.certificateArn,
+            securityPolicy: apiGateway.securityPolicy,
+            mutualTls: apiGateway.mutualTls,
+            vpcEndpointIds: apiGateway.vpcEndpointIds,
+            userPoolArn: zone.authorizationServer.userPoolArn,
+            servers,
+            vpcLinkSubnetIds: zone.network.privateSubnetIds,
+            vpcLinkSecurityGroupId: vpcLinkSg!.id,
+            loadBalancerArn: zone.entryPoint.arn,
+            webAclArn: zone.webAclArn,
+            allowedMethods: edge.allowedMethods,
+            stageName: apiGateway.stageName,
+            throttle: apiGateway.throttle,
+            clients: apiGateway.clients,
+            executionLogLevel: apiGateway.executionLogLevel,
+            accountCloudWatchRole: apiGateway.accountCloudWatchRole,
+            logKmsKeyArn: zone.zoneKeyArn,
+            logRetentionDays: config.operations.retentionDays,
+            tags,
+        }, { parent: this });
+        this.registerOutputs({ domainTarget: this.api.domainTarget });
+    }
+}
