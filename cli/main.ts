@@ -17,6 +17,7 @@ const tsRequire = typeof require === "function" && typeof require.extensions?.["
 const loadCheck = (): Promise<typeof import("./check")> => (tsRequire ? Promise.resolve(require("./check")) : import("./check"));
 const loadSynth = (): Promise<typeof import("./synth")> => (tsRequire ? Promise.resolve(require("./synth")) : import("./synth"));
 const loadManifestModule = (): Promise<typeof import("./manifest")> => (tsRequire ? Promise.resolve(require("./manifest")) : import("./manifest"));
+const loadSecurityReport = (): Promise<typeof import("./securityReport")> => (tsRequire ? Promise.resolve(require("./securityReport")) : import("./securityReport"));
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The stack `mcpsec synth` and `mcpsec check` use when none is named. */
@@ -168,18 +169,56 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             emit(io, text, opts.output);
             setExit(report.ok ? EXIT.ok : EXIT.violations);
         });
+    program.command("report")
+        .description("write the security report of stacks: a self-contained HTML page and its Markdown twin (diagram, control coverage, incidents, policy results, accepted risks, cost)")
+        .option("-s, --stack <name>", "stack to report on (repeatable)", collect)
+        .option("-a, --all", "report on every stack that has a config file in the project")
+        .option("--stack-file <path>", "a stack config file to use instead of stacks/Pulumi.<stack>.yaml (with one --stack)")
+        .option("-o, --out <dir>", "folder for <stack>.html, <stack>.md and <stack>.svg", "mcpsec-report")
+        .option("--project <dir>", "folder of the Pulumi project (default: found from the current folder)")
+        .action(async (opts: { stack?: string[]; all?: boolean; stackFile?: string; out: string; project?: string }) => {
+            const project = locateProject(opts.project);
+            if (opts.all && opts.stack) {
+                throw new UsageError("--all reports on every stack; do not combine it with --stack");
+            }
+            if (opts.stackFile && (opts.all || (opts.stack?.length ?? 0) !== 1)) {
+                throw new UsageError("--stack-file goes with exactly one --stack");
+            }
+            const stacks = opts.all ? listStacks(project) : (opts.stack ?? [DEFAULT_STACK]);
+            if (stacks.length === 0) {
+                throw new UsageError(`--all: no stack config files in ${project.stackConfigDir}`);
+            }
+            const started = Date.now();
+            const progress = io.progress ? (m: string) => io.err(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`) : undefined;
+            const processes = startPackProcesses(discoverPacks(project));
+            const { buildSecurityReports, writeSecurityReport } = await loadSecurityReport();
+            let reports: import("./securityReport").SecurityReport[];
+            try {
+                reports = await buildSecurityReports({ project, stacks, stackFiles: opts.stackFile ? { [stacks[0]]: opts.stackFile } : undefined, packs: processes, toolVersion: toolVersion(), progress });
+            } catch (e) {
+                processes.forEach((p) => p.child.kill());
+                throw e;
+            }
+            for (const r of reports) {
+                const [html, markdown] = writeSecurityReport(r, opts.out);
+                io.out(`${r.stack}: ${r.check.ok ? "PASS" : "FAIL"} (${r.check.counts.mandatory} mandatory, ${r.check.counts.advisory} advisory) -> ${html}, ${markdown}\n`);
+            }
+            setExit(reports.every((r) => r.check.ok) ? EXIT.ok : EXIT.violations);
+        });
+
     program.command("vet")
         .description("check a tools manifest (an MCP tools/list result) for poisoning, weak schemas and changed tools, as the mcp pack does")
         .argument("<manifest>", "JSON file: {\"server\": {\"name\", \"image\", \"egress\"}, \"tools\": [...]}")
         .option("-e, --egress <domain>", "a domain the server may link to (repeatable; adds to server.egress)", collect)
         .option("--require-approval", "also require an approval record matching each tool's digest")
         .option("--require-scopes", "also require every tool to declare OAuth scopes")
+        .option("--allow-open-schemas", "opt-out: accept input schemas without additionalProperties: false (most published servers omit it); untyped properties are still findings")
         .option("--max-description-length <n>", "longest acceptable description", (v) => Number(v))
         .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
-        .action(async (file: string, opts: { egress?: string[]; requireApproval?: boolean; requireScopes?: boolean; maxDescriptionLength?: number; format: string }) => {
+        .action(async (file: string, opts: { egress?: string[]; requireApproval?: boolean; requireScopes?: boolean; allowOpenSchemas?: boolean; maxDescriptionLength?: number; format: string }) => {
             const { loadManifest, vetToolsManifest } = await loadManifestModule();
             const manifest = loadManifest(file);
-            const findings = vetToolsManifest(manifest, { egress: opts.egress ?? [], requireApproval: !!opts.requireApproval, requireScopes: !!opts.requireScopes, maxDescriptionLength: opts.maxDescriptionLength });
+            const findings = vetToolsManifest(manifest, { egress: opts.egress ?? [], requireApproval: !!opts.requireApproval, requireScopes: !!opts.requireScopes, allowOpenSchemas: !!opts.allowOpenSchemas, maxDescriptionLength: opts.maxDescriptionLength });
             if (opts.format === "json") {
                 io.out(JSON.stringify({ version: 1, manifest: file, tools: manifest.tools.length, ok: findings.length === 0, findings }, null, 2) + "\n");
             } else {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import Ajv from "ajv";
 import { toolDigest } from "../components/mcp/digest";
-import { Finding, vetManifest, VetTool } from "../policies/mcp/vetting";
+import { Finding, OPEN_SCHEMA, vetManifest, VetTool } from "../policies/mcp/vetting";
 import { UsageError } from "./errors";
 
 /** A tools manifest: an MCP `tools/list` result, optionally with the server's name, image and egress domains. */
@@ -76,6 +76,8 @@ export interface VetOptions {
     egress: string[];
     requireApproval: boolean;
     requireScopes: boolean;
+    /** Drop the additionalProperties finding (an explicit opt-out; untyped properties are still reported). */
+    allowOpenSchemas?: boolean;
     maxDescriptionLength?: number;
 }
 
@@ -85,5 +87,5 @@ export function vetToolsManifest(m: ToolsManifest, opts: VetOptions): Finding[] 
         requireApproval: opts.requireApproval,
         maxDescriptionLength: opts.maxDescriptionLength,
     });
-    return opts.requireScopes ? findings : findings.filter((f) => f.kind !== "scopes");
+    return findings.filter((f) => (opts.requireScopes || f.kind !== "scopes") && !(opts.allowOpenSchemas && f.kind === "weak-schema" && f.message.startsWith(OPEN_SCHEMA)));
 }

@@ -1,6 +1,6 @@
 import { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, RuleMeta, stackRule } from "../lib/rule";
-import { DEFAULT_APPROVED_REGISTRIES, Finding, imageFindings, pinningFindings, poisoningFindings, schemaFindings, shadowingFindings, VetTool } from "./vetting";
+import { DEFAULT_APPROVED_REGISTRIES, DEFAULT_MAX_DESCRIPTION_LENGTH, Finding, imageFindings, pinningFindings, poisoningFindings, schemaFindings, shadowingFindings, VetTool } from "./vetting";
 
 const SERVER = "mcpsec:mcp:McpServer";
 
@@ -35,14 +35,14 @@ const base = { maestro: ["L3", "L7"] as RuleMeta["maestro"] };
 export const toolPoisoning = serverRule({
     ...base,
     name: "mcp-tool-poisoning-indicators",
-    description: "Tool names, descriptions and schema descriptions must not carry poisoning indicators: instructions aimed at the model (ignore earlier instructions, hide actions from the user, call other tools), hidden or instruction-like markup, invisible or bidirectional Unicode, encoded blobs, references to credentials or sensitive files, links outside the server's declared egress domains, or excessive length. The model reads these texts as instructions.",
+    description: "Every text of a tool the model reads (name, description, and every title, description, property name, default, example, enum and const value of its input schema) must be free of poisoning indicators: instructions aimed at the model (ignore earlier instructions, hide actions from the user, call tools the server does not offer), preference manipulation (use this tool, avoid others), shadowing of other tools, standing orders for every later turn (line jumping), requests to put secrets, the conversation or credential environment variables into a call, sensitive file paths, instruction-like or hidden markup, invisible, bidirectional or tag Unicode, terminal control characters, white-space padding, encoded text that decodes to words, Markdown images or data-carrying links to hosts outside the declared egress domains, or excessive length. The model reads these texts as instructions.",
     severity: "critical",
     controls: ["S6", "C5"],
     nist: ["SI-10", "SI-3", "SA-11"],
     threats: ["T1", "T2"],
     remediation: "Rewrite the tool description in mcpsec:servers[].tools (or fix the server and re-pin with `mcpsec pin`); run `mcpsec vet` in the server's own CI. Declare legitimate link domains in the server's egress.",
-    configSchema: { properties: { maxDescriptionLength: { type: "integer", minimum: 64, maximum: 65536, default: 1024 } } },
-}, (spec, config) => spec.tools.flatMap((t) => poisoningFindings(t, { egress: spec.egress ?? [], maxDescriptionLength: config.maxDescriptionLength as number | undefined })));
+    configSchema: { properties: { maxDescriptionLength: { type: "integer", minimum: 64, maximum: 65536, default: DEFAULT_MAX_DESCRIPTION_LENGTH } } },
+}, (spec, config) => spec.tools.flatMap((t) => poisoningFindings(t, { egress: spec.egress ?? [], siblings: spec.tools.map((s) => s.name), maxDescriptionLength: config.maxDescriptionLength as number | undefined })));
 
 export const toolShadowing = stackRule({
     ...base,

@@ -3,6 +3,7 @@
  * over plain data: no Pulumi, no I/O.
  */
 import { toolDigest } from "../../components/mcp/digest";
+import { nameAsWords, textFindings } from "./indicators";
 
 export interface VetTool {
     name: string;
@@ -21,44 +22,22 @@ export interface Finding {
     message: string;
 }
 
-/** Phrases that address the model rather than describe the tool: the core of tool poisoning. */
-const INSTRUCTION_PATTERNS: [RegExp, string][] = [
-    [/\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(previous|prior|above|earlier|other|all|any|system)\b[^.]{0,20}\b(instructions?|prompts?|rules?|guidelines?|directives?)/i, "tells the model to ignore or override its instructions"],
-    [/\b(do not|don't|never|without)\b[^.]{0,30}\b(tell|telling|inform|informing|mention|mentioning|notify|notifying|reveal|revealing|show|showing|alert|alerting)\b[^.]{0,20}\b(the )?(user|human|operator)/i, "tells the model to hide actions from the user"],
-    [/\b(the )?user (must not|should not|shouldn't|mustn't) (know|see|be told|notice)/i, "tells the model to hide actions from the user"],
-    [/\b(before|after|instead of|prior to)\b[^.]{0,40}\b(using|calling|invoking|running)\b[^.]{0,40}\b(you must|you should|always|first)\b/i, "tells the model what to do around tool calls"],
-    [/\b(you must|you should|always|first)\b[^.]{0,30}\b(call|invoke|use|run|read|send|pass|include)\b[^.]{0,60}\b(tool|function|file|contents?|parameter|argument|sidenote|note)\b/i, "instructs the model to call tools or pass data"],
-    [/\b(also|then|first|always)\s+(call|invoke|run|use)\s+(the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+\b/i, "instructs the model to call another tool"],
-    [/\b(this is|it is) (very |extremely )?(important|critical|crucial|mandatory)\b/i, "pressures the model with urgency"],
-    [/(\bsystem prompt\b|\bsystem message\b|\bassistant:|<\|im_start\|>|\[INST\])/i, "imitates prompt structure"],
-    [/\bconcatenate|\bexfiltrat|\bsecretly\b|\bcovertly\b|\bsilently\b/i, "describes covert data handling"],
-];
-
-/** Markup that hides text from a reviewer or imitates privileged tags. */
-const MARKUP_PATTERNS: [RegExp, string][] = [
-    [/<\s*\/?\s*(important|system|instructions?|secret|hidden|admin|sudo|context|override)\b[^>]*>/i, "contains instruction-like markup tags"],
-    [/<!--[\s\S]*?-->/, "contains an HTML comment"],
-    [/<\s*(script|iframe|img|style)\b/i, "contains HTML that renders or runs"],
-    // eslint-disable-next-line no-control-regex -- the escape character is what this looks for
-    [/\u001b\[[0-9;]*[A-Za-z]/, "contains terminal escape sequences"],
-];
-
-/** Invisible, bidirectional and tag characters: text a human reviewer cannot see. */
-const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/u;
-
-/** Sensitive files and paths a tool has no business mentioning. */
-const SENSITIVE_PATHS = /(~\/\.ssh|\bid_(rsa|ed25519|ecdsa)\b|\.aws\/credentials|\/etc\/(passwd|shadow)|(^|[\s'"(])\.env\b|mcp\.json|\.cursor\/|claude_desktop_config|\.kube\/config|\.netrc|\.git-credentials)/i;
-
-/** Asking for, moving or disclosing credentials: a verb of handling near a credential word. */
-const CREDENTIAL_HANDLING = /\b(read|send|include|pass|put|append|attach|ask for|collect|list|upload|copy|share|reveal|forward|leak|print|paste)\b[^.]{0,40}\b(passwords?(?! reset)|credentials?|api[_ -]?keys?|access[_ -]?keys?|secrets?|private[_ -]?keys?|seed phrase|payment details|session cookies?)\b/i;
-
-const BASE64_BLOB = /[A-Za-z0-9+/]{48,}={0,2}/;
-const HEX_BLOB = /\b[0-9a-fA-F]{80,}\b/;
-const URL = /\bhttps?:\/\/([^\s/)"'<>]+)[^\s)"'<>]*/gi;
-
-/** Every text of a tool the model reads: its name, description, and every description inside its input schema. */
+/**
+ * Every text of a tool the model reads: its name, description, and every text inside its input schema (titles,
+ * descriptions, property names, defaults, examples, enum and const values, at any depth): full-schema poisoning puts
+ * instructions in any of them.
+ */
 export function textsOf(tool: VetTool): { where: string; text: string }[] {
     const out = [{ where: "name", text: tool.name }, { where: "description", text: tool.description }];
+    const strings = (v: unknown, where: string) => {
+        if (typeof v === "string") {
+            out.push({ where, text: v });
+        } else if (Array.isArray(v)) {
+            v.forEach((x, i) => strings(x, `${where}[${i}]`));
+        } else if (v && typeof v === "object") {
+            Object.entries(v).forEach(([k, x]) => strings(x, `${where}.${k}`));
+        }
+    };
     const walk = (node: unknown, path: string) => {
         if (Array.isArray(node)) {
             node.forEach((n, i) => walk(n, `${path}[${i}]`));
@@ -67,10 +46,12 @@ export function textsOf(tool: VetTool): { where: string; text: string }[] {
                 if ((k === "description" || k === "title") && typeof v === "string") {
                     out.push({ where: `inputSchema${path}.${k}`, text: v });
                 } else if (k === "default" || k === "examples" || k === "enum" || k === "const") {
-                    if (typeof v === "string") {
-                        out.push({ where: `inputSchema${path}.${k}`, text: v });
-                    }
+                    strings(v, `inputSchema${path}.${k}`);
                 } else {
+                    if ((k === "properties" || k === "patternProperties" || k === "$defs" || k === "definitions") && v && typeof v === "object" && !Array.isArray(v)) {
+                        // Property names are read by the model too; as identifiers they are judged read as words.
+                        Object.keys(v).forEach((name) => out.push({ where: `inputSchema${path}.${k} name ${JSON.stringify(name)}`, text: `${name} (${nameAsWords(name)})` }));
+                    }
                     walk(v, `${path}.${k}`);
                 }
             }
@@ -89,42 +70,28 @@ export function hostAllowed(host: string, egress: string[]): boolean {
 export interface VetOptions {
     /** Domains the server declares it reaches; URLs to any other host are findings. */
     egress?: string[];
-    /** Longest acceptable description, in characters. Default 1024. */
+    /** Longest acceptable description, in characters. Default 4096 (the longest the server description accepts). */
     maxDescriptionLength?: number;
+    /** Names of the other tools of the same server: instructions to call them are workflow, not poisoning. */
+    siblings?: string[];
 }
+
+/** Real servers' descriptions run to a few thousand characters (context7, sequential-thinking); padding is judged apart. */
+export const DEFAULT_MAX_DESCRIPTION_LENGTH = 4096;
 
 /** Poisoning indicators in one tool's texts. */
 export function poisoningFindings(tool: VetTool, opts: VetOptions = {}): Finding[] {
     const findings: Finding[] = [];
     const add = (message: string) => findings.push({ kind: "poisoning", tool: tool.name, message });
-    const max = opts.maxDescriptionLength ?? 1024;
+    const max = opts.maxDescriptionLength ?? DEFAULT_MAX_DESCRIPTION_LENGTH;
     if (tool.description.length > max) {
         add(`description is ${tool.description.length} characters (more than ${max}): long descriptions hide instructions`);
     }
+    const egress = opts.egress ?? [];
+    const siblings = new Set([tool.name, ...(opts.siblings ?? [])]);
     for (const { where, text } of textsOf(tool)) {
-        // NFKC folds look-alike forms (fullwidth ＜IMPORTANT＞, ligatures) into the characters the patterns know.
-        const folded = text.normalize("NFKC");
-        for (const [re, why] of [...INSTRUCTION_PATTERNS, ...MARKUP_PATTERNS]) {
-            if (re.test(folded)) {
-                add(`${where} ${why}`);
-            }
-        }
-        if (INVISIBLE.test(text)) {
-            add(`${where} contains invisible or bidirectional Unicode characters`);
-        }
-        if (SENSITIVE_PATHS.test(text)) {
-            add(`${where} refers to sensitive files`);
-        }
-        if (CREDENTIAL_HANDLING.test(text)) {
-            add(`${where} asks to handle credentials`);
-        }
-        if (BASE64_BLOB.test(text) || HEX_BLOB.test(text)) {
-            add(`${where} contains an encoded blob`);
-        }
-        for (const m of text.matchAll(URL)) {
-            if (!hostAllowed(m[1], opts.egress ?? [])) {
-                add(`${where} links to ${m[1]}, outside the declared egress domains`);
-            }
+        for (const why of textFindings(text, { egress: (host) => hostAllowed(host, egress), siblings })) {
+            add(`${where} ${why}`);
         }
     }
     return dedupe(findings);
@@ -137,6 +104,9 @@ function dedupe(findings: Finding[]): Finding[] {
         return seen.has(key) ? false : (seen.add(key), true);
     });
 }
+
+/** The start of the finding for a schema that admits extra properties (`mcpsec vet --allow-open-schemas` drops it). */
+export const OPEN_SCHEMA = "input schema accepts arbitrary extra properties";
 
 /** Input schemas that do not constrain their arguments: no types, or arbitrary extra properties accepted. */
 export function schemaFindings(tool: VetTool): Finding[] {
@@ -151,7 +121,7 @@ export function schemaFindings(tool: VetTool): Finding[] {
         add(`input schema type is ${JSON.stringify(schema.type)}, not "object"`);
     }
     if (schema.additionalProperties !== false) {
-        add("input schema accepts arbitrary extra properties (additionalProperties is not false)");
+        add(`${OPEN_SCHEMA} (additionalProperties is not false)`);
     }
     for (const [prop, def] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) {
         if (!def || typeof def !== "object" || (def.type === undefined && def.enum === undefined && def.const === undefined && def.$ref === undefined && def.anyOf === undefined && def.oneOf === undefined)) {
@@ -233,7 +203,7 @@ export function vetManifest(manifest: { name?: string; image?: string; egress?: 
     return [
         ...(manifest.image !== undefined ? imageFindings(manifest.image, opts.approvedRegistries ?? DEFAULT_APPROVED_REGISTRIES) : []),
         ...manifest.tools.flatMap((t) => [
-            ...poisoningFindings(t, { ...opts, egress }),
+            ...poisoningFindings(t, { ...opts, egress, siblings: manifest.tools.map((s) => s.name) }),
             ...schemaFindings(t),
             ...pinningFindings(t, { requireApproval: opts.requireApproval ?? true }),
         ]),
