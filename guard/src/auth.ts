@@ -1,24 +1,47 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { checkClaims, type ClaimVerdict, type Identity } from "./core/claims";
 import type { GuardSettings } from "./settings";
 
+/** How long a fetched JWKS is used before it is fetched again, and the longest a verified token is remembered. */
+const KEYS_MAX_AGE_MS = 10 * 60_000;
+
+interface Verified {
+    identity: Identity;
+    exp: number;
+    nbf: number | undefined;
+    verifiedAt: number;
+    /** The key set generation the token was verified against: any change of the set forgets the token. */
+    generation: number;
+}
+
 /**
- * Bearer token verification with jose: signature against the issuer's JWKS (cached; refetched when a token names an
- * unknown `kid`, at most once per cool-down), the algorithm allowlist, `iss`, `exp` (required), `nbf`, then the
- * claims that bind the token to this server ({@link checkClaims}).
+ * Bearer token verification with jose: signature against the issuer's keys (a static JWKS given at start, or the
+ * issuer's JWKS URL, cached and refetched when a token names an unknown `kid`, at most once per cool-down), the
+ * algorithm allowlist, `iss`, `exp` (required), `nbf`, then the claims that bind the token to this server
+ * ({@link checkClaims}). With a static JWKS an unknown `kid` is refused and nothing is fetched.
+ *
+ * Verified tokens are remembered (bounded, oldest out) by their exact text, so a repeated token costs no signature
+ * check; a remembered token still has `exp` and `nbf` checked against the clock on every request, and is forgotten
+ * when the key set changes (a refetch that returns other keys), when the fetched set is older than its cache time,
+ * and after {@link KEYS_MAX_AGE_MS} in any case: it never outlives the key it was verified with.
  */
 export class Authenticator {
     private readonly keys: JWTVerifyGetKey;
-    /** Tokens already verified, until they expire: a token is immutable, so its verdict is too (bounded, oldest out). */
-    private readonly verified = new Map<string, { identity: Identity; exp: number }>();
+    private readonly remote: ReturnType<typeof createRemoteJWKSet> | undefined;
+    private readonly verified = new Map<string, Verified>();
     private static readonly CACHE_SIZE = 10_000;
+    private generation = 0;
+    private keySetText: string | undefined;
 
     constructor(private readonly settings: GuardSettings, keys?: JWTVerifyGetKey) {
-        this.keys = keys ?? createRemoteJWKSet(new URL(settings.jwksUrl), {
-            timeoutDuration: 5_000,
-            cooldownDuration: 30_000,
-            cacheMaxAge: 10 * 60_000,
-        });
+        if (keys !== undefined) {
+            this.keys = keys;
+        } else if (settings.jwks !== undefined) {
+            this.keys = createLocalJWKSet(settings.jwks);
+        } else {
+            this.remote = createRemoteJWKSet(new URL(settings.jwksUrl!), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: KEYS_MAX_AGE_MS });
+            this.keys = this.remote;
+        }
     }
 
     /** Verifies the Authorization header; never throws. */
@@ -30,32 +53,56 @@ export class Authenticator {
         if (match === null) {
             return { ok: false, reason: "malformed_token", detail: "the Authorization header is not a bearer JWT", presented: true };
         }
-        const cached = this.verified.get(match[1]);
+        const token = match[1];
+        const cached = this.verified.get(token);
         if (cached !== undefined) {
-            if (cached.exp + this.settings.clockToleranceSeconds > Date.now() / 1000) {
+            const now = Date.now();
+            const tolerance = this.settings.clockToleranceSeconds;
+            if (cached.exp + tolerance <= now / 1000) {
+                this.verified.delete(token);
+                return { ok: false, reason: "token_expired", detail: "the token is not valid", presented: true };
+            }
+            const keysCurrent = cached.generation === this.generation && now - cached.verifiedAt < KEYS_MAX_AGE_MS && (this.remote === undefined || this.remote.fresh);
+            if (keysCurrent && (cached.nbf === undefined || cached.nbf - tolerance <= now / 1000)) {
                 return { ok: true, identity: cached.identity, presented: true };
             }
-            this.verified.delete(match[1]);
-            return { ok: false, reason: "token_expired", detail: "the token is not valid", presented: true };
+            // Verified against keys that may be gone, or (clock moved back) not yet valid: verified again below.
+            this.verified.delete(token);
         }
+        const generation = this.generation;
         try {
-            const { payload } = await jwtVerify(match[1], this.keys, {
+            const { payload } = await jwtVerify(token, this.keys, {
                 issuer: this.settings.issuer,
                 algorithms: this.settings.algorithms,
                 clockTolerance: this.settings.clockToleranceSeconds,
                 requiredClaims: ["exp", "sub"],
             });
             const verdict = checkClaims(payload as Record<string, unknown>, this.settings);
-            if (verdict.ok) {
+            // Only when no refetch changed the keys while this token was verified (else it is simply verified again).
+            if (verdict.ok && this.noteKeySet() === generation) {
                 if (this.verified.size >= Authenticator.CACHE_SIZE) {
                     this.verified.delete(this.verified.keys().next().value!);
                 }
-                this.verified.set(match[1], { identity: verdict.identity, exp: payload.exp! });
+                this.verified.set(token, { identity: verdict.identity, exp: payload.exp!, nbf: payload.nbf, verifiedAt: Date.now(), generation });
             }
             return { ...verdict, presented: true };
         } catch (e) {
+            this.noteKeySet();
             return { ok: false, reason: reasonOf(e), detail: "the token is not valid", presented: true };
         }
+    }
+
+    /** After a verification (the only time jose refetches): a fetched set with other keys starts a new generation. */
+    private noteKeySet(): number {
+        if (this.remote !== undefined) {
+            const text = JSON.stringify(this.remote.jwks() ?? null);
+            if (this.keySetText !== undefined && text !== this.keySetText) {
+                this.generation++;
+                this.verified.clear();
+            }
+            this.keySetText = text;
+        }
+        return this.generation;
     }
 }
 

@@ -4,6 +4,7 @@
  */
 
 /** A bad setting: names the environment variable, the value and what is allowed. */
+import { parseJwkSet, type JwkSet } from "../../components/common/jwks";
 import { MCP_CLIENT_METHODS } from "../../components/mcp/methods";
 
 export class SettingsError extends Error {
@@ -31,7 +32,13 @@ export interface GuardSettings {
     /** RFC 9728 metadata URL named in `WWW-Authenticate`. */
     resourceMetadataUrl: string;
     issuer: string;
-    jwksUrl: string;
+    /**
+     * Where the issuer's signing keys come from: a static set given at start (GUARD_JWKS; an unknown `kid` is refused,
+     * nothing is fetched), or the JWKS URL (GUARD_JWKS_URL, default `<issuer>/.well-known/jwks.json`; refetched on an
+     * unknown `kid`, rate-limited). Exactly one of the two.
+     */
+    jwksUrl: string | undefined;
+    jwks: JwkSet | undefined;
     algorithms: string[];
     clientIds: string[];
     /** Required `token_use` claim (`access` for Cognito), or undefined when opted out with `any`. */
@@ -131,7 +138,18 @@ export function loadSettings(env: Env): GuardSettings {
     }
     const resource = url(env, "GUARD_RESOURCE", { required: true })!;
     const issuer = url(env, "GUARD_ISSUER", { required: true, loopbackHttp: true })!;
-    const jwksUrl = url(env, "GUARD_JWKS_URL", { required: true, loopbackHttp: true, fallback: `${issuer.replace(/\/$/, "")}/.well-known/jwks.json` })!;
+    let jwks: JwkSet | undefined;
+    if (env.GUARD_JWKS) {
+        if (env.GUARD_JWKS_URL) {
+            throw new SettingsError("GUARD_JWKS_URL", "is set together with GUARD_JWKS; set exactly one (a static key set, or the URL to fetch it from)");
+        }
+        const parsed = parseJwkSet(env.GUARD_JWKS);
+        if (!parsed.ok) {
+            throw new SettingsError("GUARD_JWKS", `is not allowed: ${parsed.detail}; expected the issuer's JSON Web Key Set of public signing keys ({"keys":[...]})`);
+        }
+        jwks = parsed.set;
+    }
+    const jwksUrl = jwks !== undefined ? undefined : url(env, "GUARD_JWKS_URL", { required: true, loopbackHttp: true, fallback: `${issuer.replace(/\/$/, "")}/.well-known/jwks.json` })!;
     const resourceMetadataUrl = url(env, "GUARD_RESOURCE_METADATA_URL", { required: true, fallback: metadataUrl(resource) })!;
 
     const algorithms = list(env.GUARD_ALGORITHMS ?? "RS256");
@@ -219,7 +237,7 @@ export function loadSettings(env: Env): GuardSettings {
     }
 
     return {
-        serverName, resource, resourceMetadataUrl, issuer, jwksUrl, algorithms, clientIds,
+        serverName, resource, resourceMetadataUrl, issuer, jwksUrl, jwks, algorithms, clientIds,
         tokenUse: tokenUseRaw === "any" ? undefined : tokenUseRaw,
         clockToleranceSeconds: int(env, "GUARD_CLOCK_TOLERANCE_SECONDS", 30, 0, 300),
         tenantClaim,
