@@ -252,7 +252,6 @@ export const guardSchema = {
     description: "the MCP guard settings: {image, port, dlpMode, piiClasses, allowUnguarded}",
 } as const;
 
-/** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */
 /** Pattern 2 (api-gateway): Amazon API Gateway in front of the zone (components/apigateway). */
 export const apiGatewaySchema = {
     type: "object",
@@ -342,6 +341,7 @@ export const eksSchema = {
     description: "the EKS cluster settings: {adminRoleArn, version, apiAllowedCidrs, allowPublicEndpointFrom, nodes}",
 } as const;
 
+/** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */
 export const blueprintSchema = {
     type: "object",
     additionalProperties: false,
@@ -361,9 +361,9 @@ export const blueprintSchema = {
         kubernetes: kubernetesSchema,
         quotas: quotasSchema,
         guard: guardSchema,
+        apiGateway: apiGatewaySchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
-        apiGateway: apiGatewaySchema,
 } as const;
 
 /** Keys of the `aws` namespace the blueprint reads, with their schema. */

@@ -89,6 +89,8 @@ export interface BlueprintConfig {
     quotas: QuotasConfig;
     /** The guard every server runs behind. */
     guard: GuardConfig;
+    /** API Gateway in front of the zone (pattern api-gateway). */
+    apiGateway?: ApiGatewayConfig;
     servers: ResolvedMcpServerSpec[];
 }
 
@@ -101,29 +103,6 @@ export interface GuardConfig {
     allowUnguarded: boolean;
 }
 
-/** AWS quotas the blueprint counts against (defaults filled in). */
-export interface QuotasConfig {
-    cognitoResourceServersPerPool: number;
-}
-
-const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegExp: true });
-const validateBlueprint = ajv.compile(blueprintSchema);
-const validateRegion = ajv.compile(awsRegionSchema);
-
-    /** API Gateway in front of the zone (pattern api-gateway). */
-    apiGateway?: ApiGatewayConfig;
-function checkCidr(cidr: string): void {
-    const [address, prefix] = cidr.split("/");
-    const octets = address.split(".").map(Number);
-    if (octets.some((o) => o > 255)) {
-        throw new ConfigError("mcpsec:network.cidrBlock", `${showValue(cidr)} is not allowed; expected octets from 0 to 255`);
-    }
-    const value = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const size = 2 ** (32 - Number(prefix));
-    if (value % size !== 0) {
-        throw new ConfigError("mcpsec:network.cidrBlock", `${showValue(cidr)} is not allowed; the address must be the first of its /${prefix} block`);
-    }
-    const privateRanges: [number, number][] = [
 /** API Gateway settings of the api-gateway pattern, defaults filled in. */
 export interface ApiGatewayConfig {
     endpointType: "REGIONAL" | "PRIVATE";
@@ -170,6 +149,27 @@ function checkApiGateway(input: (Partial<ApiGatewayConfig> & { domainName: strin
     return config;
 }
 
+/** AWS quotas the blueprint counts against (defaults filled in). */
+export interface QuotasConfig {
+    cognitoResourceServersPerPool: number;
+}
+
+const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, unicodeRegExp: true });
+const validateBlueprint = ajv.compile(blueprintSchema);
+const validateRegion = ajv.compile(awsRegionSchema);
+
+function checkCidr(cidr: string): void {
+    const [address, prefix] = cidr.split("/");
+    const octets = address.split(".").map(Number);
+    if (octets.some((o) => o > 255)) {
+        throw new ConfigError("mcpsec:network.cidrBlock", `${showValue(cidr)} is not allowed; expected octets from 0 to 255`);
+    }
+    const value = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const size = 2 ** (32 - Number(prefix));
+    if (value % size !== 0) {
+        throw new ConfigError("mcpsec:network.cidrBlock", `${showValue(cidr)} is not allowed; the address must be the first of its /${prefix} block`);
+    }
+    const privateRanges: [number, number][] = [
         [10 * 2 ** 24, 8],
         [(172 * 256 + 16) * 2 ** 16, 12],
         [(192 * 256 + 168) * 2 ** 16, 16],
@@ -230,6 +230,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         kubernetes?: KubernetesConfig;
         quotas?: Partial<QuotasConfig>;
         guard?: Partial<GuardConfig>;
+        apiGateway?: Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string };
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -285,7 +286,6 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         edge,
         identity: input.identity && structuredClone(input.identity),
         operations: {
-        apiGateway?: Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string };
             accountServices: { cloudTrail: "create", guardDuty: "create", securityHub: "create", inspector: "create", config: "create", ...(input.operations?.accountServices ?? {}) },
             alertEmails: [...(input.operations?.alertEmails ?? [])],
             retentionDays: input.operations?.retentionDays ?? 365,
@@ -295,7 +295,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         kubernetes: input.kubernetes && { ...input.kubernetes },
         quotas: { cognitoResourceServersPerPool: input.quotas?.cognitoResourceServersPerPool ?? 25 },
         guard: checkGuard(input.guard, input.servers),
+        apiGateway: checkApiGateway(input.apiGateway),
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }
-        apiGateway: checkApiGateway(input.apiGateway),
