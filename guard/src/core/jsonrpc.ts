@@ -43,6 +43,53 @@ function duplicateKey(node: AnyNode): string | undefined {
 }
 
 /**
+ * How many object members the JSON text spells out: string tokens followed by `:`. Only for text JSON.parse accepted,
+ * so outside strings a `"` always opens a string and inside one a backslash always escapes the next character.
+ */
+function memberCount(text: string): number {
+    let count = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (text.charCodeAt(i) !== 34) {
+            continue;
+        }
+        i++;
+        while (text.charCodeAt(i) !== 34) {
+            i += text.charCodeAt(i) === 92 ? 2 : 1;
+        }
+        let k = i + 1;
+        let c = text.charCodeAt(k);
+        while (c === 32 || c === 9 || c === 10 || c === 13) {
+            c = text.charCodeAt(++k);
+        }
+        if (c === 58) {
+            count++;
+        }
+    }
+    return count;
+}
+
+/** How many own keys the objects of a parsed value hold together (iterative: no recursion limit to hit). */
+function keyCount(value: unknown): number {
+    let count = 0;
+    const stack: unknown[] = [value];
+    while (stack.length > 0) {
+        const v = stack.pop();
+        if (typeof v === "object" && v !== null) {
+            const children = Array.isArray(v) ? v : Object.values(v);
+            if (!Array.isArray(v)) {
+                count += children.length;
+            }
+            for (const c of children) {
+                if (typeof c === "object" && c !== null) {
+                    stack.push(c);
+                }
+            }
+        }
+    }
+    return count;
+}
+
+/**
  * Checks a request body as one JSON-RPC message, refusing whatever two parsers could read differently: bytes that
  * are not UTF-8, a byte order mark, duplicate keys (escaped spellings included), and batches. Pure.
  */
@@ -58,14 +105,20 @@ export function parseBody(body: Buffer): BodyVerdict {
     }
     let value: unknown;
     try {
-        const ast = parseAst(text, { mode: "json", ranges: false, tokens: false });
-        const dup = duplicateKey(ast);
-        if (dup !== undefined) {
-            return { ok: false, reason: "duplicate_key", code: -32700, detail: `the key ${JSON.stringify(dup).slice(0, 60)} appears twice in one object` };
-        }
         value = JSON.parse(text);
     } catch {
         return { ok: false, reason: "malformed_json", code: -32700, detail: "the body is not valid JSON" };
+    }
+    // Duplicate keys: every object of the parsed value holds as many keys as the text spells members, or two members
+    // of one object had the same (decoded) name. Only then is the syntax tree built, to name the key.
+    if (memberCount(text) !== keyCount(value)) {
+        let dup: string | undefined;
+        try {
+            dup = duplicateKey(parseAst(text, { mode: "json", ranges: false, tokens: false }));
+        } catch {
+            dup = undefined;
+        }
+        return { ok: false, reason: "duplicate_key", code: -32700, detail: dup === undefined ? "a key appears twice in one object" : `the key ${JSON.stringify(dup).slice(0, 60)} appears twice in one object` };
     }
     if (Array.isArray(value)) {
         return { ok: false, reason: "batch_refused", code: -32600, detail: "JSON-RPC batches are not accepted" };
