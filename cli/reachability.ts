@@ -164,7 +164,7 @@ function isEmpty(space: Space): boolean {
 // Public types
 
 /** What kind of thing a node is. */
-export type NodeKind = "load-balancer" | "ecs-service" | "interface-endpoint" | "aws-service" | "external" | "internet";
+export type NodeKind = "load-balancer" | "ecs-service" | "interface-endpoint" | "vpc-link" | "aws-service" | "external" | "internet";
 
 /** Where one interface of a node sits: a subnet, and the addresses it may have there. */
 export interface Placement {
@@ -771,6 +771,15 @@ export class ReachabilityModel {
             this.nodeList.push({
                 key: `ecs-service:${name}`, kind: "ecs-service", label: `tasks of ECS service ${name}`, resource: svc, vpcId: vpcOf(ps),
                 placements: ps, securityGroupIds: strings(net.securityGroups), publicAddress: net.assignPublicIp === true, ephemeralPorts: EPHEMERAL_LINUX,
+            });
+        }
+        // API Gateway VPC links (v2): network interfaces API Gateway places in the named subnets with the named
+        // security groups, from which it opens connections to the integration target (pattern 2).
+        for (const link of this.ofType("aws:apigatewayv2/vpcLink:VpcLink")) {
+            const ps = placements(strings(prop(link, "subnetIds")), `VPC link ${link.name}`);
+            this.nodeList.push({
+                key: `vpc-link:${link.name}`, kind: "vpc-link", label: `API Gateway VPC link ${link.name}`, resource: link, vpcId: vpcOf(ps),
+                placements: ps, securityGroupIds: strings(prop(link, "securityGroupIds")), publicAddress: false, ephemeralPorts: EPHEMERAL_DEFAULT,
             });
         }
         const extraSubnets = new Map<string, string[]>();
