@@ -363,6 +363,48 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         const id = `rslvr-qlc-${hex(c.seed, 16)}`;
         return { id, state: { arn: `arn:${c.partition}:route53resolver:${c.region}:${c.account}:resolver-query-log-config/${id}`, ownerId: c.account, shareStatus: "NOT_SHARED" } };
     },
+    // EKS: the cluster as DescribeCluster reports it (endpoint, CA, OIDC issuer, the security group EKS creates), the
+    // node group with the Auto Scaling group EKS made for it, launch templates with their version.
+    "aws:eks/cluster:Cluster": (c) => {
+        const name = autoName(c);
+        const id = hex(c.seed, 32).toUpperCase();
+        const vpc = (c.inputs.vpcConfig ?? {}) as Record<string, unknown>;
+        return {
+            id: name,
+            state: {
+                name, arn: `arn:${c.partition}:eks:${c.region}:${c.account}:cluster/${name}`,
+                endpoint: `https://${id}.gr7.${c.region}.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(`mock CA of ${name}`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.${c.region}.amazonaws.com/id/${id}` }] }],
+                vpcConfig: { ...vpc, clusterSecurityGroupId: ec2Id("sg", { ...c, seed: `${c.seed}/cluster-sg` }), vpcId: ec2Id("vpc", { ...c, seed: `${c.seed}/vpc` }) },
+                platformVersion: "eks.1", status: "ACTIVE", clusterId: uuid(c.seed),
+            },
+        };
+    },
+    "aws:eks/nodeGroup:NodeGroup": (c) => {
+        const name = String(c.inputs.nodeGroupName ?? autoName(c));
+        const id = uuid(c.seed);
+        return {
+            id: `${c.inputs.clusterName}:${name}`,
+            state: {
+                nodeGroupName: name, arn: `arn:${c.partition}:eks:${c.region}:${c.account}:nodegroup/${c.inputs.clusterName}/${name}/${id}`, status: "ACTIVE",
+                resources: [{ autoscalingGroups: [{ name: `eks-${name}-${id}` }], remoteAccessSecurityGroupId: "" }],
+            },
+        };
+    },
+    "aws:eks/addon:Addon": (c) => ({ id: `${c.inputs.clusterName}:${c.inputs.addonName}`, state: { arn: `arn:${c.partition}:eks:${c.region}:${c.account}:addon/${c.inputs.clusterName}/${c.inputs.addonName}/${uuid(c.seed)}`, addonVersion: "v1.0.0-eksbuild.1" } }),
+    "aws:eks/accessEntry:AccessEntry": (c) => ({ id: `${c.inputs.clusterName}:${c.inputs.principalArn}`, state: { accessEntryArn: `arn:${c.partition}:eks:${c.region}:${c.account}:access-entry/${c.inputs.clusterName}/role/${c.account}/${uuid(c.seed)}` } }),
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": (c) => ({ id: `${c.inputs.clusterName}#${c.inputs.principalArn}#${c.inputs.policyArn}`, state: {} }),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (c) => {
+        const host = String(c.inputs.url ?? "").replace(/^https:\/\//, "");
+        const arn = `arn:${c.partition}:iam::${c.account}:oidc-provider/${host}`;
+        return { id: arn, state: { arn } };
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": (c) => {
+        const id = ec2Id("lt", c);
+        return { id, state: { arn: ec2Arn(c, "launch-template", id), latestVersion: 1, defaultVersion: 1, name: autoName(c) } };
+    },
+    "aws:autoscaling/attachment:Attachment": (c) => ({ id: `${c.inputs.autoscalingGroupName}-${hex(c.seed, 8)}`, state: {} }),
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": (c) => ({ id: `rslvr-qlcassoc-${hex(c.seed, 16)}`, state: {} }),
 };
 

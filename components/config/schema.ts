@@ -188,6 +188,7 @@ export const kubernetesSchema = {
             description: "a map from server name to the IAM role ARN (IRSA) of that server's secret store, one role per server (cluster: existing)",
         },
         installAddons: { type: "boolean", description: "true or false (false when Istio and the External Secrets Operator are installed already)" },
+        cluster: { enum: ["eks", "existing"], description: "eks (the stack creates the EKS cluster in its own zone, mcpsec:eks) or existing (the layer only, on the cluster of the stack's Kubernetes provider; default)" },
         clientIds: {
             type: "array", minItems: 1, maxItems: 50, uniqueItems: true,
             items: { type: "string", pattern: "^[A-Za-z0-9_.:-]{1,128}$", description: "an OAuth client id (letters, digits, _.:-, 1-128 characters)" },
@@ -359,6 +360,7 @@ export const blueprintSchema = {
         identity: identitySchema,
         operations: operationsSchema,
         kubernetes: kubernetesSchema,
+        eks: eksSchema,
         quotas: quotasSchema,
         guard: guardSchema,
         apiGateway: apiGatewaySchema,

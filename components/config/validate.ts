@@ -71,6 +71,25 @@ export interface KubernetesConfig {
     installAddons?: boolean;
     /** OAuth client ids whose tokens the guard accepts (required when the guard is deployed). */
     clientIds?: string[];
+    /** eks: the stack creates the cluster in its own zone (mcpsec:eks); existing: the layer only (default). */
+    cluster?: "eks" | "existing";
+}
+
+/** The EKS cluster settings with defaults filled in (`mcpsec:eks`). */
+export interface EksConfig {
+    version: "1.34" | "1.35" | "1.36";
+    adminRoleArn: string;
+    apiAllowedCidrs: string[];
+    /** Opt-out: a public API endpoint reachable from these blocks. */
+    allowPublicEndpointFrom?: string[];
+    nodes: {
+        amiType: "BOTTLEROCKET_x86_64" | "BOTTLEROCKET_ARM_64" | "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
+        instanceTypes: string[];
+        desiredSize: number;
+        minSize: number;
+        maxSize: number;
+        volumeSizeGiB: number;
+    };
 }
 
 /** The validated stack configuration the program runs on. */
@@ -85,6 +104,8 @@ export interface BlueprintConfig {
     identity?: IdentityConfig;
     operations: OperationsConfig;
     kubernetes?: KubernetesConfig;
+    /** Present when the stack configures an EKS cluster (`mcpsec:kubernetes.cluster: eks`). */
+    eks?: EksConfig;
     /** AWS quotas the account declares raised; the rest are the defaults. */
     quotas: QuotasConfig;
     /** The guard every server runs behind. */
@@ -206,6 +227,39 @@ function checkGuard(guard: Partial<GuardConfig> | undefined, servers: McpServerS
     return { image: guard?.image, port, dlpMode: guard?.dlpMode ?? "redact", piiClasses: [...(guard?.piiClasses ?? [])], allowUnguarded };
 }
 
+/** The EKS settings with defaults; node sizes in order, networks valid and never the whole internet. */
+type RawEks = Partial<Omit<EksConfig, "nodes">> & { adminRoleArn: string; nodes?: Partial<EksConfig["nodes"]> };
+
+function checkEks(e: RawEks): EksConfig {
+    const n: Partial<EksConfig["nodes"]> = e.nodes ?? {};
+    const nodes: EksConfig["nodes"] = {
+        amiType: n.amiType ?? "BOTTLEROCKET_x86_64",
+        instanceTypes: [...(n.instanceTypes ?? ["m7i.large"])],
+        desiredSize: n.desiredSize ?? Math.max(2, n.minSize ?? 2),
+        minSize: n.minSize ?? 2,
+        maxSize: n.maxSize ?? Math.max(4, n.desiredSize ?? 2),
+        volumeSizeGiB: n.volumeSizeGiB ?? 50,
+    };
+    if (!(nodes.minSize <= nodes.desiredSize && nodes.desiredSize <= nodes.maxSize)) {
+        throw new ConfigError("mcpsec:eks.nodes", `minSize ${nodes.minSize}, desiredSize ${nodes.desiredSize}, maxSize ${nodes.maxSize} is not allowed; expected minSize <= desiredSize <= maxSize`);
+    }
+    (e.apiAllowedCidrs ?? []).forEach((c, i) => checkBlock(`mcpsec:eks.apiAllowedCidrs[${i}]`, c));
+    (e.allowPublicEndpointFrom ?? []).forEach((c, i) => {
+        const key = `mcpsec:eks.allowPublicEndpointFrom[${i}]`;
+        checkBlock(key, c);
+        if (parseCidr(c).prefix === 0) {
+            throw new ConfigError(key, `${showValue(c)} is not allowed; a public API endpoint must be limited to the operators' networks, never the whole internet: list their public blocks`);
+        }
+    });
+    return {
+        version: e.version ?? "1.35",
+        adminRoleArn: e.adminRoleArn,
+        apiAllowedCidrs: [...(e.apiAllowedCidrs ?? [])],
+        ...(e.allowPublicEndpointFrom ? { allowPublicEndpointFrom: [...e.allowPublicEndpointFrom] } : {}),
+        nodes,
+    };
+}
+
 /**
  * Validates the raw `mcpsec:` namespace (keys without the prefix, values already parsed from JSON)
  * plus `aws:region`, and returns the configuration with every default filled in.
@@ -228,6 +282,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         identity?: IdentityConfig;
         operations?: Partial<OperationsConfig> & { accountServices?: Partial<OperationsConfig["accountServices"]> };
         kubernetes?: KubernetesConfig;
+        eks?: RawEks;
         quotas?: Partial<QuotasConfig>;
         guard?: Partial<GuardConfig>;
         apiGateway?: Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string };
@@ -277,6 +332,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         network.transitGateway = { id: tgw.id, routes: [...routes] };
     }
     checkUnique(input.servers, (i) => `mcpsec:servers[${i}].name`, (s) => s.name);
+    const eks = input.eks && checkEks(input.eks);
     return {
         pattern: input.pattern,
         environment: input.environment,
@@ -293,6 +349,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
             siem: input.operations?.siem && structuredClone(input.operations.siem),
         },
         kubernetes: input.kubernetes && { ...input.kubernetes },
+        eks,
         quotas: { cognitoResourceServersPerPool: input.quotas?.cognitoResourceServersPerPool ?? 25 },
         guard: checkGuard(input.guard, input.servers),
         apiGateway: checkApiGateway(input.apiGateway),

@@ -38,6 +38,18 @@ interface Statement {
     Condition?: Record<string, Record<string, string>>;
 }
 
+/** IAM path of the zone's IRSA roles: the sts endpoint admits web-identity role assumption to these only. */
+export const IRSA_ROLE_PATH = "/mcpsec/irsa/";
+
+/**
+ * EC2 Describe actions EKS nodes make (AmazonEKSWorkerNodePolicy for the kubelet, AmazonEKS_CNI_Policy for the VPC CNI)
+ * that support no resource-level permissions (Resource "*" only).
+ */
+export const EC2_DESCRIBE_WITHOUT_RESOURCE = [
+    "ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeTags",
+    "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeVolumes", "ec2:DescribeVolumesModifications", "ec2:DescribeVpcs",
+] as const;
+
 /** The ECR actions an image pull makes against a repository. */
 export const ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
 
@@ -53,9 +65,7 @@ export function ecrLayerBucketArn(region: string, partition: string): string {
 export function endpointPolicy(service: string, ctx: EndpointPolicyContext): { Version: "2012-10-17"; Statement: Statement[] } {
     const ownPrincipal = { StringEquals: { "aws:PrincipalAccount": ctx.account } };
     const statements: Statement[] = [];
-    if (service === "guardduty-data" || service === "ec2") {
-        // ec2: the VPC CNI's Describe* calls name no resource (so no resource account); only the caller's account is
-        // limited, as for GuardDuty's agent delivering events to GuardDuty itself.
+    if (service === "guardduty-data") {
         // The agent delivers runtime events to GuardDuty itself, not to a resource of this account: GuardDuty's own
         // guidance for this endpoint limits the calling principal's account only.
         statements.push({ Sid: "AccountPrincipalsOnly", Effect: "Allow", Principal: { AWS: "*" }, Action: "*", Resource: "*", Condition: ownPrincipal });
@@ -69,8 +79,15 @@ export function endpointPolicy(service: string, ctx: EndpointPolicyContext): { V
         Resource: "*",
         Condition: { StringEquals: { "aws:PrincipalAccount": ctx.account, "aws:ResourceAccount": ctx.account } },
     });
+    if (service === "ec2") {
+        // The kubelet's and the VPC CNI's Describe calls name no resource, so no resource account is in their request
+        // context and the statement above cannot admit them: these, by this account's principals only.
+        statements.push({ Sid: "DescribeCallsWithoutResource", Effect: "Allow", Principal: { AWS: "*" }, Action: [...EC2_DESCRIBE_WITHOUT_RESOURCE], Resource: "*", Condition: ownPrincipal });
+    }
     if (service === "sts" && ctx.allowWebIdentity) {
-        statements.push({ Sid: "WebIdentityToAccountRoles", Effect: "Allow", Principal: "*", Action: "sts:AssumeRoleWithWebIdentity", Resource: `arn:${ctx.partition}:iam::${ctx.account}:role/*` });
+        // The caller presents a service account token, not AWS credentials: no principal account to pin. Only roles of
+        // this account under the IRSA path; each role's trust names the one service account it admits.
+        statements.push({ Sid: "WebIdentityToAccountRoles", Effect: "Allow", Principal: "*", Action: "sts:AssumeRoleWithWebIdentity", Resource: `arn:${ctx.partition}:iam::${ctx.account}:role${IRSA_ROLE_PATH}*` });
     }
     if (service === "ecr.api" || service === "ecr.dkr") {
         // Registry login names no resource; it grants nothing by itself.

@@ -2,6 +2,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 import { holdsPublicAddresses } from "./addresses";
 import { firewallNotFiltering } from "./network";
+import { EC2_DESCRIBE_WITHOUT_RESOURCE } from "../../components/network/endpointPolicies";
 
 const VPC = "aws:ec2/vpc:Vpc";
 const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
@@ -493,11 +494,21 @@ function namesOneResource(arn: unknown): boolean {
 const READ_ACTION = /^[a-z0-9-]+:(Get|BatchGet|List|Describe|Head|BatchCheck)[A-Za-z0-9]*$/i;
 
 /** Actions that name no resource (AWS: wildcard-only), so no resource-account condition can apply to them. */
-const NO_RESOURCE_ACTIONS = new Set(["ecr:getauthorizationtoken", "guardduty:sendsecuritytelemetry", "sts:getcalleridentity"]);
+const NO_RESOURCE_ACTIONS = new Set(["ecr:getauthorizationtoken", "guardduty:sendsecuritytelemetry", "sts:getcalleridentity", ...EC2_DESCRIBE_WITHOUT_RESOURCE.map((a) => a.toLowerCase())]);
+
+/**
+ * AssumeRoleWithWebIdentity (IRSA) carries a service account token, not AWS credentials, so no principal can be pinned;
+ * it is admitted when it reaches only roles of the endpoint's own account (exact account; the role name or path may
+ * end in *): the roles' trust policies decide which tokens they accept, and nothing leaves the account.
+ */
+function webIdentityToOwnRoles(actions: unknown[], resources: unknown[], account: string | undefined): boolean {
+    return account !== undefined && actions.length > 0 && actions.every((a) => typeof a === "string" && a.toLowerCase() === "sts:assumerolewithwebidentity")
+        && resources.length > 0 && resources.every((r) => typeof r === "string" && new RegExp(`^arn:aws[a-z-]*:iam::${account}:role/[A-Za-z0-9+=,.@_/-]*\\*?$`).test(r));
+}
 
 export const vpcEndpointPolicyRestricted = resourceRule({
     name: "aws-ec2-vpc-endpoint-policy-restricted",
-    description: "Every VPC endpoint to an AWS service must carry a policy whose Allow statements admit only this account's (or organization's) principals to this account's (or organization's) resources: the principal is pinned by an exact aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition, or named (in one account, the endpoint's), AND the resource is pinned by an exact aws:ResourceAccount or aws:ResourceOrgID condition or named ARN by ARN (a named repository of a central image account, for example). Without a principal pin, a statement may only READ the AWS-owned resources a Fargate task needs (the region's ECR layer bucket, the GuardDuty agent repository). StringLike/ArnLike values with * or ?, IfExists operators and exclusions (NotPrincipal, NotAction, NotResource) pin nothing. Without this, a compromised MCP server can use another account's credentials through the zone's endpoints, or write the data it holds to a bucket of another account.",
+    description: "Every VPC endpoint to an AWS service must carry a policy whose Allow statements admit only this account's (or organization's) principals to this account's (or organization's) resources: the principal is pinned by an exact aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition, or named (in one account, the endpoint's), AND the resource is pinned by an exact aws:ResourceAccount or aws:ResourceOrgID condition or named ARN by ARN (a named repository of a central image account, for example). Without a principal pin, a statement may only READ the AWS-owned resources a Fargate task needs (the region's ECR layer bucket, the GuardDuty agent repository), or assume roles of the endpoint's own account with a web identity (IRSA, whose caller holds a service account token, not AWS credentials). Actions AWS defines without resources (EC2 Describe calls of EKS nodes, ecr:GetAuthorizationToken) need no resource pin. StringLike/ArnLike values with * or ?, IfExists operators and exclusions (NotPrincipal, NotAction, NotResource) pin nothing. Without this, a compromised MCP server can use another account's credentials through the zone's endpoints, or write the data it holds to a bucket of another account.",
     severity: "high",
     controls: ["S1"],
     nist: ["AC-4", "SC-7", "SC-7(10)"],
@@ -552,7 +563,7 @@ export const vpcEndpointPolicyRestricted = resourceRule({
             || pinnedValues(st.Condition, PRINCIPAL_ORG_KEYS) !== undefined
             || (pinnedValues(st.Condition, PRINCIPAL_ARN_KEYS) ?? [""]).every((arn) => accountOf(arn) !== undefined && accountOf(arn) === account);
         if (!principalPinned) {
-            if (!awsOwnedRead(actions, resources)) {
+            if (!awsOwnedRead(actions, resources) && !webIdentityToOwnRoles(actions, resources, account)) {
                 report(`statement ${label} admits any principal to ${JSON.stringify(st.Action)} on ${JSON.stringify(st.Resource)}: no exact aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn condition, and not a read of an AWS-owned resource (ECR layer bucket, GuardDuty agent repository).`);
             }
             return;

@@ -3,6 +3,7 @@ import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
 import { egressPolicy, networkCases, networkFirewall } from "./network.cases";
 import { apiGatewayCases } from "./apigateway.cases";
+import { eksCases } from "./eks.cases";
 import { endpointPolicy } from "../../components/network/endpointPolicies";
 
 // Factories of compliant resources; each failing case breaks one property.
@@ -151,6 +152,7 @@ export interface RuleCases {
 export const awsCases: Record<string, RuleCases> = {
     ...networkCases,
     ...apiGatewayCases,
+    ...eksCases,
     "aws-ec2-vpc-flow-logs-enabled": {
         pass: [
             { label: "VPC with an ALL flow log", resources: [vpc(), flowLog()] },
@@ -242,6 +244,8 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "a named principal on a named log group", type: ENDPOINT, props: interfaceEndpoint("logs", doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/exec" }, Action: "logs:PutLogEvents", Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/mcpsec/docs:*" })) },
             { label: "the account's principals may pull named repositories of a central image account", type: ENDPOINT, props: interfaceEndpoint("ecr.dkr", doc(JSON.parse(JSON.stringify(endpointPolicy("ecr.dkr", endpointCtx).Statement[0])), { Sid: "CentralImages", Effect: "Allow", Principal: { AWS: "*" }, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:eu-west-1:210987654321:repository/platform/docs", Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } } })) },
             { label: "Gateway Load Balancer endpoint (no policy support)", type: ENDPOINT, props: { vpcEndpointType: "GatewayLoadBalancer", serviceName: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123" } },
+            { label: "SegmentedVpc's ec2 policy (EKS nodes' Describe calls, which name no resource)", type: ENDPOINT, props: interfaceEndpoint("ec2", JSON.stringify(endpointPolicy("ec2", endpointCtx))) },
+            { label: "SegmentedVpc's sts policy with IRSA (web identity to the account's IRSA roles)", type: ENDPOINT, props: interfaceEndpoint("sts", JSON.stringify(endpointPolicy("sts", { ...endpointCtx, allowWebIdentity: true }))) },
         ],
         fail: [
             { label: "interface endpoint without a policy (passed the old rules)", type: ENDPOINT, props: interfaceEndpoint("secretsmanager"), expect: /the endpoint to com.amazonaws.eu-west-1.secretsmanager has no policy/ },
@@ -256,6 +260,9 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "the account's principals may write to one named bucket outside the account", type: ENDPOINT, props: { vpcEndpointType: "Gateway", serviceName: "com.amazonaws.eu-west-1.s3", policy: anyone({ Sid: "Exfil", Action: "s3:PutObject", Resource: "arn:aws:s3:::attacker-exfil-bucket/*", Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } } }) }, expect: /statement Exfil lets "s3:PutObject" reach "arn:aws:s3:::attacker-exfil-bucket\/\*" outside the endpoint's account: only reads/ },
             { label: "principal account pinned, resource account not", type: ENDPOINT, props: interfaceEndpoint("secretsmanager", anyone({ Sid: "OwnPrincipals", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } } })), expect: /statement OwnPrincipals pins no resource account/ },
             { label: "a named principal of another account beside the account's own statement", type: ENDPOINT, props: interfaceEndpoint("secretsmanager", doc(JSON.parse(JSON.stringify(endpointPolicy("secretsmanager", endpointCtx).Statement[0])), { Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:role/partner" }, Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf" })), expect: /statement Partner names principal\(s\) of account 999999999999, not 123456789012/ },
+            { label: "web identity to another account's roles", type: ENDPOINT, props: interfaceEndpoint("sts", doc(JSON.parse(JSON.stringify(endpointPolicy("sts", endpointCtx).Statement[0])), { Sid: "Irsa", Effect: "Allow", Principal: "*", Action: "sts:AssumeRoleWithWebIdentity", Resource: "arn:aws:iam::999999999999:role/*" })), expect: /statement Irsa admits any principal to "sts:AssumeRoleWithWebIdentity"/ },
+            { label: "web identity beside any other sts action", type: ENDPOINT, props: interfaceEndpoint("sts", doc(JSON.parse(JSON.stringify(endpointPolicy("sts", endpointCtx).Statement[0])), { Sid: "Irsa", Effect: "Allow", Principal: "*", Action: ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"], Resource: "arn:aws:iam::123456789012:role/*" })), expect: /statement Irsa admits any principal/ },
+            { label: "ec2 Describe statement widened to every ec2 action", type: ENDPOINT, props: interfaceEndpoint("ec2", doc(JSON.parse(JSON.stringify(endpointPolicy("ec2", endpointCtx).Statement[0])), { Sid: "Describe", Effect: "Allow", Principal: { AWS: "*" }, Action: "ec2:*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": "123456789012" } } })), expect: /statement Describe pins no resource account/ },
             { label: "a named principal of another account (the endpoint's owner known)", type: ENDPOINT, props: { ...interfaceEndpoint("logs", doc({ Sid: "Partner", Effect: "Allow", Principal: { AWS: "999999999999" }, Action: "logs:PutLogEvents", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": "123456789012" } } })), ownerId: "123456789012" }, expect: /statement Partner names principal\(s\) of account 999999999999, not 123456789012/ },
         ],
     },

@@ -1,0 +1,4 @@
+export * from "./cluster";
+export * from "./nodes";
+export * from "./provider";
+export * from "./serverRoles";

@@ -1,0 +1,270 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
+
+const CLUSTER = "aws:eks/cluster:Cluster";
+const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const SUBNET = "aws:ec2/subnet:Subnet";
+const ADDON = "aws:eks/addon:Addon";
+
+/** Every control-plane log type of Amazon EKS. */
+const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** A block that covers every address (0.0.0.0/0, ::/0). */
+const everywhere = (cidr: unknown) => typeof cidr === "string" && /\/0$/.test(cidr.trim());
+
+export const eksEndpointPrivate = resourceRule({
+    name: "aws-eks-cluster-endpoint-private",
+    description: "The Kubernetes API of an EKS cluster must be reachable through its private endpoint (endpointPrivateAccess true; AWS's default is false, which sends nodes and operators over the internet), and a public endpoint, if any, only from listed networks, never 0.0.0.0/0. AWS turns the public endpoint on when endpointPublicAccess is unset and admits 0.0.0.0/0 when publicAccessCidrs is unset: whoever holds a leaked credential or finds an API server flaw can then reach the control plane of every MCP server from anywhere.",
+    severity: "critical",
+    controls: ["S1", "P3"],
+    nist: ["SC-7", "AC-17", "AC-3"],
+    maestro: ["L4"],
+    threats: ["T2", "T3"],
+    remediation: "Use the EksCluster component (components/eks), private endpoint only; if operators must reach it from outside the zone, list their networks in mcpsec:eks.apiAllowedCidrs (private endpoint) or, as an opt-out, mcpsec:eks.allowPublicEndpointFrom (never 0.0.0.0/0).",
+}, [CLUSTER], (props, _args, report) => {
+    const vpc = (props.vpcConfig ?? {}) as Props;
+    if (vpc.endpointPrivateAccess !== true) {
+        report(`vpcConfig.endpointPrivateAccess is ${vpc.endpointPrivateAccess === undefined ? "unset (false)" : String(vpc.endpointPrivateAccess)}: nodes and operators reach the API over its public endpoint.`);
+    }
+    if (vpc.endpointPublicAccess !== false) {
+        const cidrs = [vpc.publicAccessCidrs ?? []].flat();
+        if (cidrs.length === 0 || cidrs.some(everywhere)) {
+            report(`the public endpoint is on (endpointPublicAccess ${vpc.endpointPublicAccess === undefined ? "unset, AWS's default true" : "true"}) and admits ${cidrs.length === 0 ? "0.0.0.0/0 (publicAccessCidrs unset)" : cidrs.filter(everywhere).join(", ")}.`);
+        }
+    }
+});
+
+export const eksEndpointNotPublic = resourceRule({
+    name: "aws-eks-cluster-endpoint-not-public",
+    description: "Reports an EKS cluster whose API also has a public endpoint, even one limited to listed networks: an opt-out of the private-only default that reviewers should see on every check.",
+    severity: "medium",
+    enforcementLevel: "advisory",
+    controls: ["S1", "P3"],
+    nist: ["SC-7", "AC-17"],
+    maestro: ["L4"],
+    threats: ["T3"],
+    remediation: "Remove mcpsec:eks.allowPublicEndpointFrom and reach the private endpoint from the zone or the networks of mcpsec:eks.apiAllowedCidrs (VPN, Transit Gateway).",
+}, [CLUSTER], (props, _args, report) => {
+    const vpc = (props.vpcConfig ?? {}) as Props;
+    if (vpc.endpointPublicAccess !== false) {
+        report(`the API has a public endpoint, reachable from ${[vpc.publicAccessCidrs ?? ["0.0.0.0/0"]].flat().join(", ")}.`);
+    }
+});
+
+export const eksSecretsEncrypted = resourceRule({
+    name: "aws-eks-cluster-secrets-encrypted",
+    description: "Kubernetes secrets of an EKS cluster must be envelope-encrypted with a customer managed KMS key (encryptionConfig with resources [secrets] and provider.keyArn naming a key, not an alias of an AWS managed key): the key's policy and CloudTrail then decide and record who can decrypt the MCP servers' credentials, and disabling the key makes a stolen etcd copy useless.",
+    severity: "high",
+    controls: ["S5", "P3"],
+    nist: ["SC-28", "SC-28(1)", "SC-12"],
+    maestro: ["L6"],
+    threats: ["T2", "T4"],
+    remediation: "Use the EksCluster component (components/eks), which encrypts secrets with the zone key (kmsKeyArn); on your own cluster set encryptionConfig { provider: { keyArn: <customer key ARN> }, resources: [\"secrets\"] }.",
+}, [CLUSTER], (props, _args, report) => {
+    const configs = [props.encryptionConfig ?? []].flat() as Props[];
+    const forSecrets = configs.filter((c) => [c.resources ?? []].flat().includes("secrets"));
+    if (forSecrets.length === 0) {
+        report("encryptionConfig does not cover secrets: they are stored without envelope encryption under a key of yours.");
+        return;
+    }
+    for (const c of forSecrets) {
+        const key = c.provider?.keyArn;
+        if (typeof key !== "string" || key === "") {
+            report("encryptionConfig names no provider.keyArn.");
+        } else if (/:alias\/aws\//.test(key)) {
+            report(`provider.keyArn ${key} is an AWS managed key alias, whose policy you cannot control: use a customer managed key.`);
+        }
+    }
+});
+
+export const eksAllLogTypes = resourceRule({
+    name: "aws-eks-cluster-all-log-types",
+    description: "An EKS cluster must send every control-plane log type (api, audit, authenticator, controllerManager, scheduler) to CloudWatch Logs: the audit log shows who read or changed which MCP server's objects and secrets, the authenticator log which IAM identity became which Kubernetes user; without them an intrusion through the API leaves no trace.",
+    severity: "high",
+    controls: ["O1", "P3"],
+    nist: ["AU-2", "AU-12", "AU-3"],
+    maestro: ["L5"],
+    threats: ["T2", "T6"],
+    remediation: "Use the EksCluster component (components/eks); on your own cluster set enabledClusterLogTypes to all five types.",
+}, [CLUSTER], (props, _args, report) => {
+    const enabled = new Set([props.enabledClusterLogTypes ?? []].flat());
+    const missing = LOG_TYPES.filter((t) => !enabled.has(t));
+    if (missing.length > 0) {
+        report(`enabledClusterLogTypes lacks ${missing.join(", ")}.`);
+    }
+});
+
+export const eksAccessEntries = resourceRule({
+    name: "aws-eks-cluster-access-entries",
+    description: "An EKS cluster must authenticate through access entries only (accessConfig.authenticationMode API): with CONFIG_MAP (AWS's default when unset) or API_AND_CONFIG_MAP, anyone who can edit the aws-auth ConfigMap in kube-system grants cluster admin to any IAM identity, outside IAM and EKS APIs and their CloudTrail records. The creator's implicit admin (bootstrapClusterCreatorAdminPermissions, default true) is refused too: admins come from explicit access entries.",
+    severity: "high",
+    controls: ["C1", "P3"],
+    nist: ["AC-2", "AC-3", "AC-6"],
+    maestro: ["L4", "L6"],
+    threats: ["T2", "T5"],
+    remediation: "Use the EksCluster component (components/eks), authentication mode API with an access entry for mcpsec:eks.adminRoleArn; on your own cluster set accessConfig { authenticationMode: \"API\", bootstrapClusterCreatorAdminPermissions: false }.",
+}, [CLUSTER], (props, _args, report) => {
+    const access = (props.accessConfig ?? {}) as Props;
+    const mode = access.authenticationMode ?? "CONFIG_MAP";
+    if (mode !== "API") {
+        report(`accessConfig.authenticationMode is ${access.authenticationMode === undefined ? "unset (CONFIG_MAP)" : mode}: the aws-auth ConfigMap grants cluster access.`);
+    }
+    if (access.bootstrapClusterCreatorAdminPermissions !== false) {
+        report("bootstrapClusterCreatorAdminPermissions is not false: whoever created the cluster holds cluster admin without an access entry of its own.");
+    }
+});
+
+/** The launch template a node group names (by recorded dependency or by id/name), when it is in the stack. */
+function templateOf(group: PolicyResource, templates: PolicyResource[]): PolicyResource | undefined {
+    const lt = (group.props.launchTemplate ?? undefined) as Props | undefined;
+    if (lt === undefined) {
+        return undefined;
+    }
+    const deps = new Set((group.propertyDependencies.launchTemplate ?? []).map((d) => d.urn));
+    return templates.find((t) => deps.has(t.urn) || (lt.id !== undefined && lt.id === t.props.id) || (lt.name !== undefined && lt.name === t.props.name));
+}
+
+/** Node groups with the launch template each uses (undefined: none, or one outside the stack). */
+function nodeGroups(resources: PolicyResource[]): { group: PolicyResource; template?: PolicyResource }[] {
+    const templates = ofType(resources, LAUNCH_TEMPLATE);
+    return ofType(resources, NODE_GROUP).map((group) => ({ group, template: templateOf(group, templates) }));
+}
+
+export const eksNodesImdsv2 = stackRule({
+    name: "aws-eks-node-group-imdsv2-hop-limit-1",
+    description: "Every EKS managed node group must launch from a launch template that requires IMDSv2 session tokens (metadataOptions.httpTokens required) with a response hop limit of 1 (or the metadata endpoint disabled): a pod in its own network namespace is one hop further and cannot read the node role's credentials. A node group without a launch template gets EKS's own, which accepts IMDSv1 and a hop limit of 2.",
+    severity: "high",
+    controls: ["H1", "P3"],
+    nist: ["AC-6", "SC-4", "SC-39"],
+    maestro: ["L4"],
+    threats: ["T2", "T5"],
+    remediation: "Use the EksNodes component (components/eks), whose launch template sets httpTokens required and httpPutResponseHopLimit 1; on your own node group give it such a launch template.",
+}, (resources, _args, report) => {
+    for (const { group, template } of nodeGroups(resources)) {
+        if (group.props.launchTemplate === undefined) {
+            report(`node group ${group.name} has no launch template: EKS's default accepts IMDSv1 with a hop limit of 2.`, group.urn);
+            continue;
+        }
+        if (template === undefined) {
+            continue; // A template made outside this stack: not judged here.
+        }
+        const md = (template.props.metadataOptions ?? {}) as Props;
+        if (md.httpEndpoint === "disabled") {
+            continue;
+        }
+        if (md.httpTokens !== "required") {
+            report(`launch template ${template.name} of node group ${group.name}: metadataOptions.httpTokens is ${md.httpTokens ?? "unset (optional)"}, so IMDSv1 answers without a token.`, group.urn);
+        }
+        if (md.httpPutResponseHopLimit !== 1) {
+            report(`launch template ${template.name} of node group ${group.name}: metadataOptions.httpPutResponseHopLimit is ${md.httpPutResponseHopLimit ?? "unset"}, not 1, so pods reach the node's credentials.`, group.urn);
+        }
+    }
+});
+
+export const eksNodesNoRemoteAccess = stackRule({
+    name: "aws-eks-node-group-no-remote-access",
+    description: "EKS nodes must offer no SSH: no remoteAccess on the node group (which opens port 22 to the listed sources or the whole internet) and no key pair in its launch template. Administration goes through the Kubernetes API and SSM, both audited.",
+    severity: "high",
+    controls: ["H2", "P3"],
+    nist: ["AC-17", "CM-7"],
+    maestro: ["L4"],
+    threats: ["T3"],
+    remediation: "Use the EksNodes component (components/eks); on your own node group remove remoteAccess and the launch template's keyName.",
+}, (resources, _args, report) => {
+    for (const { group, template } of nodeGroups(resources)) {
+        const remote = group.props.remoteAccess as Props | undefined;
+        if (remote !== undefined && remote !== null && (remote.ec2SshKey !== undefined || remote.sourceSecurityGroupIds !== undefined)) {
+            report(`node group ${group.name} sets remoteAccess: SSH to the nodes is open.`, group.urn);
+        }
+        if (template !== undefined && typeof template.props.keyName === "string" && template.props.keyName !== "") {
+            report(`launch template ${template.name} of node group ${group.name} names key pair ${template.props.keyName}.`, group.urn);
+        }
+    }
+});
+
+export const eksNodesNoPublicIp = stackRule({
+    name: "aws-eks-node-group-no-public-ip",
+    description: "EKS nodes must run without public IP addresses: their subnets must not map public addresses on launch and their launch template must not ask for one. A node with a public address is one security group rule away from the internet, with every MCP pod behind it.",
+    severity: "high",
+    controls: ["S1", "P3"],
+    nist: ["SC-7", "SC-7(5)"],
+    maestro: ["L4"],
+    threats: ["T3"],
+    remediation: "Use the EksNodes component in the zone's private subnets (components/eks, SegmentedVpc with mcpsec:network.allowPublicIpOnLaunch unset); remove associatePublicIpAddress from your launch template.",
+}, (resources, _args, report) => {
+    const subnets = ofType(resources, SUBNET);
+    for (const { group, template } of nodeGroups(resources)) {
+        const deps = new Set((group.propertyDependencies.subnetIds ?? []).map((d) => d.urn));
+        const ids = new Set([group.props.subnetIds ?? []].flat());
+        for (const s of subnets.filter((s) => deps.has(s.urn) || ids.has(s.props.id))) {
+            if (s.props.mapPublicIpOnLaunch === true) {
+                report(`node group ${group.name} launches into subnet ${s.name}, which maps public IP addresses on launch.`, group.urn);
+            }
+        }
+        for (const ni of [template?.props.networkInterfaces ?? []].flat() as Props[]) {
+            if (String(ni.associatePublicIpAddress) === "true") {
+                report(`launch template ${template!.name} of node group ${group.name} asks for a public IP address.`, group.urn);
+            }
+        }
+    }
+});
+
+export const eksNodeVolumesEncrypted = stackRule({
+    name: "aws-eks-node-group-volumes-encrypted",
+    description: "The volumes of EKS nodes (images, pod logs, emptyDir, secrets written to disk) must be encrypted with a customer managed KMS key: every block device of the node group's launch template encrypted with kmsKeyId set. Without a launch template, or without block device mappings, the AMI's defaults apply and encryption depends on an account setting outside the stack.",
+    severity: "high",
+    controls: ["S5", "P3"],
+    nist: ["SC-28", "SC-28(1)"],
+    maestro: ["L6"],
+    threats: ["T2", "T4"],
+    remediation: "Use the EksNodes component (components/eks), which encrypts every volume with the zone key; on your own launch template set ebs.encrypted \"true\" and ebs.kmsKeyId on each block device mapping.",
+}, (resources, _args, report) => {
+    for (const { group, template } of nodeGroups(resources)) {
+        if (group.props.launchTemplate === undefined) {
+            report(`node group ${group.name} has no launch template: its volumes' encryption is left to the account default.`, group.urn);
+            continue;
+        }
+        if (template === undefined) {
+            continue;
+        }
+        const mappings = [template.props.blockDeviceMappings ?? []].flat() as Props[];
+        if (mappings.length === 0) {
+            report(`launch template ${template.name} of node group ${group.name} maps no block device: the AMI's volumes are encrypted only if the account default says so.`, group.urn);
+        }
+        for (const m of mappings) {
+            if (String(m.ebs?.encrypted) !== "true" || typeof m.ebs?.kmsKeyId !== "string" || m.ebs.kmsKeyId === "") {
+                report(`launch template ${template.name}: ${m.deviceName ?? "a block device"} is not encrypted with a customer key (ebs.encrypted "true" and ebs.kmsKeyId).`, group.urn);
+            }
+        }
+    }
+});
+
+export const eksNetworkPolicyEnforced = stackRule({
+    name: "aws-eks-cluster-network-policy-enforced",
+    description: "Every EKS cluster of the stack must run the VPC CNI add-on with network policy enforcement on (configurationValues enableNetworkPolicy \"true\"). Without an enforcing network plugin, Kubernetes stores NetworkPolicies and applies none: the default-deny and per-server policies of the MCP namespaces would be paper only.",
+    severity: "high",
+    controls: ["S1", "H3", "P3"],
+    nist: ["SC-7", "AC-4"],
+    maestro: ["L4"],
+    threats: ["T3", "T7"],
+    remediation: "Use the EksNodes component (components/eks), which installs the vpc-cni add-on with enableNetworkPolicy; on your own cluster add an aws.eks.Addon vpc-cni with configurationValues {\"enableNetworkPolicy\": \"true\"} (or run another enforcing CNI and waive this rule).",
+}, (resources, _args, report) => {
+    const addons = ofType(resources, ADDON).filter((a) => a.props.addonName === "vpc-cni");
+    for (const cluster of ofType(resources, CLUSTER)) {
+        const mine = addons.filter((a) => (a.propertyDependencies.clusterName ?? []).some((d) => d.urn === cluster.urn) || a.props.clusterName === cluster.props.name);
+        const enforcing = mine.some((a) => {
+            try {
+                const values = JSON.parse(String(a.props.configurationValues ?? "{}")) as Props;
+                return String(values.enableNetworkPolicy) === "true";
+            } catch {
+                return false;
+            }
+        });
+        if (!enforcing) {
+            report(`cluster ${cluster.name} has ${mine.length === 0 ? "no vpc-cni add-on in the stack" : "a vpc-cni add-on without enableNetworkPolicy \"true\""}: NetworkPolicies are not enforced.`, cluster.urn);
+        }
+    }
+});
+
+export const eksRules = [eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced];

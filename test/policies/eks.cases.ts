@@ -1,0 +1,113 @@
+import { Props } from "../../policies/lib/rule";
+import { FixtureResource } from "./harness";
+import type { RuleCases } from "./aws.cases";
+
+// EKS fixtures: a cluster as EksCluster makes it, a node group on a launch template as EksNodes makes it.
+const CLUSTER = "aws:eks/cluster:Cluster";
+const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b2c4d6e-8f0a-4b1c-9d2e-3f4a5b6c7d8e";
+const cluster = (props: Props = {}, vpc: Props = {}): Props => ({
+    name: "mcp-dev-eks", version: "1.35", roleArn: "arn:aws:iam::123456789012:role/cluster",
+    vpcConfig: { subnetIds: ["subnet-0a", "subnet-0b"], endpointPrivateAccess: true, endpointPublicAccess: false, ...vpc },
+    encryptionConfig: { provider: { keyArn: KEY }, resources: ["secrets"] },
+    enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+    ...props,
+});
+const clusterRes = (props: Props = {}): FixtureResource => ({ type: CLUSTER, name: "eks", props: cluster(props) });
+const template = (props: Props = {}, md: Props = {}): FixtureResource => ({
+    type: "aws:ec2/launchTemplate:LaunchTemplate", name: "nodes-lt",
+    props: {
+        id: "lt-0nodes",
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, ...md },
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY, volumeSize: 4 } }, { deviceName: "/dev/xvdb", ebs: { encrypted: "true", kmsKeyId: KEY, volumeSize: 50 } }],
+        ...props,
+    },
+});
+const subnet = (props: Props = {}): FixtureResource => ({ type: "aws:ec2/subnet:Subnet", name: "private-0", props: { id: "subnet-0a", vpcId: "vpc-1", cidrBlock: "10.41.0.0/20", mapPublicIpOnLaunch: false, ...props } });
+const nodeGroup = (props: Props = {}): FixtureResource => ({
+    type: "aws:eks/nodeGroup:NodeGroup", name: "nodes",
+    props: { clusterName: "mcp-dev-eks", nodeRoleArn: "arn:aws:iam::123456789012:role/node", subnetIds: ["subnet-0a"], amiType: "BOTTLEROCKET_x86_64", scalingConfig: { desiredSize: 2, minSize: 2, maxSize: 4 }, launchTemplate: { id: "lt-0nodes", version: "1" }, ...props },
+});
+const nodes = (lt: FixtureResource = template(), group: FixtureResource = nodeGroup(), sn: FixtureResource = subnet()): FixtureResource[] => [clusterRes(), sn, lt, group];
+const cni = (values: Props | null = { enableNetworkPolicy: "true" }): FixtureResource => ({
+    type: "aws:eks/addon:Addon", name: "vpc-cni", props: { clusterName: "mcp-dev-eks", addonName: "vpc-cni", ...(values ? { configurationValues: JSON.stringify(values) } : {}) },
+});
+
+export const eksCases: Record<string, RuleCases> = {
+    "aws-eks-cluster-endpoint-private": {
+        pass: [
+            { label: "private endpoint only", type: CLUSTER, props: cluster() },
+            { label: "public too, limited to an operator network (opt-out)", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }) },
+        ],
+        fail: [
+            { label: "public endpoint unset (AWS default on, 0.0.0.0/0)", type: CLUSTER, props: cluster({}, { endpointPublicAccess: undefined }), expect: /public endpoint is on .*admits 0\.0\.0\.0\/0/ },
+            { label: "public from 0.0.0.0/0 explicitly", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), expect: /admits 0\.0\.0\.0\/0/ },
+            { label: "no private endpoint", type: CLUSTER, props: cluster({}, { endpointPrivateAccess: undefined }), expect: /endpointPrivateAccess is unset/ },
+        ],
+    },
+    "aws-eks-cluster-endpoint-not-public": {
+        pass: [{ label: "private endpoint only", type: CLUSTER, props: cluster() }],
+        fail: [{ label: "public endpoint limited to a network", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }), expect: /public endpoint, reachable from 203\.0\.113\.0\/24/ }],
+    },
+    "aws-eks-cluster-secrets-encrypted": {
+        pass: [{ label: "secrets under a customer key", type: CLUSTER, props: cluster() }],
+        fail: [
+            { label: "no encryption config", type: CLUSTER, props: cluster({ encryptionConfig: undefined }), expect: /does not cover secrets/ },
+            { label: "AWS managed key alias", type: CLUSTER, props: cluster({ encryptionConfig: { provider: { keyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aws/eks" }, resources: ["secrets"] } }), expect: /AWS managed key alias/ },
+        ],
+    },
+    "aws-eks-cluster-all-log-types": {
+        pass: [{ label: "all five types", type: CLUSTER, props: cluster() }],
+        fail: [
+            { label: "audit only", type: CLUSTER, props: cluster({ enabledClusterLogTypes: ["audit"] }), expect: /lacks api, authenticator, controllerManager, scheduler/ },
+            { label: "none", type: CLUSTER, props: cluster({ enabledClusterLogTypes: undefined }), expect: /lacks api, audit/ },
+        ],
+    },
+    "aws-eks-cluster-access-entries": {
+        pass: [{ label: "API mode, no creator admin", type: CLUSTER, props: cluster() }],
+        fail: [
+            { label: "unset (CONFIG_MAP)", type: CLUSTER, props: cluster({ accessConfig: undefined }), expect: /unset \(CONFIG_MAP\)/ },
+            { label: "API and ConfigMap", type: CLUSTER, props: cluster({ accessConfig: { authenticationMode: "API_AND_CONFIG_MAP", bootstrapClusterCreatorAdminPermissions: false } }), expect: /API_AND_CONFIG_MAP: the aws-auth ConfigMap/ },
+            { label: "creator keeps implicit admin", type: CLUSTER, props: cluster({ accessConfig: { authenticationMode: "API" } }), expect: /bootstrapClusterCreatorAdminPermissions is not false/ },
+        ],
+    },
+    "aws-eks-node-group-imdsv2-hop-limit-1": {
+        pass: [
+            { label: "tokens required, hop limit 1", resources: nodes() },
+            { label: "metadata endpoint disabled", resources: nodes(template({}, { httpEndpoint: "disabled", httpTokens: undefined, httpPutResponseHopLimit: undefined })) },
+        ],
+        fail: [
+            { label: "hop limit 2 (pods reach the node's credentials)", resources: nodes(template({}, { httpPutResponseHopLimit: 2 })), expect: /httpPutResponseHopLimit is 2, not 1/ },
+            { label: "IMDSv1 allowed", resources: nodes(template({}, { httpTokens: "optional" })), expect: /httpTokens is optional/ },
+            { label: "no launch template (EKS default)", resources: nodes(template(), nodeGroup({ launchTemplate: undefined })), expect: /has no launch template: EKS's default accepts IMDSv1/ },
+        ],
+    },
+    "aws-eks-node-group-no-remote-access": {
+        pass: [{ label: "no SSH", resources: nodes() }],
+        fail: [
+            { label: "remoteAccess with a key", resources: nodes(template(), nodeGroup({ remoteAccess: { ec2SshKey: "ops" } })), expect: /sets remoteAccess/ },
+            { label: "key pair in the launch template", resources: nodes(template({ keyName: "ops" })), expect: /names key pair ops/ },
+        ],
+    },
+    "aws-eks-node-group-no-public-ip": {
+        pass: [{ label: "private subnet, no public address", resources: nodes() }],
+        fail: [
+            { label: "subnet maps public IPs", resources: nodes(template(), nodeGroup(), subnet({ mapPublicIpOnLaunch: true })), expect: /maps public IP addresses on launch/ },
+            { label: "launch template asks for one", resources: nodes(template({ networkInterfaces: [{ associatePublicIpAddress: "true" }] })), expect: /asks for a public IP address/ },
+        ],
+    },
+    "aws-eks-node-group-volumes-encrypted": {
+        pass: [{ label: "both Bottlerocket volumes under the zone key", resources: nodes() }],
+        fail: [
+            { label: "data volume unencrypted", resources: nodes(template({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY } }, { deviceName: "/dev/xvdb", ebs: { encrypted: "false" } }] })), expect: /\/dev\/xvdb is not encrypted/ },
+            { label: "no block device mappings", resources: nodes(template({ blockDeviceMappings: undefined })), expect: /maps no block device/ },
+        ],
+    },
+    "aws-eks-cluster-network-policy-enforced": {
+        pass: [{ label: "vpc-cni with enableNetworkPolicy", resources: [clusterRes(), cni()] }],
+        fail: [
+            { label: "vpc-cni without it", resources: [clusterRes(), cni(null)], expect: /without enableNetworkPolicy/ },
+            { label: "no vpc-cni add-on", resources: [clusterRes()], expect: /no vpc-cni add-on in the stack/ },
+        ],
+    },
+};
