@@ -5,7 +5,8 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "dist/**", "coverage/**", ".mcpsec/**"] },
+    // test/fixtures/programs: programs written by others (Pulumi's examples), run as they are by `--program` tests.
+    { ignores: ["node_modules/**", "dist/**", "coverage/**", ".mcpsec/**", "test/fixtures/programs/**"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -5,7 +5,7 @@ import { UsageError } from "./errors";
 import { GraphResource, ResourceGraph } from "./graph";
 import { PackProcess, startPackProcesses } from "./packProcess";
 import { ProjectInfo } from "./project";
-import { synthesize } from "./synth";
+import { synthesize, synthesizeUserProgram } from "./synth";
 
 export interface StackReport {
     project: string;
@@ -33,7 +33,7 @@ export interface CheckReport {
 }
 
 /** What to check: stacks of the project by name, or graphs already synthesized. */
-export type CheckTarget = { stack: string; stackFile?: string } | { graph: ResourceGraph };
+export type CheckTarget = { stack: string; stackFile?: string; program?: string } | { graph: ResourceGraph };
 
 export interface CheckOptions {
     project: ProjectInfo;
@@ -104,7 +104,7 @@ export function effectiveConfig(packName: string, policies: PolicyInfo[], initia
 
 /** Notes for the report, from the graph: secrets replaced offline and account services declared existing. */
 export function notesOf(graph: ResourceGraph): string[] {
-    const notes: string[] = [];
+    const notes: string[] = [...(graph.notes ?? [])];
     if (graph.secretPlaceholders.length > 0) {
         notes.push(`secret config values could not be decrypted offline and were replaced by a placeholder: ${graph.secretPlaceholders.join(", ")}`);
     }
@@ -156,6 +156,9 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
         for (const t of opts.targets) {
             if ("graph" in t) {
                 graphs.push(t.graph);
+            } else if (t.program !== undefined) {
+                progress(`synthesizing program ${t.program}, stack ${t.stack}`);
+                graphs.push(await synthesizeUserProgram({ dir: t.program, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview }));
             } else {
                 progress(`synthesizing stack ${t.stack}`);
                 graphs.push(await synthesize({ project: opts.project, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview }));

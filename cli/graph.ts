@@ -42,6 +42,8 @@ export interface ResourceGraph {
     secretPlaceholders: string[];
     resources: GraphResource[];
     outputs: Record<string, unknown>;
+    /** What the synthesis wants the reader to know (for `--program`: the entry point, a missing stack config). */
+    notes?: string[];
 }
 
 /** The wire-form signature Pulumi uses for secret values. */

@@ -17,11 +17,14 @@ const tsRequire = typeof require === "function" && typeof require.extensions?.["
 const loadCheck = (): Promise<typeof import("./check")> => (tsRequire ? Promise.resolve(require("./check")) : import("./check"));
 const loadSynth = (): Promise<typeof import("./synth")> => (tsRequire ? Promise.resolve(require("./synth")) : import("./synth"));
 const loadManifestModule = (): Promise<typeof import("./manifest")> => (tsRequire ? Promise.resolve(require("./manifest")) : import("./manifest"));
+const loadApprove = (): Promise<typeof import("./approve")> => (tsRequire ? Promise.resolve(require("./approve")) : import("./approve"));
 const loadSecurityReport = (): Promise<typeof import("./securityReport")> => (tsRequire ? Promise.resolve(require("./securityReport")) : import("./securityReport"));
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The stack `mcpsec synth` and `mcpsec check` use when none is named. */
 export const DEFAULT_STACK = "security-zone-dev";
+/** The stack `--program` uses when none is named (its Pulumi.dev.yaml, if the program has one). */
+export const PROGRAM_STACK = "dev";
 
 const PACKAGE_ROOT = path.resolve(__dirname, "..");
 
@@ -92,14 +95,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
     program.command("synth")
         .description("run a stack's program under Pulumi's mock engine and print its resource graph")
-        .option("-s, --stack <name>", "stack whose stacks/Pulumi.<name>.yaml is used", DEFAULT_STACK)
+        .option("-s, --stack <name>", `stack whose stacks/Pulumi.<name>.yaml is used (default: ${DEFAULT_STACK}; with --program: ${PROGRAM_STACK})`)
         .option("--stack-file <path>", "a stack config file to use instead of stacks/Pulumi.<stack>.yaml")
         .option("--project <dir>", "folder of the Pulumi project (default: found from the current folder)")
+        .option("--program <dir>", "run your own Pulumi TypeScript program (a folder with Pulumi.yaml) instead of the blueprints")
+        .option("--first-preview", "synthesize as a first 'pulumi preview' sees the program: outputs computed at apply are unknown")
         .addOption(new Option("-f, --format <format>", "output format").choices(["json", "text"]).default("json"))
         .option("-o, --output <file>", "write the output to a file instead of stdout")
-        .action(async (opts: { stack: string; stackFile?: string; project?: string; format: string; output?: string }) => {
-            const project = locateProject(opts.project);
-            const graph = await (await loadSynth()).synthesize({ project, stack: opts.stack, stackFile: opts.stackFile });
+        .action(async (opts: { stack?: string; stackFile?: string; project?: string; program?: string; firstPreview?: boolean; format: string; output?: string }) => {
+            const synth = await loadSynth();
+            const graph = opts.program !== undefined
+                ? await synth.synthesizeUserProgram({ dir: opts.program, stack: opts.stack ?? PROGRAM_STACK, stackFile: opts.stackFile, firstPreview: opts.firstPreview })
+                : await synth.synthesize({ project: locateProject(opts.project), stack: opts.stack ?? DEFAULT_STACK, stackFile: opts.stackFile, firstPreview: opts.firstPreview });
             const text = opts.format === "json" ? JSON.stringify(graph, null, 2) + "\n" : formatGraphText(graph);
             emit(io, text, opts.output);
             setExit(EXIT.ok);
@@ -115,10 +122,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .option("--first-preview", "synthesize as a first 'pulumi preview' sees the program (outputs computed at apply unknown) and list the policies that preview can only report as advisory")
         .option("--pack-config <file>", "JSON config for the pack given at the same position with --pack, as for 'pulumi preview --policy-pack-config'", collect)
         .option("--project <dir>", "folder of the Pulumi project (default: found from the current folder)")
+        .option("--program <dir>", "check your own Pulumi TypeScript program (a folder with Pulumi.yaml; repeatable) with the blueprint packs", collect)
         .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
         .option("-o, --output <file>", "write the report to a file instead of stdout")
-        .action(async (opts: { stack?: string[]; all?: boolean; stackFile?: string; graph?: string[]; pack?: string[]; firstPreview?: boolean; packConfig?: string[]; project?: string; format: string; output?: string }) => {
-            const project = locateProject(opts.project);
+        .action(async (opts: { stack?: string[]; all?: boolean; stackFile?: string; graph?: string[]; pack?: string[]; firstPreview?: boolean; packConfig?: string[]; project?: string; program?: string[]; format: string; output?: string }) => {
+            // With --program, the packs and the project are the tool's own; the programs bring their own Pulumi.yaml.
+            const project = opts.program ? findProject(PACKAGE_ROOT) : locateProject(opts.project);
+            if (opts.program && (opts.all || opts.graph || opts.project || (opts.stack?.length ?? 0) > 1)) {
+                throw new UsageError("--program goes with at most one --stack (the programs' stack) and not with --all, --graph or --project");
+            }
             if (opts.all && (opts.stack || opts.graph)) {
                 throw new UsageError("--all checks every stack; do not combine it with --stack or --graph");
             }
@@ -129,7 +141,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             if (opts.all && stackNames.length === 0) {
                 throw new UsageError(`--all: no stack config files in ${project.stackConfigDir}`);
             }
-            const targets: CheckTarget[] = [
+            const targets: CheckTarget[] = opts.program ? opts.program.map((dir) => ({ program: dir, stack: opts.stack?.[0] ?? PROGRAM_STACK, stackFile: opts.stackFile })) : [
                 ...stackNames.map((stack) => ({ stack, stackFile: opts.stackFile })),
                 ...(opts.graph ?? []).map((g) => ({ graph: readGraph(g) })),
             ];
@@ -158,7 +170,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             } else if (opts.format === "sarif") {
                 const files: Record<string, string> = {};
                 for (const t of targets) {
-                    if ("stack" in t) {
+                    if ("stack" in t && t.program === undefined) {
                         files[t.stack] = loadStackConfig(project, t.stack, t.stackFile).file;
                     }
                 }
@@ -242,6 +254,31 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
                 fs.writeFileSync(file, JSON.stringify(pinned, null, 2) + "\n");
             }
             io.out(opts.format === "json" ? JSON.stringify(pinned, null, 2) + "\n" : pinned.tools.map((t) => `${t.sha256}  ${t.name}\n`).join(""));
+            setExit(EXIT.ok);
+        });
+
+    program.command("approve")
+        .description("sign the runtime description of MCP servers (image, user, environment, secrets, egress, every tool digest) with a reviewer's Ed25519 key")
+        .argument("[manifest]", "a stack config file (servers under mcpsec:servers) or one server description as JSON")
+        .requiredOption("-k, --key <file>", "the reviewer's Ed25519 private key, PEM (openssl genpkey -algorithm ed25519 -out reviewer.pem)")
+        .option("--key-id <id>", "the id of the key in mcpsec:approvals.reviewers")
+        .option("--server <name>", "sign only this server of a stack file (repeatable)", collect)
+        .option("--at <date>", "date of the approval, YYYY-MM-DD (default today)")
+        .option("-w, --write", "write each signedApproval into the file")
+        .option("--print-public-key", "print the public key to list in mcpsec:approvals.reviewers and stop")
+        .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+        .action(async (file: string | undefined, opts: { key: string; keyId?: string; server?: string[]; at?: string; write?: boolean; printPublicKey?: boolean; format: string }) => {
+            const { approveFile, publicKeyOf } = await loadApprove();
+            if (opts.printPublicKey) {
+                io.out(`${publicKeyOf(opts.key)}\n`);
+                setExit(EXIT.ok);
+                return;
+            }
+            if (!file || !opts.keyId) {
+                throw new UsageError("approve needs <manifest> and --key-id (or --print-public-key)");
+            }
+            const result = approveFile(file, { key: opts.key, keyId: opts.keyId, servers: opts.server, at: opts.at, write: !!opts.write });
+            io.out(opts.format === "json" ? JSON.stringify(result, null, 2) + "\n" : result.approvals.map((a) => `${a.server}: signed ${a.signedApproval.digest} with ${a.signedApproval.keyId}${opts.write ? ` (written to ${file})` : ""}\n  signedApproval: ${JSON.stringify(a.signedApproval)}\n`).join(""));
             setExit(EXIT.ok);
         });
     return program;

@@ -6,7 +6,9 @@ import * as publicState from "@pulumi/pulumi/runtime/state";
 import { GraphResource, ResourceGraph, SECRET_PLACEHOLDER, SECRET_SIG, SPECIAL_SIG_KEY } from "./graph";
 import { BlueprintMocks } from "./mocks";
 import { main as blueprintProgram } from "../program";
+import { UsageError } from "./errors";
 import { loadStackConfig, ProjectInfo } from "./project";
+import { loadUserProgram, programStackConfig } from "./userProgram";
 
 // Internal runtime functions (marked @internal, so missing from the typings) that the Automation API uses
 // to run inline programs: a fresh runtime store per run, and a wait for outstanding registrations.
@@ -259,7 +261,22 @@ export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<Reso
     return state.withLocalStorage(async () => {
         const region = config["aws:region"] ?? "us-east-1";
         const preview = opts.firstPreview === true;
-        const mocks = preview ? new FirstPreviewMocks(new BlueprintMocks(region)) : new BlueprintMocks(region);
+        // Data-source calls the mocks cannot answer are remembered, to name them if the synthesis fails on them.
+        const unanswered: string[] = [];
+        const blueprintMocks = new BlueprintMocks(region);
+        const answering: pulumi.runtime.Mocks = {
+            newResource: (a) => blueprintMocks.newResource(a),
+            call: (a) => {
+                try {
+                    return blueprintMocks.call(a);
+                } catch (e) {
+                    const why = (e as Error).message;
+                    unanswered.push(`${a.token} with ${JSON.stringify(a.inputs)}${/has no answer for the data source/.test(why) ? "" : ` (${why})`}`);
+                    throw e;
+                }
+            },
+        };
+        const mocks = preview ? new FirstPreviewMocks(answering) : answering;
         const monitor = new RecordingMonitor(mocks, project, stack);
         await pulumi.runtime.setMocks(mocks, project, stack, preview);
         settings.setMockOptions(monitor, project, stack, preview);
@@ -279,6 +296,9 @@ export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<Reso
             if (e !== null && typeof e === "object") {
                 reported.add(e);
             }
+            if (unanswered.length > 0) {
+                throw new UsageError(`the program calls the data source ${unanswered[0]}, which the offline mocks cannot answer; pass the value through stack config instead, or add an answer to cli/mocks.ts`);
+            }
             throw e;
         } finally {
             activeFailure = undefined;
@@ -294,4 +314,21 @@ export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<Reso
             outputs: redactSecrets(outputs) as Record<string, unknown>,
         };
     });
+}
+
+export interface UserProgramSynthOptions {
+    /** Folder of the user's Pulumi project (Pulumi.yaml). */
+    dir: string;
+    stack: string;
+    stackFile?: string;
+    firstPreview?: boolean;
+}
+
+/** `--program <dir>`: a user's own Pulumi program, with its own project name and stack config, under the same mocks. */
+export async function synthesizeUserProgram(opts: UserProgramSynthOptions): Promise<ResourceGraph> {
+    const program = loadUserProgram(opts.dir);
+    const { config, secretKeys, missing, file } = programStackConfig(program, opts.stack, opts.stackFile);
+    const graph = await synthesizeProgram({ project: program.project.name, stack: opts.stack, config, secretKeys, program: program.run, firstPreview: opts.firstPreview });
+    graph.notes = [`program ${program.entry}`, ...(missing ? [`no stack config file ${file}: the program ran with no config`] : [])];
+    return graph;
 }
