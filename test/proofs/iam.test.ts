@@ -462,3 +462,62 @@ describe("IAM simulation of the security zone's roles (@cloud-copilot/iam-simula
         expect(await decide({ ...fn, policies: noTraces }, { action: "xray:PutTraceSegments", resource: "*" })).toBe("ImplicitlyDenied");
     });
 });
+
+describe("IAM simulation of the EKS zone's roles (microservices-dev, cluster: eks)", () => {
+    let z: Zone;
+    const GITHUB_SECRET = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:mcp/github-AbCdEf`;
+    const OTHER_SECRET = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:mcp/jira-QwErTy`;
+    beforeAll(async () => {
+        z = await zone("microservices-dev");
+    }, 60_000);
+    const byPrefix = (prefix: string) => {
+        const found = [...z.roles.values()].filter((r) => r.name.startsWith(prefix));
+        expect(found, `one role ${prefix}*`).toHaveLength(1);
+        return found[0];
+    };
+    const via = (service: string) => {
+        const policy = z.endpoints.get(service);
+        expect(policy, `endpoint ${service}`).toBeDefined();
+        return policy!;
+    };
+
+    it("lets a server's secret-store role read its own secret through the zone's endpoint, and no other server's", async () => {
+        const store = byPrefix("mcp-dev-secrets-docs-search");
+        expect(await decide(store, { action: "secretsmanager:GetSecretValue", resource: GITHUB_SECRET, endpointPolicy: via("secretsmanager") })).toBe("Allowed");
+        expect(await decide(store, { action: "secretsmanager:GetSecretValue", resource: OTHER_SECRET, endpointPolicy: via("secretsmanager") })).toBe("ImplicitlyDenied");
+        for (const r of [...z.roles.values()].filter((x) => x.name !== store.name)) {
+            expect(await decide(r, { action: "secretsmanager:GetSecretValue", resource: GITHUB_SECRET }), `${r.name} reads the docs-search secret`).not.toBe("Allowed");
+        }
+    });
+
+    it("lets the nodes pull the servers' and the EKS add-on images and make the kubelet's Describe calls through the endpoints; the CNI manages interfaces, the nodes do not", async () => {
+        const node = byPrefix("mcp-dev-nodes-node");
+        const cni = byPrefix("mcp-dev-nodes-vpc-cni");
+        const image = ecrRepositoryOf(`${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs-search@sha256:${"0".repeat(64)}`)!;
+        const own = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/${image.repository}`;
+        const addon = "arn:aws:ecr:eu-west-1:602401143452:repository/amazon-k8s-cni";
+        // AmazonEC2ContainerRegistryPullOnly grants the two calls a pull makes (no BatchCheckLayerAvailability).
+        for (const action of ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]) {
+            expect(await decide(node, { action, resource: own, endpointPolicy: via("ecr.dkr") }), `${action} server image`).toBe("Allowed");
+            expect(await decide(node, { action, resource: addon, account: "602401143452", resourcePolicy: openResourcePolicy(PULL), endpointPolicy: via("ecr.dkr") }), `${action} add-on image`).toBe("Allowed");
+            expect(await decide(node, { action, resource: `arn:aws:ecr:eu-west-1:${OTHER_ACCOUNT}:repository/x`, account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(PULL), endpointPolicy: via("ecr.dkr") }), `${action} another account's image`).not.toBe("Allowed");
+        }
+        expect(await decide(node, { action: "ec2:DescribeInstances", resource: "*", endpointPolicy: via("ec2") })).toBe("Allowed");
+        const eni = `arn:aws:ec2:eu-west-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`;
+        expect(await decide(cni, { action: "ec2:AssignPrivateIpAddresses", resource: eni, endpointPolicy: via("ec2") })).toBe("Allowed");
+        expect(await decide(node, { action: "ec2:AssignPrivateIpAddresses", resource: eni })).toBe("ImplicitlyDenied");
+    });
+
+    it("lets no EKS zone role pass roles, write out of the account, or administer the zone key", async () => {
+        const dangerous: Request[] = [
+            { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/any-role` },
+            { action: "s3:PutObject", resource: "arn:aws:s3:::exfiltration-bucket/loot", account: OTHER_ACCOUNT, resourcePolicy: openResourcePolicy(["s3:PutObject"]) },
+            ...["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey"].map((action) => ({ action, resource: z.keyArn, resourcePolicy: z.keyPolicy })),
+        ];
+        for (const r of z.roles.values()) {
+            for (const req of dangerous) {
+                expect(await decide(r, req), `${r.name} ${req.action} ${req.resource}`).not.toBe("Allowed");
+            }
+        }
+    });
+});
