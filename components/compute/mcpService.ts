@@ -89,7 +89,13 @@ export interface McpGuardArgs {
     port?: number;
     /** The token issuer (Cognito: `https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
     issuer: pulumi.Input<string>;
-    /** Where the guard fetches the issuer's signing keys. Default `<issuer>/.well-known/jwks.json`. */
+    /**
+     * The issuer's signing keys (a JSON Web Key Set, JSON), handed to the guard at deploy (GUARD_JWKS): the guard
+     * fetches nothing, so the task needs no route to the issuer (the security zone passes its user pool's set,
+     * `userPoolJwks`). Without it the guard fetches `jwksUrl`. Not together with `jwksUrl` or `jwksEgressCidr`.
+     */
+    jwks?: pulumi.Input<string>;
+    /** Where the guard fetches the issuer's signing keys when `jwks` is not given. Default `<issuer>/.well-known/jwks.json`. */
     jwksUrl?: pulumi.Input<string>;
     /** The server's URL: its OAuth resource identifier (scopes `<resource>/<scope>`, `aud` when present) and Host. */
     resource: string;
@@ -105,10 +111,9 @@ export interface McpGuardArgs {
     /** Customer managed key of that parameter: the execution role may decrypt with it only through SSM. */
     manifestKmsKeyArn: pulumi.Input<string>;
     /**
-     * The block the guard reaches its issuer's JWKS in, on 443. Default 0.0.0.0/0: Cognito serves the JWKS of a pool
-     * only on the public `cognito-idp.<region>.amazonaws.com` (its interface endpoint does not carry requests for a
-     * pool with a domain), so in the security zone the request leaves through the egress firewall, whose allowlist
-     * names that one host besides the servers' declared egress domains. Give a narrower block for a JWKS inside the VPC.
+     * Without `jwks`: the block the guard reaches `jwksUrl` in, on 443. Default 0.0.0.0/0 (Cognito serves a pool's JWKS
+     * only on its public host, so such a request needs a route out and an egress firewall that names that host).
+     * Give a narrower block for a JWKS inside the VPC. The security zone passes `jwks` instead and opens nothing.
      */
     jwksEgressCidr?: string;
     /** What the guard does with a credential or PII found in a tool result. Default redact. */
@@ -337,7 +342,8 @@ export class McpService extends pulumi.ComponentResource {
                 description: "HTTPS to S3 through the gateway endpoint (image layers)",
             }, parent);
         }
-        const jwksCidr = guardArgs ? guardArgs.jwksEgressCidr ?? "0.0.0.0/0" : undefined;
+        // A guard given its issuer's keys (guard.jwks) fetches nothing: no route out for it.
+        const jwksCidr = guardArgs && guardArgs.jwks === undefined ? guardArgs.jwksEgressCidr ?? "0.0.0.0/0" : undefined;
         if (server.egress.length > 0 || jwksCidr === "0.0.0.0/0") {
             // Only a server that declares egress domains (or whose guard fetches its issuer's keys from the internet)
             // may open HTTPS beyond the endpoints; the zone's route sends it through the egress firewall, which passes
@@ -466,6 +472,9 @@ function checkGuardArgs(name: string, server: ResolvedMcpServerSpec, args: McpSe
     if (!resource || resource.protocol !== "https:" || resource.hash || resource.search) {
         throw new ConfigError(`${key}.guard.resource`, `${JSON.stringify(g.resource)} is not allowed; expected the server's https URL (https://<host><path>)`);
     }
+    if (g.jwks !== undefined && (g.jwksUrl !== undefined || g.jwksEgressCidr !== undefined)) {
+        throw new ConfigError(`${key}.guard.${g.jwksUrl !== undefined ? "jwksUrl" : "jwksEgressCidr"}`, "is not allowed together with guard.jwks; expected either the issuer's keys (jwks, nothing fetched) or where to fetch them (jwksUrl, jwksEgressCidr)");
+    }
     if (g.clientIds.length === 0) {
         throw new ConfigError(`${key}.guard.clientIds`, "[] is not allowed; expected at least one OAuth client id whose tokens may call the server");
     }
@@ -487,7 +496,7 @@ function guardContainerOf(g: CheckedGuard, server: ResolvedMcpServerSpec, logGro
         GUARD_RESOURCE: g.resource,
         GUARD_RESOURCE_METADATA_URL: `${resource.origin}/.well-known/oauth-protected-resource${resource.pathname === "/" ? "" : resource.pathname}`,
         GUARD_ISSUER: g.issuer,
-        GUARD_JWKS_URL: g.jwksUrl ?? pulumi.interpolate`${g.issuer}/.well-known/jwks.json`,
+        ...(g.jwks !== undefined ? { GUARD_JWKS: g.jwks } : { GUARD_JWKS_URL: g.jwksUrl ?? pulumi.interpolate`${g.issuer}/.well-known/jwks.json` }),
         GUARD_CLIENT_IDS: pulumi.all(g.clientIds).apply((ids) => [...new Set(ids)].join(",")),
         GUARD_UPSTREAM_URL: `http://127.0.0.1:${server.port}${server.path}`,
         GUARD_LISTEN_PORT: String(g.port),

@@ -1,2 +1,3 @@
 export * from "./authorizationServer";
 export * from "./protectedResource";
+export * from "./jwks";

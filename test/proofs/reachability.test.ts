@@ -7,14 +7,12 @@
  * microservices-dev deploys no AWS network (it runs on an existing Kubernetes cluster): its proof, over NetworkPolicy
  * and Istio authorization, is test/proofs/k8sReachability.test.ts (model: cli/k8sReachability.ts).
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { NetworkNode, ReachabilityModel } from "../../cli/reachability";
 import { synthesize } from "../../cli/synth";
-import { cloneGraph, FIXTURE_STACKS, project, ROOT } from "../helpers";
+import { cloneGraph, FIXTURE_STACKS, project } from "../helpers";
 import { addResource, allowedCidrs, byName, byType, ensureTransitGateway, firstOutside, guardPort, naclsOf, oldNaclRules, privateLinkCidrs, replaceNaclRules, securityGroupOf, serverPorts, setInput } from "./network";
 
 /**
@@ -36,21 +34,35 @@ const STACKS = Object.keys(STACK_FILES);
 
 const graphs = new Map<string, ResourceGraph>();
 /**
- * security-zone-dev with `mcpsec:guard.allowUnguarded: true`: no guard, so no route out at all (dev declares no
- * egress, and without guards the zone needs no JWKS route). The baseline of the mutations that add a route out.
+ * security-zone-dev: no server declares egress and the guards get their issuer's keys from the deploy, so the zone
+ * has no route out at all. The baseline of the mutations that add a route out.
  */
-let unguardedDev: ResourceGraph;
+const noRouteOut = () => graphs.get("security-zone-dev")!;
 
 beforeAll(async () => {
     for (const stack of STACKS) {
         graphs.set(stack, await synthesize({ project, stack, stackFile: STACK_FILES[stack] }));
     }
-    const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-dev.yaml"), "utf8");
-    const guardBlock = / {2}mcpsec:guard:\n {4}image: [^\n]+\n/;
-    expect(dev).toMatch(guardBlock);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-reach-")), "Pulumi.security-zone-dev.yaml");
-    fs.writeFileSync(file, dev.replace(guardBlock, "  mcpsec:guard:\n    allowUnguarded: true\n"));
-    unguardedDev = await synthesize({ project, stack: "security-zone-dev", stackFile: file });
+});
+
+describe("the way out", () => {
+    it("a zone whose servers declare no egress (dev, guarded): no task or load balancer reaches the internet at all, not even through a firewall", () => {
+        const model = new ReachabilityModel(noRouteOut());
+        expect(model.ecsServices().length).toBeGreaterThan(0);
+        for (const node of [...model.ecsServices(), ...model.loadBalancers()]) {
+            const result = model.canReach(node, model.internet(), [0, 65535]);
+            expect(result.possible, `${node.label}: ${result.explanation}`).toBe(false);
+        }
+    });
+
+    it("a zone with declared egress (prod): only the server that declares it reaches the internet, on 443 through the firewall", () => {
+        const model = new ReachabilityModel(graphs.get("security-zone-prod")!);
+        const out = model.ecsServices().filter((node) => model.canReach(node, model.internet(), [0, 65535]).possible);
+        expect(out.map((n) => n.label)).toEqual([expect.stringContaining("tickets")]);
+        const result = model.canReach(out[0], model.internet(), [0, 65535]);
+        expect(result.paths.filter((p) => p.delivered).every((p) => p.throughFirewall)).toBe(true);
+        expect(model.canReach(out[0], model.internet(), [0, 442]).possible).toBe(false);
+    });
 });
 
 function entryPoint(model: ReachabilityModel): NetworkNode {
@@ -310,8 +322,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(result.refusedAt?.detail).toContain("inbound");
     });
 
-    it("a route to an internet gateway: refused by the security groups alone, reachable once a task gets a public address and open egress (unguarded dev: no route out)", () => {
-        const graph = cloneGraph(unguardedDev);
+    it("a route to an internet gateway: refused by the security groups alone, reachable once a task gets a public address and open egress (dev: no route out)", () => {
+        const graph = cloneGraph(noRouteOut());
         const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
         const igw = addResource(graph, "aws:ec2/internetGateway:InternetGateway", "proof-igw", "igw-0123456789abcdef0", { vpcId: vpc.id });
         const routeTable = byType(graph, "aws:ec2/routeTable:RouteTable")[0];
@@ -332,8 +344,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(result.paths.some((p) => p.delivered && !p.throughFirewall)).toBe(true);
     });
 
-    it("an internet-facing entry point with an internet gateway route is reachable from the internet (unguarded dev: no route out)", () => {
-        const graph = cloneGraph(unguardedDev);
+    it("an internet-facing entry point with an internet gateway route is reachable from the internet (dev: no route out)", () => {
+        const graph = cloneGraph(noRouteOut());
         const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
         const igw = addResource(graph, "aws:ec2/internetGateway:InternetGateway", "proof-igw", "igw-0123456789abcdef0", { vpcId: vpc.id });
         const routeTable = byType(graph, "aws:ec2/routeTable:RouteTable")[0];
@@ -348,8 +360,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(result.possible, result.explanation).toBe(true);
     });
 
-    it("egress through a network firewall endpoint counts as inspected; a direct internet gateway route does not (unguarded dev: no route out)", () => {
-        const graph = cloneGraph(unguardedDev);
+    it("egress through a network firewall endpoint counts as inspected; a direct internet gateway route does not (dev: no route out)", () => {
+        const graph = cloneGraph(noRouteOut());
         const vpc = byType(graph, "aws:ec2/vpc:Vpc")[0];
         const igw = addResource(graph, "aws:ec2/internetGateway:InternetGateway", "proof-igw", "igw-0123456789abcdef0", { vpcId: vpc.id });
         const fwSubnet = addResource(graph, "aws:ec2/subnet:Subnet", "proof-fw-subnet", "subnet-0fw", { vpcId: vpc.id, cidrBlock: "10.40.240.0/28", availabilityZone: "eu-west-1a" });
@@ -411,8 +423,8 @@ describe("the model catches broken configurations (security-zone-dev, cloned and
         expect(after.serviceRoutes(entryPoint(after)).filter((r) => r.service.key === service.key)).toEqual([]);
     });
 
-    it("the removed gateway endpoint route: S3 layers are refused at the route table (unguarded dev: no route out)", () => {
-        const graph = cloneGraph(unguardedDev);
+    it("the removed gateway endpoint route: S3 layers are refused at the route table (dev: no route out)", () => {
+        const graph = cloneGraph(noRouteOut());
         const endpoint = byType(graph, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.inputs.vpcEndpointType === "Gateway")!;
         setInput(endpoint, "routeTableIds", []);
         const model = new ReachabilityModel(graph);

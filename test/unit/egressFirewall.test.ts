@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { OFFLINE_JWKS } from "../../components/identity";
 import { checkEgressFirewallArgs, EGRESS_STATEFUL_DEFAULT_ACTIONS, egressSubnetCidrs, networkFirewallTarget } from "../../components/network";
 import { privateSubnetCidrs } from "../../components/network/segmentedVpc";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
@@ -58,9 +59,8 @@ describe("SecurityZone with a server that declares egress (security-zone-prod)",
         expect(group.inputs).toMatchObject({
             type: "STATEFUL",
             ruleGroup: {
-                // The declared domains, and Cognito's host for the guards' JWKS (its interface endpoint does not
-                // carry requests for a pool with a domain).
-                rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [".atlassian.net", "api.atlassian.com", "cognito-idp.us-east-1.amazonaws.com"] } },
+                // The declared domains only: the guards get their issuer's keys from the deploy, not from Cognito's host.
+                rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [".atlassian.net", "api.atlassian.com"] } },
                 statefulRuleOptions: { ruleOrder: "STRICT_ORDER" },
             },
         });
@@ -114,10 +114,9 @@ describe("SecurityZone with a server that declares egress (security-zone-prod)",
             .toEqual(privateSubnetCidrs("10.41.0.0/16", 3).map((c) => [c, endpoints[0]]));
     });
 
-    it("lets out HTTPS beyond the endpoints from the server that declares egress, and from every guarded task for the JWKS (one rule each)", () => {
+    it("lets out HTTPS beyond the endpoints only from the server that declares egress (a guard fetches no JWKS)", () => {
         const open = ofType(graph, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0");
         expect(open.map((r) => [r.name.replace(/^mcp-prod-/, ""), r.inputs.description]).sort()).toEqual([
-            ["docs-search-to-egress", "HTTPS to the token issuer's JWKS, through the egress firewall"],
             ["tickets-to-egress", "HTTPS to the declared egress domains, through the egress firewall"],
         ]);
         for (const rule of open) {
@@ -133,13 +132,29 @@ describe("SecurityZone with a server that declares egress (security-zone-prod)",
 });
 
 describe("SecurityZone without declared egress (security-zone-dev)", () => {
-    it("with guards: lets out only to Cognito's JWKS host, through the firewall", async () => {
-        const graph = await synthesize({ project, stack: "security-zone-dev" });
-        expect(one(graph, "aws:networkfirewall/ruleGroup:RuleGroup").inputs).toMatchObject({
-            ruleGroup: { rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targets: ["cognito-idp.eu-west-1.amazonaws.com"] } } },
-        });
+    it("with guards: no internet gateway, NAT, firewall or route out; each guard gets its issuer's keys in its environment, and offline synthesis fetches nothing", async () => {
+        const fetchSpy = vi.spyOn(globalThis, "fetch");
+        let graph: ResourceGraph;
+        try {
+            graph = await synthesize({ project, stack: "security-zone-dev" });
+            expect(fetchSpy).not.toHaveBeenCalled();
+        } finally {
+            fetchSpy.mockRestore();
+        }
+        for (const type of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:networkfirewall/firewall:Firewall", "aws:networkfirewall/ruleGroup:RuleGroup"]) {
+            expect(ofType(graph, type), type).toHaveLength(0);
+        }
+        expect(ofType(graph, ROUTE).filter((r) => r.inputs.destinationCidrBlock === "0.0.0.0/0")).toEqual([]);
+        expect(ofType(graph, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0")).toEqual([]);
+        const guards = ofType(graph, "aws:ecs/taskDefinition:TaskDefinition").map((t) => (JSON.parse(String(t.inputs.containerDefinitions)) as { name: string; environment: { name: string; value: string }[] }[]).find((c) => c.name === "mcp-guard")!);
+        expect(guards.length).toBeGreaterThan(0);
+        for (const g of guards) {
+            const env = Object.fromEntries(g.environment.map((e) => [e.name, e.value]));
+            expect(env.GUARD_JWKS).toBe(OFFLINE_JWKS);
+            expect(env.GUARD_JWKS_URL).toBeUndefined();
+        }
         const domains = ofType(graph, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList").flatMap((l) => l.inputs.domains as string[]);
-        expect(domains).toContain("cognito-idp.eu-west-1.amazonaws.com");
+        expect(domains.some((d) => d.startsWith("cognito-idp."))).toBe(false);
         expect(domains).toContain("ssm.eu-west-1.amazonaws.com");
     });
 

@@ -170,6 +170,18 @@ describe("McpService", () => {
         expect(rules).toContainEqual(expect.objectContaining({ cidrIpv4: "10.0.9.0/24", fromPort: 443, toPort: 443 }));
     });
 
+    it("with the issuer's keys given (guard.jwks): GUARD_JWKS instead of a URL, and no route out for the guard; never with jwksUrl", async () => {
+        const jwks = JSON.stringify({ keys: [{ kty: "RSA", kid: "k1", n: "AQAB", e: "AQAB" }] });
+        const g = await synthComponent(() => new McpService("docs", { ...base, guard: { ...guard, jwks }, server: spec, clusterArn: "c" }));
+        const env = Object.fromEntries((containersOf(g)[GUARD_CONTAINER].environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        expect(env.GUARD_JWKS).toBe(jwks);
+        expect(env.GUARD_JWKS_URL).toBeUndefined();
+        const rules = ofType(g, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => r.inputs);
+        expect(rules.filter((r) => r.cidrIpv4 === "0.0.0.0/0" || /JWKS/.test(String(r.description)))).toEqual([]);
+        expect(() => new McpService("docs2", { ...base, guard: { ...guard, jwks, jwksUrl: "https://issuer.example.com/jwks" }, server: spec, clusterArn: "c" }))
+            .toThrow(/McpService "docs2".guard.jwksUrl: is not allowed together with guard.jwks/);
+    });
+
     it("exposes the server's own port only when explicitly unguarded", async () => {
         const g = await synthComponent(() => new McpService("docs", { ...base, guard: undefined, unguarded: true, server: spec, clusterArn: "c" }));
         expect(Object.keys(containersOf(g))).toEqual(["docs"]);
