@@ -1,4 +1,5 @@
 import { mcpServerSchema } from "../mcp/spec";
+import { approvalsSchema } from "../mcp/approvalConfig";
 
 /**
  * JSON Schema of the blueprint's stack configuration (namespace `mcpsec`).
@@ -364,6 +365,7 @@ export const blueprintSchema = {
         quotas: quotasSchema,
         guard: guardSchema,
         apiGateway: apiGatewaySchema,
+        approvals: approvalsSchema,
         servers: { type: "array", minItems: 1, maxItems: 50, items: mcpServerSchema, description: "a list of 1-50 MCP servers" },
     },
 } as const;

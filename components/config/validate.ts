@@ -3,6 +3,8 @@ import { cidrContains, parseCidr } from "../common/cidr";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
 import type { SiemDestination } from "../observability/siemExport";
 import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
+import type { ApprovalSettings, ReviewerKey } from "../mcp/approval";
+import { resolveApprovals } from "../mcp/approvalConfig";
 
 export { ConfigError };
 import { awsRegionSchema, blueprintSchema, DEFAULT_INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, PatternName } from "./schema";
@@ -112,6 +114,8 @@ export interface BlueprintConfig {
     guard: GuardConfig;
     /** API Gateway in front of the zone (pattern api-gateway). */
     apiGateway?: ApiGatewayConfig;
+    /** Reviewer keys for signed server approvals, and whether they are required (by default in production). */
+    approvals: ApprovalSettings;
     servers: ResolvedMcpServerSpec[];
 }
 
@@ -286,6 +290,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         quotas?: Partial<QuotasConfig>;
         guard?: Partial<GuardConfig>;
         apiGateway?: Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string };
+        approvals?: { reviewers?: ReviewerKey[]; required?: boolean };
         servers: McpServerSpec[];
     };
     const network: NetworkConfig = {
@@ -353,6 +358,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         quotas: { cognitoResourceServersPerPool: input.quotas?.cognitoResourceServersPerPool ?? 25 },
         guard: checkGuard(input.guard, input.servers),
         apiGateway: checkApiGateway(input.apiGateway),
+        approvals: resolveApprovals(input.approvals, input.environment),
         servers: input.servers.map((s, i) => checkMcpServerSpec(s, `mcpsec:servers[${i}]`)),
     };
 }

@@ -1,2 +1,4 @@
 export * from "./spec";
 export * from "./server";
+export * from "./approval";
+export * from "./approvalConfig";

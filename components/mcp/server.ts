@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ApprovalSettings, runtimeDescription } from "./approval";
 import { McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "./spec";
 
 export interface McpServerArgs {
@@ -6,6 +7,11 @@ export interface McpServerArgs {
     spec: McpServerSpec | ResolvedMcpServerSpec;
     /** The URL clients use (`https://<host><path>`); the server's identity as an OAuth resource. */
     url: pulumi.Input<string>;
+    /**
+     * Reviewer keys the server's signed approval is checked against (by the mcp pack), and whether a valid signature
+     * is required. Default: no keys, not required (the pack then reports an unsigned server as advisory).
+     */
+    approvals?: ApprovalSettings;
 }
 
 /**
@@ -19,6 +25,9 @@ export function approvedManifest(spec: ResolvedMcpServerSpec, url: string): stri
         version: 1,
         server: { name: spec.name, url, image: spec.image, egress: spec.egress },
         tools: spec.tools.map((t) => ({ name: t.name, sha256: t.sha256, scopes: t.scopes, ...(t.approval ? { approval: t.approval } : {}) })),
+        // The signed runtime description travels with its signature: the guard checks the one against the other,
+        // and the manifest's server and tools against the description (guard/src/core/approvals.ts).
+        ...(spec.signedApproval ? { approval: { ...spec.signedApproval, runtime: runtimeDescription(spec) } } : {}),
     });
 }
 
@@ -28,10 +37,11 @@ export class McpServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: McpServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const spec = validateMcpServerSpec(args.spec, `McpServer "${name}".spec`);
-        super("mcpsec:mcp:McpServer", name, { spec, url: args.url }, opts);
+        const approvals: ApprovalSettings = args.approvals ?? { required: false, reviewerKeys: [] };
+        super("mcpsec:mcp:McpServer", name, { spec, url: args.url, approvals }, opts);
         this.spec = spec;
         this.url = pulumi.output(args.url);
         // The description is an output too: stack policies (the mcp pack) read components by their outputs.
-        this.registerOutputs({ spec, url: this.url });
+        this.registerOutputs({ spec, url: this.url, approvals });
     }
 }

@@ -3,6 +3,7 @@ import { checkUnique, ConfigError, describeAjvError, showValue } from "../common
 import { toolDigest } from "./digest";
 import { wildcardTooBroad } from "../common/domains";
 import { findCredentials, isCredentialName } from "../common/credentials";
+import { SignedApproval, signedApprovalSchema } from "./approval";
 
 export { toolDigest };
 
@@ -64,10 +65,16 @@ export interface McpServerSpec {
     desiredCount?: number;
     /** The tools manifest. */
     tools: McpTool[];
+    /**
+     * A reviewer's Ed25519 signature over the runtime description (image, user, environment, secrets, egress, every
+     * tool's digest and scopes), written by `mcpsec approve`. Required by the mcp pack in production stacks; any
+     * change of those fields needs a new signature.
+     */
+    signedApproval?: SignedApproval;
 }
 
 /** A spec with every default filled in. */
-export type ResolvedMcpServerSpec = Required<Omit<McpServerSpec, "tools">> & { tools: McpTool[] };
+export type ResolvedMcpServerSpec = Required<Omit<McpServerSpec, "tools" | "signedApproval">> & { tools: McpTool[]; signedApproval?: SignedApproval };
 
 /** Fargate task sizes: CPU units -> allowed memory (MiB). */
 export const FARGATE_SIZES: Record<number, number[]> = {
@@ -154,6 +161,7 @@ export const mcpServerSchema = {
                 },
             },
         },
+        signedApproval: signedApprovalSchema,
     },
 } as const;
 
@@ -225,6 +233,7 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         egress: [...(spec.egress ?? [])],
         desiredCount: spec.desiredCount ?? 2,
         tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema), ...(t.approval ? { approval: { ...t.approval } } : {}) })),
+        ...(spec.signedApproval ? { signedApproval: { ...spec.signedApproval } } : {}),
     };
 }
 

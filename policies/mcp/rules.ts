@@ -1,5 +1,6 @@
 import { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, RuleMeta, stackRule } from "../lib/rule";
+import { ApprovalSettings, SignedApproval, verifyApproval } from "../../components/mcp/approval";
 import { DEFAULT_APPROVED_REGISTRIES, DEFAULT_MAX_DESCRIPTION_LENGTH, Finding, imageFindings, pinningFindings, poisoningFindings, schemaFindings, shadowingFindings, VetTool } from "./vetting";
 
 const SERVER = "mcpsec:mcp:McpServer";
@@ -7,8 +8,12 @@ const SERVER = "mcpsec:mcp:McpServer";
 interface ServerDescription {
     name: string;
     image: string;
+    user?: string;
+    environment?: Record<string, string>;
+    secrets?: Record<string, string>;
     egress?: string[];
-    tools: VetTool[];
+    tools: (VetTool & { sha256: string; scopes: string[] })[];
+    signedApproval?: SignedApproval;
 }
 
 /** The MCP server descriptions of the stack (McpServer components record them as outputs). */
@@ -118,4 +123,44 @@ export const serverImage = serverRule({
     configSchema: { properties: { approvedRegistries: { type: "array", items: { type: "string" }, minItems: 1, default: DEFAULT_APPROVED_REGISTRIES } } },
 }, (spec, config) => imageFindings(spec.image, (config.approvedRegistries as string[] | undefined) ?? DEFAULT_APPROVED_REGISTRIES));
 
-export const mcpRules = [toolPoisoning, toolShadowing, toolRugPull, toolApproval, weakSchemas, toolScopes, serverImage];
+/** The signed-approval verdict of every server whose approvals are (or are not) required. */
+function approvalRule(meta: RuleMeta, required: boolean) {
+    return stackRule(meta, (resources, _args, report: ReportViolation) => {
+        for (const { resource, spec } of servers(resources)) {
+            const settings = (resource.props.approvals as ApprovalSettings | undefined) ?? { required: false, reviewerKeys: [] };
+            if (settings.required !== required) {
+                continue;
+            }
+            const verdict = verifyApproval(spec, spec.signedApproval, settings.reviewerKeys ?? []);
+            if (!verdict.ok) {
+                report(`${spec.name} ${verdict.reason}.`, resource.urn);
+            }
+        }
+    });
+}
+
+const approvalMeta = {
+    ...base,
+    maestro: ["L3", "L4", "L7"] as RuleMeta["maestro"],
+    controls: ["S6", "C4", "H5"] as RuleMeta["controls"],
+    nist: ["CM-3", "CM-5", "SI-7", "SR-4"],
+    threats: ["T7", "T1"] as RuleMeta["threats"],
+    remediation: "Have a reviewer run `mcpsec approve <stack file> --server <name> --key <Ed25519 private key> --key-id <id>` and commit the signedApproval it writes to mcpsec:servers[].signedApproval; list the reviewer's public key in mcpsec:approvals.reviewers.",
+};
+
+export const serverApprovalSigned = approvalRule({
+    ...approvalMeta,
+    name: "mcp-server-approval-signed",
+    description: "Where signed approvals are required (mcpsec:approvals.required, on by default in prod, production and prod-* environments), every MCP server must carry a reviewer's Ed25519 signature over the digest of its runtime description (image digest, run-as user, environment names and values, secret names and references, egress domains, every tool's digest and scopes), made with a key listed in mcpsec:approvals.reviewers: a new image, a changed launch environment or a new tool does not deploy under an old approval.",
+    severity: "critical",
+}, true);
+
+export const serverApprovalSignedAdvisory = approvalRule({
+    ...approvalMeta,
+    name: "mcp-server-approval-signed-advisory",
+    description: "Where signed approvals are not required (non-production environments by default), an MCP server without a valid reviewer signature over its runtime description is reported, so that the signature is in place before the stack is promoted.",
+    severity: "medium",
+    enforcementLevel: "advisory",
+}, false);
+
+export const mcpRules = [toolPoisoning, toolShadowing, toolRugPull, toolApproval, weakSchemas, toolScopes, serverImage, serverApprovalSigned, serverApprovalSignedAdvisory];

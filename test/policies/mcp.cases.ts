@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import * as path from "path";
 import { toolDigest } from "../../components/mcp/digest";
+import { signApproval } from "../../components/mcp/approval";
 import { Props } from "../../policies/lib/rule";
 import { RuleCases } from "./aws.cases";
 import { FixtureResource } from "./harness";
@@ -22,6 +25,21 @@ const server = (name: string, tools: Props[], extra: Props = {}): FixtureResourc
     props: { spec: { name, image: IMAGE, egress: ["api.github.com"], tools, ...extra }, url: `https://${name}.example.com/mcp` },
 });
 const good = () => server("docs", [tool("search_docs", "Searches the handbook and returns titles and links."), tool("get_page", "Returns one page as Markdown.")]);
+
+/** Signed approvals made with the committed TEST-ONLY keys (test/fixtures/keys). */
+const testKey = (file: string) => fs.readFileSync(path.join(__dirname, "..", "fixtures", "keys", file), "utf8");
+const REVIEWER = { id: "reviewer-test", publicKey: "Z_6ocOrObEd7OLncIa659pb1FfzyzFZg9cvBWIOPSZ4" };
+/** The docs server, signed (with `key`) before `change` is applied; approvals required or not. */
+function signedServer(required: boolean, opts: { key?: string; change?: Props; tamper?: Props; unsigned?: boolean } = {}): FixtureResource {
+    const s = good();
+    const spec = s.props.spec as Props;
+    if (!opts.unsigned) {
+        spec.signedApproval = { ...signApproval(spec as never, testKey(opts.key ?? "reviewer-test.pem"), REVIEWER.id, "2026-11-28"), ...(opts.tamper ?? {}) };
+    }
+    Object.assign(spec, opts.change ?? {});
+    s.props.approvals = { required, reviewerKeys: [REVIEWER] };
+    return s;
+}
 
 export const mcpCases: Record<string, RuleCases> = {
     "mcp-tool-poisoning-indicators": {
@@ -65,6 +83,30 @@ export const mcpCases: Record<string, RuleCases> = {
     "mcp-tool-scopes-declared": {
         pass: [{ label: "scoped", resources: [good()] }],
         fail: [{ label: "no scope", resources: [server("docs", [tool("x", "Fine.", { scopes: [] })])], expect: /docs tool x: requires no OAuth scope/ }],
+    },
+    "mcp-server-approval-signed": {
+        pass: [
+            { label: "prod, signed by a reviewer key over the current runtime description", resources: [signedServer(true)] },
+            { label: "dev servers are left to the advisory rule", resources: [signedServer(false, { unsigned: true })] },
+        ],
+        fail: [
+            { label: "prod, no signature", resources: [signedServer(true, { unsigned: true })], expect: /docs has no signed approval/ },
+            { label: "prod, digest edited after signing", resources: [signedServer(true, { tamper: { digest: "0".repeat(64) } })], expect: /was approved as runtime description 000000000000\.\.\., but it is now/ },
+            { label: "prod, signed with a key that is not a reviewer's", resources: [signedServer(true, { key: "other-test.pem" })], expect: /public key that is not the reviewer key "reviewer-test"/ },
+            { label: "prod, another key's signature under the reviewer's public key", resources: [signedServer(true, { key: "other-test.pem", tamper: { publicKey: REVIEWER.publicKey } })], expect: /signature that does not verify with reviewer key "reviewer-test"/ },
+            { label: "prod, NODE_OPTIONS added after signing", resources: [signedServer(true, { change: { environment: { NODE_OPTIONS: "--require /tmp/x.js" } } })], expect: /needs a new signature/ },
+            { label: "prod, new image digest after signing", resources: [signedServer(true, { change: { image: IMAGE.replace(/a{64}$/, "b".repeat(64)) } })], expect: /needs a new signature/ },
+        ],
+    },
+    "mcp-server-approval-signed-advisory": {
+        pass: [
+            { label: "dev, signed", resources: [signedServer(false)] },
+            { label: "prod servers are judged by the mandatory rule", resources: [signedServer(true, { unsigned: true })] },
+        ],
+        fail: [
+            { label: "dev, no signature (advisory)", resources: [signedServer(false, { unsigned: true })], expect: /docs has no signed approval/ },
+            { label: "dev, egress changed after signing", resources: [signedServer(false, { change: { egress: ["api.github.com", "uploads.example.net"] } })], expect: /needs a new signature/ },
+        ],
     },
     "mcp-server-image-approved": {
         pass: [{ label: "ECR by digest", resources: [good()] }, { label: "registry approved by pack config", resources: [server("docs", [tool("x", "Fine.")], { image: `ghcr.io/acme/docs@sha256:${"b".repeat(64)}` })], config: { approvedRegistries: ["ghcr.io"] } }],
