@@ -38,7 +38,7 @@ export const methodAuthorized = stackRule({
     controls: ["S5", "P2", "C1"],
     nist: ["AC-3", "IA-2", "IA-9"],
     maestro: ["L3", "L4"],
-    threats: ["T1", "T3"],
+    threats: ["T4", "T6"],
     remediation: "Use the McpApiGateway component (components/apigateway), which puts every MCP method behind a COGNITO_USER_POOLS authorizer with the server's scopes (mcpsec:servers[].tools[].scopes) and serves only the metadata as a mock; for a method of your own, set authorization, authorizerId and authorizationScopes.",
 }, (resources, _args, report) => {
     for (const method of ofType(resources, METHOD)) {
@@ -65,7 +65,7 @@ export const noApiKeyAuthentication = resourceRule({
     controls: ["S5", "P2"],
     nist: ["IA-2", "IA-5", "AC-3"],
     maestro: ["L3"],
-    threats: ["T3"],
+    threats: ["T4"],
     remediation: "Keep apiKeyRequired only together with an authorizer (the McpApiGateway component requires the client's key from mcpsec:apiGateway.clients besides the Cognito token); otherwise set authorization to COGNITO_USER_POOLS or CUSTOM.",
 }, [METHOD], (props, _args, report) => {
     if (props.apiKeyRequired === true && !AUTHORIZING.includes(String(props.authorization ?? "NONE").toUpperCase())) {
@@ -149,7 +149,7 @@ export const domainTls = resourceRule({
     controls: ["H5", "P2"],
     nist: ["SC-8", "SC-13"],
     maestro: ["L4"],
-    threats: ["T2"],
+    threats: ["T2", "T4"],
     remediation: "Set mcpsec:apiGateway.securityPolicy (TLS_1_2, or SecurityPolicy_TLS13_1_3_2025_09); the McpApiGateway component sets STRICT endpoint access with an enhanced policy.",
 }, [DOMAIN], (props, _args, report) => {
     const policy = props.securityPolicy;
@@ -199,7 +199,7 @@ export const privateEndpointPolicy = stackRule({
     controls: ["S1", "P2"],
     nist: ["AC-3", "AC-4", "SC-7"],
     maestro: ["L4"],
-    threats: ["T1", "T4"],
+    threats: ["T4", "T6"],
     remediation: "Set mcpsec:apiGateway.endpointType PRIVATE with mcpsec:apiGateway.vpcEndpointIds; the McpApiGateway component writes the Allow and the Deny of other endpoints (aws:SourceVpce) on each API and the private domain.",
 }, (resources, _args, report) => {
     const separate = ofType(resources, REST_API_POLICY);
@@ -226,7 +226,7 @@ export const defaultEndpointDisabled = resourceRule({
     controls: ["H5", "P2"],
     nist: ["SC-7", "SC-8"],
     maestro: ["L4"],
-    threats: ["T2", "T3"],
+    threats: ["T4", "T6"],
     remediation: "Set disableExecuteApiEndpoint: true and serve the API on a custom domain (mcpsec:apiGateway.domainName); the McpApiGateway component does so for REGIONAL APIs.",
 }, [REST_API], (props, _args, report) => {
     const types = JSON.stringify(props.endpointConfiguration?.types ?? "EDGE");

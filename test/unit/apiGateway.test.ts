@@ -146,7 +146,7 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
 
     it("admits nothing into the entry point but the VPC link's security group, which admits nothing itself", () => {
         const link = one(graph, "aws:apigatewayv2/vpcLink:VpcLink");
-        const linkSg = ofType(graph, "aws:ec2/securityGroup:SecurityGroup").find((s) => (link.inputs.securityGroupIds as string[]).includes(s.id))!;
+        const linkSg = ofType(graph, "aws:ec2/securityGroup:SecurityGroup").find((s) => (link.inputs.securityGroupIds as string[]).includes(s.id!))!;
         expect(linkSg.inputs.ingress).toEqual([]);
         const albSg = ofType(graph, "aws:ec2/securityGroup:SecurityGroup").find((s) => s.name.endsWith("-alb"))!;
         expect(albSg.inputs.ingress).toEqual([expect.objectContaining({ fromPort: 443, toPort: 443, securityGroups: [linkSg.id] })]);
