@@ -1,3 +1,4 @@
+export * from "./egress";
 export * from "./externalSecrets";
 export * from "./layer";
 export * from "./mesh";

@@ -4,8 +4,12 @@ import { ConfigError } from "../common/errors";
 import { approvedManifest } from "../mcp/server";
 import { ResolvedMcpServerSpec, serverUrl } from "../mcp/spec";
 import { ExternalSecretsOperator, ServerSecrets } from "./externalSecrets";
-import { GATEWAY_NAMESPACE, McpMeshPolicy, MeshInstall } from "./mesh";
-import { secretStoreServiceAccount, serverNamespace } from "./names";
+import { EGRESS_PORT, egressServersOf, McpEgress } from "./egress";
+import { McpMeshPolicy, MeshInstall } from "./mesh";
+import {
+    EGRESS_GATEWAY_NAMESPACE, EGRESS_GATEWAY_SELECTOR, GATEWAY_NAMESPACE, INGRESS_GATEWAY_HTTPS_PORT, INGRESS_GATEWAY_SELECTOR,
+    secretStoreServiceAccount, serverNamespace,
+} from "./names";
 import { McpNamespace } from "./namespace";
 import { McpWorkload, podLimits } from "./workload";
 
@@ -85,18 +89,23 @@ export class McpClusterLayer extends pulumi.ComponentResource {
             addons.push(new ExternalSecretsOperator(`${name}-eso`, {}, parent));
         }
         const gatewayName = "mcp-gateway";
+        // One HTTPS server; each host is bound to its server's namespace ("mcp-x/x.<domain>"), so a VirtualService in
+        // another namespace cannot claim it. Plain HTTP is not served: the load balancer in front redirects.
         new k8s.apiextensions.CustomResource(`${name}-gateway`, {
             apiVersion: "networking.istio.io/v1beta1",
             kind: "Gateway",
             metadata: { name: gatewayName, namespace: GATEWAY_NAMESPACE },
             spec: {
-                selector: { istio: "ingressgateway" },
-                servers: [
-                    { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: [`*.${args.domainName}`], tls: { mode: "SIMPLE", credentialName: args.tlsSecretName, minProtocolVersion: "TLSV1_2" } },
-                    { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: [`*.${args.domainName}`], tls: { httpsRedirect: true } },
-                ],
+                selector: { ...INGRESS_GATEWAY_SELECTOR },
+                servers: [{
+                    port: { number: INGRESS_GATEWAY_HTTPS_PORT, name: "https", protocol: "HTTPS" },
+                    hosts: args.servers.map((s) => `${serverNamespace(s.name)}/${s.name}.${args.domainName}`),
+                    tls: { mode: "SIMPLE", credentialName: args.tlsSecretName, minProtocolVersion: "TLSV1_2" },
+                }],
             },
         }, { parent: this, dependsOn: addons });
+        const egress = egressServersOf(args.servers, args.guard ? args.jwksUri : undefined);
+        new McpEgress(`${name}-egress`, { servers: egress }, { parent: this, dependsOn: addons });
         for (const server of args.servers) {
             const g = args.guard;
             // The quota admits every pod of the server during a rolling update (replicas + the surge pod), with the
@@ -108,7 +117,11 @@ export class McpClusterLayer extends pulumi.ComponentResource {
                 memory: `${Math.max(BASE_QUOTA.memoryMi, pod.memoryMi * pods)}Mi`,
                 pods: Math.max(BASE_QUOTA.pods, pods),
             };
-            const ns = new McpNamespace(`${name}-${server.name}`, { name: serverNamespace(server.name), gatewayNamespace: GATEWAY_NAMESPACE, ports: [g ? g.port : server.port], quota }, { parent: this, dependsOn: addons });
+            const hasWayOut = egress.find((e) => e.name === server.name)!.hosts.length > 0;
+            const ns = new McpNamespace(`${name}-${server.name}`, {
+                name: serverNamespace(server.name), gatewayNamespace: GATEWAY_NAMESPACE, ports: [g ? g.port : server.port], quota,
+                egressGateway: hasWayOut ? { namespace: EGRESS_GATEWAY_NAMESPACE, podLabels: { ...EGRESS_GATEWAY_SELECTOR }, port: EGRESS_PORT } : undefined,
+            }, { parent: this, dependsOn: addons });
             let secretName: string | undefined;
             if (Object.keys(server.secrets).length > 0) {
                 secretName = new ServerSecrets(`${name}-${server.name}`, { server, namespace: ns.name, region: args.secrets!.region, roleArn: args.secrets!.roleArns[server.name] }, { parent: this, dependsOn: [ns] }).secretName;
@@ -129,7 +142,7 @@ export class McpClusterLayer extends pulumi.ComponentResource {
                 },
             }, { parent: this, dependsOn: [ns, manifest] });
             new McpMeshPolicy(`${name}-${server.name}`, {
-                server, namespace: ns.name, host: `${server.name}.${args.domainName}`, gatewayName,
+                server, namespace: ns.name, host: `${server.name}.${args.domainName}`, resource: url, gatewayName,
                 issuer: args.oauthIssuer, jwksUri: args.jwksUri,
                 scopes: [...new Set(server.tools.flatMap((t) => t.scopes))].map((sc) => `${url}/${sc}`),
                 port: workload.servicePort,

@@ -38,3 +38,16 @@ export function serverNamespace(serverName: string): string {
 export function secretStoreServiceAccount(serverName: string): string {
     return `${serverName}-secret-store`;
 }
+
+/** Namespace of the mesh's control plane (istiod). */
+export const MESH_NAMESPACE = "istio-system";
+/** The mesh's trust domain (Istio's default): the first part of every workload principal. */
+export const TRUST_DOMAIN = "cluster.local";
+
+/** The mTLS identity Istio gives pods of a service account: `<trust domain>/ns/<namespace>/sa/<service account>`. */
+export function meshPrincipal(namespace: string, serviceAccount: string): string {
+    return `${TRUST_DOMAIN}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** The ingress gateway's principal: every external request reaches a server's pod from this identity. */
+export const INGRESS_GATEWAY_PRINCIPAL = meshPrincipal(GATEWAY_NAMESPACE, INGRESS_GATEWAY_SERVICE);

@@ -8,6 +8,11 @@ export interface McpNamespaceArgs {
     gatewayNamespace: string;
     /** Ports the workloads serve. */
     ports: number[];
+    /**
+     * The mesh's egress gateway (its namespace and pod labels) the workloads may reach on 443, when they have hosts to
+     * reach (declared egress, the guard's JWKS). Unset: no way out but DNS and istiod.
+     */
+    egressGateway?: { namespace: string; podLabels: Record<string, string>; port: number };
     /** Resource quota of the namespace. */
     quota?: { cpu: string; memory: string; pods: number };
     labels?: Record<string, string>;
@@ -16,7 +21,7 @@ export interface McpNamespaceArgs {
 /**
  * A namespace for MCP workloads (controls S1, S3, H1, H3): Pod Security Admission `restricted` enforced, audited
  * and warned; Istio sidecar injection; a default-deny NetworkPolicy for ingress and egress, with DNS, the mesh
- * control plane and the ingress gateway allowed; a ResourceQuota and a LimitRange so no pod runs unbounded.
+ * control plane, the egress gateway (443, when given) and the ingress gateway allowed; a ResourceQuota and a LimitRange so no pod runs unbounded.
  */
 export class McpNamespace extends pulumi.ComponentResource {
     public readonly name: pulumi.Output<string>;
@@ -69,6 +74,20 @@ export class McpNamespace extends pulumi.ComponentResource {
                 }],
             },
         }, deps);
+        if (args.egressGateway) {
+            const eg = args.egressGateway;
+            new k8s.networking.v1.NetworkPolicy(`${name}-allow-egress-gateway`, {
+                metadata: meta("allow-to-egress-gateway"),
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [{
+                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": eg.namespace } }, podSelector: { matchLabels: { ...eg.podLabels } } }],
+                        ports: [{ protocol: "TCP", port: eg.port }],
+                    }],
+                },
+            }, deps);
+        }
         new k8s.networking.v1.NetworkPolicy(`${name}-allow-gateway`, {
             metadata: meta("allow-from-gateway"),
             spec: {

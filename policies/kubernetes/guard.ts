@@ -44,6 +44,11 @@ function guardOf(c: Props): Guard | undefined {
     return { container: c, port: listen !== undefined && /^\d+$/.test(listen) ? Number(listen) : GUARD_DEFAULT_PORT, upstreamPort: Number(url.port || 80) };
 }
 
+/** The ports the MCP guards of a pod listen on (empty when the pod runs no guard). */
+export function guardPortsOf(podSpec: Props): number[] {
+    return containersOf(podSpec).map(guardOf).filter((g): g is Guard => g !== undefined).map((g) => g.port);
+}
+
 /** What a Service port's targetPort reaches in a pod: a port number, and the container that declares it (if any). */
 function resolveTarget(target: unknown, containers: Props[]): { port?: number; container?: Props; name?: string } {
     if (typeof target === "number" || (typeof target === "string" && /^\d+$/.test(target))) {

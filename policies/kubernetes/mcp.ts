@@ -1,6 +1,7 @@
 import { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import ipaddr from "ipaddr.js";
 import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
+import { guardPortsOf } from "./guard";
 import { containersOf, POD_TYPES, podSpecOf } from "./pods";
 import {
     appliesTo, MESH_ROOT_NAMESPACE, McpNamespace, mcpNamespaces, McpServerInfo, mcpServersOf, namespaceOfObject, NAMESPACE_TYPES, ofKind,
@@ -265,6 +266,11 @@ interface SourceCheck {
     gap?: string;
     /** True when only a token binds the source (no named peer of its own): the rule must then check the token's scope. */
     tokenOnly: boolean;
+    /**
+     * True when the source names only the ingress gateway: acceptable only in front of the MCP guard (which decides
+     * the token and scope itself), on the guard's port.
+     */
+    gatewayOnly?: boolean;
 }
 
 /**
@@ -289,7 +295,10 @@ function checkSource(src: Props, i: number, gateways: Set<string>): SourceCheck 
     }
     const gateway = [...principals, ...accounts].find(forwarder);
     if (gateway !== undefined) {
-        return { tokenOnly: false, gap: `from[${i}] names only the ingress gateway (${String(gateway)}), which every external request comes through: it needs requestPrincipals too, with a scope condition` };
+        const peers = [...principals, ...accounts];
+        const gap = `from[${i}] names only the ingress gateway (${String(gateway)}), which every external request comes through: it needs requestPrincipals too, with a scope condition, unless the MCP guard in the pod checks the token (rule ports only the guard's)`;
+        const named = peers.every((v) => (namedPrincipal(v) || namedServiceAccount(v)) && forwarder(v)) && requests.length === 0;
+        return named ? { tokenOnly: false, gatewayOnly: true, gap } : { tokenOnly: false, gap };
     }
     return { tokenOnly: false, gap: `from[${i}] names no principal, request principal or service account` };
 }
@@ -301,7 +310,23 @@ function principalGap(rule: Props, gateways: Set<string>): SourceCheck {
         return { tokenOnly: false, gap: rule.to || rule.when ? "has no from, so any source is allowed" : "is empty, so it allows every request" };
     }
     const checks = from.map((f, i) => checkSource((f.source ?? {}) as Props, i, gateways));
-    return checks.find((c) => c.gap) ?? { tokenOnly: checks.some((c) => c.tokenOnly) };
+    return checks.find((c) => c.gap && !c.gatewayOnly) ?? checks.find((c) => c.gatewayOnly) ?? { tokenOnly: checks.some((c) => c.tokenOnly) };
+}
+
+/**
+ * The ports an ALLOW rule admits requests on: every `to` names `operation.ports` (numbers, no notPorts), or undefined
+ * when the rule admits some request on any port.
+ */
+function rulePorts(rule: Props): number[] | undefined {
+    const to = (rule.to ?? []) as Props[];
+    if (to.length === 0) {
+        return undefined;
+    }
+    const lists = to.map((t) => ((t.operation?.ports ?? []) as unknown[]));
+    if (lists.some((l) => l.length === 0 || l.some((v) => !/^\d+$/.test(String(v))))) {
+        return undefined;
+    }
+    return [...new Set(lists.flat().map(Number))];
 }
 
 /** The claims that carry OAuth scopes (Istio splits `scope` on spaces; `scp` is a list in some issuers). */
@@ -349,13 +374,13 @@ const isAllow = (p: PolicyResource) => (p.props.spec?.action ?? "ALLOW") === "AL
 
 export const namespaceAuthorization = stackRule({
     name: "kubernetes-mcp-namespace-authorization",
-    description: `Every workload of an MCP namespace must be selected by an Istio ALLOW AuthorizationPolicy (without one Istio admits every request), and every rule of every ALLOW policy that applies there (in the namespace or the root namespace) must require a named principal: each from source names principals or serviceAccounts of named service accounts (no "*" anywhere: Istio matches it as a prefix or suffix, so "cluster.local/*" is the whole trust domain), or requestPrincipals of a named issuer, and no rule lacks from. The ingress gateway's identity (a principal in the gateway namespaces, pack config gatewayNamespaces) binds nothing on its own: every external request comes through it. A rule bound by tokens alone must also require, in a when on request.auth.claims[scope] (or [scp]), the scopes of the workload: of its McpServer when it runs one, and never a scope of another server of the stack; otherwise any token of the shared issuer reaches any server. An ALLOW policy without rules (allow nothing) is fine. When a policy relies on JWTs (requestPrincipals or request.auth conditions), a RequestAuthentication must validate the issuer's tokens for the same workloads. ${scopeText}.`,
+    description: `Every workload of an MCP namespace must be selected by an Istio ALLOW AuthorizationPolicy (without one Istio admits every request), and every rule of every ALLOW policy that applies there (in the namespace or the root namespace) must require a named principal: each from source names principals or serviceAccounts of named service accounts (no "*" anywhere: Istio matches it as a prefix or suffix, so "cluster.local/*" is the whole trust domain), or requestPrincipals of a named issuer, and no rule lacks from. The ingress gateway's identity (a principal in the gateway namespaces, pack config gatewayNamespaces) binds nothing on its own, since every external request comes through it, except in front of the MCP guard: a rule that names only the gateway's named principals passes when every workload it applies to runs the guard and the rule admits only the guard's ports (to.operation.ports), since the guard then checks the token and the scope per tool and answers 401 with the RFC 9728 metadata, which Istio cannot. A rule bound by tokens alone must also require, in a when on request.auth.claims[scope] (or [scp]), the scopes of the workload: of its McpServer when it runs one, and never a scope of another server of the stack; otherwise any token of the shared issuer reaches any server. An ALLOW policy without rules (allow nothing) is fine. When a policy relies on JWTs (requestPrincipals or request.auth conditions), a RequestAuthentication must validate the issuer's tokens for the same workloads. ${scopeText}.`,
     severity: "high",
     controls: ["C1", "C3", "S5", "S1", "P3"],
     nist: ["AC-3", "AC-6", "IA-2", "IA-9"],
     maestro: ["L6", "L4"],
     threats: ["T4"],
-    remediation: "Use McpMeshPolicy (components/kubernetes), which adds a RequestAuthentication for the issuer and an AuthorizationPolicy that allows only requests with a token from it carrying one of the server's scopes; in your own policies put from.source.requestPrincipals [\"<issuer>/*\"] with a when on request.auth.claims[scope] listing the server's scopes, or principals of named service accounts, on every rule.",
+    remediation: "Use McpMeshPolicy (components/kubernetes): with the guard (mcpsec:guard.image) it admits only the ingress gateway's principal on the guard's port and the MCP path; unguarded, a RequestAuthentication for the issuer and an AuthorizationPolicy that allows only requests with a token from it carrying one of the server's scopes. In your own policies put from.source.requestPrincipals [\"<issuer>/*\"] with a when on request.auth.claims[scope] listing the server's scopes, or principals of named service accounts, on every rule.",
     configSchema: authorizationConfigSchema,
 }, (resources, args, report) => {
     const authz = ofKind(resources, "security.istio.io", "AuthorizationPolicy").filter(isAllow);
@@ -372,8 +397,20 @@ export const namespaceAuthorization = stackRule({
             const rules = (p.props.spec?.rules ?? []) as Props[];
             const applies = targets.filter((t) => appliesTo(p, ns.name, labelsOf(t)));
             rules.forEach((r, i) => {
-                const { gap, tokenOnly } = principalGap(r, gateways);
-                if (gap) {
+                const { gap, tokenOnly, gatewayOnly } = principalGap(r, gateways);
+                if (gatewayOnly) {
+                    // The ingress gateway alone is enough only where the guard checks every request: each workload
+                    // the rule admits runs the guard, and the rule admits only the guard's ports.
+                    const ports = rulePorts(r);
+                    for (const t of applies.length > 0 ? applies : [undefined]) {
+                        const guardPorts = t ? guardPortsOf(t.podSpec) : [];
+                        if (guardPorts.length === 0) {
+                            report(`MCP namespace ${ns.name}: ${id} rule ${i} ${gap}; ${whereOf(t)} runs no MCP guard.`, p.urn);
+                        } else if (ports === undefined || ports.some((n) => !guardPorts.includes(n))) {
+                            report(`MCP namespace ${ns.name}: ${id} rule ${i} ${gap}; it admits ${ports === undefined ? "any port" : `port ${ports.filter((n) => !guardPorts.includes(n)).join(", ")}`} of ${whereOf(t)}, not only the guard's (${guardPorts.join(", ")}).`, p.urn);
+                        }
+                    }
+                } else if (gap) {
                     report(`MCP namespace ${ns.name}: ${id} rule ${i} ${gap}.`, p.urn);
                 } else if (tokenOnly) {
                     for (const t of applies) {

@@ -22,7 +22,7 @@ import { containersOf, POD_TYPES, podSpecOf } from "./pods";
  */
 
 /** The cluster's own control planes and the layer's add-ons: no MCP workload runs there (McpClusterLayer puts none). */
-export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system", "istio-ingress", "external-secrets"];
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system", "istio-ingress", "istio-egress", "external-secrets"];
 /** Istio's root namespace: policies there apply to every namespace of the mesh. */
 export const MESH_ROOT_NAMESPACE = "istio-system";
 /** The namespace of a namespaced object with none given (the provider's default namespace). */

@@ -1,3 +1,4 @@
+import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { synthesize } from "../../cli/synth";
@@ -88,18 +89,35 @@ describe("the kubernetes pack on the synthesized layer (stack microservices-dev)
         }
     });
 
-    it("requires the server's own scopes on the layer's token rule", async () => {
-        const policy = (g: ResourceGraph) => g.resources.find((r) => r.type.endsWith(":AuthorizationPolicy"))!.outputs as Props;
-        expect(policy(graph).spec.rules[0].when).toEqual([{ key: "request.auth.claims[scope]", values: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"] }]);
-        const unscoped = cloneGraph(graph);
+    it("admits the ingress gateway's identity alone only in front of the guard, on the guard's port", async () => {
+        const policy = (g: ResourceGraph) => g.resources.find((r) => r.type.endsWith(":AuthorizationPolicy") && (r.outputs as Props).metadata?.namespace === "mcp-docs-search")!.outputs as Props;
+        expect(policy(graph).spec.rules[0]).toEqual({ from: [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }], to: [{ operation: { ports: ["8443"], paths: ["/mcp", "/mcp/*"] } }] });
+        const anyPort = cloneGraph(graph);
+        delete policy(anyPort).spec.rules[0].to;
+        expect((await check("kubernetes-mcp-namespace-authorization", anyPort)).join("\n")).toMatch(/names only the ingress gateway .*it admits any port of Deployment mcp-docs-search\/docs-search, not only the guard's \(8443\)/);
+        const serverPort = cloneGraph(graph);
+        policy(serverPort).spec.rules[0].to[0].operation.ports = ["8443", "8080"];
+        expect((await check("kubernetes-mcp-namespace-authorization", serverPort)).join("\n")).toMatch(/it admits port 8080 of Deployment mcp-docs-search\/docs-search, not only the guard's \(8443\)/);
+        const noGuard = cloneGraph(graph);
+        const deployment = noGuard.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.outputs as Props;
+        deployment.spec.template.spec.containers = deployment.spec.template.spec.containers.slice(0, 1);
+        expect((await check("kubernetes-mcp-namespace-authorization", noGuard)).join("\n")).toMatch(/names only the ingress gateway .*Deployment mcp-docs-search\/docs-search runs no MCP guard/);
+    });
+
+    it("requires the server's own scopes on the unguarded layer's token rule (fixture k8s-unguarded)", async () => {
+        const unguarded = await synthesize({ project, stack: "k8s-unguarded", stackFile: path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-unguarded.yaml") });
+        const policy = (g: ResourceGraph) => g.resources.find((r) => r.type.endsWith(":AuthorizationPolicy") && (r.outputs as Props).metadata?.namespace === "mcp-docs-search")!.outputs as Props;
+        expect(policy(unguarded).spec.rules[0].when).toEqual([{ key: "request.auth.claims[scope]", values: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"] }]);
+        expect(await check("kubernetes-mcp-namespace-authorization", unguarded)).toEqual([]);
+        const unscoped = cloneGraph(unguarded);
         delete policy(unscoped).spec.rules[0].when;
         expect((await check("kubernetes-mcp-namespace-authorization", unscoped)).join("\n")).toMatch(/rule 0 accepts any token of https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_EXAMPLE01\/\*: it needs a when on request.auth.claims\[scope\] \(or \[scp\]\) with the scopes of Deployment mcp-docs-search\/docs-search/);
-        const foreign = cloneGraph(graph);
+        const foreign = cloneGraph(unguarded);
         policy(foreign).spec.rules[0].when[0].values = ["https://other.mcp.k8s.example.com/mcp/docs:read"];
         expect((await check("kubernetes-mcp-namespace-authorization", foreign)).join("\n")).toMatch(/admits scope https:\/\/other.mcp.k8s.example.com\/mcp\/docs:read, which is not a scope of Deployment mcp-docs-search\/docs-search \(MCP server docs-search\)/);
-        const viaGateway = cloneGraph(graph);
+        const viaGateway = cloneGraph(unguarded);
         policy(viaGateway).spec.rules[0] = { from: [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }] };
-        expect((await check("kubernetes-mcp-namespace-authorization", viaGateway)).join("\n")).toMatch(/names only the ingress gateway/);
+        expect((await check("kubernetes-mcp-namespace-authorization", viaGateway)).join("\n")).toMatch(/names only the ingress gateway .*runs no MCP guard/);
     });
 
     it("still holds it when the workload and namespace drop every mcpsec label, and reports what then lacks", async () => {

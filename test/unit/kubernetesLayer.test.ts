@@ -84,14 +84,73 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
         expect((istiod.inputs.values as { meshConfig: { outboundTrafficPolicy: { mode: string } } }).meshConfig.outboundTrafficPolicy.mode).toBe("REGISTRY_ONLY");
     });
 
-    it("requires a token from the issuer with one of the server's scopes, and registers only declared egress", () => {
-        const authz = objects.find((r) => r.type === "kubernetes:security.istio.io/v1:AuthorizationPolicy")!;
-        const rule = (authz.inputs.spec as { rules: { from: { source: { requestPrincipals: string[] } }[]; when: { key: string; values: string[] }[] }[] }).rules[0];
-        expect(rule.from[0].source.requestPrincipals).toEqual(["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE01/*"]);
-        expect(rule.when).toEqual([{ key: "request.auth.claims[scope]", values: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"] }]);
-        const entries = objects.filter((r) => r.type === "kubernetes:networking.istio.io/v1beta1:ServiceEntry").map((r) => (r.inputs.spec as { hosts: string[] }).hosts);
-        // The server's declared egress, and the issuer's JWKS host for the guard (outbound traffic is REGISTRY_ONLY).
-        expect(entries).toEqual([["api.github.com"], ["cognito-idp.eu-west-1.amazonaws.com"]]);
+    it("lets the guard decide auth: the mesh admits only the ingress gateway's mTLS identity, on the guard port and MCP path, with no RequestAuthentication", () => {
+        const authz = objects.filter((r) => r.type === "kubernetes:security.istio.io/v1:AuthorizationPolicy" && (r.inputs.metadata as { namespace: string }).namespace === "mcp-docs-search");
+        expect(authz.map((r) => r.inputs.spec)).toEqual([{
+            selector: { matchLabels: { app: "docs-search" } },
+            action: "ALLOW",
+            rules: [{ from: [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }], to: [{ operation: { ports: ["8443"], paths: ["/mcp", "/mcp/*"] } }] }],
+        }]);
+        // A RequestAuthentication would answer a bad token with Istio's own 401 (no resource metadata) and could strip it.
+        expect(objects.filter((r) => r.type === "kubernetes:security.istio.io/v1:RequestAuthentication")).toEqual([]);
+    });
+
+    it("answers the RFC 9728 metadata path at the gateway without a token, and routes the rest to the guard", () => {
+        const route = objects.find((r) => r.type === "kubernetes:networking.istio.io/v1beta1:VirtualService" && (r.inputs.spec as { gateways: string[] }).gateways.includes("istio-ingress/mcp-gateway"))!;
+        const http = (route.inputs.spec as { http: { match?: { uri: { exact: string } }[]; directResponse?: { status: number; body: { string: string } }; route?: unknown }[] }).http;
+        expect(http[0].match?.[0].uri.exact).toBe("/.well-known/oauth-protected-resource/mcp");
+        expect(http[0].directResponse?.status).toBe(200);
+        expect(JSON.parse(http[0].directResponse!.body.string)).toEqual({
+            resource: "https://docs-search.mcp.k8s.example.com/mcp",
+            authorization_servers: ["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE01"],
+            scopes_supported: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"],
+            bearer_methods_supported: ["header"],
+            resource_name: "docs-search",
+        });
+        expect(http[1].route).toEqual([{ destination: { host: "docs-search", port: { number: 8443 } } }]);
+    });
+
+    it("binds each host to its server's namespace on the shared ingress Gateway, HTTPS only", () => {
+        const gw = objects.find((r) => r.type === "kubernetes:networking.istio.io/v1beta1:Gateway" && (r.inputs.metadata as { namespace: string }).namespace === "istio-ingress")!;
+        const servers = (gw.inputs.spec as { servers: { hosts: string[]; port: { protocol: string } }[] }).servers;
+        expect(servers.map((sv) => sv.port.protocol)).toEqual(["HTTPS"]);
+        expect(servers[0].hosts).toEqual(["mcp-docs-search/docs-search.mcp.k8s.example.com"]);
+    });
+
+    it("routes the declared egress and the guard's JWKS host through the egress gateway, over mTLS, by SNI", () => {
+        const inNs = (type: string, ns: string) => objects.filter((r) => r.type === type && (r.inputs.metadata as { namespace: string }).namespace === ns);
+        const hosts = ["api.github.com", "cognito-idp.eu-west-1.amazonaws.com"];
+        const entries = inNs("kubernetes:networking.istio.io/v1beta1:ServiceEntry", "mcp-docs-search").map((r) => r.inputs.spec);
+        expect(entries).toEqual([{ hosts, location: "MESH_EXTERNAL", resolution: "DNS", ports: [{ number: 443, name: "tls", protocol: "TLS" }], exportTo: [".", "istio-egress"] }]);
+        const dr = inNs("kubernetes:networking.istio.io/v1beta1:DestinationRule", "mcp-docs-search")[0].inputs.spec as { host: string; subsets: { trafficPolicy: { portLevelSettings: { tls: { mode: string; sni: string } }[] } }[] };
+        expect(dr.host).toBe("istio-egressgateway.istio-egress.svc.cluster.local");
+        expect(dr.subsets.map((sb) => sb.trafficPolicy.portLevelSettings[0].tls)).toEqual(hosts.map((sni) => ({ mode: "ISTIO_MUTUAL", sni })));
+        const vs = inNs("kubernetes:networking.istio.io/v1beta1:VirtualService", "mcp-docs-search").find((r) => (r.inputs.metadata as { name: string }).name === "docs-search-egress")!;
+        const tls = (vs.inputs.spec as { tls: { match: { gateways: string[]; sniHosts: string[] }[]; route: { destination: { host: string } }[] }[] }).tls;
+        expect(tls.map((t) => [t.match[0].gateways[0], t.match[0].sniHosts[0], t.route[0].destination.host])).toEqual([
+            ["mesh", hosts[0], "istio-egressgateway.istio-egress.svc.cluster.local"], ["istio-egress/mcp-egress", hosts[0], hosts[0]],
+            ["mesh", hosts[1], "istio-egressgateway.istio-egress.svc.cluster.local"], ["istio-egress/mcp-egress", hosts[1], hosts[1]],
+        ]);
+        const gw = inNs("kubernetes:networking.istio.io/v1beta1:Gateway", "istio-egress")[0].inputs.spec as { servers: { hosts: string[]; tls: { mode: string } }[] };
+        expect(gw.servers).toHaveLength(1);
+        expect(gw.servers[0].hosts).toEqual(hosts.map((h) => `mcp-docs-search/${h}`));
+        expect(gw.servers[0].tls.mode).toBe("ISTIO_MUTUAL");
+        const authz = inNs("kubernetes:security.istio.io/v1:AuthorizationPolicy", "istio-egress")[0].inputs.spec as { rules: unknown[] };
+        expect(authz.rules).toEqual([{ from: [{ source: { principals: ["cluster.local/ns/mcp-docs-search/sa/docs-search"] } }], to: [{ operation: { ports: ["443"] } }], when: [{ key: "connection.sni", values: hosts }] }]);
+    });
+
+    it("runs the ingress and egress gateways in namespaces that enforce restricted, the ingress on fixed NodePorts", () => {
+        const namespaces = objects.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata as { name: string; labels: Record<string, string> });
+        for (const n of ["istio-ingress", "istio-egress"]) {
+            expect(namespaces.find((m) => m.name === n)?.labels["pod-security.kubernetes.io/enforce"], n).toBe("restricted");
+        }
+        const release = (n: string) => graph.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === n)!.inputs.values as { service: { type: string; ports: { name: string; nodePort?: number }[] }; securityContext: { seccompProfile: { type: string } } };
+        expect(release("istio-ingressgateway").service.type).toBe("NodePort");
+        expect(release("istio-ingressgateway").service.ports.map((p) => [p.name, p.nodePort])).toEqual([["status-port", 30021], ["https", 30443]]);
+        expect(release("istio-egressgateway").service.type).toBe("ClusterIP");
+        for (const n of ["istio-ingressgateway", "istio-egressgateway"]) {
+            expect(release(n).securityContext.seccompProfile.type, n).toBe("RuntimeDefault");
+        }
     });
 
     it("syncs the server's secrets from Secrets Manager instead of putting values in the program", () => {
@@ -168,13 +227,12 @@ describe("the MCP guard in every server's pod (stack microservices-dev)", () => 
         expect(server.ports).toBeUndefined();
         const svc = one(graph, "kubernetes:core/v1:Service")[0];
         expect((svc.inputs.spec as { ports: unknown[] }).ports).toEqual([{ name: "http-guard", appProtocol: "http", port: 8443, targetPort: 8443, protocol: "TCP" }]);
-        const route = one(graph, "kubernetes:networking.istio.io/v1beta1:VirtualService")[0];
+        const route = one(graph, "kubernetes:networking.istio.io/v1beta1:VirtualService").find((r) => (r.inputs.metadata as { name: string }).name === "docs-search")!;
         expect(JSON.stringify(route.inputs.spec)).toContain("\"port\":{\"number\":8443}");
         const fromGateway = one(graph, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => (r.inputs.metadata as { name: string }).name === "allow-from-gateway")!;
         expect((fromGateway.inputs.spec as { ingress: { ports: unknown[] }[] }).ingress[0].ports).toEqual([{ protocol: "TCP", port: 8443 }]);
-        // The guard verifies the token itself (and never passes it to the server): the mesh keeps it on the request.
-        const authn = one(graph, "kubernetes:security.istio.io/v1:RequestAuthentication")[0];
-        expect((authn.inputs.spec as { jwtRules: { forwardOriginalToken: boolean }[] }).jwtRules[0].forwardOriginalToken).toBe(true);
+        // The guard verifies the token itself (and never passes it to the server): nothing in the mesh touches it.
+        expect(one(graph, "kubernetes:security.istio.io/v1:RequestAuthentication")).toEqual([]);
     });
 
     it("sizes the namespace quota for every pod of a rolling update, guard and mesh sidecar included", () => {
