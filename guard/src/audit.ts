@@ -24,8 +24,36 @@ export interface AuditRecord {
 
 export type AuditSink = (line: string) => void;
 
+let shared: (AuditSink & { flush(): void }) | undefined;
+
+/**
+ * The default sink: lines of one event-loop turn go to stdout in one write at the end of the turn (one system call
+ * instead of one per decision), and whatever is pending is written synchronously when the process exits.
+ */
+export function stdoutSink(): AuditSink & { flush(): void } {
+    shared ??= bufferedStdout();
+    return shared;
+}
+
+function bufferedStdout(): AuditSink & { flush(): void } {
+    let pending: string[] = [];
+    const flush = () => {
+        if (pending.length > 0) {
+            const text = pending.join("");
+            pending = [];
+            process.stdout.write(text);
+        }
+    };
+    process.once("exit", flush);
+    return Object.assign((line: string) => {
+        if (pending.push(line) === 1) {
+            setImmediate(flush);
+        }
+    }, { flush });
+}
+
 export class Audit {
-    constructor(private readonly server: string, private readonly sink: AuditSink = (line) => process.stdout.write(line)) {}
+    constructor(private readonly server: string, private readonly sink: AuditSink = stdoutSink()) {}
 
     log(record: Omit<AuditRecord, "server"> & { server?: string }): void {
         this.sink(`${JSON.stringify({ time: new Date().toISOString(), ...record, server: record.server ?? this.server })}\n`);

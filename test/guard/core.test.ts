@@ -2,7 +2,8 @@
 // foreign manifest, defaults that match the blueprints (methods, RFC 9728 URL, alert contract), DLP classes, HTTPS.
 import { readFileSync } from "fs";
 import * as https from "https";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { Audit, stdoutSink } from "../../guard/src/audit";
 import { findCredentialValues } from "../../components/common/credentials";
 import { metadataUrl as componentsMetadataUrl } from "../../components/identity/protectedResource";
 import { Dlp } from "../../guard/src/core/dlp";
@@ -125,5 +126,32 @@ describe("DLP", () => {
         expect(out.findings.map((f) => f.kind)).toEqual(checked.map((c) => c.kind));
         const texts = (out.message!.result as { content: { text: string }[] }).content.map((c) => c.text);
         expect(texts).toEqual(["cache [REDACTED:password in a URL]/0", "Server=db;Database=app[REDACTED:password or account key in a connection string];", "[REDACTED:Google API key]"]);
+    });
+});
+
+describe("audit lines on stdout", () => {
+    it("writes the lines of one event-loop turn in one write, in order, at the end of the turn", async () => {
+        const writes: string[] = [];
+        const spy = vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string) => {
+            writes.push(chunk);
+            return true;
+        }) as typeof process.stdout.write);
+        try {
+            const audit = new Audit("tickets");
+            audit.log({ event: "tool_call_allowed", request_id: 1 });
+            audit.log({ event: "tool_call_denied", reason: "insufficient_scope", request_id: 2 });
+            expect(writes).toEqual([]);
+            await new Promise((r) => setImmediate(r));
+            expect(writes).toHaveLength(1);
+            expect(writes[0].trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+                { event: "tool_call_allowed", request_id: 1, server: "tickets" },
+                { event: "tool_call_denied", reason: "insufficient_scope", request_id: 2, server: "tickets" },
+            ]);
+            audit.log({ event: "guard_stopped" });
+            stdoutSink().flush();
+            expect(writes).toHaveLength(2);
+        } finally {
+            spy.mockRestore();
+        }
     });
 });
