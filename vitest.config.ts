@@ -7,5 +7,8 @@ export default defineConfig({
         testTimeout: 60_000,
         hookTimeout: 60_000,
         pool: "forks",
+        // @actions/workflow-parser (test/ci) imports its schema JSON without an import attribute, which Node 20 refuses
+        // natively: vitest's loader transforms it instead.
+        server: { deps: { inline: ["@actions/workflow-parser"] } },
     },
 });
