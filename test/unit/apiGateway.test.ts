@@ -8,7 +8,11 @@ import { ACCESS_LOG_FORMAT, CHALLENGE_RESPONSES, mcpRequestModel, STREAM_TIMEOUT
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
 import { checkApiGatewayCentricConfig } from "../../components/patterns";
-import { ofType, one, project } from "../helpers";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { privateApiPolicyProblem } from "../../policies/aws/apigateway";
+import { FIXTURE_STACKS, ofType, one, project, ROOT } from "../helpers";
 
 const API = "https://api.dev.mcp.example.com/docs-search/mcp";
 const METADATA = "https://api.dev.mcp.example.com/.well-known/oauth-protected-resource/docs-search/mcp";
@@ -161,6 +165,49 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
             }
         }
         expect(ofType(graph, "aws:lb/listener:Listener").map((l) => [l.inputs.port, l.inputs.protocol])).toEqual([[443, "HTTPS"]]);
+    });
+});
+
+describe("pattern 2 with a PRIVATE API (fixture api-gateway-private)", () => {
+    let g: ResourceGraph;
+    beforeAll(async () => {
+        g = await synthesize({ project, stack: "api-gateway-private", stackFile: path.join(FIXTURE_STACKS, "Pulumi.api-gateway-private.yaml") });
+    });
+    const endpoints = ["vpce-0123456789abcdef0", "vpce-0fedcba9876543210"];
+
+    it("admits execute-api:Invoke on every API and on the private domain only through the named endpoints", () => {
+        const apis = ofType(g, "aws:apigateway/restApi:RestApi");
+        expect(apis).toHaveLength(2);
+        for (const api of apis) {
+            expect(api.inputs.endpointConfiguration).toEqual({ types: "PRIVATE", vpcEndpointIds: endpoints });
+            expect(privateApiPolicyProblem(api.inputs.policy)).toBeUndefined();
+            const deny = JSON.parse(api.inputs.policy as string).Statement.find((st: { Effect: string }) => st.Effect === "Deny");
+            expect(deny.Condition).toEqual({ StringNotEquals: { "aws:SourceVpce": endpoints } });
+        }
+        const domain = one(g, "aws:apigateway/domainName:DomainName");
+        expect(domain.inputs).toMatchObject({ endpointConfiguration: { types: "PRIVATE" }, securityPolicy: "TLS_1_2" });
+        expect(privateApiPolicyProblem(domain.inputs.policy)).toBeUndefined();
+        expect(ofType(g, "aws:apigateway/domainNameAccessAssociation:DomainNameAccessAssociation").map((a) => a.inputs.accessAssociationSource).sort()).toEqual(endpoints);
+        for (const m of ofType(g, "aws:apigateway/basePathMapping:BasePathMapping")) {
+            expect(m.inputs.domainNameId).toBe(domain.outputs.domainNameId);
+        }
+        // The organization keeps the region's CloudWatch role: the stack sets none.
+        expect(ofType(g, "aws:apigateway/account:Account")).toHaveLength(0);
+    });
+
+    it("the proof's policy check catches an Allow to any endpoint", () => {
+        const open = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*" }] });
+        expect(privateApiPolicyProblem(open)).toMatch(/not limited to named VPC endpoints/);
+    });
+});
+
+describe("pattern 2 with mutual TLS for agent clients", () => {
+    it("configures the regional domain's truststore", async () => {
+        const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.api-gateway-dev.yaml"), "utf8");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-mtls-")), "Pulumi.api-gateway-mtls.yaml");
+        fs.writeFileSync(file, dev.replace("    securityPolicy: TLS_1_2\n", "    securityPolicy: TLS_1_2\n    mutualTls: { truststoreUri: s3://mcp-trust/agents-ca.pem, truststoreVersion: v3 }\n"));
+        const g = await synthesize({ project, stack: "api-gateway-mtls", stackFile: file });
+        expect(one(g, "aws:apigateway/domainName:DomainName").inputs.mutualTlsAuthentication).toEqual({ truststoreUri: "s3://mcp-trust/agents-ca.pem", truststoreVersion: "v3" });
     });
 });
 
