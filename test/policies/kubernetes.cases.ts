@@ -100,9 +100,15 @@ const serviceEntry = (namespace: string, host: string): FixtureResource => ({
     props: { apiVersion: "networking.istio.io/v1beta1", kind: "ServiceEntry", metadata: { name: host.split(".")[0], namespace }, spec: { hosts: [host], location: "MESH_EXTERNAL", resolution: "DNS", ports: [{ number: 443, name: "tls", protocol: "TLS" }] } },
 });
 
+/** The sidecar resources McpWorkload sets through Istio's injection annotations. */
+const SIDECAR = { "sidecar.istio.io/proxyCPU": "100m", "sidecar.istio.io/proxyCPULimit": "500m", "sidecar.istio.io/proxyMemory": "128Mi", "sidecar.istio.io/proxyMemoryLimit": "256Mi" };
+const quota = (namespace = "mcp-docs", hard: Record<string, string> = { "requests.cpu": "4000m", "limits.cpu": "4000m", "requests.memory": "8192Mi", "limits.memory": "8192Mi", pods: "20" }): FixtureResource => ({
+    type: "kubernetes:core/v1:ResourceQuota", name: `${namespace}-quota`,
+    props: { metadata: { name: "mcp-quota", namespace }, spec: { hard } },
+});
 /** A namespace as McpClusterLayer renders it: every protective object present. Fixtures below break one thing. */
-const layer = (namespace = "mcp-docs", wl: FixtureResource = workload(namespace)): FixtureResource[] =>
-    [ns(namespace), denyAll(namespace), ...layerAllows(namespace), peer(), wl, requireToken(namespace), jwt(namespace)];
+const layer = (namespace = "mcp-docs", wl: FixtureResource = workload(namespace, { annotations: SIDECAR })): FixtureResource[] =>
+    [ns(namespace), denyAll(namespace), ...layerAllows(namespace), peer(), wl, requireToken(namespace), jwt(namespace), quota(namespace)];
 /** The same, with the named fixture resources replaced (or dropped when `by` is undefined). */
 const swap = (rs: FixtureResource[], name: string, by?: FixtureResource): FixtureResource[] => [...rs.filter((r) => r.name !== name), ...(by ? [by] : [])];
 /** A workload in a namespace nobody declared, with nothing around it but mesh-wide mTLS: the old rules saw nothing. */
@@ -143,7 +149,76 @@ const service = (namespace: string, ports: Props[], name = "docs"): FixtureResou
 });
 const toGuard = { name: "http-guard", appProtocol: "http", port: 8443, targetPort: 8443, protocol: "TCP" };
 
+const GATEWAY = "kubernetes:networking.istio.io/v1beta1:Gateway";
+const VS = "kubernetes:networking.istio.io/v1beta1:VirtualService";
+const gateway = (namespace: string, name: string, servers: Props[], selector: Record<string, string> = { istio: "ingressgateway" }): FixtureResource => ({
+    type: GATEWAY, name: `${namespace}-${name}`,
+    props: { apiVersion: "networking.istio.io/v1beta1", kind: "Gateway", metadata: { name, namespace }, spec: { selector, servers } },
+});
+const httpsServer = (hosts: string[]): Props => ({ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName: "tls" } });
+const route = (namespace: string, host: string, gw = "istio-ingress/mcp-gateway"): FixtureResource => ({
+    type: VS, name: `${namespace}-route-${host}`,
+    props: { apiVersion: "networking.istio.io/v1beta1", kind: "VirtualService", metadata: { name: "docs", namespace }, spec: { hosts: [host], gateways: [gw], http: [{ route: [{ destination: { host: "docs", port: { number: 8443 } } }] }] } },
+});
+
+/** The docs server declaring api.github.com, its guarded workload (JWKS of the issuer), and the egress objects McpEgress renders. */
+const EGRESS_SERVER: FixtureResource = { ...SERVER, props: { ...SERVER.props, spec: { ...(SERVER.props.spec as Props), egress: ["api.github.com"] } } };
+const guardedWithJwks = (namespace = "mcp-docs"): FixtureResource => {
+    const w = guarded(namespace);
+    const g = w.props.spec.template.spec.containers[1];
+    g.env = [...g.env, { name: "GUARD_JWKS_URL", value: "https://issuer.example.com/.well-known/jwks.json" }];
+    return w;
+};
+const EGRESS_NS = "istio-egress";
+const egressGateway = (hosts = ["mcp-docs/api.github.com", "mcp-docs/issuer.example.com"], tls: Props = { mode: "ISTIO_MUTUAL" }) =>
+    gateway(EGRESS_NS, "mcp-egress", [{ port: { number: 443, name: "tls-egress", protocol: "TLS" }, hosts, tls }], { istio: "egressgateway" });
+const egressAuthz = (rules: Props[] = [{ from: [{ source: { principals: ["cluster.local/ns/mcp-docs/sa/docs"] } }], to: [{ operation: { ports: ["443"] } }], when: [{ key: "connection.sni", values: ["api.github.com", "issuer.example.com"] }] }]) =>
+    authz(EGRESS_NS, { selector: { matchLabels: { istio: "egressgateway" } }, action: "ALLOW", rules }, "mcp-egress-per-server");
+const egressOut = (rule: Props = { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }], ports: [{ protocol: "TCP", port: 443 }] }) =>
+    ({ ...netpol(EGRESS_NS, "allow-out", { podSelector: { matchLabels: { istio: "egressgateway" } }, policyTypes: ["Egress"], egress: [rule] }) });
+const egressSetup = (): FixtureResource[] => [EGRESS_SERVER, guardedWithJwks(), egressGateway(), egressAuthz(), denyAll(EGRESS_NS), egressOut()];
+
 export const kubernetesCases: Record<string, RuleCases> = {
+    "kubernetes-istio-gateway-hosts-bound": {
+        pass: [
+            { label: "each host bound to its server's namespace, each route in that namespace", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "mcp-tickets/tickets.mcp.example.com"])]), route("mcp-docs", "docs.mcp.example.com"), route("mcp-tickets", "tickets.mcp.example.com")] },
+            { label: "the layer's egress gateway", resources: [egressGateway()] },
+        ],
+        fail: [
+            // The layer's old Gateway: *.domain unqualified, so any namespace could claim any server's host.
+            { label: "wildcard host not bound to a namespace", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["*.mcp.example.com"])]), route("mcp-docs", "docs.mcp.example.com")], expect: /Gateway istio-ingress\/mcp-gateway server https lists host "\*\.mcp\.example\.com" without binding it to one namespace/ },
+            { label: "*/ host", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["*/docs.mcp.example.com"])])], expect: /lists host "\*\/docs\.mcp\.example\.com" without binding it/ },
+            { label: "another namespace claims the docs server's host", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "mcp-tickets/tickets.mcp.example.com"])]), route("mcp-tickets", "docs.mcp.example.com")], expect: /VirtualService mcp-tickets\/docs claims host docs\.mcp\.example\.com on Gateway istio-ingress\/mcp-gateway, which binds it to namespace mcp-docs, not mcp-tickets/ },
+        ],
+    },
+    "kubernetes-istio-egress-gateway-restricted": {
+        pass: [
+            { label: "the layer's egress: ISTIO_MUTUAL, hosts bound per namespace, per-principal SNI rule, 443 out", resources: egressSetup() },
+        ],
+        fail: [
+            { label: "passthrough without mesh mTLS", resources: swap(egressSetup(), `${EGRESS_NS}-mcp-egress`, egressGateway(undefined, { mode: "PASSTHROUGH" })), expect: /server tls-egress takes connections with tls\.mode PASSTHROUGH, not ISTIO_MUTUAL/ },
+            { label: "a host no server in the namespace declares", resources: swap(egressSetup(), `${EGRESS_NS}-mcp-egress`, egressGateway(["mcp-docs/api.github.com", "mcp-docs/pastebin.com"])), expect: /binds host pastebin\.com to namespace mcp-docs, whose MCP workloads do not declare it/ },
+            { label: "rule lets the server reach another server's host", resources: swap(egressSetup(), `${EGRESS_NS}-mcp-egress-per-server`, egressAuthz([{ from: [{ source: { principals: ["cluster.local/ns/mcp-docs/sa/docs"] } }], when: [{ key: "connection.sni", values: ["api.github.com", "tickets.internal.example.com"] }] }])), expect: /rule 0 lets namespace mcp-docs reach tickets\.internal\.example\.com, which its MCP workloads do not declare/ },
+            { label: "rule without connection.sni", resources: swap(egressSetup(), `${EGRESS_NS}-mcp-egress-per-server`, egressAuthz([{ from: [{ source: { principals: ["cluster.local/ns/mcp-docs/sa/docs"] } }] }])), expect: /rule 0 has no when on connection\.sni with exact hosts/ },
+            { label: "rule by namespace, not principal", resources: swap(egressSetup(), `${EGRESS_NS}-mcp-egress-per-server`, egressAuthz([{ from: [{ source: { namespaces: ["mcp-docs"] } }], when: [{ key: "connection.sni", values: ["api.github.com"] }] }])), expect: /rule 0 does not name only principals of named service accounts/ },
+            { label: "no AuthorizationPolicy on the egress gateway", resources: swap(egressSetup(), `${EGRESS_NS}-mcp-egress-per-server`), expect: /no ALLOW AuthorizationPolicy selects the egress gateway's pods/ },
+            { label: "egress to any address including instance metadata", resources: swap(egressSetup(), `${EGRESS_NS}-allow-out`, egressOut({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] })), expect: /admits 0\.0\.0\.0\/0, which holds the instance metadata address 169\.254\.169\.254/ },
+            { label: "egress on every port", resources: swap(egressSetup(), `${EGRESS_NS}-allow-out`, egressOut({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }] })), expect: /egress rule 0 admits every port; the egress gateway needs only 443 out/ },
+            { label: "no default-deny in the egress gateway's namespace", resources: swap(egressSetup(), `${EGRESS_NS}-deny`), expect: /namespace istio-egress has no default-deny NetworkPolicy for egress/ },
+        ],
+    },
+    "kubernetes-mcp-sidecar-resources": {
+        pass: [
+            { label: "sidecar resources set, quota fits replicas + surge", resources: [...layer("mcp-docs", workload("mcp-docs", { annotations: SIDECAR }))] },
+            { label: "two replicas with the guard, surge 1, the layer's quota", resources: [...swap(layer(), "mcp-docs-docs", (() => { const w = guarded(); w.props.spec.replicas = 2; w.props.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }; w.props.spec.template.metadata.annotations = SIDECAR; return w; })())] },
+        ],
+        fail: [
+            // Before: the layer counted sidecar limits it had not set explicitly (Istio's default limit is 2 CPUs).
+            { label: "sidecar resources left to the mesh's defaults", resources: swap(layer(), "mcp-docs-docs", workload("mcp-docs")), expect: /Deployment mcp-docs\/docs does not set its mesh sidecar's resources \(sidecar\.istio\.io\/proxyCPU/ },
+            { label: "quota too small for the surge pod", resources: swap(layer(), "mcp-docs-quota", quota("mcp-docs", { "limits.cpu": "1000m", "limits.memory": "1Gi", pods: "1" })), expect: /ResourceQuota mcp-docs\/mcp-quota does not admit a rolling update .*limits\.cpu 1000m < 1500m, limits\.memory 1Gi < 1536Mi, pods 1 < 2/ },
+            { label: "no quota", resources: swap(layer(), "mcp-docs-quota"), expect: /MCP namespace mcp-docs has no ResourceQuota/ },
+        ],
+    },
     "kubernetes-pss-host-namespaces": {
         pass: [d("no host namespaces"), d("exempt namespace", { ns: "kube-system", pod: { hostNetwork: true } })],
         fail: [
