@@ -96,6 +96,19 @@ function workloadLabel(name: string, containers: Container[]): { label: string; 
     return { label: `${name}\\nMCP server, NO guard\\nports ${ports.join(", ") || "-"}`, guarded: false };
 }
 
+/** Whether any of these security groups admits traffic from address blocks (clients), not only from other groups. */
+function admitsAddressBlocks(graph: ResourceGraph, sgIds: string[]): boolean {
+    const ids = new Set(sgIds);
+    const groups = ofType(graph, "aws:ec2/securityGroup:SecurityGroup").filter((g) => ids.has(g.id ?? String(g.outputs.id ?? "")));
+    if (groups.some((g) => arr(inp(g, "ingress")).some((r) => arr(obj(r).cidrBlocks).length + arr(obj(r).ipv6CidrBlocks).length + arr(obj(r).prefixListIds).length > 0))) return true;
+    return ofType(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/securityGroupRule:SecurityGroupRule").some((r) => {
+        const target = String(inp(r, "securityGroupId") ?? "");
+        const owned = ids.has(target) || groups.some((g) => (r.propertyDependencies.securityGroupId ?? []).includes(g.urn));
+        const type = inp(r, "type");
+        return owned && (type === undefined || type === "ingress") && !!(inp(r, "cidrIpv4") ?? inp(r, "cidrIpv6") ?? inp(r, "prefixListId") ?? arr(inp(r, "cidrBlocks"))[0]);
+    });
+}
+
 /** The rules of a web ACL, given as `rules` or as `ruleJson`. */
 export function webAclRuleCount(acl: GraphResource): number {
     const json = inp(acl, "ruleJson");
@@ -116,6 +129,7 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
     const add = (n: DiagramNode) => (nodes.has(n.id) ? nodes.get(n.id)! : (nodes.set(n.id, n), n));
     const edge = (e: DiagramEdge) => edges.push(e);
     const zoneLabels: Diagram["zoneLabels"] = {};
+    const nodePortEdges: { from: string; label: string }[] = [];
     const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
     const clients = add({ id: "clients", zone: "enterprise", role: "client", label: "MCP clients\\n(people and agents)" });
     add({ id: "internet", zone: "internet", role: "external", label: "Internet" });
@@ -141,7 +155,10 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
             const listeners = ofType(graph, "aws:lb/listener:Listener").filter((l) => l.propertyDependencies.loadBalancerArn?.includes(r.urn));
             const ports = listeners.map((l) => `${inp(l, "protocol") ?? "?"} :${inp(l, "port") ?? "?"}`).join(", ") || "no listener";
             const from = internal ? front : "internet";
-            if (type === "network" && endpointServices.length > 0) {
+            const admitsClients = !internal || type === "network" || admitsAddressBlocks(graph, arr(inp(r, "securityGroups")).map(String));
+            if (!admitsClients) {
+                // reached only from other security groups (a VPC link, a PrivateLink NLB): edges come from those parties
+            } else if (type === "network" && endpointServices.length > 0) {
                 add({ id: "privatelink", zone: "enterprise", role: "network", label: "PrivateLink consumers\\n(interface endpoints)" });
                 edge({ from: clients.id, to: "privatelink", label: "" });
                 edge({ from: "privatelink", to: id, label: ports });
@@ -158,6 +175,11 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
                 const proto = inp(route.targetGroup, "protocol") ?? "?";
                 if (!edges.some((e) => e.from === id && e.to === sid)) edge({ from: id, to: sid, label: `${proto} :${route.port}` });
             }
+            // Target groups registered to an Auto Scaling group (Kubernetes nodes behind a NodePort).
+            for (const att of ofType(graph, "aws:autoscaling/attachment:Attachment")) {
+                const tg = ofType(graph, "aws:lb/targetGroup:TargetGroup").find((t) => (att.propertyDependencies.lbTargetGroupArn ?? []).includes(t.urn) || String(inp(att, "lbTargetGroupArn")) === String(t.outputs.arn ?? ""));
+                if (tg) nodePortEdges.push({ from: id, label: `${inp(tg, "protocol") ?? "?"} :${inp(tg, "port") ?? "?"} (node port)` });
+            }
             // The NLB of a PrivateLink path forwards to the ALB.
             if (type === "network") {
                 for (const tg of ofType(graph, "aws:lb/targetGroup:TargetGroup").filter((t) => inp(t, "targetType") === "alb")) {
@@ -167,12 +189,33 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
                 }
             }
         }
+        const domains = ofType(graph, "aws:apigateway/domainName:DomainName").map((d) => String(inp(d, "domainName") ?? ""));
+        for (const api of ofType(graph, "aws:apigateway/restApi:RestApi")) {
+            const types = [obj(inp(api, "endpointConfiguration")).types].flat().map(String);
+            const isPrivate = types.includes("PRIVATE");
+            const id = `api:${api.name}`;
+            const integrations = ofType(graph, "aws:apigateway/integration:Integration").filter((i) => (i.propertyDependencies.restApi ?? []).includes(api.urn) || (i.propertyDependencies.resourceId ?? []).some((u) => u.includes(`$aws:apigateway/restApi:RestApi$`) && u.includes(api.name)));
+            add({ id, zone: isPrivate ? "zone" : "aws", role: "entry", label: `API Gateway REST API\\n${api.name}\\n${types.join(", ")} endpoint${domains.length ? `, ${domains.join(", ")}` : ""}${inp(api, "disableExecuteApiEndpoint") === true ? "\\nexecute-api endpoint off" : ""}` });
+            edge({ from: isPrivate ? front : clients.id, to: id, label: "HTTPS :443" });
+            if (!isPrivate) edge({ from: "internet", to: id, label: "HTTPS :443 public endpoint (WAF, authorizer)", dashed: true });
+            for (const integ of integrations.filter((i) => inp(i, "connectionType") === "VPC_LINK")) {
+                const lb = model.loadBalancers().find((x) => String(x.resource!.outputs.arn ?? "") === String(inp(integ, "integrationTarget") ?? "") || (integ.propertyDependencies.integrationTarget ?? []).includes(x.resource!.urn));
+                const link = (integ.propertyDependencies.connectionId ?? []).map((u) => byUrn.get(u)).find((x) => x);
+                const linkId = `vpclink:${link?.name ?? "vpc-link"}`;
+                add({ id: linkId, zone: "zone", role: "network", label: `VPC link\\n${link?.name ?? ""}` });
+                if (!edges.some((e) => e.from === id && e.to === linkId)) edge({ from: id, to: linkId, label: "private integration" });
+                if (lb && !edges.some((e) => e.from === linkId && e.to === `lb:${lb.resource!.name}`)) edge({ from: linkId, to: `lb:${lb.resource!.name}`, label: `HTTPS :${new URL(String(inp(integ, "uri") ?? "https://x")).port || 443}` });
+            }
+        }
         for (const acl of ofType(graph, "aws:wafv2/webAcl:WebAcl")) {
             const id = `waf:${acl.name}`;
             add({ id, zone: "zone", role: "entry", label: `WAF web ACL\\n${acl.name}\\n${webAclRuleCount(acl)} rules, default ${Object.keys(obj(inp(acl, "defaultAction")))[0] ?? "?"}` });
             for (const assoc of ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation")) {
                 const target = (assoc.propertyDependencies.resourceArn ?? []).map((u) => byUrn.get(u)).find((x) => x);
-                if (target && (assoc.propertyDependencies.webAclArn ?? []).includes(acl.urn)) edge({ from: id, to: `lb:${target.name}`, label: "inspects every request", dashed: true });
+                if (!target || !(assoc.propertyDependencies.webAclArn ?? []).includes(acl.urn)) continue;
+                const api = target.type === "aws:apigateway/stage:Stage" ? (target.propertyDependencies.restApi ?? []).map((u) => byUrn.get(u)).find((x) => x) : undefined;
+                const to = api ? `api:${api.name}` : `lb:${target.name}`;
+                if (!edges.some((e) => e.from === id && e.to === to)) edge({ from: id, to, label: "inspects every request", dashed: true });
             }
         }
         const services = [...nodes.values()].filter((n) => n.id.startsWith("svc:"));
@@ -205,11 +248,23 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
     // ---- Kubernetes cluster ---------------------------------------------------------------------------------
     const deployments = ofType(graph, "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet");
     const gateways = ofType(graph, "kubernetes:networking.istio.io/v1beta1:Gateway", "kubernetes:networking.istio.io/v1:Gateway");
-    for (const gw of gateways) {
+    const isEgress = (gw: GraphResource) => /egress/i.test(JSON.stringify(obj(obj(inp(gw, "spec")).selector))) || /egress/i.test(String(obj(inp(gw, "metadata")).name ?? ""));
+    const ingress = gateways.filter((g) => !isEgress(g));
+    const egress = gateways.filter(isEgress);
+    for (const gw of ingress) {
         const servers = arr(obj(inp(gw, "spec")).servers).map((s) => obj(obj(s).port));
         const id = `gw:${gw.name}`;
         add({ id, zone: "cluster", role: "entry", label: `Istio ingress gateway\\n${String(obj(inp(gw, "metadata")).name ?? gw.name)}` });
-        edge({ from: clients.id, to: id, label: servers.map((p) => `${p.protocol} :${p.number}`).join(", ") });
+        if (nodePortEdges.length > 0) nodePortEdges.forEach((e) => edge({ from: e.from, to: id, label: e.label }));
+        else edge({ from: clients.id, to: id, label: servers.map((p) => `${p.protocol} :${p.number}`).join(", ") });
+    }
+    for (const gw of egress) {
+        const servers = arr(obj(inp(gw, "spec")).servers).map((x) => obj(x));
+        const id = `egw:${gw.name}`;
+        add({ id, zone: "cluster", role: "network", label: `Istio egress gateway\\n${String(obj(inp(gw, "metadata")).name ?? gw.name)}` });
+        const hosts = servers.flatMap((x) => arr(x.hosts).map((h) => String(h).split("/").pop()));
+        const ports = servers.map((x) => `${obj(x.port).protocol} :${obj(x.port).number}`);
+        edge({ from: id, to: nodes.has("nfw") ? "nfw" : "internet", label: `${[...new Set(ports)].join(", ")} ${[...new Set(hosts)].join(", ")}` });
     }
     for (const d of deployments) {
         const spec = obj(obj(obj(inp(d, "spec")).template).spec);
@@ -231,13 +286,15 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
             if (obj(inp(se, "metadata")).namespace !== meta.namespace) continue;
             const s = obj(inp(se, "spec"));
             const ports = arr(s.ports).map((p) => `${obj(p).protocol} :${obj(p).number}`).join(", ");
-            edge({ from: id, to: "internet", label: `ServiceEntry ${arr(s.hosts).join(", ")} ${ports}`, dashed: true });
+            edge({ from: id, to: egress.length > 0 ? `egw:${egress[0].name}` : "internet", label: `ServiceEntry ${arr(s.hosts).join(", ")} ${ports}`, dashed: egress.length === 0 });
         }
     }
     if (ofType(graph, "kubernetes:external-secrets.io/v1:SecretStore", "kubernetes:external-secrets.io/v1beta1:SecretStore").length > 0) {
         add({ id: "eso", zone: "cluster", role: "network", label: "External Secrets Operator" });
         edge({ from: "eso", to: "aws-data", label: "Secrets Manager HTTPS :443", dashed: true });
     }
+    const eks = ofType(graph, "aws:eks/cluster:Cluster");
+    if (eks.length > 0) zoneLabels.cluster = `Kubernetes cluster (EKS ${eks.map((c) => c.name).join(", ")}; nodes in the MCP zone's private subnets; Istio mTLS)`;
     const jwtIssuers = ofType(graph, "kubernetes:security.istio.io/v1:RequestAuthentication", "kubernetes:security.istio.io/v1beta1:RequestAuthentication")
         .flatMap((ra) => arr(obj(inp(ra, "spec")).jwtRules).map((j) => String(obj(j).issuer ?? "")));
     if (jwtIssuers.length > 0 && ofType(graph, "aws:cognito/userPool:UserPool").length === 0) {
@@ -250,7 +307,7 @@ export function buildDiagram(graph: ResourceGraph): Diagram {
     if (pools.length > 0) {
         add({ id: "identity", zone: "aws", role: "identity", label: `Cognito authorization server\\n(${pools.length} user pool, MFA, short tokens)` });
         edge({ from: clients.id, to: "identity", label: "OAuth 2.1 sign-in HTTPS :443" });
-        [...nodes.values()].filter((n) => n.id.startsWith("svc:")).forEach((n) => edge({ from: n.id, to: "identity", label: "JWKS (via egress firewall)", dashed: true }));
+        [...nodes.values()].filter((n) => n.id.startsWith("svc:")).forEach((n) => edge({ from: n.id, to: "identity", label: `JWKS HTTPS :443${nodes.has("nfw") ? " (via egress firewall)" : ""}`, dashed: true }));
     }
     const data: string[] = [];
     const count = (label: string, ...types: string[]) => {

@@ -121,6 +121,15 @@ describe("mcpsec report: every stack", () => {
         expect(dot).toMatch(/"tgw" -> "lb:[^"]+" \[label="HTTPS :443", color="#c62828"/);
     });
 
+    it("draws each REST API as an entry point with its private integration to the load balancer (every stack with one)", () => {
+        for (const r of reports) {
+            const apis = r.diagram.dot.match(/"api:[^"]+" \[label="API Gateway REST API/g) ?? [];
+            if (!r.diagram.dot.includes("VPC_LINK") && apis.length === 0) continue;
+            expect(r.diagram.dot, r.stack).toMatch(/"api:[^"]+" -> "vpclink:[^"]+" \[label="private integration"/);
+            expect(r.diagram.dot, r.stack).toMatch(/"vpclink:[^"]+" -> "lb:[^"]+" \[label="HTTPS :\d+"/);
+        }
+    });
+
     it("in a real browser (Debian chromium via playwright-core) every report loads with no console error or failed request", async (ctx) => {
         if (!chromiumInstalled()) {
             if (process.env.CI) throw new Error("chromium is not installed: .ci/run installs it (apt-get install chromium)");
@@ -198,7 +207,9 @@ describe("mcpsec report: parts", () => {
         expect(controls.length).toBe(25);
         for (const c of controls) expect(["covered", "partial", "planned"], c.id).toContain(c.status);
         expect(parseControls("| X9 | name | comp | aws-a-b | SC-7, AC-4 | L4 | planned (not built yet) |")[0]).toMatchObject({ policies: ["aws-a-b"], nist: ["SC-7", "AC-4"], status: "planned", statusText: "not built yet" });
-        expect(() => parseControls("| S1 | x | y | z | SC-7 | L4 | maybe |")).toThrow(/does not start with covered, partial or planned/);
+        expect(parseControls("| S1 | x | y | z | SC-7 | L4 | built: most of it |")[0]).toMatchObject({ status: "partial", statusText: "built: most of it" });
+        expect(() => parseControls("| S1 | x | y | z | SC-7 | L4 |  |")).toThrow(/S1 has an empty status cell/);
+        expect(() => parseControls("| S1 | x | y | SC-7 | L4 | covered |")).toThrow(/S1 has 6 cells, expected 7/);
     });
 
     it("prices Fargate from the task definition and the service's desired count", () => {
