@@ -1,5 +1,6 @@
 // Regenerates the parts of the docs that come from rule metadata: the README's policy table and the policies
-// column of docs/controls.md. `npm run docs`; test/docs.test.ts fails when they are stale.
+// column of docs/controls.md; and docs/incidents.md from the incident replay (scripts/incidents.ts). `npm run docs`;
+// test/docs.test.ts and test/incidents/incidents.test.ts fail when they are stale.
 import * as fs from "fs";
 import * as path from "path";
 import { awsRules } from "../policies/aws/rules";
@@ -52,4 +53,9 @@ if (require.main === module) {
     fs.writeFileSync(readme, applyPolicyTable(fs.readFileSync(readme, "utf8")));
     const controls = path.join(ROOT, "docs", "controls.md");
     fs.writeFileSync(controls, applyControlPolicies(fs.readFileSync(controls, "utf8")));
+    // docs/incidents.md: the incident replay's outcomes (runs the scenarios: about a minute).
+    void import("./incidents").then((m) => m.writeIncidentsDoc()).then(() => process.exit(0), (e: unknown) => {
+        process.stderr.write(`docs/incidents.md: ${(e as Error)?.stack ?? String(e)}\n`);
+        process.exit(1);
+    });
 }

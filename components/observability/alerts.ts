@@ -23,7 +23,8 @@ export interface McpAlertsArgs {
 /**
  * The alert topic and the MCP incident alarms (controls O1, O2, H4): an SNS topic encrypted with the zone key that
  * only this account's alarms and EventBridge rules may publish to, and alarms on spikes of 4XX answers at the entry
- * point, WAF blocks, denied tool calls in server logs, and any use of the root account.
+ * point, WAF blocks, denied tool calls in server logs, any changed tool the guards dropped, and any use of the root
+ * account.
  */
 export class McpAlerts extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
@@ -81,8 +82,18 @@ export class McpAlerts extends pulumi.ComponentResource {
                 metricTransformation: { name: "DeniedToolCalls", namespace: "MCPSec", value: "1", defaultValue: "0" },
             }, parent);
         });
+        // A tool the server announces differently from its approved manifest (the guard drops it and logs
+        // tool_changed): a rug pull or an unreviewed update, worth a look at the first occurrence.
+        (args.serverLogGroupNames ?? []).forEach((group, i) => {
+            new aws.cloudwatch.LogMetricFilter(`${name}-tool-changed-${i}`, {
+                logGroupName: group,
+                pattern: "{ $.event = \"tool_changed\" }",
+                metricTransformation: { name: "ChangedTools", namespace: "MCPSec", value: "1", defaultValue: "0" },
+            }, parent);
+        });
         if ((args.serverLogGroupNames ?? []).length > 0) {
             alarm("denied-tool-calls", "Spike of denied MCP tool calls", { metricName: "DeniedToolCalls", namespace: "MCPSec", threshold: t.deniedToolCalls });
+            alarm("tool-changed", "An MCP server announced a tool that differs from its approved manifest (the guard dropped it)", { metricName: "ChangedTools", namespace: "MCPSec", threshold: 1 });
         }
         if (args.loadBalancerArnSuffix !== undefined) {
             alarm("client-errors", "Spike of 4XX (401/403) answers at the MCP entry point", {

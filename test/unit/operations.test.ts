@@ -135,7 +135,7 @@ describe("security zone logging (stack)", () => {
 });
 
 describe("McpAlerts", () => {
-    it("sends alarms on 4XX spikes, WAF blocks, denied tool calls and root use to an encrypted topic only this account publishes to", async () => {
+    it("sends alarms on 4XX spikes, WAF blocks, denied tool calls, changed tools and root use to an encrypted topic only this account publishes to", async () => {
         const g = await synthComponent(() => new McpAlerts("alerts", {
             kmsKeyArn: KEY, emails: ["oncall@example.com"], trailLogGroupName: "/trail", serverLogGroupNames: ["/mcpsec/docs"], loadBalancerArnSuffix: "app/entry/123", webAclName: "acl",
         }));
@@ -144,13 +144,15 @@ describe("McpAlerts", () => {
         const publish = statements(one(g, "aws:sns/topicPolicy:TopicPolicy").inputs.policy)[0];
         expect(publish.Condition).toEqual({ StringEquals: { "aws:SourceAccount": "123456789012" } });
         const alarms = ofType(g, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual(["BlockedRequests", "DeniedToolCalls", "HTTPCode_Target_4XX_Count", "RootAccountUse"]);
+        expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual(["BlockedRequests", "ChangedTools", "DeniedToolCalls", "HTTPCode_Target_4XX_Count", "RootAccountUse"]);
+        expect(alarms.find((a) => a.inputs.metricName === "ChangedTools")!.inputs.threshold).toBe(1);
         for (const a of alarms) {
             expect(a.inputs.alarmActions).toEqual([topic.outputs.arn]);
         }
         const filters = ofType(g, "aws:cloudwatch/logMetricFilter:LogMetricFilter").map((f) => [f.inputs.logGroupName, f.inputs.pattern]);
         expect(filters).toContainEqual(["/trail", expect.stringContaining("$.userIdentity.type = \"Root\"")]);
         expect(filters).toContainEqual(["/mcpsec/docs", "{ $.event = \"tool_call_denied\" }"]);
+        expect(filters).toContainEqual(["/mcpsec/docs", "{ $.event = \"tool_changed\" }"]);
         expect(one(g, "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ protocol: "email", endpoint: "oncall@example.com" });
     });
 });
