@@ -165,6 +165,8 @@ export class McpApiGateway extends pulumi.ComponentResource {
     /** The custom domain's target for DNS (regional domain name, or the private domain's id). */
     public readonly domainTarget: pulumi.Output<string>;
     public readonly accessLogGroupName: pulumi.Output<string>;
+    /** Every log group of the API (access, and execution per stage): what a SIEM export should take. */
+    public readonly logGroupNames: pulumi.Output<string>[];
     public readonly vpcLinkId: pulumi.Output<string>;
 
     constructor(name: string, args: McpApiGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -197,6 +199,7 @@ export class McpApiGateway extends pulumi.ComponentResource {
             tags: tags("access-logs"),
         }, parent);
         this.accessLogGroupName = accessLogs.name;
+        this.logGroupNames = [accessLogs.name];
 
         // A private API answers only requests through the named execute-api endpoints (resource policy); its custom
         // domain only through the same endpoints (domain policy and access associations).
@@ -237,6 +240,7 @@ export class McpApiGateway extends pulumi.ComponentResource {
                 kmsKeyId: args.logKmsKeyArn,
                 tags: tags(`${key}-execution-logs`),
             }, parent);
+            this.logGroupNames.push(executionLogs.name);
             const stage = new aws.apigateway.Stage(`${name}-${key}`, {
                 restApi: api.id,
                 deployment: deployment.id,

@@ -58,6 +58,7 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
         this.serverUrls = Object.fromEntries(config.servers.map((s) => [s.name, apiServerUrl(s, apiGateway.domainName)]));
         let vpcLinkSg: aws.ec2.SecurityGroup | undefined;
+        let api: McpApiGateway | undefined;
         this.zone = new SecurityZone(name, {
             config,
             front: {
@@ -71,39 +72,43 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
                     egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: net.privateSubnetCidrs, description: "HTTPS to the entry point in the private subnets" }],
                     tags: { ...tags, Name: `${name}-vpc-link`, "mcpsec:component": "apigateway" },
                 }, { parent })),
+                // The API, once the zone's entry point, web ACL, user pool and key exist; its logs go to the SIEM too.
+                attach: (zone) => {
+                    const servers: ApiGatewayServer[] = config.servers.map((s) => ({
+                        name: s.name,
+                        url: this.serverUrls[s.name],
+                        backendUrl: `https://${s.name}.${edge.domainName}${new URL(this.serverUrls[s.name]).pathname}`,
+                        scopes: [...new Set(s.tools.flatMap((t) => t.scopes))].map((scope) => `${this.serverUrls[s.name]}/${scope}`),
+                        metadataDocument: zone.authorizationServer.metadataDocuments[s.name],
+                    }));
+                    api = new McpApiGateway(`${name}-api`, {
+                        endpointType: apiGateway.endpointType,
+                        domainName: apiGateway.domainName,
+                        certificateArn: apiGateway.certificateArn,
+                        securityPolicy: apiGateway.securityPolicy,
+                        mutualTls: apiGateway.mutualTls,
+                        vpcEndpointIds: apiGateway.vpcEndpointIds,
+                        userPoolArn: zone.authorizationServer.userPoolArn,
+                        servers,
+                        vpcLinkSubnetIds: zone.network.privateSubnetIds,
+                        vpcLinkSecurityGroupId: vpcLinkSg!.id,
+                        loadBalancerArn: zone.entryPoint.arn,
+                        webAclArn: zone.webAclArn,
+                        allowedMethods: edge.allowedMethods,
+                        stageName: apiGateway.stageName,
+                        throttle: apiGateway.throttle,
+                        clients: apiGateway.clients,
+                        executionLogLevel: apiGateway.executionLogLevel,
+                        accountCloudWatchRole: apiGateway.accountCloudWatchRole,
+                        logKmsKeyArn: zone.zoneKeyArn,
+                        logRetentionDays: config.operations.retentionDays,
+                        tags,
+                    }, { parent: this });
+                    return api.logGroupNames;
+                },
             },
         }, { parent: this });
-        const zone = this.zone;
-        const servers: ApiGatewayServer[] = config.servers.map((s) => ({
-            name: s.name,
-            url: this.serverUrls[s.name],
-            backendUrl: `https://${s.name}.${edge.domainName}${new URL(this.serverUrls[s.name]).pathname}`,
-            scopes: [...new Set(s.tools.flatMap((t) => t.scopes))].map((scope) => `${this.serverUrls[s.name]}/${scope}`),
-            metadataDocument: zone.authorizationServer.metadataDocuments[s.name],
-        }));
-        this.api = new McpApiGateway(`${name}-api`, {
-            endpointType: apiGateway.endpointType,
-            domainName: apiGateway.domainName,
-            certificateArn: apiGateway.certificateArn,
-            securityPolicy: apiGateway.securityPolicy,
-            mutualTls: apiGateway.mutualTls,
-            vpcEndpointIds: apiGateway.vpcEndpointIds,
-            userPoolArn: zone.authorizationServer.userPoolArn,
-            servers,
-            vpcLinkSubnetIds: zone.network.privateSubnetIds,
-            vpcLinkSecurityGroupId: vpcLinkSg!.id,
-            loadBalancerArn: zone.entryPoint.arn,
-            webAclArn: zone.webAclArn,
-            allowedMethods: edge.allowedMethods,
-            stageName: apiGateway.stageName,
-            throttle: apiGateway.throttle,
-            clients: apiGateway.clients,
-            executionLogLevel: apiGateway.executionLogLevel,
-            accountCloudWatchRole: apiGateway.accountCloudWatchRole,
-            logKmsKeyArn: zone.zoneKeyArn,
-            logRetentionDays: config.operations.retentionDays,
-            tags,
-        }, { parent: this });
+        this.api = api!;
         this.registerOutputs({ domainTarget: this.api.domainTarget });
     }
 }

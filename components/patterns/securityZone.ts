@@ -26,6 +26,11 @@ export interface ZoneFront {
     serverUrls: Record<string, string>;
     /** Creates the security group whose members alone may reach the entry point, once the zone's network exists. */
     entrySecurityGroup: (network: SegmentedVpc, parent: pulumi.Resource) => aws.ec2.SecurityGroup;
+    /**
+     * Builds the front once the zone's entry point, web ACL, identity and key exist, before its operations; returns
+     * the front's log groups, which the zone exports to the SIEM (mcpsec:operations.siem) with its own.
+     */
+    attach?: (zone: SecurityZone) => pulumi.Input<string>[];
 }
 
 /**
@@ -245,9 +250,10 @@ export class SecurityZone extends pulumi.ComponentResource {
 
         // Operations: immutable archive, audit trail, alarms, SIEM export, detection and containment (containment takes
         // a task out of the entry point's target groups, then stops it: ECS tasks of this cluster).
+        const frontLogGroups = args.front?.attach?.(this) ?? [];
         this.alertTopicArn = buildZoneOperations(this, name, {
             config, tags, zoneKeyArn: zoneKey.arn, accessLogs,
-            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...services.map((s) => s.logGroupName)],
+            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...services.map((s) => s.logGroupName), ...frontLogGroups],
             serverLogGroupNames: services.map((s) => s.logGroupName),
             loadBalancerArnSuffix: this.entryPoint.arnSuffix,
             webAclName: webAcl.name,

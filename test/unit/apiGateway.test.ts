@@ -211,6 +211,24 @@ describe("pattern 2 with mutual TLS for agent clients", () => {
     });
 });
 
+describe("pattern 2 with a SIEM", () => {
+    it("exports the API's access and execution logs with the zone's", async () => {
+        const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.api-gateway-dev.yaml"), "utf8");
+        const siem = "    siem: { type: http, url: \"https://siem.example.com/ingest\", credentialsSecretArn: \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:siem-AbCdEf\" }\n";
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-siem-")), "Pulumi.api-gateway-siem.yaml");
+        const text = dev.replace("    retentionDays: 365\n", `    retentionDays: 365\n${siem}`);
+        expect(text).not.toBe(dev);
+        fs.writeFileSync(file, text);
+        const g = await synthesize({ project, stack: "api-gateway-siem", stackFile: file });
+        const subscribed = ofType(g, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter").map((f) => f.inputs.logGroup);
+        const apiGroups = ofType(g, "aws:cloudwatch/logGroup:LogGroup").filter((lg) => /^\/aws\/apigateway\/|^API-Gateway-Execution-Logs_/.test(String(lg.inputs.name)));
+        expect(apiGroups).toHaveLength(3);
+        for (const lg of apiGroups) {
+            expect(subscribed, String(lg.inputs.name)).toContain(lg.outputs.name);
+        }
+    });
+});
+
 describe("pattern 2 configuration checks", () => {
     const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
     const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
