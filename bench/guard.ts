@@ -15,7 +15,8 @@
 // again, to see the spread), BENCH_SCENARIOS ("16,1": connection counts), BENCH_TARGETS ("direct,https,http,bare":
 // bare is a pass-through Node proxy with the guard's connection settings and no check at all, the floor any Node
 // proxy pays here for the second hop), BENCH_PIN (for example "client=0,upstream=1,guard=1": taskset CPU lists), BENCH_PROFILE_DIR (--cpu-prof the guards),
-// BENCH_JSON (write all results to this file).
+// BENCH_JSON (write all results to this file), BENCH_BASELINE (a directory holding an older guard tree: adds the targets
+// https-base and http-base, that guard run beside this one, so that before and after are measured under the same load).
 import { execFileSync, spawn, type ChildProcess } from "child_process";
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from "fs";
 import { loadavg, tmpdir } from "os";
@@ -30,7 +31,12 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? "3");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "1");
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "16,1").split(",").map(Number);
 const TARGETS = (process.env.BENCH_TARGETS ?? "direct,https,http,bare").split(",") as Target[];
-type Target = "direct" | "https" | "http" | "bare";
+type Target = "direct" | "https" | "http" | "bare" | "https-base" | "http-base";
+/** Guard modes: HTTPS and HTTP, of this tree and of the baseline tree (BENCH_BASELINE). */
+const GUARD_TARGETS = ["https", "http", "https-base", "http-base"] as const;
+// A tree with an older guard (e.g. `git archive <commit> guard components | tar -x -C <dir>`, node_modules linked):
+// its guard runs beside this one, as https-base and http-base, so before and after share the machine's load.
+const BASELINE = process.env.BENCH_BASELINE;
 // 1 KB of ordinary text (no credential, no PII): what the DLP scan sees on every call.
 const RESULT = "The quick brown fox jumps over the lazy dog; ".repeat(23).slice(0, 1024);
 const tool: ToolDef = {
@@ -192,19 +198,22 @@ async function main() {
     const guards: Partial<Record<Target, { proc: ChildProcess; url: string }>> = {};
     const children: ChildProcess[] = [up.proc];
     try {
-        for (const mode of ["https", "http"] as const) {
+        for (const mode of GUARD_TARGETS) {
             if (!TARGETS.includes(mode)) {
                 continue;
+            }
+            if (mode.endsWith("-base") && !BASELINE) {
+                throw new Error(`target ${mode} needs BENCH_BASELINE (a directory with the baseline guard tree)`);
             }
             const port = String(20_000 + Math.floor(Math.random() * 20_000));
             const g = await child(`guard-${mode}`, {
                 GUARD_SERVER_NAME: "bench", GUARD_RESOURCE: RESOURCE, GUARD_ISSUER: issuer.issuer, GUARD_JWKS_URL: issuer.jwksUrl,
                 GUARD_CLIENT_IDS: CLIENT_ID, GUARD_UPSTREAM_URL: upstreamUrl, GUARD_LISTEN_HOST: "127.0.0.1", GUARD_LISTEN_PORT: port,
-                GUARD_ALLOWED_HOSTS: "127.0.0.1", GUARD_TLS: mode === "https" ? "self-signed" : "off",
+                GUARD_ALLOWED_HOSTS: "127.0.0.1", GUARD_TLS: mode.startsWith("https") ? "self-signed" : "off",
                 GUARD_MANIFEST: manifestFor({ name: "bench", url: RESOURCE }, [{ ...tool, scopes: ["reports:read"] }]),
             }, openSync(auditFile, "a"));
             children.push(g.proc);
-            guards[mode] = { proc: g.proc, url: `${mode}://127.0.0.1:${port}/mcp` };
+            guards[mode] = { proc: g.proc, url: `${mode.startsWith("https") ? "https" : "http"}://127.0.0.1:${port}/mcp` };
         }
         if (TARGETS.includes("bare")) {
             const b = await child("bare", { BARE_UPSTREAM_URL: upstreamUrl });
@@ -239,7 +248,7 @@ async function main() {
             }
             const best = (target: Target) => runs.filter((r) => r.connections === connections && r.target === target).sort((a, b) => b.rps - a.rps)[0];
             const direct = best("direct");
-            for (const target of ["https", "http", "bare"] as const) {
+            for (const target of [...GUARD_TARGETS, "bare"] as const) {
                 const g = best(target);
                 if (direct && g) {
                     console.log(`  => ${target === "bare" ? "bare proxy" : `guard ${target.toUpperCase()}`} (best rounds): p50 +${(g.p50 - direct.p50).toFixed(2)} ms (target <= 1), p99 +${(g.p99 - direct.p99).toFixed(2)} ms, throughput ${(g.rps / direct.rps * 100).toFixed(1)}% of direct (target >= 90)`);
@@ -247,7 +256,7 @@ async function main() {
             }
         }
         const audited = readFileSync(auditFile, "utf8").split("\n").filter((l) => l.includes("\"tool_call_allowed\"")).length;
-        const guardedCalls = runs.filter((r) => r.target === "https" || r.target === "http").reduce((a, r) => a + r.total, 0);
+        const guardedCalls = runs.filter((r) => (GUARD_TARGETS as readonly string[]).includes(r.target)).reduce((a, r) => a + r.total, 0);
         console.log(`audit: ${audited} tool_call_allowed lines for ${guardedCalls} measured guarded calls (+ warm-ups)`);
         if (process.env.BENCH_JSON) {
             writeFileSync(process.env.BENCH_JSON, JSON.stringify(runs, null, 2));
@@ -275,7 +284,7 @@ async function serve(role: string) {
     if (role === "bare") {
         return bareProxy(process.env.BARE_UPSTREAM_URL!);
     }
-    const { startGuard } = await import("../guard/src/main");
+    const { startGuard } = (role.endsWith("-base") ? await import(path.join(BASELINE!, "guard", "src", "main")) : await import("../guard/src/main")) as typeof import("../guard/src/main");
     const g = await startGuard(process.env);
     process.once("SIGTERM", () => void g.stop().then(() => process.exit(0)));
 }
