@@ -37,10 +37,18 @@
  *    (`<trust domain>/ns/<ns>/sa/<account>`, only over mutual TLS), `namespaces`, `ipBlocks` and their `not...`
  *    forms; `requestPrincipals` (`<issuer>/<subject>` of a validated JWT). Operations: `ports` is evaluated; `hosts`,
  *    `methods` and `paths` are request attributes. `when` keys: `source.namespace`, `source.principal`,
- *    `destination.port`, `request.auth.claims[...]`; others are request attributes.
+ *    `destination.port`, `request.auth.claims[...]`, `connection.sni` (the SNI of a TLS connection, given as
+ *    {@link RequestAttributes.sni}); others are request attributes. A gateway knows the caller's principal only on a
+ *    listener that takes Istio mutual TLS (a `Gateway` server with `tls.mode: ISTIO_MUTUAL`, as an egress gateway).
  *    Request attributes the caller does not give ({@link CanReachOptions.request}) are not guessed: an ALLOW rule
  *    that needs them makes the answer "allowed if" (its {@link Verdict.conditions}, e.g. "needs a token of issuer
  *    X"), and a DENY rule that needs them a condition of not matching it.
+ *
+ * Egress to internet hosts ({@link K8sReachabilityModel.canReachHost}) follows the mesh's routes: a `VirtualService`
+ * bound to `mesh` and visible in the source's namespace that routes the SNI to a Service (an egress gateway) makes two
+ * connections of the one, each judged as above; the gateway forwards only a host one of its `Gateway` servers binds to
+ * the namespace of a `VirtualService` routing that SNI from the gateway (Istio's namespace-qualified hosts); without
+ * a route the pod connects directly. The `gateway` chart's Service is modelled from the release's values.
  *
  * Pods come from the workloads of the graph (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Job, CronJob: the
  * pod template's labels, service account and container ports), from Helm releases of the Istio charts the model
@@ -186,6 +194,25 @@ export interface RequestAttributes {
     host?: string;
     /** Claims of the token (`scope` as its space-separated values). */
     claims?: Record<string, string[]>;
+    /** The TLS server name the client sent (`connection.sni`), for TLS passed through a gateway. */
+    sni?: string;
+}
+
+/**
+ * The answer to "can this pod open TLS to this internet host", following what the mesh routes: the source's sidecar
+ * sends it where a VirtualService (bound to `mesh`, visible in its namespace) routes the SNI, else straight out; an
+ * egress gateway forwards it only when one of its Gateways binds the host to the namespace of a VirtualService that
+ * routes the SNI from that Gateway to the host. Each connection is one {@link Verdict}.
+ */
+export interface HostVerdict {
+    allowed: boolean;
+    /** `direct` (no mesh route: the pod connects to the address itself) or `egress-gateway`. */
+    route: "direct" | "egress-gateway";
+    /** The connections in order: source -> host, or source -> egress gateway and egress gateway -> host. */
+    legs: Verdict[];
+    /** Why the gateway would not forward (no Gateway binding or route for the SNI), if so. */
+    routingRefusal?: string;
+    explanation: string;
 }
 
 export interface CanReachOptions {
@@ -384,7 +411,7 @@ export class K8sReachabilityModel {
                 });
             } else if (kind === "NetworkPolicy" && groupOf(r).startsWith("networking.k8s.io")) {
                 this.netpols.push(parseNetworkPolicy(r));
-            } else if (groupOf(r).startsWith("security.istio.io") || (kind === "ServiceEntry" && groupOf(r).startsWith("networking.istio.io"))) {
+            } else if (groupOf(r).startsWith("security.istio.io") || (["ServiceEntry", "VirtualService", "Gateway"].includes(kind) && groupOf(r).startsWith("networking.istio.io"))) {
                 const m = metadata(r);
                 this.istio.push({ kind, namespace: m.namespace, name: m.name, resource: r, spec: obj(r.inputs.spec) });
             } else if (kind === "Release" && groupOf(r).startsWith("helm.sh")) {
@@ -399,6 +426,16 @@ export class K8sReachabilityModel {
                         kind: "pod", id: `${namespace}/${p.name}`, namespace, name: p.name, workloadKind: `helm:${short}`, labels: p.labels,
                         ports: p.ports, serviceAccount: p.serviceAccount, mesh: p.mesh, origin: { kind: "helm", resource: r, chart: short },
                     });
+                    if (short === "gateway" && obj(values.service).type !== "None") {
+                        // The chart's Service: named like the pod, selecting its labels, the ports of values.service.
+                        this.serviceNodes.push({
+                            namespace, name: p.name, resource: r, selector: { app: p.labels.app, istio: p.labels.istio },
+                            ports: p.ports.filter((cp) => cp.name !== "http-envoy-prom").map((cp) => {
+                                const sp = arr(obj(values.service).ports).map(obj).find((x) => str(x.name) === cp.name);
+                                return { name: cp.name, port: sp ? Number(sp.port) : cp.containerPort, targetPort: cp.containerPort, protocol: cp.protocol };
+                            }),
+                        });
+                    }
                     if (short === "istiod") {
                         const mode = obj(obj(values.meshConfig).outboundTrafficPolicy).mode;
                         outbound = { mode: mode === "REGISTRY_ONLY" ? "REGISTRY_ONLY" : "ALLOW_ANY", resource: r };
@@ -541,6 +578,77 @@ export class K8sReachabilityModel {
         return { allowed, path, refusedBy, conditions, explanation };
     }
 
+    /**
+     * Can `from` open TLS to internet host `host` (at `address`) on `port`, along the route the mesh gives it? See
+     * {@link HostVerdict}. A pod without a sidecar, or a host no mesh route names, connects directly.
+     */
+    canReachHost(from: PodNode, host: string, address: string, port = 443): HostVerdict {
+        const target = this.external(address, host);
+        const route = from.mesh === "sidecar" ? this.tlsRoute(from.namespace, "mesh", host, port) : undefined;
+        const service = route ? this.serviceOfHost(route.destination, from.namespace) : undefined;
+        if (!route || !service) {
+            const v = this.canReach(from, target, port, { request: { sni: host } });
+            return { allowed: v.allowed, route: "direct", legs: [v], explanation: `direct: ${v.explanation}` };
+        }
+        const servicePort = route.port ?? port;
+        const targets = this.serviceTargets(service, servicePort);
+        if (targets.length === 0) {
+            return { allowed: false, route: "egress-gateway", legs: [], routingRefusal: `Service ${service.namespace}/${service.name} has no pod on ${servicePort}`, explanation: `no pod behind ${service.name}` };
+        }
+        const { pod: gw, port: gwPort } = targets[0];
+        const first = this.canReach(from, gw, gwPort, { request: { sni: host } });
+        // The gateway forwards only what a Gateway server binds and a VirtualService of the bound namespace routes.
+        const binding = this.gatewayServers(gw, servicePort).find((sv) => arr(sv.server.hosts).some((h) => hostMatches(String(h).split("/").pop()!, host)));
+        const gatewayRef = binding ? `${binding.gateway.namespace}/${binding.gateway.name}` : undefined;
+        const onward = binding ? this.tlsRoute(gw.namespace, gatewayRef!, host, servicePort, (vsNamespace) => arr(binding.server.hosts).some((h) => {
+            const [ns, name] = String(h).includes("/") ? String(h).split("/") : ["*", String(h)];
+            return hostMatches(name, host) && (ns === "*" || ns === vsNamespace || (ns === "." && vsNamespace === binding.gateway.namespace));
+        })) : undefined;
+        if (!binding || !onward) {
+            const why = !binding ? `no Gateway selecting ${gw.id} serves ${host} on ${servicePort}` : `no VirtualService bound to ${gatewayRef} routes SNI ${host} (in a namespace the Gateway binds it to)`;
+            return { allowed: false, route: "egress-gateway", legs: [first], routingRefusal: why, explanation: `egress gateway ${gw.id} refuses: ${why}` };
+        }
+        const second = this.canReach(gw, this.external(address, onward.destination), onward.port ?? port);
+        const allowed = first.allowed && second.allowed;
+        return { allowed, route: "egress-gateway", legs: [first, second], explanation: `${first.explanation} ; then ${second.explanation}` };
+    }
+
+    /** Gateway servers (Istio `Gateway` objects whose selector picks the pod) listening on `port`. */
+    private gatewayServers(pod: PodNode, port: number): { gateway: IstioPolicy; server: Obj }[] {
+        return this.istio.filter((p) => p.kind === "Gateway" && selectorMatches({ matchLabels: strMap(p.spec.selector) }, pod.labels))
+            .flatMap((g) => arr(g.spec.servers).map(obj).filter((sv) => Number(obj(sv.port).number) === port).map((server) => ({ gateway: g, server })));
+    }
+
+    /**
+     * The TLS route a VirtualService visible in `namespace` gives SNI `host` on `port` for `gateway` (`mesh` or
+     * `<ns>/<name>`); `bound` further limits the VirtualService's namespace (a Gateway's host binding).
+     */
+    private tlsRoute(namespace: string, gateway: string, host: string, port: number, bound?: (vsNamespace: string) => boolean): { destination: string; port?: number } | undefined {
+        for (const vs of this.istio.filter((p) => p.kind === "VirtualService" && this.serviceEntryVisible(p, namespace) && (!bound || bound(p.namespace)))) {
+            const gateways = arr(vs.spec.gateways).map(String).map((g) => (g === "mesh" || g.includes("/") ? g : `${vs.namespace}/${g}`));
+            if (!(gateways.length === 0 ? gateway === "mesh" : gateways.includes(gateway))) continue;
+            if (!arr(vs.spec.hosts).some((h) => hostMatches(String(h), host))) continue;
+            for (const t of arr(vs.spec.tls).map(obj)) {
+                const match = arr(t.match).map(obj).some((m) => {
+                    const mg = arr(m.gateways).map(String).map((g) => (g === "mesh" || g.includes("/") ? g : `${vs.namespace}/${g}`));
+                    return (mg.length === 0 || mg.includes(gateway)) && (m.port === undefined || Number(m.port) === port) && arr(m.sniHosts).some((h) => hostMatches(String(h), host));
+                });
+                const dest = obj(obj(arr(t.route)[0]).destination);
+                if (match && str(dest.host)) {
+                    return { destination: str(dest.host)!, port: obj(dest.port).number === undefined ? undefined : Number(obj(dest.port).number) };
+                }
+            }
+        }
+        return undefined;
+    }
+
+    /** The Service a route destination names (`name`, `name.ns`, `name.ns.svc[.cluster.local]`), if it is one of the cluster. */
+    private serviceOfHost(host: string, namespace: string): ServiceNode | undefined {
+        const parts = host.split(".");
+        const [name, ns] = parts.length === 1 ? [parts[0], namespace] : parts.length >= 2 && (parts.length === 2 || parts[2] === "svc") ? [parts[0], parts[1]] : [undefined, undefined];
+        return name ? this.serviceNodes.find((x) => x.name === name && x.namespace === ns) : undefined;
+    }
+
     // --- layers ------------------------------------------------------------------------------------------------
 
     private sidecarEgress(from: PodNode, to: ExternalNode, port: number): K8sHop {
@@ -640,8 +748,9 @@ export class K8sReachabilityModel {
         const applies = (p: IstioPolicy) => (p.namespace === to.namespace || p.namespace === this.rootNamespace)
             && (p.spec.selector === undefined ? true : selectorMatches(obj(p.spec.selector) as LabelSelector, to.labels));
         const policies = this.istio.filter((p) => p.kind === "AuthorizationPolicy" && applies(p));
-        // Mutual TLS gives the peer identity: a source outside the mesh (or a plaintext one) has no principal.
-        const mtlsPeer = from.kind === "pod" && from.mesh !== "none" && to.mesh === "sidecar";
+        // Mutual TLS gives the peer identity: a source outside the mesh (or a plaintext one) has no principal. A gateway
+        // knows it only on a listener that takes Istio mutual TLS (a Gateway server with tls.mode ISTIO_MUTUAL).
+        const mtlsPeer = from.kind === "pod" && from.mesh !== "none" && (to.mesh === "sidecar" || (to.mesh === "gateway" && this.gatewayServers(to, port).some((sv) => str(obj(sv.server.tls).mode) === "ISTIO_MUTUAL")));
         const ctx: MatchContext = {
             principal: mtlsPeer ? this.principalOf(from as PodNode) : undefined,
             namespace: mtlsPeer ? (from as PodNode).namespace : undefined,
@@ -844,6 +953,7 @@ function matchRule(rule: Obj, ctx: MatchContext): Match {
         if (key === "source.namespace") return one(ctx.namespace);
         if (key === "source.principal") return one(ctx.principal);
         if (key === "destination.port") return one(String(ctx.port));
+        if (key === "connection.sni" && r) return one(r.sni);
         const claim = /^request\.auth\.claims\[([^\]]+)\]$/.exec(key);
         if (claim && r) {
             const actual = r.claims?.[claim[1]] ?? [];

@@ -5,19 +5,28 @@
  * flows it must not have; then one object at a time is broken in a cloned graph to show the model notices.
  *
  * One synthesis: the example stack plus a second server (a copy of its first under another name, with no declared
- * egress), so that server-to-server isolation across namespaces has two servers to prove it on.
+ * egress), so that server-to-server isolation across namespaces, and egress per server, have two servers to prove
+ * them on. A server reaches DNS, istiod and the egress gateway and nothing else; through the gateway, its own declared
+ * hosts and its guard's JWKS host only. The 401 and 403 an MCP client gets are the guard's: the mesh lets the request
+ * through to it (proved here with the model), and the guard the layer renders is then run for real (last block).
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import * as http from "http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGuard, type StartedGuard } from "../../guard/src/main";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { K8sReachabilityModel, PodNode, Verdict } from "../../cli/k8sReachability";
 import { loadStackConfig } from "../../cli/project";
 import { synthesizeProgram } from "../../cli/synth";
 import { main } from "../../program";
+import { startIssuer, type Issuer } from "../guard/issuer";
+import { startUpstream, type Upstream } from "../guard/upstream";
 import { cloneGraph, project } from "../helpers";
 
 interface ServerConfig { name: string; port: number; egress?: string[] }
 
 const SECOND = "tickets";
+/** The OAuth issuer's JWKS host of microservices-dev, which each server's guard fetches. */
+const JWKS_HOST = "cognito-idp.eu-west-1.amazonaws.com";
 /** Documentation addresses (RFC 5737) standing in for internet hosts. */
 const INTERNET = ["192.0.2.10", "198.51.100.20", "203.0.113.30"];
 
@@ -56,9 +65,22 @@ function serverPod(model: K8sReachabilityModel, name: string): PodNode {
 }
 
 function gateway(model: K8sReachabilityModel): PodNode {
-    const gateways = model.pods().filter((p) => p.mesh === "gateway");
+    const gateways = model.pods().filter((p) => p.mesh === "gateway" && p.labels.istio === "ingressgateway");
     expect(gateways.map((p) => p.id), "one ingress gateway").toHaveLength(1);
     return gateways[0];
+}
+
+function egressGateway(model: K8sReachabilityModel): PodNode {
+    const gateways = model.pods().filter((p) => p.mesh === "gateway" && p.labels.istio === "egressgateway");
+    expect(gateways.map((p) => p.id), "one egress gateway").toHaveLength(1);
+    return gateways[0];
+}
+
+/** The server's route from the ingress gateway: the VirtualService bound to the ingress Gateway in its namespace. */
+function ingressRoute(g: ResourceGraph, namespace: string): { match?: { uri: { exact: string } }[]; directResponse?: { status: number; body: { string: string } }; route?: { destination: { host: string; port: { number: number } } }[] }[] {
+    const routes = byKind(g, "VirtualService").filter((vs) => namespaceOf(vs) === namespace && (vs.inputs.spec as { gateways: string[] }).gateways.includes("istio-ingress/mcp-gateway"));
+    expect(routes, `one VirtualService from the ingress gateway in ${namespace}`).toHaveLength(1);
+    return (routes[0].inputs.spec as { http: ReturnType<typeof ingressRoute> }).http;
 }
 
 /**
@@ -68,19 +90,16 @@ function gateway(model: K8sReachabilityModel): PodNode {
  */
 function servingPort(model: K8sReachabilityModel, g: ResourceGraph, name: string): number {
     const pod = serverPod(model, name);
-    const routes = byKind(g, "VirtualService").filter((vs) => namespaceOf(vs) === pod.namespace);
-    expect(routes, `a VirtualService routes to ${name}`).toHaveLength(1);
-    const http = (routes[0].inputs.spec as { http: { route: { destination: { host: string; port: { number: number } } }[] }[] }).http;
-    const destination = http[0].route[0].destination;
+    const destination = ingressRoute(g, pod.namespace).find((h) => h.route)!.route![0].destination;
     const targets = model.serviceTargets(model.service(pod.namespace, destination.host), destination.port.number).filter((t) => t.pod === pod);
     expect(targets, `Service ${destination.host} port ${destination.port.number} reaches the pod of ${name}`).toHaveLength(1);
     return targets[0].port;
 }
 
+/** The server's scopes, as its RFC 9728 metadata (answered at the gateway) publishes them. */
 function scopesOf(g: ResourceGraph, name: string): string[] {
-    const policy = byKind(g, "AuthorizationPolicy").find((p) => nameOf(p) === `${name}-require-token`)!;
-    const rules = (policy.inputs.spec as { rules: { when: { key: string; values: string[] }[] }[] }).rules;
-    return rules[0].when.find((w) => w.key === "request.auth.claims[scope]")!.values;
+    const metadata = ingressRoute(g, `mcp-${name}`).find((h) => h.directResponse)!;
+    return (JSON.parse(metadata.directResponse!.body.string) as { scopes_supported: string[] }).scopes_supported;
 }
 
 function layer(v: Verdict, name: string) {
@@ -100,25 +119,30 @@ describe("reachability in the cluster of microservices-dev", () => {
     });
 
     describe("flows the layer needs", () => {
-        it("the ingress gateway reaches each server on the port its Service targets; the mesh then requires a token of the issuer with the server's scope", () => {
+        it("the ingress gateway reaches each server's guard on the port its Service targets, on the MCP path, with or without a token: the guard, not the mesh, decides authentication", () => {
             const gw = gateway(model);
             for (const s of servers) {
                 const pod = serverPod(model, s.name);
                 const port = servingPort(model, graph, s.name);
                 const open = model.canReach(gw, pod, port);
-                expect(open.allowed, open.explanation).toBe(true);
                 expect(layer(open, "networkpolicy-ingress")?.decision, open.explanation).toBe("allowed");
                 expect(layer(open, "mtls")?.decision, open.explanation).toBe("allowed");
-                expect(open.conditions.join(" "), "the answer says a token is needed").toContain("needs a token");
-                const token = model.canReach(gw, pod, port, { request: { requestPrincipal: `${issuer}/user-1`, path: "/mcp", claims: { scope: [scopesOf(graph, s.name)[0]] } } });
-                expect(token.allowed, token.explanation).toBe(true);
-                expect(token.conditions).toEqual([]);
-                const anonymous = model.canReach(gw, pod, port, { request: { path: "/mcp" } });
-                expect(anonymous.allowed, anonymous.explanation).toBe(false);
-                expect(anonymous.refusedBy?.object).toBe(`AuthorizationPolicy ${pod.namespace}/${s.name}-require-token`);
-                const otherServer = servers.find((o) => o.name !== s.name)!;
-                const wrongScope = model.canReach(gw, pod, port, { request: { requestPrincipal: `${issuer}/user-1`, path: "/mcp", claims: { scope: scopesOf(graph, otherServer.name) } } });
-                expect(wrongScope.allowed, `a token scoped for ${otherServer.name} opens ${s.name}: ${wrongScope.explanation}`).toBe(false);
+                expect(open.conditions.join(" "), "the mesh needs no token (the guard answers 401 itself)").not.toContain("needs a token");
+                // No token, another server's scope, or a valid one: the mesh lets all of them reach the guard.
+                for (const request of [{ path: "/mcp" }, { requestPrincipal: `${issuer}/user-1`, path: "/mcp", claims: { scope: scopesOf(graph, servers.find((o) => o.name !== s.name)!.name) } }]) {
+                    const v = model.canReach(gw, pod, port, { request });
+                    expect(v.allowed, v.explanation).toBe(true);
+                    expect(v.conditions).toEqual([]);
+                }
+                // Other paths never reach the pod (the guard serves only /mcp; the metadata is answered at the gateway).
+                const other = model.canReach(gw, pod, port, { request: { path: "/admin" } });
+                expect(other.allowed, other.explanation).toBe(false);
+                expect(other.refusedBy?.object).toBe(`AuthorizationPolicy ${pod.namespace}/${s.name}-from-ingress`);
+                // A mesh pod other than the ingress gateway is refused by the principal check even where a NetworkPolicy would admit it.
+                const intruder = model.addPod({ namespace: "istio-ingress", name: `intruder-${s.name}`, labels: { app: "intruder" } });
+                const fromIntruder = model.canReach(intruder, pod, port, { request: { path: "/mcp" } });
+                expect(fromIntruder.allowed, fromIntruder.explanation).toBe(false);
+                expect(layer(fromIntruder, "authorization")?.decision, fromIntruder.explanation).toBe("refused");
             }
         });
 
@@ -127,7 +151,7 @@ describe("reachability in the cluster of microservices-dev", () => {
             expect(v.allowed, v.explanation).toBe(true);
         });
 
-        it("each server reaches kube-dns on 53 (UDP and TCP) and istiod on 15012", () => {
+        it("each server reaches kube-dns on 53 (UDP and TCP), istiod on 15012 and the egress gateway on 443", () => {
             const dns = model.pod("kube-system", { matchLabels: { "k8s-app": "kube-dns" } });
             const istiod = model.pod("istio-system", { matchLabels: { app: "istiod" } });
             for (const s of servers) {
@@ -138,21 +162,68 @@ describe("reachability in the cluster of microservices-dev", () => {
                 }
                 const xds = model.canReach(pod, istiod, 15012);
                 expect(xds.allowed, xds.explanation).toBe(true);
+                const out = model.canReach(pod, egressGateway(model), 443, { request: { sni: JWKS_HOST } });
+                expect(out.allowed, out.explanation).toBe(true);
             }
         });
 
-        it("declared egress domains: the mesh registers them (ServiceEntry), but the layer's NetworkPolicies refuse the connection (no egress rule leaves the cluster), so a server cannot reach them", () => {
-            const declaring = servers.filter((s) => (s.egress ?? []).length > 0);
-            expect(declaring.length, "the example declares egress").toBeGreaterThan(0);
-            for (const s of declaring) {
+        it("and nothing else in the cluster: every port of every pod the model knows, other than those three", () => {
+            const allowed = (p: PodNode, port: number) => (p.labels["k8s-app"] === "kube-dns" && port === 53) || (p.labels.app === "istiod" && [15012, 15017].includes(port)) || (p.labels.istio === "egressgateway" && port === 443);
+            for (const s of servers) {
                 const pod = serverPod(model, s.name);
-                for (const domain of s.egress!) {
-                    const v = model.canReach(pod, model.external(INTERNET[1], domain.replace(/^\*\./, "api.")), 443);
-                    expect(layer(v, "sidecar-egress")?.decision, v.explanation).toBe("allowed");
-                    expect(v.allowed, `KNOWN GAP (issue 17 report): ${v.explanation}`).toBe(false);
-                    expect(v.refusedBy?.layer).toBe("networkpolicy-egress");
+                for (const target of model.pods().filter((p) => p !== pod)) {
+                    for (const { containerPort, protocol } of target.ports) {
+                        const v = model.canReach(pod, target, containerPort, { protocol, request: { sni: JWKS_HOST, path: "/mcp" } });
+                        expect(v.allowed, v.explanation).toBe(allowed(target, containerPort));
+                    }
                 }
             }
+        });
+
+        it("declared egress domains and the guard's JWKS host: reached through the egress gateway (sidecar -> gateway over mTLS, gateway -> host on 443), each by its own server only", () => {
+            const declaring = servers.filter((s) => (s.egress ?? []).length > 0);
+            expect(declaring.length, "the example declares egress").toBeGreaterThan(0);
+            for (const s of servers) {
+                const pod = serverPod(model, s.name);
+                for (const host of [...(s.egress ?? []), JWKS_HOST]) {
+                    const v = model.canReachHost(pod, host, INTERNET[1]);
+                    expect(v.route, v.explanation).toBe("egress-gateway");
+                    expect(v.allowed, v.explanation).toBe(true);
+                    expect(v.legs[1].path.find((h) => h.layer === "networkpolicy-egress")?.decision, "the gateway's NetworkPolicy admits 443 out").toBe("allowed");
+                }
+            }
+        });
+
+        it("a server cannot use another server's declared host, nor any undeclared one, through the gateway or around it", () => {
+            const [declaring, plain] = [servers.find((s) => (s.egress ?? []).length > 0)!, servers.find((s) => (s.egress ?? []).length === 0)!];
+            const pod = serverPod(model, plain.name);
+            for (const host of [declaring.egress![0], "pastebin.com"]) {
+                const v = model.canReachHost(pod, host, INTERNET[2]);
+                expect(v.allowed, v.explanation).toBe(false);
+                // Its sidecar has no route for the host (the routes are visible only in the declaring namespace): direct, refused.
+                expect(v.route).toBe("direct");
+                expect(v.legs[0].refusedBy?.layer).toBe("networkpolicy-egress");
+                // Even a connection made to the egress gateway with that SNI (its own sidecar, mTLS) is refused by the gateway's policy.
+                const forced = model.canReach(pod, egressGateway(model), 443, { request: { sni: host } });
+                expect(forced.allowed, forced.explanation).toBe(false);
+                expect(forced.refusedBy?.object).toBe("AuthorizationPolicy istio-egress/mcp-egress-per-server");
+            }
+            // And an undeclared host by the declaring server: no route, refused.
+            const undeclared = model.canReachHost(serverPod(model, declaring.name), "pastebin.com", INTERNET[2]);
+            expect(undeclared.allowed, undeclared.explanation).toBe(false);
+        });
+
+        it("the egress gateway reaches 443 on public addresses only: not the instance metadata, private ranges, or other ports", () => {
+            const gw = egressGateway(model);
+            expect(model.canReach(gw, model.external(INTERNET[0]), 443).allowed).toBe(true);
+            for (const [address, port] of [["169.254.169.254", 80], ["169.254.169.254", 443], ["10.0.1.5", 443], ["192.168.1.1", 443], [INTERNET[0], 80], [INTERNET[0], 22]] as const) {
+                const v = model.canReach(gw, model.external(address), port);
+                expect(v.allowed, v.explanation).toBe(false);
+                expect(v.refusedBy?.layer).toBe("networkpolicy-egress");
+            }
+            // And only MCP namespaces reach it: a pod of default (in the mesh) is refused.
+            const stranger = model.addPod({ namespace: "default", name: "stranger", labels: { "sidecar.istio.io/inject": "true" } });
+            expect(model.canReach(stranger, gw, 443, { request: { sni: JWKS_HOST } }).allowed).toBe(false);
         });
     });
 
@@ -230,10 +301,10 @@ describe("the model catches broken configurations (microservices-dev, cloned and
         const m = new K8sReachabilityModel(g);
         const still = m.canReach(serverPod(m, first()), m.external(INTERNET[2]), 443);
         expect(still.allowed, still.explanation).toBe(false);
-        expect(still.refusedBy?.object, "the egress allows isolate the pod on their own").toBe(`NetworkPolicy ${ns}/allow-dns`);
+        expect(still.refusedBy?.object, "the egress allows isolate the pod on their own").toMatch(new RegExp(`^NetworkPolicy ${ns}/allow-(dns|mesh-control-plane|to-egress-gateway)$`));
 
         const open = cloneGraph(graph);
-        without(open, policy(open, ns, "default-deny"), policy(open, ns, "allow-dns"), policy(open, ns, "allow-mesh-control-plane"));
+        without(open, policy(open, ns, "default-deny"), policy(open, ns, "allow-dns"), policy(open, ns, "allow-mesh-control-plane"), policy(open, ns, "allow-to-egress-gateway"));
         const mo = new K8sReachabilityModel(open);
         const out = mo.canReach(serverPod(mo, first()), mo.external(INTERNET[2]), 443);
         expect(out.allowed, out.explanation).toBe(true);
@@ -265,7 +336,7 @@ describe("the model catches broken configurations (microservices-dev, cloned and
         const ns = byKind(g, "Namespace").find((n) => nameOf(n) === gateway(new K8sReachabilityModel(graph)).namespace)!;
         const renamed = "edge-gateway";
         (ns.inputs.metadata as { name: string }).name = renamed;
-        const release = byKind(g, "Release").find((r) => r.inputs.chart === "gateway")!;
+        const release = byKind(g, "Release").find((r) => r.inputs.chart === "gateway" && r.inputs.name === "istio-ingressgateway")!;
         release.inputs.namespace = renamed;
         const m = new K8sReachabilityModel(g);
         expect(gateway(m).namespace).toBe(renamed);
@@ -284,6 +355,20 @@ describe("the model catches broken configurations (microservices-dev, cloned and
         expect(v.allowed, v.explanation).toBe(false);
     });
 
+    it("the egress gateway's AuthorizationPolicy without its connection.sni conditions: a server reaches another server's declared host through the gateway", () => {
+        const declaring = servers.find((s) => (s.egress ?? []).length > 0)!;
+        const plain = servers.find((s) => (s.egress ?? []).length === 0)!;
+        const g = cloneGraph(graph);
+        const p = byKind(g, "AuthorizationPolicy").find((a) => namespaceOf(a) === "istio-egress")!;
+        for (const rule of (p.inputs.spec as { rules: { when?: unknown }[] }).rules) delete rule.when;
+        const m0 = new K8sReachabilityModel(graph);
+        const m = new K8sReachabilityModel(g);
+        const host = declaring.egress![0];
+        expect(m0.canReach(serverPod(m0, plain.name), egressGateway(m0), 443, { request: { sni: host } }).allowed).toBe(false);
+        const v = m.canReach(serverPod(m, plain.name), egressGateway(m), 443, { request: { sni: host } });
+        expect(v.allowed, v.explanation).toBe(true);
+    });
+
     it("mesh-wide mTLS STRICT removed: a pod outside the mesh that gets past the network policy is no longer refused by the mesh", () => {
         const g = cloneGraph(graph);
         const strict = byKind(g, "PeerAuthentication")[0];
@@ -299,8 +384,8 @@ describe("the model catches broken configurations (microservices-dev, cloned and
         const m2 = new K8sReachabilityModel(without(g, strict));
         const noStrict = m2.canReach(m2.addPod({ namespace: "default", name: "plain" }), serverPod(m2, first()), port);
         expect(layer(noStrict, "mtls")?.decision, noStrict.explanation).toBe("allowed");
-        expect(noStrict.refusedBy, "without an identity, the token rule still stands").toBeUndefined();
-        expect(noStrict.conditions.join(" ")).toContain("needs a token");
+        // Without an mTLS identity the source is not the ingress gateway's principal: the AuthorizationPolicy still refuses.
+        expect(noStrict.refusedBy?.layer, noStrict.explanation).toBe("authorization");
     });
 });
 
@@ -395,5 +480,100 @@ describe("NetworkPolicy and authorization semantics the model implements", () =>
         const outside = m.canReach(m.addPod({ namespace: "c", name: "x" }), web, 80);
         expect(outside.allowed, "no mTLS identity: the namespaces rule cannot match").toBe(false);
         expect(outside.refusedBy?.layer).toBe("authorization");
+    });
+});
+
+/**
+ * The second half of "a tokenless request gets 401, a wrong-scope one 403": the mesh lets both reach the guard (proved
+ * above, the AuthorizationPolicy asks for the ingress gateway's identity only), and the guard answers them. Here the
+ * real guard (guard/src, the image's code) runs with the settings the layer renders into the pod (resource, RFC 9728
+ * metadata URL, allowed host, client ids, MCP path, DLP) and the approved manifest of the rendered ConfigMap; only the
+ * issuer (a local one with the same role), the listen address and the upstream (the reference MCP server on
+ * loopback, serving the stack's tools) are replaced.
+ */
+describe("what the request meets after the mesh: the guard the layer renders, run for real", () => {
+    let issuerLocal: Issuer;
+    let upstream: Upstream;
+    let started: StartedGuard;
+    let env: Record<string, string>;
+    let metadataPath: string;
+    const audit: Record<string, unknown>[] = [];
+    const post = (headers: Record<string, string>, body: unknown) => new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+        const data = JSON.stringify(body);
+        const req = http.request({ host: "127.0.0.1", port: started.port, path: env.GUARD_MCP_PATH, method: "POST", headers: { host: env.GUARD_ALLOWED_HOSTS, "content-type": "application/json", accept: "application/json, text/event-stream", "content-length": String(Buffer.byteLength(data)), ...headers } }, (res) => {
+            let text = "";
+            res.on("data", (c: Buffer) => { text += c.toString(); });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        });
+        req.on("error", reject);
+        req.end(data);
+    });
+    const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "search_docs", arguments: { query: "mesh" } } };
+
+    beforeAll(async () => {
+        const ns = "mcp-docs-search";
+        const deployment = byKind(graph, "Deployment").find((d) => namespaceOf(d) === ns)!;
+        const guard = (deployment.inputs.spec as { template: { spec: { containers: { name: string; env: { name: string; value?: string }[] }[] } } }).template.spec.containers.find((c) => c.env.some((e) => e.name === "GUARD_UPSTREAM_URL"))!;
+        const rendered = Object.fromEntries(guard.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+        const manifest = (byKind(graph, "ConfigMap").find((c) => namespaceOf(c) === ns)!.inputs.data as Record<string, string>)["manifest.json"];
+        metadataPath = ingressRoute(graph, ns).find((h) => h.directResponse)!.match![0].uri.exact;
+        const spec = (graph.resources.find((r) => r.type === "mcpsec:mcp:McpServer" && (r.outputs.spec as { name: string }).name === "docs-search")!.outputs.spec) as { tools: { name: string; description: string; inputSchema: Record<string, unknown> }[] };
+        issuerLocal = await startIssuer(rendered.GUARD_RESOURCE);
+        upstream = await startUpstream({ json: true, tools: spec.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, call: () => ({ content: [{ type: "text" as const, text: "ok" }] }) })) });
+        const { GUARD_MANIFEST_FILE: _file, ...kept } = rendered;
+        void _file;
+        env = { ...kept, GUARD_ISSUER: issuerLocal.issuer, GUARD_JWKS_URL: issuerLocal.jwksUrl, GUARD_UPSTREAM_URL: upstream.url, GUARD_LISTEN_HOST: "127.0.0.1", GUARD_LISTEN_PORT: "0", GUARD_MANIFEST: manifest };
+        started = await startGuard(env, { auditSink: (line) => audit.push(JSON.parse(line) as Record<string, unknown>) });
+        for (let i = 0; i < 300 && !audit.some((a) => a.reason === "upstream_tools_verified"); i++) {
+            await new Promise((r) => setTimeout(r, 10));
+        }
+    });
+    afterAll(async () => {
+        await started?.stop();
+        await upstream?.close();
+        await issuerLocal?.close();
+    });
+
+    it("renders the guard with the server's resource, the RFC 9728 URL the gateway answers, and the stack's client ids", () => {
+        expect(env.GUARD_RESOURCE).toBe("https://docs-search.mcp.k8s.example.com/mcp");
+        expect(new URL(env.GUARD_RESOURCE_METADATA_URL).pathname).toBe(metadataPath);
+        expect(audit.some((a) => a.reason === "upstream_tools_verified"), JSON.stringify(audit)).toBe(true);
+    });
+
+    it("a request without a token: 401 with WWW-Authenticate Bearer resource_metadata, and the server sees nothing", async () => {
+        const before = upstream.seen.length;
+        const res = await post({}, call);
+        expect(res.status).toBe(401);
+        expect(res.headers["www-authenticate"]).toBe(`Bearer resource_metadata="${env.GUARD_RESOURCE_METADATA_URL}"`);
+        expect(upstream.seen.length).toBe(before);
+    });
+
+    it("a token of this server without the tool's scope: 403 insufficient_scope naming the scope it needs; another server's token: 401 invalid_token", async () => {
+        const client = env.GUARD_CLIENT_IDS.split(",")[0];
+        const foreign = await issuerLocal.token({ client_id: client, scope: "https://tickets.mcp.k8s.example.com/mcp/docs:read" });
+        const other = await post({ authorization: `Bearer ${foreign}` }, call);
+        expect(other.status).toBe(401);
+        expect(other.headers["www-authenticate"]).toBe(`Bearer resource_metadata="${env.GUARD_RESOURCE_METADATA_URL}", error="invalid_token"`);
+        const token = await issuerLocal.token({ client_id: client, scope: `${env.GUARD_RESOURCE}/docs:admin` });
+        const res = await post({ authorization: `Bearer ${token}` }, call);
+        expect(res.status).toBe(403);
+        expect(res.headers["www-authenticate"]).toContain('error="insufficient_scope"');
+        expect(res.headers["www-authenticate"]).toContain(`scope="${scopesOf(graph, "docs-search")[0]}"`);
+    });
+
+    it("a token with the scope: the guard verifies it, strips it, and the server gets the verified identity instead", async () => {
+        const token = await issuerLocal.token({ client_id: env.GUARD_CLIENT_IDS.split(",")[0], scope: scopesOf(graph, "docs-search")[0], sub: "alice" });
+        const auth = { authorization: `Bearer ${token}` };
+        const init = await post(auth, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "proof", version: "1" } } });
+        expect(init.status, init.text).toBe(200);
+        const session = { ...auth, "mcp-session-id": String(init.headers["mcp-session-id"]) };
+        await post(session, { jsonrpc: "2.0", method: "notifications/initialized" });
+        const res = await post(session, call);
+        expect(res.status, res.text).toBe(200);
+        const seen = upstream.seen.filter((s) => s.body.includes("tools/call")).pop()!;
+        expect(seen.headers.authorization, "the token never reaches the server").toBeUndefined();
+        expect(seen.headers["x-mcp-guard-subject"]).toBe("alice");
+        expect(seen.headers["x-mcp-guard-client-id"]).toBe(env.GUARD_CLIENT_IDS.split(",")[0]);
+        expect(seen.headers["x-mcp-guard-scopes"]).toBe(scopesOf(graph, "docs-search")[0].slice(`${env.GUARD_RESOURCE}/`.length));
     });
 });
