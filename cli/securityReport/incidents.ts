@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+
 /** One incident of the replay and what this stack does about it. */
 export interface IncidentRow {
     incident: string;
@@ -13,18 +16,41 @@ export type IncidentSection =
     | { available: true; rows: IncidentRow[]; source: string }
     | { available: false; reason: string };
 
+/** docs/incidents.json as the incident replay writes it (test/incidents/table.ts renderIncidentData). */
+interface IncidentData {
+    version: 1;
+    columns: { pattern: string; stack: string }[];
+    incidents: { id: number; name: string; date: string; source: string }[];
+    cells: { stack: string; incident: number; scenario: string; title: string; verdict: string; proof: string }[];
+}
+
+const LABEL: Record<string, string> = {
+    config: "prevented by config", policy: "prevented by policy", structural: "structurally impossible",
+    runtime: "prevented at run time", detected: "contained/detected", "not-covered": "not covered",
+};
+
 /**
- * The incident table of a stack: the outcomes of the incident replay (issue 13) for this stack's column.
- *
- * This is the one place to wire the replay in. The replay's catalog and engine (test/incidents/) are being built;
- * this build has no recorded per-stack outcomes to read, and the engine itself (a re-synthesis per scenario plus a
- * loopback guard) is far too slow to run inside a report. Until the replay publishes its outcomes as data (for
- * example a module exporting, per stack, the cell results), the report says that no replay is available rather than
- * guessing a verdict.
+ * The incident table of a stack: the outcomes of the incident replay (issue 13) for this stack's column, one row per
+ * scenario, read from docs/incidents.json (written by `npm run docs` from the outcomes test/incidents asserts, and
+ * checked there for staleness). The replay runs on the example stack of each pattern; other stacks get no verdict.
  */
-export function incidentReplay(_root: string, _stack: string): IncidentSection {
-    return {
-        available: false,
-        reason: "incident replay not available for this build: no recorded outcomes of the incident replay (test/incidents, issue 13) exist for this stack yet, so no verdict is shown",
-    };
+export function incidentReplay(root: string, stack: string): IncidentSection {
+    const file = path.join(root, "docs", "incidents.json");
+    if (!fs.existsSync(file)) {
+        return { available: false, reason: "incident replay not available for this build: docs/incidents.json (npm run docs) is missing, so no verdict is shown" };
+    }
+    const data = JSON.parse(fs.readFileSync(file, "utf8")) as IncidentData;
+    if (data.version !== 1 || !data.columns.some((c) => c.stack === stack)) {
+        return {
+            available: false,
+            reason: `incident replay not available for this stack: the replay runs on the example stack of each pattern (${data.columns.map((c) => c.stack).join(", ")}), and ${stack} is not one of them`,
+        };
+    }
+    const incidents = new Map(data.incidents.map((i) => [i.id, i]));
+    const rows = data.cells.filter((c) => c.stack === stack).map((c): IncidentRow => {
+        const i = incidents.get(c.incident)!;
+        const outcome = c.verdict === "not-covered" ? "leaves" : c.verdict === "detected" ? "detects" : "prevents";
+        return { incident: `${i.id}. ${i.name} - ${c.scenario} ${c.title}`, date: i.date, source: i.source, outcome, why: `${LABEL[c.verdict] ?? c.verdict}: ${c.proof}` };
+    });
+    return { available: true, rows, source: "docs/incidents.json (test/incidents, npm run docs)" };
 }

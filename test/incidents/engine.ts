@@ -232,7 +232,13 @@ export async function replay(scenarios: Scenario[], columns: Column[] = activeCo
             const stackConfig = loadStackConfig(project, column.stack);
             const synth = (flat: Record<string, string>) => serialized(() => synthesizeProgram({ project: project.name, stack: column.stack, config: flat, secretKeys: stackConfig.secretKeys, program: main }));
             const graph = await synth(stackConfig.config);
-            const known = new Set((await evaluatePacks(graph)).map(violationKey));
+            // The unchanged stack's own violations, per rule selection, computed when first needed.
+            const baselines = new Map<string, Promise<Set<string>>>();
+            const known = (only?: string[]) => {
+                const key = only ? [...only].sort().join(",") : "*";
+                if (!baselines.has(key)) baselines.set(key, evaluatePacks(graph, only).then((v) => new Set(v.map(violationKey))));
+                return baselines.get(key)!;
+            };
             const memos = new Map<string, Promise<unknown>>();
             const ctx: ColumnContext = {
                 column, graph, runtime,
@@ -248,7 +254,10 @@ export async function replay(scenarios: Scenario[], columns: Column[] = activeCo
                     }
                 },
                 validate,
-                check: async (g, only) => (await evaluatePacks(g, only)).filter((v) => !known.has(violationKey(v))),
+                check: async (g, only) => {
+                    const before = await known(only);
+                    return (await evaluatePacks(g, only)).filter((v) => !before.has(violationKey(v)));
+                },
                 memo<T>(key: string, make: () => Promise<T>): Promise<T> {
                     if (!memos.has(key)) {
                         memos.set(key, make());

@@ -6,10 +6,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { incidentReplay } from "../../cli/securityReport/incidents";
 import { INCIDENTS } from "./catalog";
 import { activeColumns, CellResult, expectedFor, probeFor, replay, ROOT } from "./engine";
 import { SCENARIOS } from "./scenarios";
-import { renderIncidents } from "./table";
+import { renderIncidentData, renderIncidents } from "./table";
 
 const columns = activeColumns();
 let results: CellResult[];
@@ -56,7 +57,21 @@ describe.each(INCIDENTS.map((i) => [`${i.id}. ${i.name}`, i.id] as const))("inci
     }
 });
 
-it("docs/incidents.md is the table of these outcomes (npm run docs)", () => {
-    const doc = fs.readFileSync(path.join(ROOT, "docs", "incidents.md"), "utf8");
-    expect(doc).toBe(renderIncidents(results, columns));
+it("docs/incidents.md is the table of these outcomes, docs/incidents.json their data (npm run docs)", () => {
+    expect(fs.readFileSync(path.join(ROOT, "docs", "incidents.md"), "utf8")).toBe(renderIncidents(results, columns));
+    expect(fs.readFileSync(path.join(ROOT, "docs", "incidents.json"), "utf8")).toBe(renderIncidentData(results, columns));
+});
+
+it("the security report shows the same outcomes for the stack it describes, and none for a stack the replay does not run", () => {
+    for (const column of columns) {
+        const section = incidentReplay(ROOT, column.stack);
+        expect(section.available).toBe(true);
+        const rows = section.available ? section.rows : [];
+        const cells = results.filter((r) => r.column.stack === column.stack);
+        expect(rows).toHaveLength(cells.length);
+        const verdicts = cells.map((c) => (c.outcome.verdict === "not-covered" ? "leaves" : c.outcome.verdict === "detected" ? "detects" : "prevents"));
+        expect(rows.map((r) => r.outcome)).toEqual(verdicts);
+        expect(rows.every((r, i) => r.why.endsWith(cells[i].outcome.proof))).toBe(true);
+    }
+    expect(incidentReplay(ROOT, "not-a-replayed-stack")).toMatchObject({ available: false, reason: expect.stringContaining("not one of them") });
 });

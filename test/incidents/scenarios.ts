@@ -5,7 +5,7 @@
 import { ResourceGraph } from "../../cli/graph";
 import { addServer, changeTool, egressContained, SECOND_SERVER, withSecondServer, issuerFixed, noDynamicRegistration, noLongLivedKeys, onlyEntryReachable, sandboxed, serverPortOnlyFromGuard, serversIsolated } from "./facts";
 import { ColumnContext, Pattern, PATTERNS, RawConfig, Scenario } from "./engine";
-import { configChange, detection, graphChange, guarded, notCovered, structural, substitute, synthesized, vetFails } from "./probes";
+import { configChange, detection, graphChange, guarded, notCovered, structural, substitute, vetFails } from "./probes";
 
 const ALL: Pattern[] = PATTERNS;
 const SZ: Pattern = "security-zone";
@@ -126,7 +126,11 @@ export const SCENARIOS: Scenario[] = [
         probe: {
             [SZ]: structural(issuerFixed),
             [AG]: structural(issuerFixed),
-            [MS]: configChange({ mutate: (raw) => (raw.kubernetes.oauthIssuer = ATTACKER_ISSUER), graph: synthesized, otherwise: "`mcpsec:kubernetes.oauthIssuer` accepts any https issuer: which authorization servers are known is not checked (no allowlist)" }),
+            [MS]: configChange({ mutate: (raw) => (raw.kubernetes.oauthIssuer = ATTACKER_ISSUER), graph: (g, ctx) => {
+                const issuer = ctx.rawConfig().kubernetes.oauthIssuer as string;
+                substitute(g, issuer, ATTACKER_ISSUER);
+                substitute(g, new URL(issuer).host, new URL(ATTACKER_ISSUER).host);
+            }, otherwise: "`mcpsec:kubernetes.oauthIssuer` accepts any https issuer: which authorization servers are known is not checked (no allowlist)" }),
         },
         expect: { [SZ]: "structural", [AG]: "structural", [MS]: "not-covered" },
     },

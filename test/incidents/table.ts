@@ -95,3 +95,23 @@ export function renderIncidents(results: CellResult[], columns: Column[]): strin
     }
     return lines.join("\n") + "\n";
 }
+
+/** The outcomes as data (docs/incidents.json), for the security report (cli/securityReport/incidents.ts). */
+export interface IncidentData {
+    version: 1;
+    generatedBy: string;
+    columns: Column[];
+    incidents: { id: number; name: string; date: string; source: string; cause: string }[];
+    cells: { stack: string; incident: number; scenario: string; title: string; verdict: Verdict; proof: string }[];
+}
+
+export function renderIncidentData(results: CellResult[], columns: Column[]): string {
+    const data: IncidentData = {
+        version: 1,
+        generatedBy: "npm run docs (scripts/incidents.ts): the incident replay of test/incidents",
+        columns,
+        incidents: INCIDENTS.map((i) => ({ id: i.id, name: i.name, date: i.date, source: i.source, cause: i.cause })),
+        cells: results.map((r) => ({ stack: r.column.stack, incident: r.scenario.incident, scenario: r.scenario.id, title: r.scenario.title, verdict: r.outcome.verdict, proof: r.outcome.proof })),
+    };
+    return JSON.stringify(data, null, 1) + "\n";
+}
