@@ -8,6 +8,8 @@ import { ROOT } from "../helpers";
 const run = promisify(execFile);
 const BIN = path.join(ROOT, "bin", "mcpsec.js");
 const PROGRAMS = path.join(ROOT, "test", "fixtures", "programs");
+/** A fork's own program composing a blueprint component (ours, unlike the examples). */
+const FORK = path.join(ROOT, "test", "fixtures", "fork-program");
 
 /** Runs the CLI as a user does; resolves with the exit code instead of throwing on a non-zero one. */
 async function mcpsec(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -24,7 +26,7 @@ describe("mcpsec check|synth --program: programs nobody here wrote (Pulumi's exa
     let report: CheckReport;
     let code: number;
     beforeAll(async () => {
-        const res = await mcpsec("check", "--format", "json", ...["aws-ts-secrets-manager", "aws-ts-serverless-raw", "aws-ts-resources"].flatMap((p) => ["--program", path.join(PROGRAMS, p)]));
+        const res = await mcpsec("check", "--format", "json", ...["aws-ts-secrets-manager", "aws-ts-serverless-raw", "aws-ts-resources"].flatMap((p) => ["--program", path.join(PROGRAMS, p)]), "--program", FORK);
         code = res.code;
         expect(res.stderr).toBe("");
         report = JSON.parse(res.stdout) as CheckReport;
@@ -32,9 +34,9 @@ describe("mcpsec check|synth --program: programs nobody here wrote (Pulumi's exa
 
     it("runs each program under the mocks with its own project name and stack config, and judges it with the blueprint packs", () => {
         expect(code).toBe(1);
-        expect(report.stacks.map((s) => `${s.project}/${s.stack}`)).toEqual(["aws-secrets-manager/dev", "serverless/dev", "aws-ts-resources/dev"]);
+        expect(report.stacks.map((s) => `${s.project}/${s.stack}`)).toEqual(["aws-secrets-manager/dev", "serverless/dev", "aws-ts-resources/dev", "fork-program/dev"]);
         expect(report.packs.map((p) => p.name).sort()).toEqual(["mcpsec-aws", "mcpsec-kubernetes", "mcpsec-mcp"]);
-        const [secrets, serverless, resources] = report.stacks;
+        const [secrets, serverless, resources, fork] = report.stacks;
         expect(secrets.summary.byType["aws:secretsmanager/secret:Secret"]).toBe(1);
         expect(resources.summary.custom).toBeGreaterThanOrEqual(25);
         // No crash on resource objects passed as inputs (`role,` / `role: role`): the rules read them as the engine sends them.
@@ -47,6 +49,10 @@ describe("mcpsec check|synth --program: programs nobody here wrote (Pulumi's exa
             expect(policies(resources), p).toContain(p);
         }
         expect(report.stacks.every((s) => s.notes.some((n) => n.startsWith("program ")))).toBe(true);
+        // The fork: the blueprint component passes every pack; the managed policy attached through the Role object does not.
+        expect(fork.summary.byType["mcpsec:network:SegmentedVpc"]).toBe(1);
+        expect(fork.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy)).toEqual(["aws-iam-attached-policies-least-privilege"]);
+        expect(fork.violations[0].message).toMatch(/AmazonS3FullAccess/);
     });
 
     it("a data source the mocks cannot answer is a clear error naming the call (exit 2), never a stack trace", async () => {
