@@ -2,7 +2,10 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
+import { loadStackConfig } from "../../cli/project";
+import { synthesize, synthesizeProgram } from "../../cli/synth";
+import { egressHostsOf } from "../../components/kubernetes/egress";
+import { main } from "../../program";
 import { project } from "../helpers";
 import { checkMicroservicesConfig } from "../../components/patterns/microservices";
 import type { BlueprintConfig } from "../../components/config";
@@ -164,6 +167,8 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
 
 type Container = { name: string; image: string; ports?: { containerPort: number; name: string }[]; env: { name: string; value?: string }[]; securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> }; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; readinessProbe?: { httpGet: { port: number } } };
 type PodSpec = { containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] };
+/** The layer on an existing cluster (secretsRoleArns from the stack), where the cluster side does not matter. */
+const EXISTING = path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-existing.yaml");
 const GUARD_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:" + "9".repeat(64);
 
 function podOf(graph: ResourceGraph): { spec: PodSpec; annotations: Record<string, string>; replicas: number } {
@@ -247,6 +252,9 @@ describe("the MCP guard in every server's pod (stack microservices-dev)", () => 
         expect(milli(hard["limits.cpu"])).toBeGreaterThanOrEqual(podCpu * (replicas + 1));
         expect(mi(hard["limits.memory"])).toBeGreaterThanOrEqual(podMem * (replicas + 1));
         expect(Number(hard.pods)).toBeGreaterThanOrEqual(replicas + 1);
+        // Two replicas and the surge pod, with the sidecar's resources set on the pod, not left to the mesh's defaults.
+        expect(replicas).toBe(2);
+        expect(annotations).toMatchObject({ "sidecar.istio.io/proxyCPU": "100m", "sidecar.istio.io/proxyCPULimit": "500m", "sidecar.istio.io/proxyMemory": "128Mi", "sidecar.istio.io/proxyMemoryLimit": "256Mi" });
         // The LimitRange's per-container maximum admits every container too.
         const limits = one(graph, "kubernetes:core/v1:LimitRange")[0].inputs.spec as { limits: { max: { cpu: string; memory: string } }[] };
         for (const c of spec.containers) {
@@ -294,9 +302,39 @@ describe("one secret-store role per server", () => {
         expect(() => checkMicroservicesConfig(base({ secretsRoleArns: { "docs-search": "arn:aws:iam::123456789012:role/a" } }))).not.toThrow();
     });
 
-    it("annotates each server's secret-store service account with its own role", async () => {
-        const graph = await synthesize({ project, stack: "microservices-dev" });
+    it("annotates each server's secret-store service account with its own role (cluster: existing, fixture k8s-existing)", async () => {
+        const graph = await synthesize({ project, stack: "k8s-existing", stackFile: EXISTING });
         const sa = one(graph, "kubernetes:core/v1:ServiceAccount").find((r) => (r.inputs.metadata as { name: string }).name === "docs-search-secret-store")!;
         expect(sa.inputs.metadata).toMatchObject({ namespace: "mcp-docs-search", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/mcp-docs-search-secrets" } });
+    });
+});
+
+describe("the layer's checks on egress and secret roles (errors name the key)", () => {
+    const withConfig = async (edit: (servers: Record<string, unknown>[], k8s: Record<string, unknown>) => void) => {
+        const { config, secretKeys } = loadStackConfig(project, "k8s-existing", EXISTING);
+        const servers = JSON.parse(config["mcpsec:servers"]) as Record<string, unknown>[];
+        const k8s = JSON.parse(config["mcpsec:kubernetes"]) as Record<string, unknown>;
+        edit(servers, k8s);
+        config["mcpsec:servers"] = JSON.stringify(servers);
+        config["mcpsec:kubernetes"] = JSON.stringify(k8s);
+        return synthesizeProgram({ project: project.name, stack: "k8s-existing", config, secretKeys, program: main });
+    };
+    const second = (servers: Record<string, unknown>[]) => servers.push({ ...structuredClone(servers[0]), name: "tickets", egress: [] });
+
+    it("egress hosts are exact names (the egress gateway resolves each by DNS), plus the JWKS host on 443", () => {
+        expect(egressHostsOf({ name: "a", egress: ["api.github.com"] }, 0, "https://issuer.example.com/keys")).toEqual(["api.github.com", "issuer.example.com"]);
+        expect(() => egressHostsOf({ name: "a", egress: ["api.github.com", "*.example.com"] }, 2, undefined)).toThrow(/mcpsec:servers\[2\]\.egress\[1\].*"\*\.example\.com" is not allowed with the microservices pattern; expected exact host names/);
+        expect(() => egressHostsOf({ name: "a", egress: [] }, 0, "https://issuer.example.com:8443/keys")).toThrow(/mcpsec:kubernetes\.jwksUri.*expected an https URL on port 443/);
+    });
+
+    it("refuses a server with secrets and no role of its own, and one role shared by two servers", async () => {
+        await expect(withConfig((servers, k8s) => {
+            second(servers);
+            k8s.secretsRoleArns = { "docs-search": "arn:aws:iam::123456789012:role/a" };
+        })).rejects.toThrow(/secrets\.roleArns\.tickets.*is required but missing: server tickets has secrets.*never a role shared by servers/);
+        await expect(withConfig((servers, k8s) => {
+            second(servers);
+            k8s.secretsRoleArns = { "docs-search": "arn:aws:iam::123456789012:role/a", tickets: "arn:aws:iam::123456789012:role/a" };
+        })).rejects.toThrow(/secrets\.roleArns\.tickets.*the role of server docs-search too; expected a role of its own per server/);
     });
 });
