@@ -79,18 +79,21 @@ const guardDutyRuntime = detection((g) => {
 const toolChangedAlarm = detection((g) => {
     const alarm = g.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.inputs.metricName === "ChangedTools");
     if (alarm) return { resource: `alarm \`${alarm.name}\` on the guards' \`tool_changed\` audit events`, detail: `threshold ${String(alarm.inputs.threshold)} per 5 minutes, to the alert topic` };
-    return "the guard writes tool_changed to its container log, but the in-cluster layer ships no log alarm (cluster logging belongs to the cluster owner; components/kubernetes is being reworked)";
+    return "the guard writes tool_changed to its container log, but no log group of the stack receives the pods' logs, so no alarm counts it (pod log shipping belongs to components/eks and components/kubernetes, being reworked)";
 });
 
-/** A task role given data access on every resource, as a hand edit or an older version would deploy it. */
-const wideTaskRole = graphChange({
-                mutate: (g) => {
-                    const role = g.resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-task"))!;
-                    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "dynamodb:*", Resource: "*" }] });
-                    g.resources.push({ ...role, type: "aws:iam/rolePolicy:RolePolicy", name: `${role.name}-extra`, urn: `${role.urn.replace("aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy")}-extra`, id: `${role.id}-extra`, inputs: { role: role.id, policy }, outputs: { role: role.id, policy, id: `${role.id}-extra` }, dependencies: [role.urn], propertyDependencies: { role: [role.urn] } });
-                },
-                rules: ["aws-iam-no-wildcard-actions"],
-            });
+/**
+ * The role a server's code runs with (its ECS task role, or its secret store's IRSA role in the EKS pattern) given data
+ * access on every resource, as a hand edit or an older version would deploy it.
+ */
+const wideServerRole = (suffix: RegExp) => graphChange({
+    mutate: (g) => {
+        const role = g.resources.find((r) => r.type === "aws:iam/role:Role" && suffix.test(r.name))!;
+        const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "dynamodb:*", Resource: "*" }] });
+        g.resources.push({ ...role, type: "aws:iam/rolePolicy:RolePolicy", name: `${role.name}-extra`, urn: `${role.urn.replace("aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy")}-extra`, id: `${role.id}-extra`, inputs: { role: role.id, policy }, outputs: { role: role.id, policy, id: `${role.id}-extra` }, dependencies: [role.urn], propertyDependencies: { role: [role.urn] } });
+    },
+    rules: ["aws-iam-no-wildcard-actions"],
+});
 
 /** A redirect URI over plain HTTP to a host that is not the loopback address. */
 const plainRedirect = configChange({ mutate: (raw) => (raw.identity.callbackUrls = ["http://mcp-client.example.com/oauth/callback"]), key: /identity\.callbackUrls\[0\]$/ });
@@ -174,13 +177,13 @@ export const SCENARIOS: Scenario[] = [
         expect: { [SZ]: "config", [AG]: "config", [MS]: "config" },
     },
     {
-        id: "6.b", incident: 6, title: "The server's task role can read data beyond what its tools need", applies: ALL,
+        id: "6.b", incident: 6, title: "The role the server runs with can read data beyond what its tools need", applies: ALL,
         probe: {
-            [SZ]: wideTaskRole,
-            [AG]: wideTaskRole,
-            [MS]: notCovered("the secrets role (mcpsec:kubernetes.secretsRoleArn, IRSA) is created outside the stack: its permissions are not checked here"),
+            [SZ]: wideServerRole(/-task$/),
+            [AG]: wideServerRole(/-task$/),
+            [MS]: wideServerRole(/-secrets-[a-z0-9-]+$/),
         },
-        expect: { [SZ]: "policy", [AG]: "policy", [MS]: "not-covered" },
+        expect: { [SZ]: "policy", [AG]: "policy", [MS]: "policy" },
     },
     {
         id: "6.c", incident: 6, title: "A tool result carries a secret back to the agent", applies: ALL,
