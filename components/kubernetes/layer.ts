@@ -55,9 +55,12 @@ export interface McpClusterLayerArgs {
 
 /**
  * The in-cluster hardening layer of pattern 3 (controls S1, S3, H1, H3, H5): Istio with mTLS STRICT and
- * REGISTRY_ONLY egress, an HTTPS ingress gateway, and per MCP server a restricted namespace with default-deny
- * network policies, a hardened workload, JWT validation and scope-based authorization, egress ServiceEntries, and
- * secrets synced from AWS Secrets Manager. Works on any cluster given a Kubernetes provider.
+ * REGISTRY_ONLY egress, an HTTPS ingress gateway on fixed NodePorts (names.ts) whose Gateway binds each server's host
+ * to its namespace, an egress gateway through which each server reaches only its own declared hosts (McpEgress), and
+ * per MCP server a restricted namespace with default-deny network policies and a quota sized for a rolling update, a
+ * hardened workload with the MCP guard (which decides authentication: the mesh admits only the ingress gateway's
+ * identity on the guard's port), the RFC 9728 metadata answered at the gateway, and secrets synced from AWS Secrets
+ * Manager through a role of its own. Works on any cluster given a Kubernetes provider.
  */
 export class McpClusterLayer extends pulumi.ComponentResource {
     constructor(name: string, args: McpClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
