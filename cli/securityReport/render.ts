@@ -61,16 +61,18 @@ export function renderHtml(r: SecurityReport): string {
     for (const row of r.coverage) {
         const pol = row.policies.length === 0 ? "<i>no policy (runtime or process control)</i>" : `<ul>${row.policies.map((p) => {
             const l = policyLine(p, r.testsAvailable);
-            return `<li>${pill(p.verdict)} <code>${esc(p.name)}</code> <span class="tests">${esc(l.tests)}</span></li>`;
+            const summary = !r.testsAvailable ? "fixtures not installed" : p.tests ? `${p.tests.catches.length} catch / ${p.tests.passes.length} pass` : "no fixture found";
+            const detail = p.tests && r.testsAvailable ? `<details class="tests"><summary>${esc(summary)}</summary>${esc(l.tests)}</details>` : `<span class="tests">${esc(summary)}</span>`;
+            return `<li>${pill(p.verdict)} <code>${esc(p.name)}</code> ${detail}</li>`;
         }).join("")}</ul>`;
-        out.push(`<tr id="control-${esc(row.control.id)}"><td><b>${esc(row.control.id)}</b></td><td>${esc(row.control.name)}</td><td>${pill(row.status)}</td><td>${esc(row.components.join(", ") || "-")}</td><td class="policies">${pol}</td><td>${esc(row.control.nist.join(", "))}</td><td>${esc(row.control.maestro.join(", "))}</td><td>${esc(row.missing || "-")}</td></tr>`);
+        out.push(`<tr id="control-${esc(row.control.id)}"><td><b>${esc(row.control.id)}</b></td><td>${esc(row.control.name)}</td><td>${pill(row.status)}</td><td>${esc(row.components.join(", ") || "-")}</td><td class="policies">${pol}</td><td>${esc(row.control.nist.join(", "))}</td><td>${esc(row.control.maestro.join(", "))}</td><td class="missing">${esc(row.missing || "-")}</td></tr>`);
     }
     out.push(`</tbody></table></section>`);
 
     out.push(`<section id="incidents"><h2>Incident replay</h2><p class="how">${esc(SECTION_HELP.incidents)}</p>`);
     if (r.incidents.available) {
         out.push(`<table><thead><tr><th>incident</th><th>date</th><th>this stack</th><th>why</th></tr></thead><tbody>`);
-        for (const i of r.incidents.rows) out.push(`<tr><td>${esc(i.incident)} <small>${esc(i.source)}</small></td><td>${esc(i.date)}</td><td>${pill(i.outcome)}</td><td>${esc(i.why)}</td></tr>`);
+        for (const i of r.incidents.rows) out.push(`<tr><td>${esc(i.incident)} <small>${esc(i.source)}</small></td><td class="date">${esc(i.date)}</td><td>${pill(i.outcome)}</td><td>${esc(i.why)}</td></tr>`);
         out.push(`</tbody></table>`);
     } else {
         out.push(`<p class="note" id="incidents-unavailable">${esc(r.incidents.reason)}</p>`);
@@ -101,7 +103,7 @@ export function renderHtml(r: SecurityReport): string {
     out.push(`<p>Price table: region <b>${esc(cost.table.region)}</b>, currency <b>${esc(cost.table.currency)}</b>, date <b>${esc(cost.table.date)}</b>.${cost.stackRegion !== cost.table.region ? ` This stack deploys to <b>${esc(cost.stackRegion)}</b>; its prices there differ and are not in the table.` : ""}</p>`);
     out.push(`<table><thead><tr><th>item</th><th>resource type</th><th class="num">count</th><th class="num">idle floor</th><th class="num">usage</th><th>basis</th><th>sources</th></tr></thead><tbody>`);
     for (const l of cost.lines) {
-        const src = l.priceKeys.map((k) => `${esc(cost.prices[k].source)} <small>(${esc(cost.prices[k].checked)})</small>`).join("<br>");
+        const src = sourcesOf(r, l.priceKeys).map((x) => `${esc(x.source)} <small>(${esc(x.checked)})</small>`).join("<br>");
         out.push(`<tr><td>${esc(l.item)}</td><td><code>${esc(l.resourceType)}</code></td><td class="num">${l.count}</td><td class="num">${money(l.idleMonthly)}</td><td class="num">${money(l.usageMonthly)}</td><td>${esc(l.basis)}</td><td>${src || "-"}</td></tr>`);
     }
     out.push(`<tr><th colspan="3">total</th><th class="num">${money(cost.idleTotal)}</th><th class="num">${money(cost.usageTotal)}</th><th colspan="2">${money(cost.total)} per month</th></tr>`);
@@ -116,6 +118,18 @@ export function renderHtml(r: SecurityReport): string {
     out.push(`</main>`);
     const template = fs.readFileSync(TEMPLATE_FILE, "utf8");
     return template.replace("{{title}}", () => esc(`MCP security report: ${r.stack}`)).replace("{{body}}", () => out.join("\n"));
+}
+
+/** The pricing pages behind a cost line, each once, with how its figures were checked. */
+function sourcesOf(r: SecurityReport, keys: string[]): { source: string; checked: string }[] {
+    const bySource = new Map<string, string[]>();
+    for (const k of keys) {
+        const p = r.cost.prices[k];
+        const list = bySource.get(p.source) ?? [];
+        if (!list.includes(p.checked)) list.push(p.checked);
+        bySource.set(p.source, list);
+    }
+    return [...bySource].map(([source, checked]) => ({ source, checked: checked.filter((c) => !c.startsWith("as ")).join("; ") || checked.join("; ") }));
 }
 
 export function comparisonText(r: SecurityReport): string {
@@ -173,7 +187,7 @@ export function renderMarkdown(r: SecurityReport, svgFile: string): string {
     out.push("", "## Monthly cost estimate", "", SECTION_HELP.cost, "");
     out.push(`Price table: region ${cost.table.region}, currency ${cost.table.currency}, date ${cost.table.date}.${cost.stackRegion !== cost.table.region ? ` This stack deploys to ${cost.stackRegion}; its prices there differ and are not in the table.` : ""}`, "");
     out.push("| item | resource type | count | idle floor | usage | basis | sources |", "|---|---|---:|---:|---:|---|---|");
-    for (const l of cost.lines) out.push(`| ${l.item} | \`${l.resourceType}\` | ${l.count} | ${money(l.idleMonthly)} | ${money(l.usageMonthly)} | ${md(l.basis)} | ${md(l.priceKeys.map((k) => `${cost.prices[k].source} (${cost.prices[k].checked})`).join("; ") || "-")} |`);
+    for (const l of cost.lines) out.push(`| ${l.item} | \`${l.resourceType}\` | ${l.count} | ${money(l.idleMonthly)} | ${money(l.usageMonthly)} | ${md(l.basis)} | ${md(sourcesOf(r, l.priceKeys).map((x) => `${x.source} (${x.checked})`).join("; ") || "-")} |`);
     out.push(`| **total** | | | **${money(cost.idleTotal)}** | **${money(cost.usageTotal)}** | **${money(cost.total)} per month** | |`, "");
     out.push(`**Comparison:** ${comparisonText(r)}`, "", workloadText(r), "");
     for (const n of cost.notEstimated) out.push(`- \`${n.type}\` x${n.count}: ${n.reason}`);

@@ -101,11 +101,19 @@ describe("mcpsec report: every stack", () => {
                 expect(md()).toContain(`](${stack}.svg)`);
             });
 
-            it("says that no incident verdict is available instead of showing one", () => {
+            it("shows the incident replay's outcome for this stack, or says plainly that there is none", () => {
                 const i = report().incidents;
-                if (!i.available) {
-                    expect(html()).toContain("incident replay not available for this build");
-                    expect(md()).toContain("incident replay not available for this build");
+                if (i.available) {
+                    expect(i.rows.length).toBeGreaterThan(0);
+                    for (const row of i.rows) {
+                        expect(["prevents", "detects", "leaves"]).toContain(row.outcome);
+                        expect(row.why).not.toBe("");
+                        expect(md()).toContain(`| ${row.incident.replace(/\|/g, "\\|")} | ${row.date} | ${row.outcome} |`);
+                    }
+                } else {
+                    expect(i.reason).toMatch(/^incident replay not available/);
+                    expect(html()).toContain(`id="incidents-unavailable">incident replay not available`);
+                    expect(md()).toContain(`> ${i.reason}`);
                 }
             });
         });
