@@ -8,6 +8,7 @@ import type { ResourceGraph } from "./graph";
 import { discoverPacks, PackProcess, startPackProcesses } from "./packProcess";
 import { findProject, listStacks, loadStackConfig, ProjectInfo } from "./project";
 import { formatCheckText, formatGraphText, formatSarif, stackFileUris } from "./report";
+import { loadUserProgram, programStackConfig } from "./userProgram";
 
 // The Pulumi program, the SDK and gRPC take about a second to load. They are loaded only once the command line
 // is understood, so that `check` can start its policy packs first and let them boot in parallel. Under the bin
@@ -174,7 +175,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
                         files[t.stack] = loadStackConfig(project, t.stack, t.stackFile).file;
                     }
                 }
-                text = JSON.stringify(formatSarif(report, stackFileUris(project.root, files), toolVersion()), null, 2) + "\n";
+                // A program's findings point at its stack file (its entry point without one), relative to the current
+                // folder (the repository root in CI), keyed by its project and stack.
+                const programFiles: Record<string, string> = {};
+                for (const t of targets) {
+                    if ("stack" in t && t.program !== undefined) {
+                        const p = loadUserProgram(t.program);
+                        const c = programStackConfig(p, t.stack, t.stackFile);
+                        programFiles[`${p.project.name}/${t.stack}`] = c.missing ? p.entry : c.file;
+                    }
+                }
+                text = JSON.stringify(formatSarif(report, { ...stackFileUris(project.root, files), ...stackFileUris(process.cwd(), programFiles) }, toolVersion()), null, 2) + "\n";
             } else {
                 text = formatCheckText(report);
             }

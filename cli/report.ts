@@ -94,7 +94,7 @@ export function formatSarif(report: CheckReport, stackFiles: Record<string, stri
                 level: SARIF_LEVEL[v.enforcementLevel] ?? "warning",
                 message: { text: `${v.message}${v.resourceName ? ` (${v.resourceType} ${v.resourceName})` : ""}` },
                 locations: [{
-                    physicalLocation: { artifactLocation: { uri: stackFiles[s.stack] ?? `stacks/Pulumi.${s.stack}.yaml` }, region: { startLine: 1 } },
+                    physicalLocation: { artifactLocation: { uri: stackFiles[`${s.project}/${s.stack}`] ?? stackFiles[s.stack] ?? `stacks/Pulumi.${s.stack}.yaml` }, region: { startLine: 1 } },
                     ...(v.urn ? { logicalLocations: [{ fullyQualifiedName: v.urn, name: v.resourceName, kind: "resource" }] } : {}),
                 }],
                 properties: { stack: s.stack, pack: v.pack, severity: v.severity, enforcementLevel: v.enforcementLevel },

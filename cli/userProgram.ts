@@ -6,7 +6,9 @@ import { findProject, listStacks, loadStackConfig, ProjectInfo, StackConfig } fr
 
 // tsx's CommonJS API compiles the program's TypeScript on load, under the bin script and under vitest alike (its typings
 // are published for module resolution node16+ only, hence the typed require).
-const tsxRequire = (createRequire(__filename)("tsx/cjs/api") as { require: (id: string, fromFile: string) => unknown }).require;
+// Loaded on first use, so that the CLI can read a program's Pulumi.yaml without loading tsx.
+const tsxRequire = (id: string, fromFile: string): unknown =>
+    (createRequire(__filename)("tsx/cjs/api") as { require: (id: string, fromFile: string) => unknown }).require(id, fromFile);
 
 /**
  * A user's own Pulumi TypeScript (or JavaScript) program, run by `mcpsec synth|check --program <dir>` under the same

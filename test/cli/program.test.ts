@@ -55,6 +55,15 @@ describe("mcpsec check|synth --program: programs nobody here wrote (Pulumi's exa
         expect(fork.violations[0].message).toMatch(/AmazonS3FullAccess/);
     });
 
+    it("SARIF for a program points at the program's stack file, relative to the current folder", async () => {
+        const res = await mcpsec("check", "--program", path.relative(ROOT, FORK), "--format", "sarif");
+        expect(res.code).toBe(1);
+        const log = JSON.parse(res.stdout) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+        expect(log.runs[0].results.map((r) => [r.ruleId, r.locations[0].physicalLocation.artifactLocation.uri])).toEqual([
+            ["aws-iam-attached-policies-least-privilege", "test/fixtures/fork-program/Pulumi.dev.yaml"],
+        ]);
+    }, 90_000);
+
     it("a data source the mocks cannot answer is a clear error naming the call (exit 2), never a stack trace", async () => {
         const res = await mcpsec("synth", "--program", path.join(PROGRAMS, "aws-ts-webserver"));
         expect(res.code).toBe(2);
