@@ -448,9 +448,12 @@ export class McpApiGateway extends pulumi.ComponentResource {
         new aws.iam.RolePolicy(`${name}-cloudwatch`, {
             role: role.id,
             policy: policyJson({
+                // DescribeLogGroups is authorized on "*" only (no resource type): it lists names, reads no log data.
+                Sid: "ListLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*",
+            }, {
                 Sid: "WriteLogsOfThisAccountAndRegion",
                 Effect: "Allow",
-                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
                 // Execution logs (API-Gateway-Execution-Logs_<api>/<stage>) and access logs under /aws/apigateway/.
                 Resource: ["API-Gateway-Execution-Logs_*", "/aws/apigateway/*"].flatMap((g) => [
                     pulumi.interpolate`arn:${partition}:logs:${region}:${account}:log-group:${g}`,
