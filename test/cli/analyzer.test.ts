@@ -34,7 +34,7 @@ describe("policy packs through the Analyzer service (run-policy-pack + gRPC)", (
             const info = byName.get(rule.meta.name)!;
             expect(info, rule.meta.name).toBeDefined();
             expect(info.severity).toBe(rule.meta.severity);
-            expect(info.enforcementLevel).toBe("mandatory");
+            expect(info.enforcementLevel).toBe(rule.meta.enforcementLevel ?? "mandatory");
             expect(info.remediation).toBe(rule.meta.remediation);
             expect(info.tags).toEqual(expect.arrayContaining(rule.meta.nist.map((n) => `nist:${n}`)));
             expect(info.framework?.reference).toBe(rule.meta.nist.join(", "));
