@@ -114,13 +114,16 @@ export function verifyApproval(s: ApprovalSubject, approval: SignedApproval | un
     if (approval.digest !== actual) {
         return { ok: false, reason: `was approved as runtime description ${approval.digest.slice(0, 12)}..., but it is now ${actual.slice(0, 12)}... (image, user, environment, secrets, egress or tools changed): it needs a new signature` };
     }
-    let valid: boolean;
+    return signatureValid(approval.digest, reviewer.publicKey, approval.signature) ? { ok: true, keyId: reviewer.id } : { ok: false, reason: `carries a signature that does not verify with reviewer key ${JSON.stringify(reviewer.id)}` };
+}
+
+/** Whether `signature` (base64url) is an Ed25519 signature of the approval message of `digest` by `publicKey`. */
+export function signatureValid(digest: string, publicKey: string, signature: string): boolean {
     try {
-        valid = verify(null, approvalMessage(approval.digest), reviewerPublicKey(reviewer.publicKey), Buffer.from(approval.signature, "base64url"));
+        return verify(null, approvalMessage(digest), reviewerPublicKey(publicKey), Buffer.from(signature, "base64url"));
     } catch {
-        valid = false;
+        return false;
     }
-    return valid ? { ok: true, keyId: reviewer.id } : { ok: false, reason: `carries a signature that does not verify with reviewer key ${JSON.stringify(reviewer.id)}` };
 }
 
 /** Production environments (`prod`, `production`, `prod-*`): signed approvals are required there by default. */

@@ -1,5 +1,4 @@
-import { verify } from "crypto";
-import { approvalMessage, digestOfRuntime, ReviewerKey, reviewerPublicKey, SignedApproval } from "../../../components/mcp/approval";
+import { digestOfRuntime, ReviewerKey, SignedApproval, signatureValid } from "../../../components/mcp/approval";
 
 /** A signed approval as the approved manifest carries it: the signature and the runtime description it covers. */
 export interface ManifestApproval extends SignedApproval {
@@ -34,13 +33,7 @@ export function checkManifestApproval(m: { server: { name: string; image?: strin
     if (trustedKeys.length > 0 && !trustedKeys.some((k) => k.id === a.keyId && k.publicKey === a.publicKey)) {
         throw new Error(`the tools manifest is signed with key ${JSON.stringify(a.keyId)}, which the guard does not trust`);
     }
-    let valid = false;
-    try {
-        valid = verify(null, approvalMessage(a.digest), reviewerPublicKey(a.publicKey), Buffer.from(a.signature, "base64url"));
-    } catch {
-        valid = false;
-    }
-    if (!valid) {
+    if (!signatureValid(a.digest, a.publicKey, a.signature)) {
         throw new Error(`the tools manifest's approval signature does not verify with key ${JSON.stringify(a.keyId)}`);
     }
 }
