@@ -83,7 +83,7 @@ describe("DLP batches the detector per event-loop turn without changing any outc
             expect(alone.filter((o) => o.findings.length > 0).length).toBeGreaterThanOrEqual(CREDENTIALS.length * 4);
 
             // The same messages in several orders, all submitted in one turn (and messages of two and three texts).
-            for (const rotate of [0, 1, 7, 13]) {
+            for (const rotate of [0, 7]) {
                 const order = all.map((_, i) => (i + rotate) % all.length);
                 const batched = new Dlp(mode, ["email", "credit_card"]);
                 const outcomes = await Promise.all(order.map((i) => batched.scan(message(i, [all[i]]))));
