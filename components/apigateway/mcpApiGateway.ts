@@ -11,6 +11,9 @@ import { mcpRequestModel } from "./requestModel";
 /** Custom domain security policies allowed: TLS 1.2+ only (legacy TLS_1_2, or the enhanced TLS 1.3-only policy). */
 export const API_SECURITY_POLICIES = ["TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09"] as const;
 
+/** The stage of every MCP server API unless `stageName` says otherwise. */
+export const DEFAULT_STAGE_NAME = "mcp";
+
 /** The longest an API Gateway integration may stream a response: 900 000 ms with `responseTransferMode: STREAM`. */
 export const STREAM_TIMEOUT_MS = 900_000;
 
@@ -174,7 +177,7 @@ export class McpApiGateway extends pulumi.ComponentResource {
         super("mcpsec:apigateway:McpApiGateway", name, {}, opts);
         const parent = { parent: this };
         const tags = (suffix: string) => componentTags("apigateway", `${name}-${suffix}`, args.tags);
-        const stageName = args.stageName ?? "mcp";
+        const stageName = args.stageName ?? DEFAULT_STAGE_NAME;
         const retention = args.logRetentionDays ?? 365;
         const isPrivate = args.endpointType === "PRIVATE";
         const securityPolicy = args.securityPolicy ?? "TLS_1_2";

@@ -43,6 +43,23 @@ export interface AlbRoute {
      * `/.well-known/oauth-protected-resource...` on the server's host (at most 1024 bytes, the ALB's limit).
      */
     metadataDocument?: pulumi.Input<string>;
+    /**
+     * Paths a front may send in place of the server's path `to`, rewritten to it before the request reaches the
+     * targets (a listener rule `url-rewrite` transform; a request that already names `to`, or any other path, goes
+     * unchanged): pattern 2's API Gateway, whose private integrations may put the stage in front of the integration's
+     * path. Exact paths only, the query string kept. Default none.
+     */
+    pathRewrite?: { from: string[]; to: string };
+}
+
+/**
+ * The regex and replacement of a URL rewrite that maps each of `from` (exactly, query string kept) to `to`. ALB
+ * transform regexes have no lookarounds or backreferences (Elastic Load Balancing, "Transforms for listener rules"):
+ * plain escaped literals in one anchored group, the query string in a second. Pure.
+ */
+export function pathRewriteRule(rewrite: { from: string[]; to: string }): { regex: string; replace: string } {
+    const literal = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return { regex: `^(${rewrite.from.map(literal).join("|")})(\\?.*)?$`, replace: `${rewrite.to}$2` };
 }
 
 export interface InternalAlbArgs {
@@ -133,7 +150,7 @@ export class InternalAlb extends pulumi.ComponentResource {
             // token included) in clear text before any redirect. The zone's NACL admits only 443 as well.
             ingress: [
                 ...(clientCidrs.length > 0 ? [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: clientCidrs, description: "HTTPS from allowed networks, not the servers' subnets" }] : []),
-                ...(sourceGroups.length > 0 ? [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: sourceGroups, description: "HTTPS and health checks from the PrivateLink load balancer" }] : []),
+                ...(sourceGroups.length > 0 ? [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: sourceGroups, description: "HTTPS (and health checks) from the front security group: the PrivateLink load balancer or the API Gateway VPC link" }] : []),
             ],
             egress: [{ protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlocks: [args.vpcCidrBlock], description: "to MCP servers in the zone" }],
             tags: tags("alb-sg"),
@@ -222,6 +239,11 @@ export class InternalAlb extends pulumi.ComponentResource {
                 priority: 2000 + i,
                 conditions: [{ hostHeader: { values: [route.host] } }],
                 actions: [{ type: "forward", targetGroupArn: tg.arn }],
+                // One URL rewrite per rule (Elastic Load Balancing, "Transforms for listener rules"): the front's
+                // forms of the path in one anchored alternation, the query string kept; any other path goes unchanged.
+                ...(route.pathRewrite && route.pathRewrite.from.length > 0 ? {
+                    transforms: [{ type: "url-rewrite", urlRewriteConfig: { rewrite: pathRewriteRule(route.pathRewrite) } }],
+                } : {}),
                 tags: tags(`rule-${route.name}`),
             }, parent);
             this.targetGroupArns[route.name] = tg.arn;

@@ -28,6 +28,14 @@ export interface McpWebAclArgs {
      */
     rateLimitPerIp?: number;
     /**
+     * Opt-out of `rate-per-ip`, for a web ACL that sees only a front's addresses (pattern 2's load balancer behind the
+     * API Gateway VPC link): there every client shares the VPC link's few interface addresses, so a per-IP limit is
+     * one limit for all clients, and one busy client would block the rest. The client's own address is only in
+     * X-Forwarded-For, whose first address (the one WAF's forwarded-IP keys read) the client writes itself. The
+     * per-IP limit stays on the front's own web ACL. Default false.
+     */
+    withoutIpRateLimit?: boolean;
+    /**
      * Requests per Authorization header (per token, scheme case and spacing normalised) per 5 minutes before
      * blocking. Default 600.
      */
@@ -110,7 +118,7 @@ export function mcpMessageStatement(allowedMethods: string[]): Json {
  * typed `rules` allow). Pure, so tests and policies can read it. Block rules come first (managed groups, rate limits,
  * body size); then three Allow rules admit what MCP uses; the web ACL's default action blocks everything else.
  */
-export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp: number; rateLimitPerToken: number; maxBodyBytes: number; mcpPaths: string[] }): Json[] {
+export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp: number; rateLimitPerToken: number; maxBodyBytes: number; mcpPaths: string[]; withoutIpRateLimit?: boolean }): Json[] {
     const managed = MANAGED_RULE_GROUPS.map((group, i) => ({
         Name: group,
         Priority: i,
@@ -122,12 +130,12 @@ export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp:
     const onMcpPath = or(opts.mcpPaths.map((p) => path(p)));
     return [
         ...managed,
-        {
+        ...(opts.withoutIpRateLimit ? [] : [{
             // Behind PrivateLink every request comes from an NLB address (see the edge README): then this limits the
             // zone as a whole, and the per-token rule is the per-client limit.
             Name: "rate-per-ip", Priority: n, Action: { Block: {} }, VisibilityConfig: visibility("rate-per-ip"),
             Statement: { RateBasedStatement: { Limit: opts.rateLimitPerIp, EvaluationWindowSec: 300, AggregateKeyType: "IP" } },
-        },
+        }]),
         {
             Name: "rate-per-token", Priority: n + 1, Action: { Block: {} }, VisibilityConfig: visibility("rate-per-token"),
             Statement: { RateBasedStatement: { Limit: opts.rateLimitPerToken, EvaluationWindowSec: 300, AggregateKeyType: "CUSTOM_KEYS", CustomKeys: [{ Header: { Name: "authorization", TextTransformations: TOKEN_KEY_TRANSFORMS } }] } },
@@ -233,7 +241,7 @@ export function resolveWebAclArgs(name: string, args: McpWebAclArgs) {
     if (mcpPaths.length === 0 || mcpPaths.length > 20 || mcpPaths.some((p) => !/^\/[A-Za-z0-9/_.-]{0,127}$/.test(p) || p.startsWith(METADATA_PATH))) {
         throw new ConfigError(key("mcpPaths"), `${JSON.stringify(mcpPaths)} is not allowed; expected 1 to 20 HTTP paths such as "/mcp" (not under ${METADATA_PATH})`);
     }
-    return { scope, rateLimitPerIp, rateLimitPerToken, maxBodyBytes, allowedMethods, mcpPaths, logRetentionDays: args.logRetentionDays ?? 365 };
+    return { scope, rateLimitPerIp, rateLimitPerToken, maxBodyBytes, allowedMethods, mcpPaths, withoutIpRateLimit: args.withoutIpRateLimit === true, logRetentionDays: args.logRetentionDays ?? 365 };
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ApiGatewayServer, McpApiGateway } from "../apigateway";
+import { ApiGatewayServer, DEFAULT_STAGE_NAME, McpApiGateway } from "../apigateway";
 import { ConfigError } from "../common/errors";
 import { ApiGatewayConfig, BlueprintConfig } from "../config";
 import { checkSecurityZoneConfig, SecurityZone } from "./securityZone";
@@ -13,6 +13,11 @@ export interface ApiGatewayCentricArgs {
 /** A server's URL in pattern 2: `https://<apiGateway.domainName>/<server><path>` (its OAuth resource identifier). */
 export function apiServerUrl(server: { name: string; path: string }, apiDomain: string): string {
     return `https://${apiDomain}/${server.name}${server.path}`;
+}
+
+/** The path a private integration may send for a server: the stage, then the integration's path (the URL's). */
+export function stagedBackendPath(stageName: string | undefined, url: string): string {
+    return `/${stageName ?? DEFAULT_STAGE_NAME}${new URL(url).pathname}`;
 }
 
 /**
@@ -63,6 +68,10 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
             config,
             front: {
                 serverUrls: this.serverUrls,
+                // API Gateway's developer guide ("Private integrations for REST APIs") says a private integration
+                // includes the stage in the path it sends to the backend; the integration's uri names the server's
+                // path. Both forms reach the guard as the server's path: the entry point rewrites the staged one.
+                forwardedPathAliases: Object.fromEntries(config.servers.map((s) => [s.name, [stagedBackendPath(apiGateway.stageName, this.serverUrls[s.name])]])),
                 // The VPC link's interfaces sit in the zone's private subnets; they open HTTPS to the entry point and
                 // accept nothing.
                 entrySecurityGroup: (net, parent) => (vpcLinkSg = new aws.ec2.SecurityGroup(`${name}-vpc-link`, {

@@ -135,17 +135,62 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
     });
 
     it("associates the zone's web ACL with every stage, and serves only the custom domain (TLS 1.2+, default endpoint off)", () => {
-        const acl = one(graph, "aws:wafv2/webAcl:WebAcl");
-        for (const stage of ofType(graph, "aws:apigateway/stage:Stage")) {
-            expect(ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation").some((a) => a.inputs.resourceArn === stage.outputs.arn && a.inputs.webAclArn === acl.outputs.arn)).toBe(true);
-        }
-        // The ALB's association too: one web ACL, whose allow model names the API path.
-        expect(JSON.stringify(acl.inputs.ruleJson)).toContain("/docs-search/mcp");
+        const associations = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation");
+        const stageAcls = new Set(ofType(graph, "aws:apigateway/stage:Stage").map((stage) => associations.find((a) => a.inputs.resourceArn === stage.outputs.arn)!.inputs.webAclArn));
+        expect(stageAcls.size).toBe(1);
+        const acl = ofType(graph, "aws:wafv2/webAcl:WebAcl").find((a) => stageAcls.has(a.outputs.arn))!;
+        // The stage's allow model names the client's path only.
+        const paths = (a: GraphResource) => [...new Set([...JSON.stringify(JSON.parse(a.inputs.ruleJson as string)).matchAll(/"SearchString":"(\/[^"]*)"/g)].map((m) => m[1]).filter((p) => !p.startsWith("/.well-known")))].sort();
+        expect(paths(acl)).toEqual(["/docs-search/mcp"]);
         for (const api of ofType(graph, "aws:apigateway/restApi:RestApi")) {
             expect(api.inputs).toMatchObject({ endpointConfiguration: { types: "REGIONAL" }, disableExecuteApiEndpoint: true });
         }
         expect(one(graph, "aws:apigateway/domainName:DomainName").inputs).toMatchObject({ domainName: "api.dev.mcp.example.com", securityPolicy: "TLS_1_2", endpointConfiguration: { types: "REGIONAL" } });
         expect(ofType(graph, "aws:apigateway/basePathMapping:BasePathMapping").map((m) => m.inputs.basePath).sort()).toEqual([".well-known", "docs-search"]);
+    });
+
+    it("delivers /docs-search/mcp to the guard whether or not API Gateway puts the stage in front of the integration's path", () => {
+        // AWS: "In a private integration, API Gateway includes the stage portion of the API endpoint in the request
+        // to your backend" (private-integration.html). The ALB's web ACL admits both forms and nothing else; the
+        // listener rule rewrites the staged form to the guard's path.
+        const alb = one(graph, "aws:lb/loadBalancer:LoadBalancer");
+        const associations = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation");
+        const albAcl = ofType(graph, "aws:wafv2/webAcl:WebAcl").find((a) => a.outputs.arn === associations.find((x) => x.inputs.resourceArn === alb.outputs.arn)!.inputs.webAclArn)!;
+        const rules = JSON.parse(albAcl.inputs.ruleJson as string) as { Name: string; Statement: unknown }[];
+        const searched = [...JSON.stringify(rules).matchAll(/"SearchString":"(\/[^"]*)"/g)].map((m) => m[1]).filter((p) => !p.startsWith("/.well-known"));
+        expect([...new Set(searched)].sort()).toEqual(["/docs-search/mcp", "/mcp/docs-search/mcp"]);
+        const rule = ofType(graph, "aws:lb/listenerRule:ListenerRule").find((r) => JSON.stringify(r.inputs.conditions).includes("docs-search.zone.dev.mcp.example.com") && !JSON.stringify(r.inputs.conditions).includes("pathPattern"))!;
+        const transforms = rule.inputs.transforms as { type: string; urlRewriteConfig: { rewrite: { regex: string; replace: string } } }[];
+        expect(transforms).toHaveLength(1);
+        expect(transforms[0].type).toBe("url-rewrite");
+        const { regex, replace } = transforms[0].urlRewriteConfig.rewrite;
+        const rewrite = (url: string) => url.replace(new RegExp(regex), replace.replace(/\$(\d)/g, "$$$1"));
+        expect(rewrite("/mcp/docs-search/mcp")).toBe("/docs-search/mcp");
+        expect(rewrite("/mcp/docs-search/mcp?x=1")).toBe("/docs-search/mcp?x=1");
+        expect(rewrite("/docs-search/mcp")).toBe("/docs-search/mcp");
+        // Nothing else becomes the guard's path.
+        for (const other of ["/mcp/docs-search/mcpx", "/x/mcp/docs-search/mcp", "/mcp/other/mcp", "/mcp"]) {
+            expect(rewrite(other)).toBe(other);
+        }
+        // The guard serves the API URL's path.
+        const task = ofType(graph, "aws:ecs/taskDefinition:TaskDefinition")[0];
+        const env = Object.fromEntries((JSON.parse(task.inputs.containerDefinitions as string) as { name: string; environment: { name: string; value: string }[] }[]).find((c) => c.name === "mcp-guard")!.environment.map((e) => [e.name, e.value]));
+        expect(new URL(env.GUARD_RESOURCE).pathname).toBe("/docs-search/mcp");
+    });
+
+    it("keeps the per-IP rate limit at the stages, where WAF sees the clients, and leaves it off the ALB, where every request comes from the VPC link", () => {
+        const alb = one(graph, "aws:lb/loadBalancer:LoadBalancer");
+        const associations = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation");
+        const aclOf = (arn: unknown) => ofType(graph, "aws:wafv2/webAcl:WebAcl").find((a) => a.outputs.arn === associations.find((x) => x.inputs.resourceArn === arn)!.inputs.webAclArn)!;
+        const rateKeys = (acl: GraphResource) => (JSON.parse(acl.inputs.ruleJson as string) as { Statement: { RateBasedStatement?: { AggregateKeyType: string } } }[])
+            .flatMap((r) => (r.Statement.RateBasedStatement ? [r.Statement.RateBasedStatement.AggregateKeyType] : [])).sort();
+        const albAcl = aclOf(alb.outputs.arn);
+        expect(rateKeys(albAcl)).toEqual(["CUSTOM_KEYS"]);
+        for (const stage of ofType(graph, "aws:apigateway/stage:Stage")) {
+            const acl = aclOf(stage.outputs.arn);
+            expect(acl.id).not.toBe(albAcl.id);
+            expect(rateKeys(acl)).toEqual(["CUSTOM_KEYS", "IP"]);
+        }
     });
 
     it("admits nothing into the entry point but the VPC link's security group, which admits nothing itself", () => {
