@@ -31,6 +31,12 @@ export interface ZoneFront {
      * the front's log groups, which the zone exports to the SIEM (mcpsec:operations.siem) with its own.
      */
     attach?: (zone: SecurityZone) => pulumi.Input<string>[];
+    /**
+     * Server name -> the other paths the front may send for the server's path (API Gateway's private integrations
+     * may put the stage in front of it): the entry point's own web ACL admits them too, and its listener rule
+     * rewrites them to the server's path, so the guard always sees the path it serves. Default none.
+     */
+    forwardedPathAliases?: Record<string, string[]>;
 }
 
 /**
@@ -107,7 +113,7 @@ export class SecurityZone extends pulumi.ComponentResource {
     public readonly serverUrls: Record<string, string>;
     public readonly alertTopicArn: pulumi.Output<string>;
     public readonly zoneKeyArn: pulumi.Output<string>;
-    /** The zone's regional web ACL (the entry point's; pattern 2 associates it with its API stages too). */
+    /** The zone's regional web ACL: the entry point's, or behind a front the front's (pattern 2's stages; the entry point then has its own). */
     public readonly webAclArn: pulumi.Output<string>;
     /** What the deployer should know before `pulumi up` (quotas that may need raising). */
     public readonly notes: string[];
@@ -152,6 +158,22 @@ export class SecurityZone extends pulumi.ComponentResource {
             tags,
         }, parent);
         this.webAclArn = webAcl.arn;
+        // Behind a front the entry point has a web ACL of its own: the front's forms of the paths (aliases the
+        // listener rewrites), and no per-IP rate limit (every request comes from the front's few addresses there;
+        // the front's web ACL keeps it, seeing the clients). A rate-based rule counts per web ACL, so no request is
+        // counted twice either.
+        const aliases = (s: { name: string }) => args.front?.forwardedPathAliases?.[s.name] ?? [];
+        const entryAcl = args.front ? new McpWebAcl(`${name}-entry-acl`, {
+            scope: "REGIONAL",
+            allowedMethods: edge.allowedMethods,
+            mcpPaths: [...new Set(config.servers.flatMap((s) => [new URL(urls[s.name]).pathname, ...aliases(s)]))],
+            withoutIpRateLimit: true,
+            rateLimitPerIp: edge.rateLimitPerIp,
+            rateLimitPerToken: edge.rateLimitPerToken,
+            maxBodyBytes: edge.maxRequestBodyBytes,
+            logKmsKeyArn: net.logKmsKeyArn,
+            tags,
+        }, parent) : webAcl;
         this.serverUrls = urls;
         this.authorizationServer = new AuthorizationServer(`${name}-oauth`, {
             resources: config.servers.map((s) => ({ name: s.name, url: urls[s.name], scopes: [...new Set(s.tools.flatMap((t) => t.scopes))] })),
@@ -187,13 +209,14 @@ export class SecurityZone extends pulumi.ComponentResource {
             allowedCidrs: args.front ? [] : edge.allowedCidrs,
             certificateArn: edge.certificateArn,
             sslPolicy: edge.sslPolicy,
-            webAclArn: webAcl.arn,
+            webAclArn: entryAcl.arn,
             // Each server's target group names its guard's HTTPS port and health path; only an unguarded server's
             // names its own port, over plain HTTP (reported).
             routes: config.servers.map((s) => ({
                 name: s.name, host: `${s.name}.${edge.domainName}`,
                 ...(guarded ? { port: config.guard.port, healthCheckPath: GUARD_HEALTH_PATH } : { port: s.port, healthCheckPath: s.healthCheckPath, plaintextTarget: true }),
                 metadataDocument: this.authorizationServer.metadataDocuments[s.name],
+                ...(aliases(s).length > 0 ? { pathRewrite: { from: aliases(s), to: new URL(urls[s.name]).pathname } } : {}),
             })),
             tags,
         }, parent);
@@ -253,7 +276,7 @@ export class SecurityZone extends pulumi.ComponentResource {
         const frontLogGroups = args.front?.attach?.(this) ?? [];
         this.alertTopicArn = buildZoneOperations(this, name, {
             config, tags, zoneKeyArn: zoneKey.arn, accessLogs,
-            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...services.map((s) => s.logGroupName), ...frontLogGroups],
+            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...(entryAcl !== webAcl ? [entryAcl.logGroupName] : []), ...services.map((s) => s.logGroupName), ...frontLogGroups],
             serverLogGroupNames: services.map((s) => s.logGroupName),
             loadBalancerArnSuffix: this.entryPoint.arnSuffix,
             webAclName: webAcl.name,
