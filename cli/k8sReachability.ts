@@ -46,9 +46,15 @@
  *
  * Egress to internet hosts ({@link K8sReachabilityModel.canReachHost}) follows the mesh's routes: a `VirtualService`
  * bound to `mesh` and visible in the source's namespace that routes the SNI to a Service (an egress gateway) makes two
- * connections of the one, each judged as above; the gateway forwards only a host one of its `Gateway` servers binds to
- * the namespace of a `VirtualService` routing that SNI from the gateway (Istio's namespace-qualified hosts); without
- * a route the pod connects directly. The `gateway` chart's Service is modelled from the release's values.
+ * connections of the one, each judged as above. The sidecar's Istio mutual TLS to the gateway carries the SNI of the
+ * `DestinationRule` subset (else Istio's `outbound_.<port>_.<subset>_.<fqdn>`); the gateway picks the `Gateway` server
+ * whose filter chain takes that SNI (server names = the server's hosts, none when one is `*`), and forwards as Istio
+ * programs it: a PASSTHROUGH server by the `tls` routes' sniHosts, a terminated one (SIMPLE, MUTUAL, ISTIO_MUTUAL) by
+ * the `tcp` route of the first VirtualService bound to the Gateway whose hosts the server binds to its namespace
+ * (pilot/pkg/networking/core/gateway.go, buildGatewayNetworkFiltersFromTCPRoutes), to a host a ServiceEntry visible
+ * in the gateway's namespace registers; without a route the pod connects directly. Ingress
+ * ({@link K8sReachabilityModel.ingressRoute}) picks the HTTPS server by SNI the same way and the VirtualService by
+ * Host. The `gateway` chart's Service is modelled from the release's values.
  *
  * Pods come from the workloads of the graph (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Job, CronJob: the
  * pod template's labels, service account and container ports), from Helm releases of the Istio charts the model
@@ -210,8 +216,10 @@ export interface HostVerdict {
     route: "direct" | "egress-gateway";
     /** The connections in order: source -> host, or source -> egress gateway and egress gateway -> host. */
     legs: Verdict[];
-    /** Why the gateway would not forward (no Gateway binding or route for the SNI), if so. */
+    /** Why the gateway would not forward (no filter chain for the SNI, no route, or a route to another host), if so. */
     routingRefusal?: string;
+    /** The host the egress gateway's route sends the connection to (which may not be the one asked for). */
+    upstream?: string;
     explanation: string;
 }
 
@@ -411,7 +419,7 @@ export class K8sReachabilityModel {
                 });
             } else if (kind === "NetworkPolicy" && groupOf(r).startsWith("networking.k8s.io")) {
                 this.netpols.push(parseNetworkPolicy(r));
-            } else if (groupOf(r).startsWith("security.istio.io") || (["ServiceEntry", "VirtualService", "Gateway"].includes(kind) && groupOf(r).startsWith("networking.istio.io"))) {
+            } else if (groupOf(r).startsWith("security.istio.io") || (["ServiceEntry", "VirtualService", "Gateway", "DestinationRule"].includes(kind) && groupOf(r).startsWith("networking.istio.io"))) {
                 const m = metadata(r);
                 this.istio.push({ kind, namespace: m.namespace, name: m.name, resource: r, spec: obj(r.inputs.spec) });
             } else if (kind === "Release" && groupOf(r).startsWith("helm.sh")) {
@@ -596,21 +604,136 @@ export class K8sReachabilityModel {
             return { allowed: false, route: "egress-gateway", legs: [], routingRefusal: `Service ${service.namespace}/${service.name} has no pod on ${servicePort}`, explanation: `no pod behind ${service.name}` };
         }
         const { pod: gw, port: gwPort } = targets[0];
-        const first = this.canReach(from, gw, gwPort, { request: { sni: host } });
-        // The gateway forwards only what a Gateway server binds and a VirtualService of the bound namespace routes.
-        const binding = this.gatewayServers(gw, servicePort).find((sv) => arr(sv.server.hosts).some((h) => hostMatches(String(h).split("/").pop()!, host)));
-        const gatewayRef = binding ? `${binding.gateway.namespace}/${binding.gateway.name}` : undefined;
-        const onward = binding ? this.tlsRoute(gw.namespace, gatewayRef!, host, servicePort, (vsNamespace) => arr(binding.server.hosts).some((h) => {
+        // The sidecar wraps the application's TLS in Istio mutual TLS whose SNI the DestinationRule subset sets.
+        const outerSni = this.originationSni(from.namespace, service, route.subset, servicePort);
+        const first = this.canReach(from, gw, gwPort, { request: { sni: outerSni } });
+        const refuse = (why: string): HostVerdict => ({ allowed: false, route: "egress-gateway", legs: [first], routingRefusal: why, explanation: `egress gateway ${gw.id} refuses: ${why}` });
+        const chain = this.tlsServerFor(gw, servicePort, outerSni);
+        if (!chain) return refuse(`no Gateway server selecting ${gw.id} on ${servicePort} has a filter chain for SNI ${outerSni}`);
+        const gatewayRef = `${chain.gateway.namespace}/${chain.gateway.name}`;
+        const bound = (vsNamespace: string) => arr(chain.server.hosts).some((h) => {
             const [ns, name] = String(h).includes("/") ? String(h).split("/") : ["*", String(h)];
-            return hostMatches(name, host) && (ns === "*" || ns === vsNamespace || (ns === "." && vsNamespace === binding.gateway.namespace));
-        })) : undefined;
-        if (!binding || !onward) {
-            const why = !binding ? `no Gateway selecting ${gw.id} serves ${host} on ${servicePort}` : `no VirtualService bound to ${gatewayRef} routes SNI ${host} (in a namespace the Gateway binds it to)`;
-            return { allowed: false, route: "egress-gateway", legs: [first], routingRefusal: why, explanation: `egress gateway ${gw.id} refuses: ${why}` };
+            return hostMatches(name, host) && (ns === "*" || ns === vsNamespace || (ns === "." && vsNamespace === chain.gateway.namespace));
+        });
+        const mode = str(obj(chain.server.tls).mode);
+        // A passthrough server routes by the TLS routes' sniHosts; a terminated one (SIMPLE, MUTUAL, ISTIO_MUTUAL)
+        // only by the tcp routes of the first VirtualService whose hosts the server binds to its namespace.
+        const onward = mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH"
+            ? this.tlsRoute(gw.namespace, gatewayRef, host, servicePort, bound)
+            : this.gatewayTcpRoute(gw.namespace, gatewayRef, chain.server, servicePort);
+        if (!onward) {
+            return refuse(mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH"
+                ? `no VirtualService bound to ${gatewayRef} routes SNI ${host} (in a namespace the Gateway binds it to)`
+                : `no VirtualService bound to ${gatewayRef} in a namespace its server ${str(obj(chain.server.port).name) ?? ""} binds has a tcp route for port ${servicePort} (a terminated ${mode} server reads tcp routes only)`);
+        }
+        if (!this.istio.some((p) => p.kind === "ServiceEntry" && this.serviceEntryVisible(p, gw.namespace) && arr(p.spec.hosts).some((h) => hostMatches(String(h), onward.destination)))) {
+            return { ...refuse(`no ServiceEntry visible in ${gw.namespace} registers ${onward.destination}, the route's destination`), upstream: onward.destination };
+        }
+        if (onward.destination.toLowerCase() !== host.toLowerCase()) {
+            return { ...refuse(`the route sends SNI ${outerSni} to ${onward.destination}, not ${host}`), upstream: onward.destination };
         }
         const second = this.canReach(gw, this.external(address, onward.destination), onward.port ?? port);
         const allowed = first.allowed && second.allowed;
-        return { allowed, route: "egress-gateway", legs: [first, second], explanation: `${first.explanation} ; then ${second.explanation}` };
+        return { allowed, route: "egress-gateway", legs: [first, second], upstream: onward.destination, explanation: `${first.explanation} ; then ${second.explanation}` };
+    }
+
+    /**
+     * Which HTTPS server of a gateway takes a TLS connection with server name `sni` (undefined: the client sent none)
+     * on `port`, and which VirtualService then routes a request for `host` (its Host header). Istio makes one filter
+     * chain per TLS server whose server_names are the server's hosts without their namespace part, and none at all
+     * when one host is `*` (the chain then matches any SNI, or none); Envoy prefers an exact server name, then the
+     * longest wildcard, then a chain without names. The chain's routes are the `http` routes of VirtualServices bound
+     * to the Gateway whose hosts the server binds to the VirtualService's namespace (`<ns>/<host>`).
+     */
+    ingressRoute(gateway: PodNode, port: number, request: { sni?: string; host: string }): { server?: string; virtualService?: string; destinations: string[]; reason: string } {
+        const chain = this.tlsServerFor(gateway, port, request.sni);
+        if (!chain) return { destinations: [], reason: `no TLS filter chain of ${gateway.id}:${port} accepts ${request.sni === undefined ? "a connection without SNI" : `SNI ${request.sni}`}` };
+        const ref = `${chain.gateway.namespace}/${chain.gateway.name}`;
+        const server = `${ref} server ${str(obj(chain.server.port).name) ?? ""}`;
+        for (const vs of this.istio.filter((p) => p.kind === "VirtualService" && this.serviceEntryVisible(p, gateway.namespace))) {
+            const gateways = arr(vs.spec.gateways).map(String).map((g) => (g === "mesh" || g.includes("/") ? g : `${vs.namespace}/${g}`));
+            if (!gateways.includes(ref) || arr(vs.spec.http).length === 0) continue;
+            const claims = arr(vs.spec.hosts).map(String).filter((h) => hostMatches(h, request.host));
+            const bindsVs = arr(chain.server.hosts).map(String).some((entry) => {
+                const [ns, name] = entry.includes("/") ? entry.split("/") : ["*", entry];
+                const nsOk = ns === "*" || ns === vs.namespace || (ns === "." && vs.namespace === chain.gateway.namespace);
+                return nsOk && claims.some((c) => hostMatches(name, c) || hostMatches(c, name));
+            });
+            if (claims.length === 0 || !bindsVs) continue;
+            const destinations = arr(vs.spec.http).flatMap((h) => arr(obj(h).route).map((r) => str(obj(obj(r).destination).host) ?? "")).filter((d) => d !== "");
+            return { server, virtualService: describe("VirtualService", vs.namespace, vs.name), destinations, reason: `${server} takes the connection; VirtualService ${vs.namespace}/${vs.name} routes Host ${request.host}` };
+        }
+        return { server, destinations: [], reason: `${server} takes the connection, and no VirtualService in a namespace it binds routes Host ${request.host} (404)` };
+    }
+
+    /** The TLS server (filter chain) of a gateway pod that Envoy picks for SNI `sni` on `port` (see {@link ingressRoute}). */
+    private tlsServerFor(pod: PodNode, port: number, sni: string | undefined): { gateway: IstioPolicy; server: Obj } | undefined {
+        const candidates = this.gatewayServers(pod, port).filter((sv) => sv.server.tls !== undefined).map((sv) => ({ ...sv, names: arr(sv.server.hosts).map((h) => String(h).split("/").pop()!.toLowerCase()) }));
+        const rank = (names: string[]): number => {
+            if (names.includes("*")) return 0;
+            if (sni === undefined) return -1;
+            const s = sni.toLowerCase();
+            if (names.includes(s)) return 1e6;
+            const wild = names.filter((n) => n.startsWith("*.") && s.endsWith(n.slice(1))).map((n) => n.length);
+            return wild.length > 0 ? Math.max(...wild) : -1;
+        };
+        const ranked = candidates.map((c) => ({ c, r: rank(c.names) })).filter((x) => x.r >= 0).sort((a, b) => b.r - a.r);
+        return ranked[0]?.c;
+    }
+
+    /**
+     * The destination of a terminated gateway server's connection: Istio takes the VirtualServices bound to the
+     * Gateway, keeps those whose hosts the server binds to their namespace, and forwards by the first `tcp` route
+     * whose match (port, gateways) fits; `tls` routes are not read there.
+     */
+    private gatewayTcpRoute(gatewayNamespace: string, gatewayRef: string, server: Obj, port: number): { destination: string; port?: number } | undefined {
+        for (const vs of this.istio.filter((p) => p.kind === "VirtualService" && this.serviceEntryVisible(p, gatewayNamespace))) {
+            const gateways = arr(vs.spec.gateways).map(String).map((g) => (g === "mesh" || g.includes("/") ? g : `${vs.namespace}/${g}`));
+            if (!gateways.includes(gatewayRef)) continue;
+            const vsHosts = arr(vs.spec.hosts).map(String);
+            const bindsVs = arr(server.hosts).map(String).some((entry) => {
+                if (!entry.includes("/")) return vsHosts.some((h) => hostMatches(entry, h) || hostMatches(h, entry));
+                const [ns, name] = entry.split("/");
+                return ns === vs.namespace && vsHosts.some((h) => hostMatches(name, h) || hostMatches(h, name));
+            });
+            if (!bindsVs) continue;
+            for (const t of arr(vs.spec.tcp).map(obj)) {
+                const matches = arr(t.match).map(obj);
+                const fits = matches.length === 0 || matches.some((m) => {
+                    const mg = arr(m.gateways).map(String).map((g) => (g === "mesh" || g.includes("/") ? g : `${vs.namespace}/${g}`));
+                    return (m.port === undefined || Number(m.port) === port) && (mg.length === 0 || mg.includes(gatewayRef));
+                });
+                const dest = obj(obj(arr(t.route)[0]).destination);
+                if (fits && str(dest.host)) {
+                    return { destination: str(dest.host)!, port: obj(dest.port).number === undefined ? undefined : Number(obj(dest.port).number) };
+                }
+            }
+        }
+        return undefined;
+    }
+
+    /**
+     * The SNI a sidecar sends when it originates Istio mutual TLS to `service` (subset `subset`, port `port`): the
+     * `sni` of the DestinationRule's ISTIO_MUTUAL settings (port level first), else Istio's own
+     * `outbound_.<port>_.<subset>_.<fqdn>`.
+     */
+    private originationSni(namespace: string, service: ServiceNode, subset: string | undefined, port: number): string {
+        const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
+        for (const dr of this.istio.filter((p) => p.kind === "DestinationRule" && this.serviceEntryVisible(p, namespace))) {
+            const drHost = str(dr.spec.host);
+            if (!drHost || this.serviceOfHost(drHost, dr.namespace) !== service) continue;
+            const policies = [
+                ...(subset ? arr(dr.spec.subsets).map(obj).filter((sb) => sb.name === subset).map((sb) => obj(sb.trafficPolicy)) : []),
+                obj(dr.spec.trafficPolicy),
+            ];
+            for (const tp of policies) {
+                const portLevel = arr(tp.portLevelSettings).map(obj).find((pl) => Number(obj(pl.port).number) === port);
+                for (const tls of [obj(portLevel?.tls), obj(tp.tls)]) {
+                    if (str(tls.mode) === "ISTIO_MUTUAL" && str(tls.sni)) return str(tls.sni)!;
+                }
+            }
+        }
+        return `outbound_.${port}_.${subset ?? ""}_.${fqdn}`;
     }
 
     /** Gateway servers (Istio `Gateway` objects whose selector picks the pod) listening on `port`. */
@@ -623,7 +746,7 @@ export class K8sReachabilityModel {
      * The TLS route a VirtualService visible in `namespace` gives SNI `host` on `port` for `gateway` (`mesh` or
      * `<ns>/<name>`); `bound` further limits the VirtualService's namespace (a Gateway's host binding).
      */
-    private tlsRoute(namespace: string, gateway: string, host: string, port: number, bound?: (vsNamespace: string) => boolean): { destination: string; port?: number } | undefined {
+    private tlsRoute(namespace: string, gateway: string, host: string, port: number, bound?: (vsNamespace: string) => boolean): { destination: string; port?: number; subset?: string } | undefined {
         for (const vs of this.istio.filter((p) => p.kind === "VirtualService" && this.serviceEntryVisible(p, namespace) && (!bound || bound(p.namespace)))) {
             const gateways = arr(vs.spec.gateways).map(String).map((g) => (g === "mesh" || g.includes("/") ? g : `${vs.namespace}/${g}`));
             if (!(gateways.length === 0 ? gateway === "mesh" : gateways.includes(gateway))) continue;
@@ -635,7 +758,7 @@ export class K8sReachabilityModel {
                 });
                 const dest = obj(obj(arr(t.route)[0]).destination);
                 if (match && str(dest.host)) {
-                    return { destination: str(dest.host)!, port: obj(dest.port).number === undefined ? undefined : Number(obj(dest.port).number) };
+                    return { destination: str(dest.host)!, port: obj(dest.port).number === undefined ? undefined : Number(obj(dest.port).number), subset: str(dest.subset) };
                 }
             }
         }

@@ -51,15 +51,24 @@ export interface McpEgressArgs {
 }
 
 /**
- * Egress of the MCP servers through the mesh's egress gateway (controls S1, H5): per server, a ServiceEntry for each
- * host it may reach, a VirtualService that sends the server's TLS to that host (by SNI) to the egress gateway over
- * Istio mutual TLS (DestinationRule ISTIO_MUTUAL with the host as SNI) and from the gateway to the host (TLS passed
- * through, never terminated), and a Gateway whose hosts are namespace-qualified (`mcp-x/api.example.com`), so only the
- * server's own namespace can bind a route for them. On the gateway, an AuthorizationPolicy admits a connection only
- * from a server's workload identity (its mTLS principal) to one of that server's own hosts (`connection.sni`): a
- * server cannot use another server's hosts. NetworkPolicies of the gateway's namespace admit only the MCP namespaces
- * (443) and let the gateway reach DNS, istiod and 443 outside the private ranges; which hosts it reaches there is the
- * routes' and the AuthorizationPolicy's to decide (a NetworkPolicy has no host names).
+ * Egress of the MCP servers through the mesh's egress gateway (controls S1, H5), in the shape Istio programs for TLS
+ * originated by the application and carried to the gateway inside Istio mutual TLS:
+ * - per server, a ServiceEntry for each host it may reach and a DestinationRule for the gateway Service with a subset
+ *   per host whose ISTIO_MUTUAL settings use the host as SNI (the outer SNI the gateway sees);
+ * - per server and host, a VirtualService whose sidecar side (`tls`, match sniHosts [host]) sends the server's TLS to
+ *   the gateway subset of that host, and whose gateway side (`tcp`, match the egress Gateway and 443) forwards the
+ *   connection to the host itself, the application's TLS passed through, never terminated. Istio builds the network
+ *   filters of a terminated gateway server (SIMPLE, MUTUAL, ISTIO_MUTUAL) only from VirtualService `tcp` routes, and
+ *   takes the first VirtualService whose hosts match the server, so each host needs a route of its own;
+ * - one Gateway server per host (`tls-egress-<i>`, ISTIO_MUTUAL), listing that host bound to each namespace that
+ *   declares it (`mcp-x/api.example.com`), so Istio makes one filter chain per host (server_names = the host) and only
+ *   those namespaces can bind a route for it. A host declared by two servers is one server (two chains with the same
+ *   server name would make Envoy refuse the listener), and both routes send it to the same host.
+ * On the gateway, an AuthorizationPolicy admits a connection only from a server's workload identity (its mTLS
+ * principal) to one of that server's own hosts (`connection.sni`, the outer SNI): a server cannot use another
+ * server's hosts. NetworkPolicies of the gateway's namespace admit only the MCP namespaces (443) and let the gateway
+ * reach DNS, istiod and 443 outside the private ranges; which hosts it reaches there is the routes' and the
+ * AuthorizationPolicy's to decide (a NetworkPolicy has no host names).
  */
 export class McpEgress extends pulumi.ComponentResource {
     constructor(name: string, args: McpEgressArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -70,13 +79,17 @@ export class McpEgress extends pulumi.ComponentResource {
             new k8s.apiextensions.CustomResource(`${name}-${suffix}`, { apiVersion, kind, metadata: { name: metadataName, namespace }, spec }, parent);
         const routed = args.servers.filter((s) => s.hosts.length > 0);
         if (routed.length > 0) {
+            const namespacesOf = new Map<string, string[]>();
+            for (const s of routed) {
+                for (const h of s.hosts) namespacesOf.set(h, [...new Set([...(namespacesOf.get(h) ?? []), s.namespace])]);
+            }
             cr("gateway", "networking.istio.io/v1beta1", "Gateway", EGRESS_GATEWAY_NAMESPACE, EGRESS_GATEWAY_NAME, {
                 selector: { ...EGRESS_GATEWAY_SELECTOR },
-                servers: [{
-                    port: { number: EGRESS_PORT, name: "tls-egress", protocol: "TLS" },
-                    hosts: routed.flatMap((s) => s.hosts.map((h) => `${s.namespace}/${h}`)),
+                servers: [...namespacesOf.entries()].map(([h, namespaces], i) => ({
+                    port: { number: EGRESS_PORT, name: `tls-egress-${i}`, protocol: "TLS" },
+                    hosts: namespaces.map((ns) => `${ns}/${h}`),
                     tls: { mode: "ISTIO_MUTUAL" },
-                }],
+                })),
             });
         }
         for (const s of routed) {
@@ -96,14 +109,14 @@ export class McpEgress extends pulumi.ComponentResource {
                     trafficPolicy: { portLevelSettings: [{ port: { number: EGRESS_PORT }, tls: { mode: "ISTIO_MUTUAL", sni: h } }] },
                 })),
             });
-            cr(`${s.name}-vs`, "networking.istio.io/v1beta1", "VirtualService", s.namespace, `${s.name}-egress`, {
-                hosts: s.hosts,
-                gateways: ["mesh", gatewayRef],
-                exportTo: [".", EGRESS_GATEWAY_NAMESPACE],
-                tls: s.hosts.flatMap((h, i) => [
-                    { match: [{ gateways: ["mesh"], port: EGRESS_PORT, sniHosts: [h] }], route: [{ destination: { host: EGRESS_GATEWAY_HOST, subset: sub(i), port: { number: EGRESS_PORT } } }] },
-                    { match: [{ gateways: [gatewayRef], port: EGRESS_PORT, sniHosts: [h] }], route: [{ destination: { host: h, port: { number: EGRESS_PORT } } }] },
-                ]),
+            s.hosts.forEach((h, i) => {
+                cr(`${s.name}-vs-${i}`, "networking.istio.io/v1beta1", "VirtualService", s.namespace, `${s.name}-egress-${i}`, {
+                    hosts: [h],
+                    gateways: ["mesh", gatewayRef],
+                    exportTo: [".", EGRESS_GATEWAY_NAMESPACE],
+                    tls: [{ match: [{ gateways: ["mesh"], port: EGRESS_PORT, sniHosts: [h] }], route: [{ destination: { host: EGRESS_GATEWAY_HOST, subset: sub(i), port: { number: EGRESS_PORT } } }] }],
+                    tcp: [{ match: [{ gateways: [gatewayRef], port: EGRESS_PORT }], route: [{ destination: { host: h, port: { number: EGRESS_PORT } } }] }],
+                });
             });
         }
         // ALLOW with one rule per server (its principal, its hosts); no rule at all admits nothing.

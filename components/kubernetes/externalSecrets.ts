@@ -59,6 +59,16 @@ export class ServerSecrets extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * Environment of the operator's controller (chart value `extraEnv`). ESO 0.17.0's AWS provider authenticates with
+ * aws-sdk-go v1, which sends AssumeRoleWithWebIdentity to the global endpoint sts.amazonaws.com in the Regions that
+ * SDK lists as legacy (us-east-1, eu-west-1 and most others) unless AWS_STS_REGIONAL_ENDPOINTS is `regional`. The
+ * zone's DNS firewall admits only the Region's own STS endpoint (sts.<region>.amazonaws.com, served by the VPC
+ * endpoint), so without it no secret ever syncs. The EKS pod identity webhook injects this variable only into pods of
+ * a service account with a role annotation, which the operator's own is not (it uses each store's account's token).
+ */
+export const ESO_CONTROLLER_ENV = [{ name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" }] as const;
+
 /** The External Secrets Operator itself, from its official chart at a pinned version. */
 export class ExternalSecretsOperator extends pulumi.ComponentResource {
     constructor(name: string, args: { version?: string } = {}, opts: pulumi.ComponentResourceOptions = {}) {
@@ -69,7 +79,7 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
         new k8s.helm.v3.Release(`${name}-release`, {
             name: "external-secrets", chart: "external-secrets", version: args.version ?? ESO_VERSION, namespace: "external-secrets",
             repositoryOpts: { repo: "https://charts.external-secrets.io" },
-            values: { installCRDs: true },
+            values: { installCRDs: true, extraEnv: ESO_CONTROLLER_ENV.map((e) => ({ ...e })) },
             atomic: true,
         }, { parent: this, dependsOn: [ns] });
         this.registerOutputs({});

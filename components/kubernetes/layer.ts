@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
+import type { ApprovalSettings } from "../mcp/approval";
 import { approvedManifest } from "../mcp/server";
 import { ResolvedMcpServerSpec, serverUrl } from "../mcp/spec";
 import { ExternalSecretsOperator, ServerSecrets } from "./externalSecrets";
@@ -22,6 +23,8 @@ export interface McpLayerGuardArgs {
     piiClasses: string[];
     /** OAuth client ids that may call the servers. */
     clientIds: string[];
+    /** The stack's approval settings (`mcpsec:approvals`): reviewer keys every guard checks its manifest against. */
+    approvals?: ApprovalSettings;
 }
 
 /** Default quota of an MCP namespace; raised to what the server's pods need during a rolling update. */
@@ -94,6 +97,10 @@ export class McpClusterLayer extends pulumi.ComponentResource {
         const gatewayName = "mcp-gateway";
         // One HTTPS server; each host is bound to its server's namespace ("mcp-x/x.<domain>"), so a VirtualService in
         // another namespace cannot claim it. Plain HTTP is not served: the load balancer in front redirects.
+        // The ALB opens TLS to its targets without SNI. Istio turns a server's hosts into the filter chain's
+        // server_names unless one of them is "*" (then the chain matches any SNI, none included), so the server also
+        // lists "*" bound to the gateway's own namespace, where no VirtualService is: TLS is accepted without SNI and
+        // the request is routed by its Host header to the VirtualService of the namespace that host is bound to.
         new k8s.apiextensions.CustomResource(`${name}-gateway`, {
             apiVersion: "networking.istio.io/v1beta1",
             kind: "Gateway",
@@ -102,7 +109,7 @@ export class McpClusterLayer extends pulumi.ComponentResource {
                 selector: { ...INGRESS_GATEWAY_SELECTOR },
                 servers: [{
                     port: { number: INGRESS_GATEWAY_HTTPS_PORT, name: "https", protocol: "HTTPS" },
-                    hosts: args.servers.map((s) => `${serverNamespace(s.name)}/${s.name}.${args.domainName}`),
+                    hosts: [...args.servers.map((s) => `${serverNamespace(s.name)}/${s.name}.${args.domainName}`), `${GATEWAY_NAMESPACE}/*`],
                     tls: { mode: "SIMPLE", credentialName: args.tlsSecretName, minProtocolVersion: "TLSV1_2" },
                 }],
             },
@@ -141,7 +148,7 @@ export class McpClusterLayer extends pulumi.ComponentResource {
                 guard: g && {
                     image: g.image, port: g.port, dlpMode: g.dlpMode, piiClasses: g.piiClasses, clientIds: g.clientIds,
                     resource: url, issuer: args.oauthIssuer, jwksUri: args.jwksUri,
-                    manifestConfigMap: manifest.metadata.name, manifest: manifestText,
+                    manifestConfigMap: manifest.metadata.name, manifest: manifestText, approvals: g.approvals,
                 },
             }, { parent: this, dependsOn: [ns, manifest] });
             new McpMeshPolicy(`${name}-${server.name}`, {

@@ -96,6 +96,12 @@ function servingPort(model: K8sReachabilityModel, g: ResourceGraph, name: string
     return targets[0].port;
 }
 
+/** The server's public host: the host of its VirtualService from the ingress gateway. */
+function hostOf(g: ResourceGraph, name: string): string {
+    const vs = byKind(g, "VirtualService").find((r) => namespaceOf(r) === `mcp-${name}` && (r.inputs.spec as { gateways: string[] }).gateways.includes("istio-ingress/mcp-gateway"))!;
+    return (vs.inputs.spec as { hosts: string[] }).hosts[0];
+}
+
 /** The server's scopes, as its RFC 9728 metadata (answered at the gateway) publishes them. */
 function scopesOf(g: ResourceGraph, name: string): string[] {
     const metadata = ingressRoute(g, `mcp-${name}`).find((h) => h.directResponse)!;
@@ -144,6 +150,20 @@ describe("reachability in the cluster of microservices-dev", () => {
                 expect(fromIntruder.allowed, fromIntruder.explanation).toBe(false);
                 expect(layer(fromIntruder, "authorization")?.decision, fromIntruder.explanation).toBe("refused");
             }
+        });
+
+        it("the load balancer's TLS without SNI is taken by the gateway's HTTPS server, and each Host is routed to its own server's VirtualService only", () => {
+            const gw = gateway(model);
+            for (const s of servers) {
+                const host = hostOf(graph, s.name);
+                for (const sni of [undefined, host]) {
+                    const r = model.ingressRoute(gw, 443, { sni, host });
+                    expect(r.virtualService, r.reason).toBe(`VirtualService mcp-${s.name}/${s.name}`);
+                    expect(r.destinations, r.reason).toContain(s.name);
+                }
+            }
+            // A Host no server has: the chain takes the connection, no route (Istio's 404).
+            expect(model.ingressRoute(gw, 443, { host: "other.example.com" }).virtualService).toBeUndefined();
         });
 
         it("clients outside the cluster reach the ingress gateway on 443", () => {
@@ -367,6 +387,78 @@ describe("the model catches broken configurations (microservices-dev, cloned and
         expect(m0.canReach(serverPod(m0, plain.name), egressGateway(m0), 443, { request: { sni: host } }).allowed).toBe(false);
         const v = m.canReach(serverPod(m, plain.name), egressGateway(m), 443, { request: { sni: host } });
         expect(v.allowed, v.explanation).toBe(true);
+    });
+
+    it("the ingress Gateway without its catch-all host (as first rendered): the load balancer's connection without SNI finds no filter chain", () => {
+        const g = cloneGraph(graph);
+        const gw = byKind(g, "Gateway").find((r) => namespaceOf(r) === "istio-ingress")!;
+        const sv = (gw.inputs.spec as { servers: { hosts: string[] }[] }).servers[0];
+        sv.hosts = sv.hosts.filter((h) => !h.endsWith("/*"));
+        const m = new K8sReachabilityModel(g);
+        const host = hostOf(g, first());
+        expect(m.ingressRoute(gateway(m), 443, { host }).virtualService).toBeUndefined();
+        expect(m.ingressRoute(gateway(m), 443, { host }).reason).toContain("without SNI");
+        // A client that sends the SNI still gets through: only the load balancer's hop was broken.
+        expect(m.ingressRoute(gateway(m), 443, { sni: host, host }).virtualService).toBe(`VirtualService mcp-${first()}/${first()}`);
+    });
+
+    it("another namespace's VirtualService claiming a server's host on the ingress Gateway is never routed, first in order or alone", () => {
+        const [victim, thief] = [servers[0].name, servers.find((x) => x.name !== servers[0].name)!.name];
+        const g = cloneGraph(graph);
+        const legit = byKind(g, "VirtualService").find((r) => namespaceOf(r) === `mcp-${victim}` && nameOf(r) === victim)!;
+        const stolen = structuredClone(legit);
+        stolen.urn = `${legit.urn}-stolen`;
+        (stolen.inputs.metadata as { namespace: string }).namespace = `mcp-${thief}`;
+        (stolen.inputs.spec as { http: { route?: { destination: { host: string } }[] }[] }).http.forEach((h) => h.route?.forEach((r) => { r.destination.host = thief; }));
+        g.resources.unshift(stolen);
+        const host = hostOf(graph, victim);
+        const m = new K8sReachabilityModel(g);
+        expect(m.ingressRoute(gateway(m), 443, { host }).virtualService).toBe(`VirtualService mcp-${victim}/${victim}`);
+        const alone = new K8sReachabilityModel(without(g, legit));
+        const r = alone.ingressRoute(gateway(alone), 443, { host });
+        expect(r.virtualService, r.reason).toBeUndefined();
+    });
+
+    it("the egress routes as first rendered (gateway side as tls routes, one Gateway server for every host): no declared host is reachable", () => {
+        const declaring = servers.find((x) => (x.egress ?? []).length > 0)!;
+        const g = cloneGraph(graph);
+        const egressRoutes = byKind(g, "VirtualService").filter((r) => (r.inputs.spec as { gateways: string[] }).gateways.includes("istio-egress/mcp-egress"));
+        expect(egressRoutes.length).toBeGreaterThan(1);
+        for (const vs of egressRoutes) {
+            const spec = vs.inputs.spec as { hosts: string[]; tls: unknown[]; tcp?: unknown[] };
+            delete spec.tcp;
+            spec.tls.push({ match: [{ gateways: ["istio-egress/mcp-egress"], port: 443, sniHosts: spec.hosts }], route: [{ destination: { host: spec.hosts[0], port: { number: 443 } } }] });
+        }
+        const m = new K8sReachabilityModel(g);
+        for (const host of [...declaring.egress!, JWKS_HOST]) {
+            const v = m.canReachHost(serverPod(m, declaring.name), host, INTERNET[1]);
+            expect(v.allowed, v.explanation).toBe(false);
+            expect(v.routingRefusal).toContain("tcp route");
+        }
+        // tcp routes but one server listing every host: the first VirtualService takes every SNI of the chain.
+        const g2 = cloneGraph(graph);
+        const gw = byKind(g2, "Gateway").find((r) => namespaceOf(r) === "istio-egress")!;
+        const spec = gw.inputs.spec as { servers: { hosts: string[] }[] };
+        spec.servers = [{ ...spec.servers[0], hosts: spec.servers.flatMap((sv) => sv.hosts) }];
+        const m2 = new K8sReachabilityModel(g2);
+        const outcomes = [...declaring.egress!, JWKS_HOST].map((host) => m2.canReachHost(serverPod(m2, declaring.name), host, INTERNET[1]));
+        expect(outcomes.filter((v) => v.allowed)).toHaveLength(1);
+        expect(outcomes.find((v) => !v.allowed)?.routingRefusal).toMatch(/sends SNI .* to /);
+    });
+
+    it("the gateway side of an egress route pointed at another host (a ServiceEntry of the server's namespace): the connection goes there, not to the host asked for", () => {
+        const declaring = servers.find((x) => (x.egress ?? []).length > 0)!;
+        const g = cloneGraph(graph);
+        const vs = byKind(g, "VirtualService").find((r) => (r.inputs.spec as { hosts: string[] }).hosts[0] === declaring.egress![0] && namespaceOf(r) === `mcp-${declaring.name}`)!;
+        (vs.inputs.spec as { tcp: { route: { destination: { host: string } }[] }[] }).tcp[0].route[0].destination.host = "evil.example";
+        const se = byKind(g, "ServiceEntry").find((r) => namespaceOf(r) === `mcp-${declaring.name}`)!;
+        (se.inputs.spec as { hosts: string[] }).hosts.push("evil.example");
+        const m = new K8sReachabilityModel(g);
+        const v = m.canReachHost(serverPod(m, declaring.name), declaring.egress![0], INTERNET[1]);
+        expect(v.upstream).toBe("evil.example");
+        expect(v.allowed, v.explanation).toBe(false);
+        // The gateway's AuthorizationPolicy still admits the connection: its connection.sni is the host asked for.
+        expect(v.legs[0].allowed, v.legs[0].explanation).toBe(true);
     });
 
     it("mesh-wide mTLS STRICT removed: a pod outside the mesh that gets past the network policy is no longer refused by the mesh", () => {

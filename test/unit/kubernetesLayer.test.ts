@@ -87,6 +87,12 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
         expect((istiod.inputs.values as { meshConfig: { outboundTrafficPolicy: { mode: string } } }).meshConfig.outboundTrafficPolicy.mode).toBe("REGISTRY_ONLY");
     });
 
+    it("the External Secrets controller calls the Region's STS endpoint (aws-sdk-go v1 would call the global one, which the zone's DNS firewall refuses)", () => {
+        const eso = graph.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "external-secrets")!;
+        // Chart 0.17.0 puts the top-level extraEnv on the controller container, the one that assumes each store's role.
+        expect((eso.inputs.values as { extraEnv?: unknown }).extraEnv).toEqual([{ name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" }]);
+    });
+
     it("lets the guard decide auth: the mesh admits only the ingress gateway's mTLS identity, on the guard port and MCP path, with no RequestAuthentication", () => {
         const authz = objects.filter((r) => r.type === "kubernetes:security.istio.io/v1:AuthorizationPolicy" && (r.inputs.metadata as { namespace: string }).namespace === "mcp-docs-search");
         expect(authz.map((r) => r.inputs.spec)).toEqual([{
@@ -117,7 +123,9 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
         const gw = objects.find((r) => r.type === "kubernetes:networking.istio.io/v1beta1:Gateway" && (r.inputs.metadata as { namespace: string }).namespace === "istio-ingress")!;
         const servers = (gw.inputs.spec as { servers: { hosts: string[]; port: { protocol: string } }[] }).servers;
         expect(servers.map((sv) => sv.port.protocol)).toEqual(["HTTPS"]);
-        expect(servers[0].hosts).toEqual(["mcp-docs-search/docs-search.mcp.k8s.example.com"]);
+        // "*" bound to the gateway's own namespace (which has no VirtualService): Istio then sets no server_names on the
+        // HTTPS filter chain, so the ALB's connection without SNI is accepted and routed by Host.
+        expect(servers[0].hosts).toEqual(["mcp-docs-search/docs-search.mcp.k8s.example.com", "istio-ingress/*"]);
     });
 
     it("routes the declared egress and the guard's JWKS host through the egress gateway, over mTLS, by SNI", () => {
@@ -128,16 +136,21 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
         const dr = inNs("kubernetes:networking.istio.io/v1beta1:DestinationRule", "mcp-docs-search")[0].inputs.spec as { host: string; subsets: { trafficPolicy: { portLevelSettings: { tls: { mode: string; sni: string } }[] } }[] };
         expect(dr.host).toBe("istio-egressgateway.istio-egress.svc.cluster.local");
         expect(dr.subsets.map((sb) => sb.trafficPolicy.portLevelSettings[0].tls)).toEqual(hosts.map((sni) => ({ mode: "ISTIO_MUTUAL", sni })));
-        const vs = inNs("kubernetes:networking.istio.io/v1beta1:VirtualService", "mcp-docs-search").find((r) => (r.inputs.metadata as { name: string }).name === "docs-search-egress")!;
-        const tls = (vs.inputs.spec as { tls: { match: { gateways: string[]; sniHosts: string[] }[]; route: { destination: { host: string } }[] }[] }).tls;
-        expect(tls.map((t) => [t.match[0].gateways[0], t.match[0].sniHosts[0], t.route[0].destination.host])).toEqual([
-            ["mesh", hosts[0], "istio-egressgateway.istio-egress.svc.cluster.local"], ["istio-egress/mcp-egress", hosts[0], hosts[0]],
-            ["mesh", hosts[1], "istio-egressgateway.istio-egress.svc.cluster.local"], ["istio-egress/mcp-egress", hosts[1], hosts[1]],
-        ]);
-        const gw = inNs("kubernetes:networking.istio.io/v1beta1:Gateway", "istio-egress")[0].inputs.spec as { servers: { hosts: string[]; tls: { mode: string } }[] };
-        expect(gw.servers).toHaveLength(1);
-        expect(gw.servers[0].hosts).toEqual(hosts.map((h) => `mcp-docs-search/${h}`));
-        expect(gw.servers[0].tls.mode).toBe("ISTIO_MUTUAL");
+        // One VirtualService per host: the sidecar side (tls, by SNI) to the gateway subset of that host; the gateway side
+        // a tcp route to the host, the only kind of route Istio reads for a terminated (ISTIO_MUTUAL) gateway server.
+        const routes = inNs("kubernetes:networking.istio.io/v1beta1:VirtualService", "mcp-docs-search").filter((r) => (r.inputs.spec as { gateways: string[] }).gateways.includes("istio-egress/mcp-egress"));
+        type EgressVs = { hosts: string[]; tls: { match: { gateways: string[]; sniHosts: string[] }[]; route: { destination: { host: string; subset: string } }[] }[]; tcp: { match: { gateways: string[]; port: number }[]; route: { destination: { host: string; port: { number: number } } }[] }[] };
+        expect(routes.map((r) => {
+            const sp = r.inputs.spec as EgressVs;
+            return [sp.hosts, sp.tls.map((t) => [t.match[0].gateways, t.match[0].sniHosts, t.route[0].destination.host, t.route[0].destination.subset]), sp.tcp.map((t) => [t.match[0].gateways, t.match[0].port, t.route[0].destination])];
+        })).toEqual(hosts.map((h, i) => [
+            [h],
+            [[["mesh"], [h], "istio-egressgateway.istio-egress.svc.cluster.local", `host-${i}`]],
+            [[["istio-egress/mcp-egress"], 443, { host: h, port: { number: 443 } }]],
+        ]));
+        // One ISTIO_MUTUAL server per host: one filter chain per outer SNI, each host bound to the declaring namespace.
+        const gw = inNs("kubernetes:networking.istio.io/v1beta1:Gateway", "istio-egress")[0].inputs.spec as { servers: { port: { name: string }; hosts: string[]; tls: { mode: string } }[] };
+        expect(gw.servers.map((sv) => [sv.port.name, sv.hosts, sv.tls.mode])).toEqual(hosts.map((h, i) => [`tls-egress-${i}`, [`mcp-docs-search/${h}`], "ISTIO_MUTUAL"]));
         const authz = inNs("kubernetes:security.istio.io/v1:AuthorizationPolicy", "istio-egress")[0].inputs.spec as { rules: unknown[] };
         expect(authz.rules).toEqual([{ from: [{ source: { principals: ["cluster.local/ns/mcp-docs-search/sa/docs-search"] } }], to: [{ operation: { ports: ["443"] } }], when: [{ key: "connection.sni", values: hosts }] }]);
     });
@@ -210,6 +223,7 @@ describe("the MCP guard in every server's pod (stack microservices-dev)", () => 
             GUARD_ALLOWED_HOSTS: "docs-search.mcp.k8s.example.com",
             GUARD_DLP_MODE: "redact",
             GUARD_MANIFEST_FILE: "/etc/mcp-guard/manifest.json",
+            GUARD_APPROVALS_REQUIRED: "false",
         });
         expect(guard.readinessProbe?.httpGet.port).toBe(8443);
     });
