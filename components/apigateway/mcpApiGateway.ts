@@ -306,7 +306,7 @@ export class McpApiGateway extends pulumi.ComponentResource {
                 parentId = resource.id;
             });
             const resourceId = resource ? resource.id : api.rootResourceId;
-            const methods: pulumi.Resource[] = [];
+            const methods: pulumi.CustomResource[] = [];
             for (const httpMethod of MCP_HTTP_METHODS) {
                 const method = new aws.apigateway.Method(`${name}-${server.name}-${httpMethod.toLowerCase()}`, {
                     restApi: api.id,
@@ -346,10 +346,16 @@ export class McpApiGateway extends pulumi.ComponentResource {
                     responseTemplates: { "application/json": "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,\"message\":$context.error.messageString}}" },
                 }, p));
             }
+            // REST changes take effect only with a new deployment: its trigger covers everything the stage's snapshot
+            // names, including what can be replaced underneath (the VPC link is immutable, the ALB and the user pool
+            // replaceable: new ids), so a replacement redeploys instead of leaving the stage on a dead link or pool.
             const deployment = new aws.apigateway.Deployment(`${name}-${server.name}`, {
                 restApi: api.id,
                 description: `MCP server ${server.name}`,
-                triggers: { redeployment: sha({ server: { ...server, metadataDocument: undefined }, methods: args.allowedMethods, clients: clients.length, v: 1 }) },
+                triggers: {
+                    redeployment: pulumi.all([vpcLink.id, args.loadBalancerArn, args.userPoolArn, authorizer.id, model.id, validator.id, ...methods.map((m) => m.id)])
+                        .apply(([link, alb, pool, ...ids]) => sha({ server: { ...server, metadataDocument: undefined }, methods: args.allowedMethods, clients: clients.length, link, alb, pool, ids, v: 2 })),
+                },
             }, { parent: api, dependsOn: [...methods, model, validator, authorizer] });
             const stage = stageOf(server.name, api, deployment);
             stages.push(stage);
@@ -442,13 +448,15 @@ export class McpApiGateway extends pulumi.ComponentResource {
     private accountRole(name: string, partition: pulumi.Output<string>, region: pulumi.Output<string>, account: pulumi.Output<string>, tags: (s: string) => Record<string, string>): aws.apigateway.Account {
         const role = new aws.iam.Role(`${name}-cloudwatch`, {
             description: "API Gateway writes execution and access logs of this account and region",
+            // AWS's documented trust policy for this role has no condition, and API Gateway documents no
+            // aws:SourceAccount/SourceArn context when it assumes it: a condition it does not send would fail the
+            // account setting ("does not have required permissions") or logging. The role's permissions are narrow.
             assumeRolePolicy: policyJson({
                 Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
             }),
             tags: tags("cloudwatch-role"),
         }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-cloudwatch`, {
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-cloudwatch`, {
             role: role.id,
             policy: policyJson({
                 // DescribeLogGroups is authorized on "*" only (no resource type): it lists names, reads no log data.
@@ -464,6 +472,7 @@ export class McpApiGateway extends pulumi.ComponentResource {
                 ]),
             }),
         }, { parent: this });
-        return new aws.apigateway.Account(`${name}-account`, { cloudwatchRoleArn: role.arn }, { parent: this });
+        // API Gateway checks the role's trust and permissions when the setting is written: after the policy, never beside it.
+        return new aws.apigateway.Account(`${name}-account`, { cloudwatchRoleArn: role.arn }, { parent: this, dependsOn: [rolePolicy] });
     }
 }

@@ -178,6 +178,27 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
         expect(new URL(env.GUARD_RESOURCE).pathname).toBe("/docs-search/mcp");
     });
 
+    it("redeploys a server's stage when the VPC link, the load balancer, the user pool or any method is replaced", () => {
+        const urnOf = (type: string, pick: (r: GraphResource) => boolean = () => true) => ofType(graph, type).find(pick)!.urn;
+        const needed = [
+            urnOf("aws:apigatewayv2/vpcLink:VpcLink"),
+            urnOf("aws:lb/loadBalancer:LoadBalancer"),
+            urnOf("aws:cognito/userPool:UserPool"),
+            urnOf("aws:apigateway/authorizer:Authorizer"),
+            ...ofType(graph, "aws:apigateway/integration:Integration").filter((i) => i.inputs.type !== "MOCK").map((i) => i.urn),
+        ];
+        const deployment = ofType(graph, "aws:apigateway/deployment:Deployment").find((d) => d.name === "mcp-dev-api-docs-search")!;
+        expect(deployment.propertyDependencies.triggers ?? []).toEqual(expect.arrayContaining(needed));
+    });
+
+    it("sets the account's CloudWatch role only after the role's policy, with the trust policy AWS documents", () => {
+        const role = ofType(graph, "aws:iam/role:Role").find((r) => r.name === "mcp-dev-api-cloudwatch")!;
+        const policy = ofType(graph, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "mcp-dev-api-cloudwatch")!;
+        expect(one(graph, "aws:apigateway/account:Account").dependencies).toContain(policy.urn);
+        const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as { Statement: Record<string, unknown>[] };
+        expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    });
+
     it("keeps the per-IP rate limit at the stages, where WAF sees the clients, and leaves it off the ALB, where every request comes from the VPC link", () => {
         const alb = one(graph, "aws:lb/loadBalancer:LoadBalancer");
         const associations = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation");
