@@ -5,6 +5,7 @@ import { policyJson, PolicyStatement } from "../common/iam";
 import { dataActionsOnEveryResource, passesAnyRole } from "../common/resourceScope";
 import { componentTags } from "../common/tags";
 import { guardDutyAgentRepositoryArn } from "../detection/guardDutyAgent";
+import { approvalGuardEnv, ApprovalSettings } from "../mcp/approval";
 import { checkMcpServerEnvironment, McpServerSpec, ResolvedMcpServerSpec, validateMcpServerSpec } from "../mcp/spec";
 
 export interface McpServiceArgs {
@@ -120,6 +121,13 @@ export interface McpGuardArgs {
     dlpMode?: "redact" | "block" | "log";
     /** PII classes looked for in tool results (email, credit_card, us_ssn, iban). Default none. */
     piiClasses?: string[];
+    /**
+     * The stack's approval settings (`mcpsec:approvals`): the reviewers' public keys the guard checks the manifest's
+     * signature against, and whether it refuses an unsigned manifest (GUARD_APPROVAL_KEYS, GUARD_APPROVALS_REQUIRED in
+     * the task definition, out of reach of whoever can write the manifest parameter). Default: no keys, not required
+     * (then a signed manifest is refused too: no key is trusted to have signed it).
+     */
+    approvals?: ApprovalSettings;
 }
 
 /** Name of the guard's container in the task; a server of that name is refused. */
@@ -505,6 +513,8 @@ function guardContainerOf(g: CheckedGuard, server: ResolvedMcpServerSpec, logGro
         GUARD_ALLOWED_HOSTS: [...new Set([resource.host, ...(g.allowedHosts ?? [])])].join(","),
         GUARD_DLP_MODE: g.dlpMode ?? "redact",
         ...((g.piiClasses ?? []).length > 0 ? { GUARD_DLP_PII: g.piiClasses!.join(",") } : {}),
+        ...approvalGuardEnv(g.approvals),
+        ...(server.allowUndeclaredArguments.length > 0 ? { GUARD_ALLOW_UNDECLARED_ARGUMENTS: server.allowUndeclaredArguments.join(",") } : {}),
     };
     // The health check runs inside the container with the image's own node (guard/Dockerfile): GET of the health
     // path over HTTPS on loopback (its certificate is self-signed, so it is not validated on this hop).

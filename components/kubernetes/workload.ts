@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { metadataUrl } from "../identity/protectedResource";
+import { approvalGuardEnv, ApprovalSettings } from "../mcp/approval";
 import { ResolvedMcpServerSpec } from "../mcp/spec";
 
 /** The guard container's name in every guarded pod (the pack finds the guard by its settings, not by this name). */
@@ -37,6 +38,12 @@ export interface McpGuardSidecarArgs {
     manifestConfigMap: pulumi.Input<string>;
     /** The manifest's text: its digest goes on the pod template, so a changed manifest rolls the pods (the guard reads it at start). */
     manifest: string;
+    /**
+     * The stack's approval settings (`mcpsec:approvals`): the reviewer keys the guard checks the manifest's signature
+     * against and whether it refuses an unsigned one, as env of the pod template (not in the ConfigMap it checks).
+     * Default: no keys, not required.
+     */
+    approvals?: ApprovalSettings;
 }
 
 export interface McpWorkloadArgs {
@@ -158,6 +165,8 @@ export class McpWorkload extends pulumi.ComponentResource {
                 { name: "GUARD_DLP_MODE", value: g.dlpMode },
                 ...(g.piiClasses.length > 0 ? [{ name: "GUARD_DLP_PII", value: g.piiClasses.join(",") }] : []),
                 { name: "GUARD_MANIFEST_FILE", value: `${GUARD_MANIFEST_DIR}/manifest.json` },
+                ...Object.entries(approvalGuardEnv(g.approvals)).map(([name, value]) => ({ name, value })),
+                ...(s.allowUndeclaredArguments.length > 0 ? [{ name: "GUARD_ALLOW_UNDECLARED_ARGUMENTS", value: s.allowUndeclaredArguments.join(",") }] : []),
             ],
             resources: { requests: { ...GUARD_RESOURCES }, limits: { ...GUARD_RESOURCES } },
             securityContext: { ...hardened, runAsUser: GUARD_USER, runAsGroup: GUARD_USER },

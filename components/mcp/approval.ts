@@ -4,7 +4,7 @@ import canonicalize from "canonicalize";
 /**
  * Signed approvals that bind a whole MCP server, not only its tool texts: a reviewer signs the digest of the server's
  * runtime description (image digest, run-as user, plain environment names and values, secret names and references,
- * egress domains, every tool's name, digest and scopes) with an Ed25519 key. Any change of those fields changes the
+ * egress domains, the tools whose arguments the guard leaves open, every tool's name, digest and scopes) with an Ed25519 key. Any change of those fields changes the
  * digest, so it deploys only with a new signature. The container command is the image's entrypoint: the spec has no
  * command override, and the image digest pins it.
  */
@@ -37,6 +37,20 @@ export interface ApprovalSettings {
     reviewerKeys: ReviewerKey[];
 }
 
+/**
+ * The guard settings that carry a stack's approval settings to each guard at deploy (guard/src/settings.ts):
+ * GUARD_APPROVALS_REQUIRED always, GUARD_APPROVAL_KEYS (`<id>=<public key>`, comma-separated) when there are keys. They
+ * sit in the task definition or pod template, not in the manifest: whoever can rewrite the manifest (the SSM
+ * parameter, the ConfigMap) cannot also choose the keys it is checked against.
+ */
+export function approvalGuardEnv(approvals: ApprovalSettings | undefined): Record<string, string> {
+    const a = approvals ?? { required: false, reviewerKeys: [] };
+    return {
+        GUARD_APPROVALS_REQUIRED: String(a.required),
+        ...(a.reviewerKeys.length > 0 ? { GUARD_APPROVAL_KEYS: a.reviewerKeys.map((k) => `${k.id}=${k.publicKey}`).join(",") } : {}),
+    };
+}
+
 /** The fields of a server description a signature binds. */
 export interface ApprovalSubject {
     name: string;
@@ -45,6 +59,8 @@ export interface ApprovalSubject {
     environment?: Record<string, string>;
     secrets?: Record<string, string>;
     egress?: string[];
+    /** Tools whose arguments the guard leaves open (`allowUndeclaredArguments`): signed only when there are any. */
+    allowUndeclaredArguments?: string[];
     tools: { name: string; sha256: string; scopes: string[] }[];
 }
 
@@ -58,6 +74,8 @@ export function runtimeDescription(s: ApprovalSubject): Record<string, unknown> 
         environment: { ...(s.environment ?? {}) },
         secrets: { ...(s.secrets ?? {}) },
         egress: [...(s.egress ?? [])].sort(),
+        // Only when set, so that the digests signed before this field existed stay valid.
+        ...((s.allowUndeclaredArguments ?? []).length > 0 ? { allowUndeclaredArguments: [...s.allowUndeclaredArguments!].sort() } : {}),
         tools: [...s.tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((t) => ({ name: t.name, sha256: t.sha256, scopes: [...t.scopes].sort() })),
     };
 }

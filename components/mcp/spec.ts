@@ -63,6 +63,14 @@ export interface McpServerSpec {
     egress?: string[];
     /** How many tasks run. Default 2 (one survives a task or zone failure). */
     desiredCount?: number;
+    /**
+     * Opt-out, per tool: names of tools whose arguments may carry properties their input schema does not declare. By
+     * default the guard closes every object schema that leaves `additionalProperties` unset (arguments the schema
+     * does not declare are refused); a tool listed here keeps its schema as announced, and a schema that is
+     * explicitly open (`additionalProperties: true` or a schema) must be listed here to pass mcp-tool-strict-input-schema.
+     * Default none.
+     */
+    allowUndeclaredArguments?: string[];
     /** The tools manifest. */
     tools: McpTool[];
     /**
@@ -133,6 +141,11 @@ export const mcpServerSchema = {
             description: "a list of distinct domain names",
         },
         desiredCount: { type: "integer", minimum: 1, maximum: 100, description: "an integer from 1 to 100" },
+        allowUndeclaredArguments: {
+            type: "array", uniqueItems: true, maxItems: 128,
+            items: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,64}$", description: "the name of one of the server's tools" },
+            description: "a list of distinct names of the server's tools whose arguments may carry undeclared properties",
+        },
         tools: {
             type: "array", minItems: 1, maxItems: 128, description: "a list of 1-128 tools",
             items: {
@@ -204,6 +217,11 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         }
     }
     checkUnique(spec.tools, (i) => `${key}.tools[${i}].name`, (t) => t.name);
+    (spec.allowUndeclaredArguments ?? []).forEach((name, i) => {
+        if (!spec.tools.some((t) => t.name === name)) {
+            throw err(`allowUndeclaredArguments[${i}]`, `${showValue(name)} is not allowed; expected the name of one of the server's tools (${spec.tools.map((t) => t.name).join(", ")})`);
+        }
+    });
     spec.tools.forEach((tool, i) => {
         if (tool.inputSchema.type !== "object") {
             throw err(`tools[${i}].inputSchema.type`, `${showValue(tool.inputSchema.type)} is not allowed; expected "object" (MCP tool arguments are an object)`);
@@ -232,6 +250,7 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         secrets: { ...(spec.secrets ?? {}) },
         egress: [...(spec.egress ?? [])],
         desiredCount: spec.desiredCount ?? 2,
+        allowUndeclaredArguments: [...(spec.allowUndeclaredArguments ?? [])],
         tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema), ...(t.approval ? { approval: { ...t.approval } } : {}) })),
         ...(spec.signedApproval ? { signedApproval: { ...spec.signedApproval } } : {}),
     };

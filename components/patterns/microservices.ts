@@ -60,7 +60,7 @@ export class Microservices extends pulumi.ComponentResource {
             secrets: secretRoles ? { region: args.config.region, roleArns: secretRoles } : undefined,
             installAddons: k.installAddons,
             guard: args.config.guard.image !== undefined
-                ? { image: args.config.guard.image, port: args.config.guard.port, dlpMode: args.config.guard.dlpMode, piiClasses: args.config.guard.piiClasses, clientIds: k.clientIds ?? [] }
+                ? { image: args.config.guard.image, port: args.config.guard.port, dlpMode: args.config.guard.dlpMode, piiClasses: args.config.guard.piiClasses, clientIds: k.clientIds ?? [], approvals: args.config.approvals }
                 : undefined,
             allowUnguarded: args.config.guard.allowUnguarded,
         }, { parent: this, ...(zone ? { providers: { kubernetes: zone.provider } } : {}) });

@@ -264,6 +264,8 @@ export class SecurityZone extends pulumi.ComponentResource {
                         manifestKmsKeyArn: zoneKey.arn,
                         dlpMode: config.guard.dlpMode,
                         piiClasses: config.guard.piiClasses,
+                        // The reviewers' keys the guard checks the manifest's signature against (not the manifest's own).
+                        approvals: config.approvals,
                     },
                 } : { unguarded: true }),
                 tags,

@@ -47,7 +47,10 @@ export interface StartedGuard {
  */
 export async function startGuard(env: Record<string, string | undefined>, opts: GuardOptions = {}): Promise<StartedGuard> {
     const settings = loadSettings(env);
-    const manifest = parseManifest(readManifest(settings), { serverName: settings.serverName, resource: settings.resource });
+    // The approval is checked against the reviewer keys the deploy handed over (GUARD_APPROVAL_KEYS), never against
+    // the key the manifest carries: a manifest that is unsigned where approvals are required, signed by another key,
+    // or whose signature does not verify stops the start (the error is the one line the process writes).
+    const manifest = parseManifest(readManifest(settings), { serverName: settings.serverName, resource: settings.resource, approvals: settings.approvals });
     const registry = new ToolRegistry(manifest);
     const guard = new Guard(settings, registry, { tls: opts.tls ?? await tlsMaterial(settings), ...opts });
     const port = await guard.listen();
@@ -91,7 +94,7 @@ if (require.main === module) {
         process.once("SIGTERM", () => shutdown("SIGTERM"));
         process.once("SIGINT", () => shutdown("SIGINT"));
     }, (e: unknown) => {
-        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`mcp-guard refused to start: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exit(1);
     });
 }

@@ -6,6 +6,7 @@
 /** A bad setting: names the environment variable, the value and what is allowed. */
 import { parseJwkSet, type JwkSet } from "../../components/common/jwks";
 import { MCP_CLIENT_METHODS } from "../../components/mcp/methods";
+import { KEY_ID, RAW_KEY, type ApprovalSettings } from "../../components/mcp/approval";
 
 export class SettingsError extends Error {
     constructor(public readonly variable: string, detail: string) {
@@ -62,6 +63,18 @@ export interface GuardSettings {
     dlpMode: DlpMode;
     piiClasses: PiiClass[];
     manifest: { source: "env"; text: string } | { source: "file"; path: string };
+    /**
+     * The reviewers' public keys the manifest's signed approval must verify with (GUARD_APPROVAL_KEYS, handed over at
+     * deploy from `mcpsec:approvals.reviewers`, never read from the manifest), and whether an unsigned manifest is
+     * refused (GUARD_APPROVALS_REQUIRED; default true when keys are given).
+     */
+    approvals: ApprovalSettings;
+    /**
+     * Tools whose arguments may carry properties their schema does not declare (GUARD_ALLOW_UNDECLARED_ARGUMENTS, from
+     * `mcpsec:servers[].allowUndeclaredArguments`): their schemas are applied as announced. Every other tool's object
+     * schemas that leave `additionalProperties` unset are closed at run time (see ToolRegistry).
+     */
+    allowUndeclaredArguments: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -236,6 +249,13 @@ export function loadSettings(env: Env): GuardSettings {
         throw new SettingsError("GUARD_MANIFEST", "is required but missing; set GUARD_MANIFEST (the approved manifest, e.g. injected by ECS from the SSM SecureString /mcpsec/<env>/<server>/tools-manifest) or GUARD_MANIFEST_FILE (e.g. the mounted ConfigMap)");
     }
 
+    const approvals = approvalSettings(env);
+    const allowUndeclaredArguments = list(env.GUARD_ALLOW_UNDECLARED_ARGUMENTS);
+    const badTool = allowUndeclaredArguments.find((t) => !/^[A-Za-z0-9_.-]{1,64}$/.test(t));
+    if (badTool !== undefined) {
+        throw new SettingsError("GUARD_ALLOW_UNDECLARED_ARGUMENTS", `${show(badTool)} is not allowed; expected a comma-separated list of tool names whose arguments may carry properties their schema does not declare`);
+    }
+
     return {
         serverName, resource, resourceMetadataUrl, issuer, jwksUrl, jwks, algorithms, clientIds,
         tokenUse: tokenUseRaw === "any" ? undefined : tokenUseRaw,
@@ -255,8 +275,32 @@ export function loadSettings(env: Env): GuardSettings {
         reverifySeconds: int(env, "GUARD_REVERIFY_SECONDS", 300, 0, 86_400),
         dlpMode: oneOf(env, "GUARD_DLP_MODE", "redact", ["redact", "block", "log"] as const),
         piiClasses: pii as PiiClass[],
-        manifest,
+        manifest, approvals, allowUndeclaredArguments,
     };
+}
+
+/**
+ * GUARD_APPROVAL_KEYS (`<key id>=<Ed25519 public key>`, comma-separated) and GUARD_APPROVALS_REQUIRED (true, false).
+ * Required without a key is refused: no manifest could ever verify.
+ */
+function approvalSettings(env: Env): ApprovalSettings {
+    const reviewerKeys = list(env.GUARD_APPROVAL_KEYS).map((entry) => {
+        const [id, publicKey, ...rest] = entry.split("=");
+        if (rest.length > 0 || !new RegExp(KEY_ID).test(id ?? "") || !new RegExp(RAW_KEY).test(publicKey ?? "")) {
+            throw new SettingsError("GUARD_APPROVAL_KEYS", `${show(entry)} is not allowed; expected <key id>=<Ed25519 public key> entries, comma-separated (the reviewer keys of mcpsec:approvals.reviewers: id of 1-64 letters, digits and _.@:-, key of 43 base64url characters)`);
+        }
+        return { id, publicKey };
+    });
+    const ids = reviewerKeys.map((k) => k.id);
+    const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (repeated !== undefined) {
+        throw new SettingsError("GUARD_APPROVAL_KEYS", `${show(repeated)} is listed twice; expected each reviewer key id once`);
+    }
+    const required = oneOf(env, "GUARD_APPROVALS_REQUIRED", reviewerKeys.length > 0 ? "true" : "false", ["true", "false"] as const) === "true";
+    if (required && reviewerKeys.length === 0) {
+        throw new SettingsError("GUARD_APPROVAL_KEYS", "is required but missing with GUARD_APPROVALS_REQUIRED=true; expected the reviewer keys (mcpsec:approvals.reviewers) a signed manifest must verify with");
+    }
+    return { required, reviewerKeys };
 }
 
 /** RFC 9728 section 3.1: the well-known segment goes between host and path (`https://h/.well-known/oauth-protected-resource/mcp`). */

@@ -85,7 +85,7 @@ describe("mcpsec:approvals", () => {
 });
 
 describe("the guard accepts only a manifest whose approval verifies", () => {
-    const expectFor = (keys?: typeof REVIEWER[]) => ({ serverName: "docs", resource: "https://docs.example.com/mcp", approvalKeys: keys });
+    const expectFor = (keys?: typeof REVIEWER[]) => ({ serverName: "docs", resource: "https://docs.example.com/mcp", approvals: keys && { required: true, reviewerKeys: keys } });
     const signed = () => {
         const s = spec();
         return { ...s, signedApproval: signApproval(s, reviewerPem, REVIEWER.id, "2026-11-28") };
@@ -105,7 +105,7 @@ describe("the guard accepts only a manifest whose approval verifies", () => {
         expect(() => parseManifest(JSON.stringify(tampered), expectFor())).toThrow(/does not hash to its approved digest/);
         const s = spec();
         const other = JSON.parse(approvedManifest({ ...s, signedApproval: signApproval(s, otherPem, "mallory", "2026-11-28") }, "https://docs.example.com/mcp"));
-        expect(() => parseManifest(JSON.stringify(other), expectFor([REVIEWER]))).toThrow(/signed with key "mallory", which the guard does not trust/);
+        expect(() => parseManifest(JSON.stringify(other), expectFor([REVIEWER]))).toThrow(/signed with key "mallory", which is not a reviewer key the guard trusts/);
         const forged = { ...other, approval: { ...other.approval, keyId: REVIEWER.id, publicKey: REVIEWER.publicKey } };
         expect(() => parseManifest(JSON.stringify(forged), expectFor([REVIEWER]))).toThrow(/signature does not verify/);
         const unsigned = approvedManifest(spec(), "https://docs.example.com/mcp");

@@ -86,6 +86,8 @@ describe("McpService", () => {
             GUARD_ALLOWED_HOSTS: "docs.mcp.example.com",
             GUARD_DLP_MODE: "redact",
             GUARD_DLP_PII: "email",
+            // No mcpsec:approvals given: nothing required, and no key trusted (a signed manifest is refused too).
+            GUARD_APPROVALS_REQUIRED: "false",
         });
         expect(g.secrets).toEqual([{ name: "GUARD_MANIFEST", valueFrom: MANIFEST }]);
         expect(server.environment).toContainEqual({ name: "HOST", value: "127.0.0.1" });

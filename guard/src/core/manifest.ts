@@ -2,7 +2,7 @@ import Ajv, { type ValidateFunction } from "ajv";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { toolDigest } from "../../../components/mcp/digest";
-import type { ReviewerKey } from "../../../components/mcp/approval";
+import type { ApprovalSettings } from "../../../components/mcp/approval";
 import { checkManifestApproval, ManifestApproval } from "./approvals";
 
 /** One approved tool as the deploy publishes it (`approvedManifest` in components/mcp): name, pin and scopes. */
@@ -56,7 +56,7 @@ const manifestSchema = {
 const checkManifest = new Ajv({ strict: false }).compile(manifestSchema);
 
 /** Parses and checks a manifest; throws an Error saying what is wrong (the caller fails closed). Pure. */
-export function parseManifest(text: string, expect: { serverName: string; resource: string; approvalKeys?: ReviewerKey[] }): ApprovedManifest {
+export function parseManifest(text: string, expect: { serverName: string; resource: string; approvals?: ApprovalSettings }): ApprovedManifest {
     let data: unknown;
     try {
         data = JSON.parse(text);
@@ -84,7 +84,7 @@ export function parseManifest(text: string, expect: { serverName: string; resour
             throw new Error(`the tools manifest's description and schema of ${JSON.stringify(t.name)} do not hash to its sha256`);
         }
     }
-    checkManifestApproval(m, expect.approvalKeys);
+    checkManifestApproval(m, expect.approvals);
     return m;
 }
 
