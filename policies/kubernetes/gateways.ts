@@ -1,6 +1,6 @@
 import { ofType, Props, stackRule } from "../lib/rule";
 import { containersOf } from "./pods";
-import { mcpNamespaces, namespaceOfObject, ofKind, scopeConfigSchema, selects, selectsAll, systemNamespacesOf, Workload, workloadsOf } from "./scope";
+import { MESH_ROOT_NAMESPACE, mcpNamespaces, namespaceOfObject, ofKind, scopeConfigSchema, selects, selectsAll, systemNamespacesOf, Workload, workloadsOf } from "./scope";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const SERVER = "mcpsec:mcp:McpServer";
@@ -70,7 +70,11 @@ export const gatewayHostsBound = stackRule({
                 continue;
             }
             for (const h of hosts) {
-                const bound = entries.filter((b) => hostMatches(b.host, h));
+                // A host bound by name is bound there only: a wildcard entry (the ingress server's "<gateway ns>/*",
+                // which lets TLS without SNI in) does not let its namespace claim it too.
+                const matching = entries.filter((b) => hostMatches(b.host, h));
+                const exact = matching.filter((b) => b.host.toLowerCase() === String(h).toLowerCase());
+                const bound = exact.length > 0 ? exact : matching;
                 if (bound.length > 0 && !bound.some((b) => b.ns === "*" || b.ns === vsNs)) {
                     report(`VirtualService ${vsNs}/${vs.props.metadata?.name} claims host ${h} on Gateway ${id}, which binds it to namespace ${[...new Set(bound.map((b) => b.ns))].join(", ")}, not ${vsNs}.`, vs.urn);
                 } else if (bound.length === 0) {
@@ -87,6 +91,7 @@ const egressConfigSchema = {
     properties: {
         ...scopeConfigSchema.properties,
         egressGatewayNamespaces: { type: "array" as const, items: { type: "string" as const }, default: EGRESS_GATEWAY_NAMESPACES },
+        meshRootNamespace: { type: "string" as const, default: MESH_ROOT_NAMESPACE },
     },
 };
 
@@ -133,7 +138,7 @@ function inCidr(address: string, cidr: string): boolean {
 
 export const egressGatewayRestricted = stackRule({
     name: "kubernetes-istio-egress-gateway-restricted",
-    description: "The mesh's egress gateway must let each MCP server out to its own declared hosts only. Every Gateway of an egress gateway namespace (pack config egressGatewayNamespaces) must take connections only over Istio mutual TLS (tls.mode ISTIO_MUTUAL, so the caller's workload identity is proven) and bind each host to a namespace whose MCP workloads declare it (their McpServer's egress domains, or the JWKS host their guard fetches); its pods must be selected by an ALLOW AuthorizationPolicy whose every rule names only principals of named service accounts and a when on connection.sni listing hosts the principal's namespace declares, so a server cannot use another server's hosts or any host at all; and its NetworkPolicies must deny by default and admit egress only on 443, DNS and istiod's port, never to the instance metadata address. Otherwise the egress gateway is an open proxy out of the cluster for every pod that reaches it.",
+    description: "The mesh's egress gateway must let each MCP server out to its own declared hosts only. Every Gateway of an egress gateway namespace (pack config egressGatewayNamespaces) must take connections only over Istio mutual TLS (tls.mode ISTIO_MUTUAL, so the caller's workload identity is proven) and bind each host to a namespace whose MCP workloads declare it (their McpServer's egress domains, or the JWKS host their guard fetches); its pods must be selected by an ALLOW AuthorizationPolicy whose every rule names only principals of named service accounts and a when on connection.sni listing hosts the principal's namespace declares, so a server cannot use another server's hosts or any host at all; and the same holds for ALLOW policies of the mesh's root namespace (pack config meshRootNamespace) that select the gateway or every workload, which Istio adds to the gateway's own; every route bound to the gateway must send a host to that same host only (a tcp route from a VirtualService of one host to it, a tls route to the SNI it matches), since the AuthorizationPolicy judges the SNI while the route picks the upstream; every ServiceEntry of an MCP namespace must list only hosts the namespace declares, exact names, with resolution DNS or STATIC (not NONE); and its NetworkPolicies must deny by default and admit egress only on 443, DNS and istiod's port, never to the instance metadata address. Otherwise the egress gateway is an open proxy out of the cluster for every pod that reaches it.",
     severity: "high",
     controls: ["S1", "H1", "H5", "P3"],
     nist: ["SC-7", "AC-4", "SC-7(5)"],
@@ -142,7 +147,8 @@ export const egressGatewayRestricted = stackRule({
     remediation: "Declare each server's outbound hosts in mcpsec:servers[].egress and let McpClusterLayer (components/kubernetes, McpEgress) render the egress Gateway, routes, AuthorizationPolicy and NetworkPolicies; in your own egress gateway use tls.mode ISTIO_MUTUAL, hosts <namespace>/<host>, an ALLOW AuthorizationPolicy with one rule per service account and connection.sni, and NetworkPolicies limited to 443 out.",
     configSchema: egressConfigSchema,
 }, (resources, args, report) => {
-    const config = args.getConfig<{ egressGatewayNamespaces?: string[]; systemNamespaces?: string[] }>();
+    const config = args.getConfig<{ egressGatewayNamespaces?: string[]; systemNamespaces?: string[]; meshRootNamespace?: string }>();
+    const rootNs = config?.meshRootNamespace ?? MESH_ROOT_NAMESPACE;
     const egressNamespaces = new Set(config?.egressGatewayNamespaces ?? EGRESS_GATEWAY_NAMESPACES);
     const egressOf = new Map(ofType(resources, SERVER).map((s) => [String(s.props.spec?.name ?? s.name), ((s.props.spec?.egress ?? []) as string[])]));
     const byNamespace = new Map<string, Workload[]>();
@@ -168,13 +174,15 @@ export const egressGatewayRestricted = stackRule({
                 }
             }
         });
-        const selecting = authz.filter((p) => namespaceOfObject(p) === gwNs && (p.props.spec?.action ?? "ALLOW") === "ALLOW"
-            && (selectsAll(p.props.spec?.selector) || selects(p.props.spec?.selector, podLabels)));
+        const allowHere = (p: typeof authz[number]) => (p.props.spec?.action ?? "ALLOW") === "ALLOW" && (selectsAll(p.props.spec?.selector) || selects(p.props.spec?.selector, podLabels));
+        const selecting = authz.filter((p) => namespaceOfObject(p) === gwNs && allowHere(p));
         if (selecting.length === 0) {
             report(`${id}: no ALLOW AuthorizationPolicy selects the egress gateway's pods (${JSON.stringify(podLabels)}), so every pod that reaches it goes out to every host it routes.`, gw.urn);
         }
-        for (const p of selecting) {
-            const pid = `AuthorizationPolicy ${gwNs}/${p.props.metadata?.name}`;
+        // Istio ORs every ALLOW policy that applies: the root namespace's apply to the gateway too.
+        const fromRoot = gwNs === rootNs ? [] : authz.filter((p) => namespaceOfObject(p) === rootNs && allowHere(p));
+        for (const p of [...selecting, ...fromRoot]) {
+            const pid = `AuthorizationPolicy ${namespaceOfObject(p)}/${p.props.metadata?.name}`;
             ((p.props.spec?.rules ?? []) as Props[]).forEach((r, i) => {
                 const principals = ((r.from ?? []) as Props[]).flatMap((f) => (f.source?.principals ?? []) as unknown[]);
                 const others = ((r.from ?? []) as Props[]).some((f) => Object.keys(f.source ?? {}).some((k) => k !== "principals"));
@@ -199,6 +207,34 @@ export const egressGatewayRestricted = stackRule({
                 }
             });
         }
+        const gwRef = `${gwNs}/${gw.props.metadata?.name}`;
+        for (const vs of ofKind(resources, "networking.istio.io", "VirtualService")) {
+            const vsNs = namespaceOfObject(vs);
+            const refs = ((vs.props.spec?.gateways ?? []) as string[]).map((g) => gatewayRef(String(g), vsNs));
+            if (!refs.includes(gwRef)) {
+                continue;
+            }
+            const vid = `VirtualService ${vsNs}/${vs.props.metadata?.name}`;
+            const hosts = ((vs.props.spec?.hosts ?? []) as string[]).map((h) => String(h).toLowerCase());
+            const here = (r: Props) => {
+                const matches = (r.match ?? []) as Props[];
+                return matches.length === 0 || matches.some((m) => ((m.gateways ?? []) as string[]).length === 0 || ((m.gateways ?? []) as string[]).map((g) => gatewayRef(String(g), vsNs)).includes(gwRef));
+            };
+            const destinations = (r: Props) => ((r.route ?? []) as Props[]).map((x) => String(x.destination?.host ?? "").toLowerCase());
+            ((vs.props.spec?.tcp ?? []) as Props[]).filter(here).forEach((r, i) => {
+                const stray = destinations(r).filter((d) => hosts.length !== 1 || d !== hosts[0]);
+                if (stray.length > 0) {
+                    report(`${vid} tcp route ${i} on ${gwRef} sends ${hosts.join(", ")} to ${stray.join(", ")}: a tcp route at the egress gateway must belong to a VirtualService of one host and go to that host (the gateway's policy judges the SNI, the route picks where it goes).`, vs.urn);
+                }
+            });
+            ((vs.props.spec?.tls ?? []) as Props[]).filter(here).forEach((r, i) => {
+                const sni = ((r.match ?? []) as Props[]).flatMap((m) => (m.sniHosts ?? []) as string[]).map((h) => String(h).toLowerCase());
+                const stray = destinations(r).filter((d) => sni.length !== 1 || d !== sni[0]);
+                if (stray.length > 0) {
+                    report(`${vid} tls route ${i} on ${gwRef} sends SNI ${sni.join(", ") || "(any)"} to ${stray.join(", ")}: a route at the egress gateway must send one host to that host only.`, vs.urn);
+                }
+            });
+        }
         const gatewayPolicies = policies.filter((np) => namespaceOfObject(np) === gwNs);
         const denies = gatewayPolicies.some((np) => selectsAll(np.props.spec?.podSelector) && ((np.props.spec?.policyTypes ?? []) as string[]).includes("Egress") && (np.props.spec?.egress ?? []).length === 0);
         if (!denies) {
@@ -218,6 +254,20 @@ export const egressGatewayRestricted = stackRule({
                     }
                 }
             });
+        }
+    }
+    // The hosts an MCP namespace registers are the destinations its routes can name: only its own, by exact name.
+    const mcp = new Set(mcpNamespaces(resources, systemNamespacesOf(config)).map((n) => n.name));
+    for (const se of ofKind(resources, "networking.istio.io", "ServiceEntry").filter((e) => mcp.has(namespaceOfObject(e)))) {
+        const seNs = namespaceOfObject(se);
+        const sid = `ServiceEntry ${seNs}/${se.props.metadata?.name}`;
+        const own = declared(seNs);
+        const stray = ((se.props.spec?.hosts ?? []) as string[]).filter((h) => String(h).includes("*") || !own.has(String(h).toLowerCase()));
+        if (stray.length > 0) {
+            report(`${sid} registers ${stray.join(", ")}, which the namespace's MCP workloads do not declare (exact names from mcpsec:servers[].egress or their guard's JWKS).`, se.urn);
+        }
+        if (se.props.spec?.resolution === "NONE") {
+            report(`${sid} has resolution NONE: the mesh forwards to whatever address the caller connects to, not to the hosts it names.`, se.urn);
         }
     }
 });

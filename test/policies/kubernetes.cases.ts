@@ -176,18 +176,33 @@ const egressAuthz = (rules: Props[] = [{ from: [{ source: { principals: ["cluste
     authz(EGRESS_NS, { selector: { matchLabels: { istio: "egressgateway" } }, action: "ALLOW", rules }, "mcp-egress-per-server");
 const egressOut = (rule: Props = { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }], ports: [{ protocol: "TCP", port: 443 }] }) =>
     ({ ...netpol(EGRESS_NS, "allow-out", { podSelector: { matchLabels: { istio: "egressgateway" } }, policyTypes: ["Egress"], egress: [rule] }) });
-const egressSetup = (): FixtureResource[] => [EGRESS_SERVER, guardedWithJwks(), egressGateway(), egressAuthz(), denyAll(EGRESS_NS), egressOut()];
+/** McpEgress's route of one host: sidecar side by SNI to the gateway, gateway side a tcp route to `to` (the host itself). */
+const egressRoute = (host: string, to = host, gatewaySide: Props = { tcp: [{ match: [{ gateways: ["istio-egress/mcp-egress"], port: 443 }], route: [{ destination: { host: to, port: { number: 443 } } }] }] }): FixtureResource => ({
+    type: VS, name: `mcp-docs-egress-${host}`,
+    props: {
+        apiVersion: "networking.istio.io/v1beta1", kind: "VirtualService", metadata: { name: `docs-egress-${host.split(".")[0]}`, namespace: "mcp-docs" },
+        spec: {
+            hosts: [host], gateways: ["mesh", "istio-egress/mcp-egress"], exportTo: [".", EGRESS_NS],
+            tls: [{ match: [{ gateways: ["mesh"], port: 443, sniHosts: [host] }], route: [{ destination: { host: "istio-egressgateway.istio-egress.svc.cluster.local", subset: "host-0", port: { number: 443 } } }] }],
+            ...gatewaySide,
+        },
+    },
+});
+const egressSetup = (): FixtureResource[] => [EGRESS_SERVER, guardedWithJwks(), egressGateway(), egressAuthz(), denyAll(EGRESS_NS), egressOut(),
+    serviceEntry("mcp-docs", "api.github.com"), egressRoute("api.github.com"), egressRoute("issuer.example.com")];
 
 export const kubernetesCases: Record<string, RuleCases> = {
     "kubernetes-istio-gateway-hosts-bound": {
         pass: [
             { label: "each host bound to its server's namespace, each route in that namespace", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "mcp-tickets/tickets.mcp.example.com"])]), route("mcp-docs", "docs.mcp.example.com"), route("mcp-tickets", "tickets.mcp.example.com")] },
             { label: "the layer's egress gateway", resources: [egressGateway()] },
+            { label: "the layer's ingress server with the catch-all for TLS without SNI (istio-ingress/*)", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "istio-ingress/*"])]), route("mcp-docs", "docs.mcp.example.com")] },
         ],
         fail: [
             // The layer's old Gateway: *.domain unqualified, so any namespace could claim any server's host.
             { label: "wildcard host not bound to a namespace", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["*.mcp.example.com"])]), route("mcp-docs", "docs.mcp.example.com")], expect: /Gateway istio-ingress\/mcp-gateway server https lists host "\*\.mcp\.example\.com" without binding it to one namespace/ },
             { label: "*/ host", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["*/docs.mcp.example.com"])])], expect: /lists host "\*\/docs\.mcp\.example\.com" without binding it/ },
+            { label: "the gateway's own namespace claims a server's host through its catch-all (istio-ingress/*)", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "istio-ingress/*"])]), route("istio-ingress", "docs.mcp.example.com")], expect: /VirtualService istio-ingress\/docs claims host docs\.mcp\.example\.com on Gateway istio-ingress\/mcp-gateway, which binds it to namespace mcp-docs, not istio-ingress/ },
             { label: "another namespace claims the docs server's host", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "mcp-tickets/tickets.mcp.example.com"])]), route("mcp-tickets", "docs.mcp.example.com")], expect: /VirtualService mcp-tickets\/docs claims host docs\.mcp\.example\.com on Gateway istio-ingress\/mcp-gateway, which binds it to namespace mcp-docs, not mcp-tickets/ },
         ],
     },
@@ -205,6 +220,12 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "egress to any address including instance metadata", resources: swap(egressSetup(), `${EGRESS_NS}-allow-out`, egressOut({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] })), expect: /admits 0\.0\.0\.0\/0, which holds the instance metadata address 169\.254\.169\.254/ },
             { label: "egress on every port", resources: swap(egressSetup(), `${EGRESS_NS}-allow-out`, egressOut({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }] })), expect: /egress rule 0 admits every port; the egress gateway needs only 443 out/ },
             { label: "no default-deny in the egress gateway's namespace", resources: swap(egressSetup(), `${EGRESS_NS}-deny`), expect: /namespace istio-egress has no default-deny NetworkPolicy for egress/ },
+            // Review M5: Istio ORs the root namespace's ALLOW policies with the gateway's own.
+            { label: "an ALLOW policy in istio-system selecting the egress gateway, port 443 only", resources: [...egressSetup(), authz("istio-system", { selector: { matchLabels: { istio: "egressgateway" } }, action: "ALLOW", rules: [{ to: [{ operation: { ports: ["443"] } }] }] }, "egress-open")], expect: /AuthorizationPolicy istio-system\/egress-open rule 0 does not name only principals of named service accounts/ },
+            // Review M6: the policy judges the SNI, the route picks the upstream.
+            { label: "the gateway side of api.github.com's route sent to another registered host", resources: [...swap(egressSetup(), "mcp-docs-egress-api.github.com", egressRoute("api.github.com", "evil.example")), serviceEntry("mcp-docs", "evil.example")], expect: /VirtualService mcp-docs\/docs-egress-api tcp route 0 on istio-egress\/mcp-egress sends api\.github\.com to evil\.example/ },
+            { label: "a ServiceEntry of the server's namespace for any .com host without resolution", resources: [...egressSetup(), (() => { const e = serviceEntry("mcp-docs", "x.com"); e.props.spec.hosts = ["*.com"]; e.props.spec.resolution = "NONE"; return e; })()], expect: /ServiceEntry mcp-docs\/x registers \*\.com, which the namespace's MCP workloads do not declare[\s\S]*resolution NONE/ },
+            { label: "a tls route at the gateway with every host of the server to one of them", resources: swap(egressSetup(), "mcp-docs-egress-issuer.example.com", egressRoute("issuer.example.com", "issuer.example.com", { tls: [{ match: [{ gateways: ["istio-egress/mcp-egress"], sniHosts: ["issuer.example.com", "api.github.com"] }], route: [{ destination: { host: "issuer.example.com" } }] }] })), expect: /tls route 0 on istio-egress\/mcp-egress sends SNI issuer\.example\.com, api\.github\.com to issuer\.example\.com/ },
         ],
     },
     "kubernetes-mcp-sidecar-resources": {
