@@ -322,10 +322,10 @@ export const eksSchema = {
     properties: {
         version: { enum: [...EKS_VERSION_CHOICES], description: `a Kubernetes version in Amazon EKS standard support: ${EKS_VERSION_CHOICES.join(", ")} (default 1.35)` },
         adminRoleArn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/\\S+$", description: "the IAM role ARN that gets cluster admin through an EKS access entry (who runs kubectl and deploys the layer)" },
-        apiAllowedCidrs: { type: "array", maxItems: 20, uniqueItems: true, items: cidr, description: "up to 20 IPv4 blocks of operator networks (VPN) that may reach the private API endpoint besides the zone" },
+        apiAllowedCidrs: { type: "array", maxItems: 20, uniqueItems: true, items: cidr, description: "up to 20 IPv4 blocks of operator networks (VPN) that may reach the private API endpoint besides the zone, each inside mcpsec:edge.allowedCidrs (the networks the zone routes)" },
         allowPublicEndpointFrom: {
             type: "array", minItems: 1, maxItems: 40, uniqueItems: true, items: cidr,
-            description: "opt-out: also a public API endpoint, reachable only from these 1-40 IPv4 blocks (never 0.0.0.0/0); reported as a violation",
+            description: "opt-out: also a public API endpoint, reachable only from these 1-40 IPv4 blocks, each /16 or narrower (never 0.0.0.0/0 or a split of it); reported as a violation",
         },
         nodes: {
             type: "object", additionalProperties: false,

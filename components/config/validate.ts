@@ -1,6 +1,7 @@
 import Ajv from "ajv";
 import { cidrContains, parseCidr } from "../common/cidr";
 import { checkUnique, ConfigError, describeAjvError, showValue } from "../common/errors";
+import { PUBLIC_ENDPOINT_MIN_PREFIX, publicEndpointBlockProblem } from "../eks/endpoint";
 import type { SiemDestination } from "../observability/siemExport";
 import { checkMcpServerSpec, McpServerSpec, ResolvedMcpServerSpec } from "../mcp/spec";
 import type { ApprovalSettings, ReviewerKey } from "../mcp/approval";
@@ -251,8 +252,9 @@ function checkEks(e: RawEks): EksConfig {
     (e.allowPublicEndpointFrom ?? []).forEach((c, i) => {
         const key = `mcpsec:eks.allowPublicEndpointFrom[${i}]`;
         checkBlock(key, c);
-        if (parseCidr(c).prefix === 0) {
-            throw new ConfigError(key, `${showValue(c)} is not allowed; a public API endpoint must be limited to the operators' networks, never the whole internet: list their public blocks`);
+        const problem = publicEndpointBlockProblem(c);
+        if (problem !== undefined) {
+            throw new ConfigError(key, `${showValue(c)} is not allowed (${problem}); a public API endpoint must be limited to the operators' networks, never the whole internet: list their public blocks, each /${PUBLIC_ENDPOINT_MIN_PREFIX} or narrower`);
         }
     });
     return {

@@ -39,6 +39,12 @@ export interface AlbRoute {
     /** HTTP codes of a healthy target. Default "200-399". */
     healthCheckMatcher?: string;
     /**
+     * Health checks on this port over plain HTTP instead of the traffic port (the mesh ingress gateway's status
+     * NodePort, whose readiness reflects the gateway's, not just its TLS listener). The check carries no request data;
+     * the traffic port stays HTTPS. Default: the traffic port, same protocol as the traffic.
+     */
+    healthCheckPort?: number;
+    /**
      * The server's RFC 9728 protected resource metadata (JSON), served by the load balancer itself at
      * `/.well-known/oauth-protected-resource...` on the server's host (at most 1024 bytes, the ALB's limit).
      */
@@ -231,7 +237,7 @@ export class InternalAlb extends pulumi.ComponentResource {
                 // HTTP/1.1 to the guard (Streamable HTTP, SSE); HTTP2 and gRPC are other target protocol versions.
                 protocolVersion: "HTTP1",
                 deregistrationDelay: 30,
-                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: targetProtocol, port: "traffic-port", matcher: route.healthCheckMatcher ?? "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+                healthCheck: { enabled: true, path: route.healthCheckPath, protocol: route.healthCheckPort === undefined ? targetProtocol : "HTTP", port: route.healthCheckPort === undefined ? "traffic-port" : String(route.healthCheckPort), matcher: route.healthCheckMatcher ?? "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
                 tags: { ...tags(`tg-${route.name}`), "mcpsec:server": route.name },
             }, parent);
             new aws.lb.ListenerRule(`${name}-${route.name}`, {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { policyJson } from "../common/iam";
 import { componentTags } from "../common/tags";
+import { PUBLIC_ENDPOINT_MIN_PREFIX, publicEndpointBlockProblem } from "./endpoint";
 
 /**
  * Kubernetes versions in Amazon EKS standard support when this version was written (Amazon EKS user guide,
@@ -54,9 +55,11 @@ export function checkEksClusterArgs(name: string, args: Pick<EksClusterArgs, "ve
     if (!(EKS_VERSIONS as readonly string[]).includes(version)) {
         throw new ConfigError(`EksCluster "${name}".version`, `${JSON.stringify(version)} is not allowed; expected a version in Amazon EKS standard support: ${EKS_VERSIONS.join(", ")}`);
     }
-    const open = (args.publicEndpointCidrs ?? []).find((c) => /\/0$/.test(c));
-    if (open !== undefined) {
-        throw new ConfigError(`EksCluster "${name}".publicEndpointCidrs`, `${JSON.stringify(open)} is not allowed; a public API endpoint must be limited to the operators' networks, never the whole internet`);
+    for (const c of args.publicEndpointCidrs ?? []) {
+        const problem = publicEndpointBlockProblem(c);
+        if (problem !== undefined) {
+            throw new ConfigError(`EksCluster "${name}".publicEndpointCidrs`, `${JSON.stringify(c)} is not allowed (${problem}); a public API endpoint must be limited to the operators' networks, never the whole internet: blocks of /${PUBLIC_ENDPOINT_MIN_PREFIX} or narrower`);
+        }
     }
     return version as EksVersion;
 }

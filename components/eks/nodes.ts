@@ -70,7 +70,6 @@ export class EksNodes extends pulumi.ComponentResource {
         const parent = { parent: this };
         const tags = (suffix: string) => componentTags("eks", `${name}-${suffix}`, args.tags);
         const partition = aws.getPartitionOutput({}, parent).partition;
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const cluster = args.cluster;
 
         // The VPC CNI's role, through EKS Pod Identity on kube-system/aws-node only (not on the node role, where every
@@ -79,7 +78,9 @@ export class EksNodes extends pulumi.ComponentResource {
             description: `VPC CNI (kube-system/aws-node) of ${name}, through EKS Pod Identity`,
             assumeRolePolicy: policyJson({
                 Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"],
-                Condition: { StringEquals: { "aws:SourceAccount": account }, ArnEquals: { "aws:SourceArn": cluster.arn } },
+                // The session tags EKS Pod Identity sets (Amazon EKS user guide, "Create IAM role with trust policy
+                // required by EKS Pod Identity"): this cluster's kube-system/aws-node only, no other association.
+                Condition: { StringEquals: { "aws:RequestTag/eks-cluster-arn": cluster.arn, "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" } },
             }),
             tags: tags("vpc-cni-role"),
         }, parent);

@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { cidrContains } from "../common/cidr";
 import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf } from "../compute";
 import { BlueprintConfig, EdgeConfig, EksConfig, KubernetesConfig } from "../config";
 import { EksCluster, eksProvider, EksNodes, ServerSecretRoles } from "../eks";
 import { InternalAlb, LogBucket, McpWebAcl } from "../edge";
-import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT } from "../kubernetes/names";
+import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT } from "../kubernetes/names";
 import { buildZoneNetwork, buildZoneOperations, zoneNetworkLogGroups } from "./zone";
 
 /**
@@ -29,11 +30,36 @@ export const EKS_ADDON_REGISTRY_REGIONS = [
 ];
 
 /**
+ * The GuardDuty account of each Region's ECR registry that hosts the EKS runtime agent (add-on aws-guardduty-agent,
+ * repository aws-guardduty-agent) besides the EKS registry account 602401143452 (Amazon GuardDuty user guide, "ECR
+ * repository for EKS agent versions ... (eks.build.2)": two registries per Region; the older builds only in this one).
+ * Which of the two the add-on's manifest names is not documented, so the ECR endpoints admit pulls from both.
+ */
+export const GUARDDUTY_EKS_AGENT_ACCOUNTS: Readonly<Record<string, string>> = {
+    "us-east-1": "031903291036", "us-east-2": "591382732059", "us-west-1": "373421517865", "us-west-2": "039403964562",
+    "ca-central-1": "001188825231", "sa-east-1": "941219317354", "eu-west-1": "673884943994", "eu-west-2": "109118265657",
+    "eu-west-3": "113643092156", "eu-central-1": "409493279830", "eu-north-1": "366771026645", "ap-south-1": "610108029387",
+    "ap-northeast-1": "781592569369", "ap-northeast-2": "732248494576", "ap-northeast-3": "810724417379",
+    "ap-southeast-1": "584580519942", "ap-southeast-2": "011662287384",
+};
+export const GUARDDUTY_EKS_AGENT_REPOSITORY = "aws-guardduty-agent";
+
+/**
+ * Docker Hub's hosts for pulls (Docker's "Allowlist for Docker Desktop": registry-1.docker.io, auth.docker.io, the
+ * CDNs production.cloudflare.docker.com and production.cloudfront.docker.com, and the R2 bucket that serves
+ * anonymous and Personal-plan pulls).
+ */
+export const DOCKER_HUB_PULL_HOSTS = [
+    "registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com", "production.cloudfront.docker.com",
+    "docker-images-prod.6aa30f8b08e16409b46e0173d6de2f56.r2.cloudflarestorage.com",
+];
+
+/**
  * Hosts the nodes pull the Istio (docker.io/istio) and External Secrets Operator (oci.external-secrets.io, served
  * from GitHub's container registry) images from, through the egress firewall, when the layer installs them
  * (`installAddons`, the default). Mirroring them to ECR and setting installAddons: false closes this path.
  */
-export const ADDON_IMAGE_HOSTS = ["registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com", "oci.external-secrets.io", "ghcr.io", "pkg-containers.githubusercontent.com"];
+export const ADDON_IMAGE_HOSTS = [...DOCKER_HUB_PULL_HOSTS, "oci.external-secrets.io", "ghcr.io", "pkg-containers.githubusercontent.com"];
 
 /** What the EKS zone needs beyond the schema; throws a ConfigError naming the key. Pure. */
 export function checkEksZoneConfig(config: BlueprintConfig, k: KubernetesConfig): { edge: EdgeConfig; eks: EksConfig } {
@@ -49,6 +75,14 @@ export function checkEksZoneConfig(config: BlueprintConfig, k: KubernetesConfig)
     if (!EKS_ADDON_REGISTRY_REGIONS.includes(config.region)) {
         throw new ConfigError("aws:region", `${JSON.stringify(config.region)} is not allowed with mcpsec:kubernetes.cluster: eks; the zone admits EKS add-on images from registry account ${EKS_ADDON_REGISTRY_ACCOUNT}, which serves ${EKS_ADDON_REGISTRY_REGIONS.join(", ")}`);
     }
+    // The private API endpoint is reached through the zone's NACLs and Transit Gateway routes, which admit
+    // mcpsec:edge.allowedCidrs only: an operator network outside them would be admitted by the API security group and
+    // dropped on the way.
+    (config.eks.apiAllowedCidrs ?? []).forEach((c, i) => {
+        if (!config.edge!.allowedCidrs.some((e) => cidrContains(e, c))) {
+            throw new ConfigError(`mcpsec:eks.apiAllowedCidrs[${i}]`, `${JSON.stringify(c)} is not allowed; it must lie inside one block of mcpsec:edge.allowedCidrs (${config.edge!.allowedCidrs.join(", ")}), the networks the zone's NACLs and Transit Gateway routes admit; widen mcpsec:edge.allowedCidrs or run the deployment from inside them`);
+        }
+    });
     if (config.network.allowPublicIpOnLaunch) {
         throw new ConfigError("mcpsec:network.allowPublicIpOnLaunch", "true is not allowed with mcpsec:kubernetes.cluster: eks; nodes run in the zone's private subnets without public addresses");
     }
@@ -105,7 +139,11 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
         allowedCidrs: edge.allowedCidrs,
         imageRepositories: [
             ...config.servers.map((s) => ecrRepositoryOf(s.image)!), ...(guardRepo ? [guardRepo] : []),
-        ].map((r) => ({ account: r.account, repository: r.repository })).concat([{ account: EKS_ADDON_REGISTRY_ACCOUNT, repository: "*" }]),
+        ].map((r) => ({ account: r.account, repository: r.repository })).concat([
+            { account: EKS_ADDON_REGISTRY_ACCOUNT, repository: "*" },
+            // GuardDuty's automated agent management installs aws-guardduty-agent; its image is in one of two registries.
+            { account: GUARDDUTY_EKS_AGENT_ACCOUNTS[config.region], repository: GUARDDUTY_EKS_AGENT_REPOSITORY },
+        ]),
         allowWebIdentity: true,
     });
     const net = zone.network;
@@ -162,8 +200,9 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
         retentionDays: config.operations.retentionDays, terminalAccessLogBucket: true, deliveryStatements: () => [], tags,
     }, opts);
     // The ALB re-encrypts to the gateway's HTTPS NodePort on every node (instance targets of the node group's Auto
-    // Scaling group). It sends no SNI and does not validate the gateway's certificate; Envoy answers a health check
-    // (whose Host no route names) with 404, which proves its TLS listener is up.
+    // Scaling group). It sends no SNI and does not validate the gateway's certificate. Health checks go to the
+    // gateway's status NodePort over HTTP (/healthz/ready answers 200 only while the gateway is ready, and fails
+    // while it drains); they carry no request data.
     const entry = new InternalAlb(`${name}-entry`, {
         serverAccessLogBucket: accessLogs.bucket,
         vpcId: net.vpcId,
@@ -177,7 +216,7 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
         webAclArn: webAcl.arn,
         routes: config.servers.map((s) => ({
             name: s.name, host: `${s.name}.${edge.domainName}`, port: INGRESS_GATEWAY_HTTPS_NODE_PORT,
-            healthCheckPath: INGRESS_GATEWAY_HEALTH_PATH, healthCheckMatcher: "200,404", targetType: "instance" as const,
+            healthCheckPath: INGRESS_GATEWAY_HEALTH_PATH, healthCheckPort: INGRESS_GATEWAY_STATUS_NODE_PORT, healthCheckMatcher: "200", targetType: "instance" as const,
         })),
         tags,
     }, opts);
@@ -187,6 +226,13 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
         ipProtocol: "tcp", fromPort: INGRESS_GATEWAY_HTTPS_NODE_PORT, toPort: INGRESS_GATEWAY_HTTPS_NODE_PORT,
         description: "Mesh ingress gateway NodePort (HTTPS) from the entry point only",
         tags: { ...tags, Name: `${name}-nodes-from-entry` },
+    }, opts);
+    new aws.vpc.SecurityGroupIngressRule(`${name}-nodes-health-from-entry`, {
+        securityGroupId: nodes.nodeSecurityGroupId,
+        referencedSecurityGroupId: entry.securityGroupId,
+        ipProtocol: "tcp", fromPort: INGRESS_GATEWAY_STATUS_NODE_PORT, toPort: INGRESS_GATEWAY_STATUS_NODE_PORT,
+        description: "Mesh ingress gateway status NodePort (health checks) from the entry point only",
+        tags: { ...tags, Name: `${name}-nodes-health-from-entry` },
     }, opts);
     for (const s of config.servers) {
         new aws.autoscaling.Attachment(`${name}-entry-${s.name}`, { autoscalingGroupName: nodes.autoScalingGroupName, lbTargetGroupArn: entry.targetGroupArns[s.name] }, opts);

@@ -1,5 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { publicEndpointBlockProblem, PUBLIC_ENDPOINT_MIN_PREFIX } from "../../components/eks/endpoint";
 import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
+import { statementsOf } from "./iam";
 
 const CLUSTER = "aws:eks/cluster:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
@@ -15,13 +17,13 @@ const everywhere = (cidr: unknown) => typeof cidr === "string" && /\/0$/.test(ci
 
 export const eksEndpointPrivate = resourceRule({
     name: "aws-eks-cluster-endpoint-private",
-    description: "The Kubernetes API of an EKS cluster must be reachable through its private endpoint (endpointPrivateAccess true; AWS's default is false, which sends nodes and operators over the internet), and a public endpoint, if any, only from listed networks, never 0.0.0.0/0. AWS turns the public endpoint on when endpointPublicAccess is unset and admits 0.0.0.0/0 when publicAccessCidrs is unset: whoever holds a leaked credential or finds an API server flaw can then reach the control plane of every MCP server from anywhere.",
+    description: "The Kubernetes API of an EKS cluster must be reachable through its private endpoint (endpointPrivateAccess true; AWS's default is false, which sends nodes and operators over the internet), and a public endpoint, if any, only from listed networks, never 0.0.0.0/0 nor a split of it: every block /16 or narrower. AWS turns the public endpoint on when endpointPublicAccess is unset and admits 0.0.0.0/0 when publicAccessCidrs is unset: whoever holds a leaked credential or finds an API server flaw can then reach the control plane of every MCP server from anywhere.",
     severity: "critical",
     controls: ["S1", "P3"],
     nist: ["SC-7", "AC-17", "AC-3"],
     maestro: ["L4"],
     threats: ["T2", "T3"],
-    remediation: "Use the EksCluster component (components/eks), private endpoint only; if operators must reach it from outside the zone, list their networks in mcpsec:eks.apiAllowedCidrs (private endpoint) or, as an opt-out, mcpsec:eks.allowPublicEndpointFrom (never 0.0.0.0/0).",
+    remediation: "Use the EksCluster component (components/eks), private endpoint only; if operators must reach it from outside the zone, list their networks in mcpsec:eks.apiAllowedCidrs (private endpoint) or, as an opt-out, mcpsec:eks.allowPublicEndpointFrom (blocks of /16 or narrower, never 0.0.0.0/0).",
 }, [CLUSTER], (props, _args, report) => {
     const vpc = (props.vpcConfig ?? {}) as Props;
     if (vpc.endpointPrivateAccess !== true) {
@@ -31,6 +33,12 @@ export const eksEndpointPrivate = resourceRule({
         const cidrs = [vpc.publicAccessCidrs ?? []].flat();
         if (cidrs.length === 0 || cidrs.some(everywhere)) {
             report(`the public endpoint is on (endpointPublicAccess ${vpc.endpointPublicAccess === undefined ? "unset, AWS's default true" : "true"}) and admits ${cidrs.length === 0 ? "0.0.0.0/0 (publicAccessCidrs unset)" : cidrs.filter(everywhere).join(", ")}.`);
+            return;
+        }
+        // 0.0.0.0/0 split into 0.0.0.0/1 + 128.0.0.0/1 (or any wide block) admits as much of the internet.
+        const wide = cidrs.map((c) => (typeof c === "string" ? publicEndpointBlockProblem(c) : undefined)).filter((p): p is string => p !== undefined);
+        if (wide.length > 0) {
+            report(`the public endpoint admits ${wide.join("; ")}: each block must be /${PUBLIC_ENDPOINT_MIN_PREFIX} or narrower.`);
         }
     }
 });
@@ -267,4 +275,68 @@ export const eksNetworkPolicyEnforced = stackRule({
     }
 });
 
-export const eksRules = [eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced];
+/** The values a statement's condition gives `key` (case-insensitive key match) under exact-match operators. */
+function exactValues(condition: Props | undefined, key: (k: string) => boolean): { values: string[]; wildcard: boolean }[] {
+    const found: { values: string[]; wildcard: boolean }[] = [];
+    for (const [op, block] of Object.entries(condition ?? {})) {
+        // Only plain operators narrow a single-valued key; IfExists passes when the key is missing, ForAnyValue/ForAllValues are for multi-valued keys.
+        if (!["StringEquals", "StringLike", "ArnEquals", "ArnLike"].includes(op)) {
+            continue;
+        }
+        for (const [k, v] of Object.entries((block ?? {}) as Props)) {
+            if (key(k.toLowerCase())) {
+                const values = [v].flat().map(String);
+                found.push({ values, wildcard: op.endsWith("Like") && values.some((x) => /[*?]/.test(x)) });
+            }
+        }
+    }
+    return found;
+}
+
+const actionsOf = (st: Props): string[] => [st.Action ?? []].flat().map((a) => String(a).toLowerCase());
+const grants = (st: Props, action: string) => actionsOf(st).some((a) => a === "*" || a === "sts:*" || a === action.toLowerCase());
+
+/** Pod Identity session tags a pods.eks.amazonaws.com trust must pin (Amazon EKS user guide, "Create IAM role with trust policy required by EKS Pod Identity"). */
+const POD_IDENTITY_TAGS = ["kubernetes-namespace", "kubernetes-service-account"];
+
+export const eksWorkloadTrustScoped = resourceRule({
+    name: "aws-eks-workload-role-trust-scoped",
+    description: "An IAM role that pods of an EKS cluster assume must name the one service account it is for. IRSA (a Federated principal of an EKS OIDC provider, oidc-provider/oidc.eks.*): StringEquals on <issuer>:sub with exactly one system:serviceaccount:<namespace>:<name> (no wildcard) and on <issuer>:aud with sts.amazonaws.com; without them every service account of the cluster, in any namespace, can assume the role. EKS Pod Identity (Service pods.eks.amazonaws.com, which every Pod Identity association of the account uses): StringEquals on the session tags aws:RequestTag/eks-cluster-arn (or eks-cluster-name), kubernetes-namespace and kubernetes-service-account; without them any association in any cluster of the account gets the role. Judged on the effective trust: only plain exact-match operators count, and a StringLike with a wildcard does not.",
+    severity: "high",
+    controls: ["C1", "S5", "P3"],
+    nist: ["AC-6", "AC-3", "IA-9"],
+    maestro: ["L4", "L6"],
+    threats: ["T2", "T5"],
+    remediation: "Use ServerSecretRoles (components/eks; one role per server, sub = that server's secret-store service account, aud sts.amazonaws.com) and EksNodes (the VPC CNI role pinned to this cluster's kube-system/aws-node); on your own role add those conditions to its trust policy.",
+}, ["aws:iam/role:Role"], (props, _args, report) => {
+    for (const st of statementsOf(props.assumeRolePolicy) as Props[]) {
+        if (st.Effect !== "Allow") {
+            continue;
+        }
+        const principal = (st.Principal ?? {}) as Props;
+        const federated = [principal.Federated ?? []].flat().map(String);
+        if (federated.some((f) => /oidc-provider\/oidc\.eks\./.test(f)) && grants(st, "sts:AssumeRoleWithWebIdentity")) {
+            const sub = exactValues(st.Condition, (k) => /^oidc\.eks\..*:sub$/.test(k));
+            const aud = exactValues(st.Condition, (k) => /^oidc\.eks\..*:aud$/.test(k));
+            const oneAccount = sub.some((c) => !c.wildcard && c.values.length === 1 && /^system:serviceaccount:[^:*?]+:[^:*?]+$/.test(c.values[0]));
+            if (!oneAccount) {
+                report(sub.length === 0
+                    ? "its trust admits web identities of an EKS OIDC provider without a StringEquals on <issuer>:sub: every service account of the cluster can assume it."
+                    : `its trust's <issuer>:sub condition (${sub.flatMap((c) => c.values).join(", ")}) does not name exactly one service account without wildcards.`);
+            }
+            if (!aud.some((c) => !c.wildcard && c.values.length === 1 && c.values[0] === "sts.amazonaws.com")) {
+                report("its trust does not pin <issuer>:aud to sts.amazonaws.com: a token minted for another audience is accepted.");
+            }
+        }
+        const services = [principal.Service ?? []].flat().map(String);
+        if (services.includes("pods.eks.amazonaws.com") && grants(st, "sts:AssumeRole")) {
+            const pinned = (tag: string) => exactValues(st.Condition, (k) => k === `aws:requesttag/${tag}`).some((c) => !c.wildcard && c.values.length === 1);
+            const missing = [...(pinned("eks-cluster-arn") || pinned("eks-cluster-name") ? [] : ["eks-cluster-arn"]), ...POD_IDENTITY_TAGS.filter((t) => !pinned(t))];
+            if (missing.length > 0) {
+                report(`its trust admits EKS Pod Identity (pods.eks.amazonaws.com) without one exact aws:RequestTag/${missing.join(", aws:RequestTag/")}: any Pod Identity association of the account can get it.`);
+            }
+        }
+    }
+});
+
+export const eksRules = [eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced, eksWorkloadTrustScoped];

@@ -204,7 +204,7 @@ export const listenerActionsSafe = stackRule({
 
 export const targetGroupHttps = resourceRule({
     name: "aws-elb-target-group-https",
-    description: "Target groups of Application Load Balancers that send to tasks or instances must use HTTPS, for requests and for health checks, so that the hop from the load balancer to the MCP server's guard is encrypted too: bearer tokens, tool arguments and results never cross the zone in clear text. An Application Load Balancer does not validate its targets' certificates, so the guard's certificate made at its start serves (the hop is encrypted, not authenticated). Target groups of type alb (the PrivateLink hop, TCP to the ALB's HTTPS listener) and lambda are not judged.",
+    description: "Target groups of Application Load Balancers that send to tasks or instances must use HTTPS, for requests and for health checks, so that the hop from the load balancer to the MCP server's guard is encrypted too: bearer tokens, tool arguments and results never cross the zone in clear text. An Application Load Balancer does not validate its targets' certificates, so the guard's certificate made at its start serves (the hop is encrypted, not authenticated). A health check on another port than the traffic port (a status port) carries no request data and may be plain HTTP. Target groups of type alb (the PrivateLink hop, TCP to the ALB's HTTPS listener) and lambda are not judged.",
     severity: "high",
     controls: ["H5"],
     nist: ["SC-8", "SC-8(1)"],
@@ -220,7 +220,11 @@ export const targetGroupHttps = resourceRule({
     if (protocol === "HTTP") {
         report(`protocol is HTTP: requests reach the targets in clear text (tokens, tool arguments and results).`);
     }
-    if (protocol === "HTTPS" && String(props.healthCheck?.protocol ?? "HTTP").toUpperCase() === "HTTP") {
+    // A health check on another port than the traffic's (a status port) sends only the check itself, no request
+    // data: plain HTTP there leaks nothing. On the traffic port it must be HTTPS like the traffic.
+    const checkPort = String(props.healthCheck?.port ?? "traffic-port");
+    const onTrafficPort = checkPort === "traffic-port" || props.port === undefined || checkPort === String(props.port);
+    if (protocol === "HTTPS" && onTrafficPort && String(props.healthCheck?.protocol ?? "HTTP").toUpperCase() === "HTTP") {
         report(`healthCheck.protocol is ${props.healthCheck?.protocol === undefined ? "unset (HTTP)" : "HTTP"} while the targets serve HTTPS.`);
     }
 });

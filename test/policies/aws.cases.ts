@@ -588,11 +588,14 @@ export const awsCases: Record<string, RuleCases> = {
         pass: [
             { label: "HTTPS to the guard, HTTPS health checks", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "ip", protocol: "HTTPS", port: 8443, healthCheck: { enabled: true, protocol: "HTTPS", path: "/health" } } },
             { label: "the PrivateLink hop (alb-type, TCP)", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "alb", protocol: "TCP", port: 443 } },
+            // Pattern 3: HTTPS traffic to the mesh gateway's NodePort, readiness checks on its status NodePort (no request data).
+            { label: "HTTPS traffic, HTTP health check on another (status) port", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "instance", protocol: "HTTPS", port: 30443, healthCheck: { enabled: true, protocol: "HTTP", port: "30021", path: "/healthz/ready" } } },
         ],
         fail: [
             // Passed the pack before issue 10 (InternalAlb's own target groups were HTTP).
             { label: "plain HTTP to the server", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "ip", protocol: "HTTP", port: 8080, healthCheck: { enabled: true, protocol: "HTTP", path: "/health" } }, expect: /protocol is HTTP: requests reach the targets in clear text/ },
             { label: "HTTPS with the default (HTTP) health check", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "ip", protocol: "HTTPS", port: 8443, healthCheck: { enabled: true, path: "/health" } }, expect: /healthCheck.protocol is unset \(HTTP\) while the targets serve HTTPS/ },
+            { label: "HTTP health check on the traffic port named by number", type: "aws:lb/targetGroup:TargetGroup", props: { targetType: "instance", protocol: "HTTPS", port: 30443, healthCheck: { enabled: true, protocol: "HTTP", port: "30443", path: "/healthz/ready" } }, expect: /healthCheck.protocol is HTTP while the targets serve HTTPS/ },
         ],
     },
     "aws-elb-alb-drop-invalid-headers": {

@@ -33,16 +33,35 @@ const cni = (values: Props | null = { enableNetworkPolicy: "true" }): FixtureRes
     type: "aws:eks/addon:Addon", name: "vpc-cni", props: { clusterName: "mcp-dev-eks", addonName: "vpc-cni", ...(values ? { configurationValues: JSON.stringify(values) } : {}) },
 });
 
+const ROLE = "aws:iam/role:Role";
+const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/BCBE36FD00624BF214C62134E9E5ECFC";
+const irsaRole = (condition: Props | undefined): Props => ({
+    assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${ISSUER}` }, Action: "sts:AssumeRoleWithWebIdentity", ...(condition ? { Condition: condition } : {}) }],
+    }),
+});
+const IRSA_OK = { StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:mcp-docs-search:docs-search-secret-store", [`${ISSUER}:aud`]: "sts.amazonaws.com" } };
+const CLUSTER_ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/mcp-dev-cluster-eks";
+const podRole = (condition: Props | undefined): Props => ({
+    assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], ...(condition ? { Condition: condition } : {}) }] },
+});
+const POD_OK = { StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" } };
+
 export const eksCases: Record<string, RuleCases> = {
     "aws-eks-cluster-endpoint-private": {
         pass: [
             { label: "private endpoint only", type: CLUSTER, props: cluster() },
             { label: "public too, limited to an operator network (opt-out)", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }) },
+            { label: "public too, from a /16", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["198.51.0.0/16"] }) },
         ],
         fail: [
             { label: "public endpoint unset (AWS default on, 0.0.0.0/0)", type: CLUSTER, props: cluster({}, { endpointPublicAccess: undefined }), expect: /public endpoint is on .*admits 0\.0\.0\.0\/0/ },
             { label: "public from 0.0.0.0/0 explicitly", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), expect: /admits 0\.0\.0\.0\/0/ },
             { label: "no private endpoint", type: CLUSTER, props: cluster({}, { endpointPrivateAccess: undefined }), expect: /endpointPrivateAccess is unset/ },
+            // Passed before: 0.0.0.0/0 split into two halves.
+            { label: "public from 0.0.0.0/1 + 128.0.0.0/1", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }), expect: /admits 0\.0\.0\.0\/1 holds 2147483648 addresses.*128\.0\.0\.0\/1 holds .*\/16 or narrower/ },
+            { label: "public from a /8", type: CLUSTER, props: cluster({}, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", "3.0.0.0/8"] }), expect: /3\.0\.0\.0\/8 holds 16777216 addresses/ },
         ],
     },
     "aws-eks-cluster-endpoint-not-public": {
@@ -101,6 +120,22 @@ export const eksCases: Record<string, RuleCases> = {
         fail: [
             { label: "data volume unencrypted", resources: nodes(template({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY } }, { deviceName: "/dev/xvdb", ebs: { encrypted: "false" } }] })), expect: /\/dev\/xvdb is not encrypted/ },
             { label: "no block device mappings", resources: nodes(template({ blockDeviceMappings: undefined })), expect: /maps no block device/ },
+        ],
+    },
+    "aws-eks-workload-role-trust-scoped": {
+        pass: [
+            { label: "IRSA: one service account, audience STS (ServerSecretRoles)", type: ROLE, props: irsaRole(IRSA_OK) },
+            { label: "Pod Identity: this cluster's kube-system/aws-node (EksNodes' VPC CNI role)", type: ROLE, props: podRole(POD_OK) },
+            { label: "a role no pod assumes", type: ROLE, props: { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) } },
+        ],
+        // Each passed every pack before (the reviewer's probe): the trust named no service account.
+        fail: [
+            { label: "IRSA without a condition (any service account of the cluster)", type: ROLE, props: irsaRole(undefined), expect: /without a StringEquals on <issuer>:sub: every service account/ },
+            { label: "IRSA sub wildcard", type: ROLE, props: irsaRole({ StringLike: { [`${ISSUER}:sub`]: "system:serviceaccount:*", [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), expect: /sub condition \(system:serviceaccount:\*\) does not name exactly one service account/ },
+            { label: "IRSA sub pinned, audience not", type: ROLE, props: irsaRole({ StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:mcp-a:a" } }), expect: /does not pin <issuer>:aud to sts.amazonaws.com/ },
+            { label: "IRSA sub only under StringEqualsIfExists (passes without the key)", type: ROLE, props: irsaRole({ StringEqualsIfExists: { [`${ISSUER}:sub`]: "system:serviceaccount:mcp-a:a" }, StringEquals: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), expect: /without a StringEquals on <issuer>:sub/ },
+            { label: "Pod Identity without conditions (any association of the account)", type: ROLE, props: podRole(undefined), expect: /without one exact aws:RequestTag\/eks-cluster-arn, aws:RequestTag\/kubernetes-namespace, aws:RequestTag\/kubernetes-service-account/ },
+            { label: "Pod Identity pinned to the cluster only", type: ROLE, props: podRole({ StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN } }), expect: /aws:RequestTag\/kubernetes-namespace, aws:RequestTag\/kubernetes-service-account/ },
         ],
     },
     "aws-eks-cluster-network-policy-enforced": {

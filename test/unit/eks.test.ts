@@ -4,9 +4,9 @@ import { loadStackConfig } from "../../cli/project";
 import { synthesizeProgram } from "../../cli/synth";
 import { validateBlueprintConfig } from "../../components/config";
 import { checkEksClusterArgs, EKS_LOG_TYPES, eksKubeconfig } from "../../components/eks";
-import { INGRESS_GATEWAY_HTTPS_NODE_PORT, secretStoreServiceAccount, serverNamespace } from "../../components/kubernetes/names";
+import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT, secretStoreServiceAccount, serverNamespace } from "../../components/kubernetes/names";
 import { checkMicroservicesConfig } from "../../components/patterns";
-import { checkEksZoneConfig } from "../../components/patterns/eksZone";
+import { checkEksZoneConfig, DOCKER_HUB_PULL_HOSTS, GUARDDUTY_EKS_AGENT_ACCOUNTS } from "../../components/patterns/eksZone";
 import { main as blueprintProgram } from "../../program";
 import { ofType, project } from "../helpers";
 
@@ -77,7 +77,11 @@ describe("EKS zone (microservices-dev, cluster: eks)", () => {
         expect(JSON.parse(String(cni.inputs.configurationValues))).toEqual({ enableNetworkPolicy: "true" });
         const cniRole = byName(graph, "aws:iam/role:Role", "mcp-dev-nodes-vpc-cni");
         expect(cni.inputs.podIdentityAssociations).toEqual([{ serviceAccount: "aws-node", roleArn: cniRole.outputs.arn }]);
-        expect(policyOf(cniRole, "assumeRolePolicy").Statement[0].Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+        const [cniTrust] = policyOf(cniRole, "assumeRolePolicy").Statement;
+        expect(cniTrust.Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+        // Pinned by the session tags EKS Pod Identity sets: this cluster's kube-system/aws-node only.
+        const [cluster] = ofType(graph, "aws:eks/cluster:Cluster");
+        expect(cniTrust.Condition).toEqual({ StringEquals: { "aws:RequestTag/eks-cluster-arn": cluster.outputs.arn, "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" } });
     });
 
     it("gives each server a role of its own, assumable only by that server's secret-store service account, reading only its secrets", () => {
@@ -127,13 +131,35 @@ describe("EKS zone (microservices-dev, cluster: eks)", () => {
         expect(attachments.every((a) => a.inputs.autoscalingGroupName === asg[0].autoscalingGroups[0].name)).toBe(true);
         const nodeSg = byName(graph, "aws:ec2/securityGroup:SecurityGroup", "mcp-dev-nodes-nodes");
         const rules = ofType(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === nodeSg.id);
-        expect(rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4])).toEqual([[albSg.id, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_HTTPS_NODE_PORT, undefined]]);
+        expect(rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]).sort()).toEqual([
+            [albSg.id, INGRESS_GATEWAY_STATUS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT, undefined],
+            [albSg.id, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_HTTPS_NODE_PORT, undefined],
+        ]);
         expect(nodeSg.inputs.ingress).toBeUndefined();
+        // Health checks: the gateway's readiness on its status NodePort (plain HTTP, no request data), 200 only.
+        for (const g of groups) {
+            expect(g.inputs.healthCheck).toMatchObject({ protocol: "HTTP", port: String(INGRESS_GATEWAY_STATUS_NODE_PORT), path: INGRESS_GATEWAY_HEALTH_PATH, matcher: "200" });
+        }
     });
 
-    it("turns on GuardDuty EKS audit-log monitoring besides runtime monitoring", () => {
+    it("turns on GuardDuty EKS audit-log monitoring besides runtime monitoring, and lets the nodes pull the runtime agent from either registry", () => {
         const features = ofType(graph, "aws:guardduty/detectorFeature:DetectorFeature").map((f) => f.inputs.name);
         expect(features).toEqual(expect.arrayContaining(["RUNTIME_MONITORING", "EKS_AUDIT_LOGS"]));
+        expect(GUARDDUTY_EKS_AGENT_ACCOUNTS["eu-west-1"]).toBe("673884943994");
+        const ecr = ofType(graph, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => /\.ecr\.(api|dkr)$/.test(String(e.inputs.serviceName)));
+        expect(ecr).toHaveLength(2);
+        for (const e of ecr) {
+            const pulls = policyOf(e, "policy").Statement.filter((st: Props) => st.Sid === "ImagesOfOtherAccounts").flatMap((st: Props) => [st.Resource].flat());
+            expect(pulls).toEqual(expect.arrayContaining(["arn:aws:ecr:eu-west-1:673884943994:repository/aws-guardduty-agent", "arn:aws:ecr:eu-west-1:602401143452:repository/*"]));
+        }
+    });
+
+    it("lets Docker Hub's documented pull hosts (registry, auth, both CDNs, the R2 bucket of anonymous pulls) through the egress firewall", () => {
+        const lists = ofType(graph, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList").flatMap((l) => (l.inputs.domains ?? []) as string[]);
+        for (const host of DOCKER_HUB_PULL_HOSTS) {
+            expect(lists.some((d) => d === host || d === `${host}.`)).toBe(true);
+        }
+        expect(DOCKER_HUB_PULL_HOSTS).toContain("docker-images-prod.6aa30f8b08e16409b46e0173d6de2f56.r2.cloudflarestorage.com");
     });
 
     it("deploys the in-cluster layer through a Kubernetes provider built from the cluster's outputs", () => {
@@ -162,6 +188,9 @@ describe("EKS config checks", () => {
         expect(() => checkEksZoneConfig({ ...c, edge: undefined }, c.kubernetes!)).toThrow(/mcpsec:edge: is required but missing/);
         expect(() => checkEksZoneConfig({ ...c, edge: { ...c.edge!, domainName: "other.example.com" } }, c.kubernetes!)).toThrow(/mcpsec:edge.domainName: "other.example.com" is not allowed; it must equal mcpsec:kubernetes.domainName/);
         expect(() => checkEksZoneConfig({ ...c, region: "ap-east-1" }, c.kubernetes!)).toThrow(/aws:region: "ap-east-1" is not allowed with mcpsec:kubernetes.cluster: eks/);
+        // An operator network the zone's NACLs and Transit Gateway routes do not admit would never reach the API.
+        expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, apiAllowedCidrs: ["10.10.0.0/16", "192.168.0.0/16"] } }, c.kubernetes!)).toThrow(/mcpsec:eks.apiAllowedCidrs\[1\]: "192.168.0.0\/16" is not allowed; it must lie inside one block of mcpsec:edge.allowedCidrs \(10.0.0.0\/8\)/);
+        expect(checkEksZoneConfig({ ...c, eks: { ...c.eks!, apiAllowedCidrs: ["10.10.0.0/16"] } }, c.kubernetes!).eks.apiAllowedCidrs).toEqual(["10.10.0.0/16"]);
     });
 
     it("refuses a shared-role key and EKS settings without cluster: eks", () => {
@@ -177,6 +206,10 @@ describe("EKS config checks", () => {
         expect(() => validated({ eks: { ...raw().eks, nodes: { minSize: 3, desiredSize: 2 } } })).toThrow(/mcpsec:eks.nodes: minSize 3, desiredSize 2/);
         expect(() => checkEksClusterArgs("c", { version: "1.30" })).toThrow(/EksCluster "c".version: "1.30" is not allowed/);
         expect(() => checkEksClusterArgs("c", { publicEndpointCidrs: ["0.0.0.0/0"] })).toThrow(/never the whole internet/);
+        // 0.0.0.0/0 split in two halves, or any block wider than a /16, is as open.
+        expect(() => validated({ eks: { ...raw().eks, allowPublicEndpointFrom: ["0.0.0.0/1", "128.0.0.0/1"] } })).toThrow(/mcpsec:eks.allowPublicEndpointFrom\[0\]: "0.0.0.0\/1" is not allowed \(0.0.0.0\/1 holds 2147483648 addresses/);
+        expect(() => checkEksClusterArgs("c", { publicEndpointCidrs: ["203.0.113.0/24", "128.0.0.0/1"] })).toThrow(/EksCluster "c".publicEndpointCidrs: "128.0.0.0\/1" is not allowed.*\/16 or narrower/);
+        expect(checkEksClusterArgs("c", { publicEndpointCidrs: ["198.51.0.0/16"] })).toBe("1.35");
     });
 
     it("writes a kubeconfig that gets a fresh token from aws eks get-token", () => {
