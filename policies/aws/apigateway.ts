@@ -8,6 +8,16 @@ const METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings";
 const REST_API = "aws:apigateway/restApi:RestApi";
 const REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy";
 const DOMAIN = "aws:apigateway/domainName:DomainName";
+const AUTHORIZER = "aws:apigateway/authorizer:Authorizer";
+const REST_API_PUT = "aws:apigateway/restApiPut:RestApiPut";
+const USER_POOL = "aws:cognito/userPool:UserPool";
+const RESOURCE_SERVER = "aws:cognito/resourceServer:ResourceServer";
+
+/**
+ * Scopes every signed-in user of a Cognito pool can get (OpenID Connect and Cognito's own): as a method's scope,
+ * they admit any user's access token, not a token meant for the API.
+ */
+export const BUILT_IN_SCOPES = ["openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"];
 
 /** Authorization types that identify the caller: Cognito user pools, a Lambda (JWT) authorizer, IAM signatures. */
 const AUTHORIZING = ["COGNITO_USER_POOLS", "CUSTOM", "AWS_IAM"];
@@ -41,12 +51,26 @@ export const methodAuthorized = stackRule({
     threats: ["T4", "T6"],
     remediation: "Use the McpApiGateway component (components/apigateway), which puts every MCP method behind a COGNITO_USER_POOLS authorizer with the server's scopes (mcpsec:servers[].tools[].scopes) and serves only the metadata as a mock; for a method of your own, set authorization, authorizerId and authorizationScopes.",
 }, (resources, _args, report) => {
+    // Scopes the stack's resource servers define (`<identifier>/<scope>`): with any, a method's scope must be one.
+    const defined = new Set(ofType(resources, RESOURCE_SERVER).flatMap((rs) => ([rs.props.scopes ?? []].flat() as Props[]).map((sc) => `${rs.props.identifier}/${sc.scopeName}`)));
+    for (const api of [...ofType(resources, REST_API).filter((a) => typeof a.props.body === "string" && a.props.body !== ""), ...ofType(resources, REST_API_PUT)]) {
+        report(`REST API ${api.name} is defined by an OpenAPI body: its methods, authorizers and integrations are not resources of the stack, so none of them can be judged here. Define them as resources (the McpApiGateway component does).`, api.urn);
+    }
     for (const method of ofType(resources, METHOD)) {
         const auth = String(method.props.authorization ?? "NONE").toUpperCase();
         if (AUTHORIZING.includes(auth)) {
             const scopes = method.props.authorizationScopes;
             if (auth === "COGNITO_USER_POOLS" && (!Array.isArray(scopes) || scopes.length === 0)) {
                 report(`Method ${method.name} (${method.props.httpMethod}) uses a Cognito authorizer without authorizationScopes: any token of the user pool passes, including ID tokens and tokens of other servers.`, method.urn);
+            } else if (auth === "COGNITO_USER_POOLS") {
+                const builtIn = (scopes as unknown[]).map(String).filter((sc) => BUILT_IN_SCOPES.includes(sc.toLowerCase()));
+                const foreign = defined.size > 0 ? (scopes as unknown[]).map(String).filter((sc) => !BUILT_IN_SCOPES.includes(sc.toLowerCase()) && !defined.has(sc)) : [];
+                if (builtIn.length > 0) {
+                    report(`Method ${method.name} (${method.props.httpMethod}) accepts the built-in scope(s) ${builtIn.join(", ")}: every signed-in user's access token carries them, so any user of the pool passes; expected the API's own resource server scopes.`, method.urn);
+                }
+                if (foreign.length > 0) {
+                    report(`Method ${method.name} (${method.props.httpMethod}) accepts scope(s) ${foreign.join(", ")} that no resource server of the stack defines (defined: ${[...defined].join(", ")}).`, method.urn);
+                }
             }
             continue;
         }
@@ -115,6 +139,10 @@ export const stageLogging = stackRule({
         for (const s of mine.filter((m) => m.props.settings?.dataTraceEnabled === true)) {
             report(`MethodSettings ${s.name} (${s.props.methodPath}) logs full requests and responses (dataTraceEnabled): bearer tokens and tool arguments land in CloudWatch.`, s.urn);
         }
+        // A per-method override replaces */* for its methods: it must keep execution logging too.
+        for (const s of mine.filter((m) => m !== all && !["ERROR", "INFO"].includes(String(m.props.settings?.loggingLevel ?? "OFF").toUpperCase()))) {
+            report(`MethodSettings ${s.name} (${s.props.methodPath}) sets loggingLevel ${s.props.settings?.loggingLevel ?? "unset (OFF)"} for its methods, overriding */*: expected ERROR or INFO.`, s.urn);
+        }
     }
 });
 
@@ -130,11 +158,21 @@ export const stageThrottled = stackRule({
 }, (resources, _args, report) => {
     const settings = ofType(resources, METHOD_SETTINGS);
     for (const stage of ofType(resources, STAGE)) {
-        const all = settings.find((s) => s.props.methodPath === "*/*" && same(s, "restApi", stage, "restApi") && (refersTo(s, "stageName", stage) || s.props.stageName === stage.props.stageName));
+        const mine = settings.filter((s) => same(s, "restApi", stage, "restApi") && (refersTo(s, "stageName", stage) || s.props.stageName === stage.props.stageName));
+        const all = mine.find((s) => s.props.methodPath === "*/*");
         const rate = Number(all?.props.settings?.throttlingRateLimit ?? -1);
         const burst = Number(all?.props.settings?.throttlingBurstLimit ?? -1);
         if (!(rate > 0) || !(burst > 0)) {
             report(`Stage ${stage.name} has no throttling of its own for all methods (throttlingRateLimit ${rate}, throttlingBurstLimit ${burst}).`, stage.urn);
+            continue;
+        }
+        // An override replaces */* for its methods; unset limits there mean -1, no throttling.
+        for (const s of mine.filter((m) => m !== all)) {
+            const r = Number(s.props.settings?.throttlingRateLimit ?? -1);
+            const b = Number(s.props.settings?.throttlingBurstLimit ?? -1);
+            if (!(r > 0 && r <= rate) || !(b > 0 && b <= burst)) {
+                report(`MethodSettings ${s.name} (${s.props.methodPath}) throttles its methods at rate ${r}, burst ${b}, overriding */* (${rate}, ${burst}): expected positive limits no higher than */*.`, s.urn);
+            }
         }
     }
 });
@@ -172,6 +210,14 @@ function conditionedOnVpce(statement: Props, effect: "Allow" | "Deny"): boolean 
 const actions = (s: Props): string[] => [s.Action ?? []].flat().map(String);
 const invokes = (s: Props) => actions(s).some((a) => ["*", "execute-api:*", "execute-api:invoke"].includes(a.toLowerCase()));
 
+const resourcesOf = (s: Props): string[] => [s.Resource ?? []].flat().map(String);
+const everyone = (p: unknown) => p === "*" || (typeof p === "object" && p !== null && [(p as Props).AWS ?? []].flat().includes("*"));
+/** Does the IAM pattern `pattern` (`*` any run, `?` one character) match all of `resource`, read literally? */
+function globCovers(pattern: string, resource: string): boolean {
+    const re = new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`);
+    return re.test(resource);
+}
+
 /** Does this policy document admit execute-api:Invoke from anything but named VPC endpoints? */
 export function privateApiPolicyProblem(text: unknown): string | undefined {
     if (typeof text !== "string" || text.trim() === "") {
@@ -184,10 +230,12 @@ export function privateApiPolicyProblem(text: unknown): string | undefined {
         return "a policy that is not JSON";
     }
     const statements = [doc.Statement ?? []].flat();
-    const deniedElsewhere = statements.some((s) => s.Effect === "Deny" && invokes(s) && conditionedOnVpce(s, "Deny"));
     const open = statements.filter((s) => s.Effect === "Allow" && invokes(s) && !conditionedOnVpce(s, "Allow"));
-    if (open.length > 0 && !deniedElsewhere) {
-        return `an Allow of execute-api:Invoke (${open.map((s) => s.Sid ?? "no Sid").join(", ")}) not limited to named VPC endpoints, and no Deny of other endpoints`;
+    // A Deny covers an open Allow only for every caller (Principal "*") and every resource the Allow names.
+    const denies = statements.filter((s) => s.Effect === "Deny" && invokes(s) && conditionedOnVpce(s, "Deny") && !s.NotResource && !s.NotPrincipal && everyone(s.Principal));
+    const uncovered = open.filter((a) => !resourcesOf(a).every((r) => denies.some((d) => resourcesOf(d).some((pattern) => globCovers(pattern, r)))));
+    if (uncovered.length > 0) {
+        return `an Allow of execute-api:Invoke (${uncovered.map((s) => s.Sid ?? "no Sid").join(", ")}) not limited to named VPC endpoints, and no Deny of other endpoints for every principal over all it allows`;
     }
     return undefined;
 }
@@ -235,4 +283,49 @@ export const defaultEndpointDisabled = resourceRule({
     }
 });
 
-export const apiGatewayRules = [methodAuthorized, noApiKeyAuthentication, stageLogging, stageThrottled, domainTls, privateEndpointPolicy, defaultEndpointDisabled];
+export const authorizerUserPool = stackRule({
+    name: "aws-apigateway-authorizer-user-pool",
+    description: "A Cognito user pool authorizer must trust only user pools of the stack: a pool named by a bare ARN may belong to another account, where anyone may be able to sign up and mint tokens with any scope its resource servers define, and nothing here can judge its sign-up, clients or scopes.",
+    severity: "critical",
+    controls: ["S5", "P2"],
+    nist: ["IA-2", "IA-5", "AC-3"],
+    maestro: ["L3"],
+    threats: ["T4", "T6"],
+    remediation: "Pass the zone's user pool (components/identity AuthorizationServer) as the authorizer's providerArns; the McpApiGateway component takes it as userPoolArn. A pool managed elsewhere must be brought into the stack (or the rule's finding accepted in review).",
+}, (resources, _args, report) => {
+    const pools = ofType(resources, USER_POOL);
+    for (const authorizer of ofType(resources, AUTHORIZER).filter((a) => String(a.props.type ?? "").toUpperCase() === "COGNITO_USER_POOLS")) {
+        const deps = new Set((authorizer.propertyDependencies.providerArns ?? []).map((d) => d.urn));
+        const arns = [authorizer.props.providerArns ?? []].flat().map(String);
+        // Every ARN a reference to a pool of the stack (as the engine records it), or equal to such a pool's ARN.
+        const allReferences = deps.size >= arns.length && [...deps].every((urn) => pools.some((p) => p.urn === urn));
+        const foreign = arns.filter((arn) => !pools.some((p) => p.props.arn === arn));
+        if (arns.length === 0 || (!allReferences && foreign.length > 0)) {
+            report(`Authorizer ${authorizer.name} trusts user pool(s) ${foreign.join(", ") || "none"} that are not user pools of this stack.`, authorizer.urn);
+        }
+    }
+});
+
+export const integrationTls = resourceRule({
+    name: "aws-apigateway-integration-tls",
+    description: "An API Gateway HTTP or HTTP_PROXY integration must use an https:// URI with certificate verification on: a private integration sends plain HTTP unless its URI is https, and insecureSkipVerification lets any certificate stand in for the backend, so bearer tokens and tool arguments would cross the VPC in clear text or to an unverified peer.",
+    severity: "high",
+    controls: ["H5", "P2"],
+    nist: ["SC-8", "SC-23"],
+    maestro: ["L4"],
+    threats: ["T2", "T4"],
+    remediation: "Give the integration an https:// uri naming a host its certificate covers (the McpApiGateway component uses https://<server>.<mcpsec:edge.domainName>/... against the load balancer's certificate mcpsec:edge.certificateArn) and leave tlsConfig.insecureSkipVerification unset.",
+}, [INTEGRATION], (props, _args, report) => {
+    const type = String(props.type ?? "").toUpperCase();
+    if (type !== "HTTP" && type !== "HTTP_PROXY") {
+        return;
+    }
+    if (typeof props.uri !== "string" || !props.uri.toLowerCase().startsWith("https://")) {
+        report(`The ${type} integration's uri ${JSON.stringify(props.uri ?? null)} is not https://: requests reach the backend in clear text.`);
+    }
+    if (props.tlsConfig?.insecureSkipVerification === true) {
+        report(`The ${type} integration skips certificate verification (tlsConfig.insecureSkipVerification): any certificate is taken for the backend's.`);
+    }
+});
+
+export const apiGatewayRules = [methodAuthorized, noApiKeyAuthentication, stageLogging, stageThrottled, domainTls, privateEndpointPolicy, defaultEndpointDisabled, authorizerUserPool, integrationTls];
