@@ -191,7 +191,37 @@ const egressRoute = (host: string, to = host, gatewaySide: Props = { tcp: [{ mat
 const egressSetup = (): FixtureResource[] => [EGRESS_SERVER, guardedWithJwks(), egressGateway(), egressAuthz(), denyAll(EGRESS_NS), egressOut(),
     serviceEntry("mcp-docs", "api.github.com"), egressRoute("api.github.com"), egressRoute("issuer.example.com")];
 
+const istioRelease = (chart: string, namespace: string, values: Props, name = `istio-${chart}`): FixtureResource => ({
+    type: "kubernetes:helm.sh/v3:Release", name: `${namespace}-${name}`,
+    props: { name, chart, version: "1.27.0", namespace, repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" }, values },
+});
+const REGISTRY_ONLY = { meshConfig: { outboundTrafficPolicy: { mode: "REGISTRY_ONLY" } } };
+
 export const kubernetesCases: Record<string, RuleCases> = {
+    "kubernetes-istio-no-sidecar-bypass": {
+        pass: [
+            { label: "the layer's workload and istiod (REGISTRY_ONLY)", resources: [...layer("mcp-docs", workload("mcp-docs", { annotations: SIDECAR })), istioRelease("istiod", "istio-system", REGISTRY_ONLY)] },
+            { label: "include annotations left at *", resources: [workload("mcp-docs", { annotations: { ...SIDECAR, "traffic.sidecar.istio.io/includeOutboundIPRanges": "*" } })] },
+        ],
+        fail: [
+            { label: "guard port excluded from capture", resources: [workload("mcp-docs", { annotations: { ...SIDECAR, "traffic.sidecar.istio.io/excludeInboundPorts": "8080" } })], expect: /Deployment mcp-docs\/docs sets traffic\.sidecar\.istio\.io\/excludeInboundPorts: "8080"/ },
+            { label: "every outbound address excluded", resources: [workload("mcp-docs", { annotations: { ...SIDECAR, "traffic.sidecar.istio.io/excludeOutboundIPRanges": "0.0.0.0/0" } })], expect: /excludeOutboundIPRanges: "0\.0\.0\.0\/0", so that traffic bypasses/ },
+            { label: "outbound 443 excluded", resources: [workload("mcp-docs", { annotations: { ...SIDECAR, "traffic.sidecar.istio.io/excludeOutboundPorts": "443" } })], expect: /excludeOutboundPorts: "443"/ },
+            { label: "outbound capture narrowed to the cluster range", resources: [workload("mcp-docs", { annotations: { ...SIDECAR, "traffic.sidecar.istio.io/includeOutboundIPRanges": "10.100.0.0/16" } })], expect: /includeOutboundIPRanges: "10\.100\.0\.0\/16", narrower than \*/ },
+            { label: "istiod with ALLOW_ANY", resources: [istioRelease("istiod", "istio-system", { meshConfig: { outboundTrafficPolicy: { mode: "ALLOW_ANY" } } })], expect: /Helm release istio-system\/istio-istiod \(istiod\) sets meshConfig\.outboundTrafficPolicy\.mode ALLOW_ANY/ },
+            { label: "istiod with the chart's default", resources: [istioRelease("istiod", "istio-system", {})], expect: /mode unset \(ALLOW_ANY\)/ },
+        ],
+    },
+    "kubernetes-no-load-balancer-service": {
+        pass: [
+            { label: "the layer's gateways: ingress NodePort, egress ClusterIP", resources: [istioRelease("gateway", "istio-ingress", { service: { type: "NodePort" } }, "istio-ingressgateway"), istioRelease("gateway", "istio-egress", { service: { type: "ClusterIP" } }, "istio-egressgateway"), service("mcp-docs", [toGuard])] },
+        ],
+        fail: [
+            { label: "ingress gateway switched to LoadBalancer", resources: [istioRelease("gateway", "istio-ingress", { service: { type: "LoadBalancer" } }, "istio-ingressgateway")], expect: /Helm release istio-ingress\/istio-ingressgateway \(Istio gateway chart\) sets service\.type LoadBalancer/ },
+            { label: "gateway chart with its default Service", resources: [istioRelease("gateway", "istio-ingress", {}, "istio-ingressgateway")], expect: /service\.type unset \(the chart's default, LoadBalancer\)/ },
+            { label: "a Service of type LoadBalancer", resources: [(() => { const s = service("mcp-docs", [toGuard]); s.props.spec.type = "LoadBalancer"; return s; })()], expect: /Service mcp-docs\/docs is of type LoadBalancer/ },
+        ],
+    },
     "kubernetes-istio-gateway-hosts-bound": {
         pass: [
             { label: "each host bound to its server's namespace, each route in that namespace", resources: [gateway("istio-ingress", "mcp-gateway", [httpsServer(["mcp-docs/docs.mcp.example.com", "mcp-tickets/tickets.mcp.example.com"])]), route("mcp-docs", "docs.mcp.example.com"), route("mcp-tickets", "tickets.mcp.example.com")] },
