@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { publicEndpointBlockProblem, PUBLIC_ENDPOINT_MIN_PREFIX } from "../../components/eks/endpoint";
-import { ofType, Props, resourceRule, stackRule } from "../lib/rule";
+import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 import { statementsOf } from "./iam";
 
 const CLUSTER = "aws:eks/cluster:Cluster";
@@ -339,4 +339,49 @@ export const eksWorkloadTrustScoped = resourceRule({
     }
 });
 
-export const eksRules = [eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced, eksWorkloadTrustScoped];
+/** The kubelet's port: a node security group that admits it from outside the cluster exposes the node's API. */
+const KUBELET_PORT = 10250;
+
+export const eksNodeSecurityGroupScoped = stackRule({
+    name: "aws-eks-node-security-group-scoped",
+    description: "The security groups an EKS node group's launch template gives its nodes (besides the cluster security group EKS manages) must admit only named load balancer ports from other security groups: no source given as an address block (every host of that block, pods and other workloads included, would reach the NodePorts), no rule covering all ports or the kubelet's port 10250 (the node's API: logs, exec, port-forward). Cluster traffic between nodes and the control plane goes through the cluster security group.",
+    severity: "high",
+    controls: ["S1", "P3"],
+    nist: ["SC-7", "AC-4", "CM-7"],
+    maestro: ["L4"],
+    threats: ["T3", "T7"],
+    remediation: "Use the EksNodes component (components/eks) and open its nodeSecurityGroupId only for the ingress NodePorts from the load balancer's security group (as components/patterns/eksZone.ts does for 30443 and 30021); remove address-block and all-port rules from your node security group.",
+}, (resources, _args, report) => {
+    const groups = ofType(resources, "aws:ec2/securityGroup:SecurityGroup");
+    const rules = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    const legacy = ofType(resources, "aws:ec2/securityGroupRule:SecurityGroupRule").filter((r) => r.props.type === "ingress");
+    const nodeSgs = new Set<PolicyResource>();
+    for (const { template } of nodeGroups(resources)) {
+        for (const g of groups.filter((g) => template !== undefined && ((template.propertyDependencies.vpcSecurityGroupIds ?? []).some((d) => d.urn === g.urn) || [template.props.vpcSecurityGroupIds ?? []].flat().includes(g.props.id)))) {
+            nodeSgs.add(g);
+        }
+    }
+    for (const g of nodeSgs) {
+        const entries: { label: string; from: number; to: number; protocol: string; cidr: boolean }[] = [];
+        for (const r of [g.props.ingress ?? []].flat() as Props[]) {
+            entries.push({ label: `inline ingress of ${g.name}`, from: Number(r.fromPort ?? 0), to: Number(r.toPort ?? 0), protocol: String(r.protocol ?? ""), cidr: [r.cidrBlocks ?? [], r.ipv6CidrBlocks ?? [], r.prefixListIds ?? []].flat().length > 0 });
+        }
+        for (const r of rules.filter((r) => refersTo(r, "securityGroupId", g))) {
+            entries.push({ label: `rule ${r.name}`, from: Number(r.props.fromPort ?? 0), to: Number(r.props.toPort ?? 0), protocol: String(r.props.ipProtocol ?? ""), cidr: [r.props.cidrIpv4, r.props.cidrIpv6, r.props.prefixListId].some((v) => typeof v === "string" && v !== "") });
+        }
+        for (const r of legacy.filter((r) => refersTo(r, "securityGroupId", g))) {
+            entries.push({ label: `rule ${r.name}`, from: Number(r.props.fromPort ?? 0), to: Number(r.props.toPort ?? 0), protocol: String(r.props.protocol ?? ""), cidr: [r.props.cidrBlocks ?? [], r.props.ipv6CidrBlocks ?? [], r.props.prefixListIds ?? []].flat().length > 0 });
+        }
+        for (const e of entries) {
+            const allPorts = e.protocol === "-1" || e.protocol === "all" || (e.from <= 0 && e.to >= 65535);
+            if (e.cidr) {
+                report(`node security group ${g.name}: ${e.label} admits an address block (ports ${allPorts ? "all" : `${e.from}-${e.to}`}); admit only the load balancer's security group.`, g.urn);
+            }
+            if (allPorts || (e.from <= KUBELET_PORT && e.to >= KUBELET_PORT)) {
+                report(`node security group ${g.name}: ${e.label} admits ${allPorts ? "every port" : `ports ${e.from}-${e.to}`}, the kubelet's ${KUBELET_PORT} included.`, g.urn);
+            }
+        }
+    }
+});
+
+export const eksRules = [eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced, eksWorkloadTrustScoped, eksNodeSecurityGroupScoped];

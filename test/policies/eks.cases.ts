@@ -48,6 +48,11 @@ const podRole = (condition: Props | undefined): Props => ({
 });
 const POD_OK = { StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" } };
 
+const nodeSg: FixtureResource = { type: "aws:ec2/securityGroup:SecurityGroup", name: "nodes-sg", props: { id: "sg-0nodes", vpcId: "vpc-1" } };
+const sgRule = (name: string, props: Props): FixtureResource => ({ type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, props: { securityGroupId: "sg-0nodes", ipProtocol: "tcp", ...props } });
+const withNodeSg = (...extra: FixtureResource[]): FixtureResource[] => [...nodes(template({ vpcSecurityGroupIds: ["sg-0cluster", "sg-0nodes"] })), nodeSg, ...extra];
+const FROM_ALB = { referencedSecurityGroupId: "sg-0alb" };
+
 export const eksCases: Record<string, RuleCases> = {
     "aws-eks-cluster-endpoint-private": {
         pass: [
@@ -136,6 +141,18 @@ export const eksCases: Record<string, RuleCases> = {
             { label: "IRSA sub only under StringEqualsIfExists (passes without the key)", type: ROLE, props: irsaRole({ StringEqualsIfExists: { [`${ISSUER}:sub`]: "system:serviceaccount:mcp-a:a" }, StringEquals: { [`${ISSUER}:aud`]: "sts.amazonaws.com" } }), expect: /without a StringEquals on <issuer>:sub/ },
             { label: "Pod Identity without conditions (any association of the account)", type: ROLE, props: podRole(undefined), expect: /without one exact aws:RequestTag\/eks-cluster-arn, aws:RequestTag\/kubernetes-namespace, aws:RequestTag\/kubernetes-service-account/ },
             { label: "Pod Identity pinned to the cluster only", type: ROLE, props: podRole({ StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN } }), expect: /aws:RequestTag\/kubernetes-namespace, aws:RequestTag\/kubernetes-service-account/ },
+        ],
+    },
+    "aws-eks-node-security-group-scoped": {
+        pass: [
+            { label: "the ingress and status NodePorts from the ALB's security group (eksZone)", resources: withNodeSg(sgRule("https", { ...FROM_ALB, fromPort: 30443, toPort: 30443 }), sgRule("health", { ...FROM_ALB, fromPort: 30021, toPort: 30021 })) },
+            { label: "an address-block rule on a security group no node group uses", resources: [...nodes(), nodeSg, sgRule("other", { cidrIpv4: "10.0.0.0/8", fromPort: 0, toPort: 65535 })] },
+        ],
+        // Passed every pack before (review m4).
+        fail: [
+            { label: "all TCP from 10.0.0.0/8 (kubelet and every NodePort)", resources: withNodeSg(sgRule("wide", { cidrIpv4: "10.0.0.0/8", fromPort: 0, toPort: 65535 })), expect: /rule wide admits an address block \(ports all\)/ },
+            { label: "the kubelet port from another security group", resources: withNodeSg(sgRule("kubelet", { ...FROM_ALB, fromPort: 10250, toPort: 10250 })), expect: /ports 10250-10250, the kubelet's 10250 included/ },
+            { label: "every protocol from the ALB's group", resources: withNodeSg(sgRule("any", { ...FROM_ALB, ipProtocol: "-1" })), expect: /admits every port/ },
         ],
     },
     "aws-eks-cluster-network-policy-enforced": {
