@@ -59,7 +59,8 @@ export function restrictedGatewayValues(): Record<string, unknown> {
  *
  * The ingress gateway's Service is a NodePort with fixed ports (`INGRESS_GATEWAY_HTTPS_NODE_PORT`, status
  * `INGRESS_GATEWAY_STATUS_NODE_PORT`), never a LoadBalancer: the internal load balancer with the WAF in front of it is
- * the cluster's (the EKS side), and nothing in the cluster can create an internet-facing one. The egress gateway's
+ * the cluster's (the EKS side), and the kubernetes pack refuses any LoadBalancer Service or gateway release
+ * (kubernetes-no-load-balancer-service). The egress gateway's
  * Service is ClusterIP: only the MCP namespaces reach it, and it reaches only the declared hosts (McpEgress).
  */
 export class MeshInstall extends pulumi.ComponentResource {
