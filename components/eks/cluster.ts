@@ -83,6 +83,8 @@ export class EksCluster extends pulumi.ComponentResource {
     /** The cluster's OIDC issuer URL and the IAM OIDC provider that trusts it (IRSA). */
     public readonly oidcIssuerUrl: pulumi.Output<string>;
     public readonly oidcProviderArn: pulumi.Output<string>;
+    /** The admin role's cluster-admin access policy: a provider acting as that role depends on it. */
+    public readonly adminAccess: aws.eks.AccessPolicyAssociation;
 
     constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const version = checkEksClusterArgs(name, args);
@@ -153,7 +155,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
         // kubectl through an access entry: the admin role, cluster scope. Nothing is read from aws-auth.
         const admin = new aws.eks.AccessEntry(`${name}-admin`, { clusterName: cluster.name, principalArn: args.adminRoleArn, type: "STANDARD", tags: tags("admin") }, parent);
-        new aws.eks.AccessPolicyAssociation(`${name}-admin`, {
+        this.adminAccess = new aws.eks.AccessPolicyAssociation(`${name}-admin`, {
             clusterName: cluster.name,
             principalArn: args.adminRoleArn,
             policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${ADMIN_ACCESS_POLICY}`,

@@ -241,7 +241,7 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
     const roles = new ServerSecretRoles(`${name}-secrets`, {
         servers: config.servers, oidcProviderArn: cluster.oidcProviderArn, oidcIssuerUrl: cluster.oidcIssuerUrl, tags,
     }, opts);
-    const provider = eksProvider(`${name}-k8s`, cluster, config.region, { parent, dependsOn: [nodes] });
+    const provider = eksProvider(`${name}-k8s`, cluster, config.region, { parent, dependsOn: [nodes, cluster.adminAccess] });
 
     const account = aws.getCallerIdentityOutput({}, opts).accountId;
     const alertTopicArn = buildZoneOperations(parent, name, {

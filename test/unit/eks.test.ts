@@ -168,6 +168,9 @@ describe("EKS zone (microservices-dev, cluster: eks)", () => {
         const kubeconfig = JSON.parse(String(provider.inputs.kubeconfig)) as Props;
         expect(kubeconfig.clusters[0].cluster.server).toBe(cluster.outputs.endpoint);
         expect(kubeconfig.users[0].user.exec.args).toEqual(["eks", "get-token", "--cluster-name", cluster.outputs.name, "--region", "eu-west-1", "--output", "json"]);
+        // The provider acts as the admin role: it waits for that role's access policy, not only for the nodes.
+        const [adminAccess] = ofType(graph, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+        expect(provider.dependencies).toContain(adminAccess.urn);
         const k8sResources = graph.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
         expect(k8sResources.length).toBeGreaterThan(0);
         expect(k8sResources.every((r) => String(r.provider).startsWith(provider.urn))).toBe(true);
