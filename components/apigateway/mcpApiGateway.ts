@@ -17,8 +17,23 @@ export const DEFAULT_STAGE_NAME = "mcp";
 /** The longest an API Gateway integration may stream a response: 900 000 ms with `responseTransferMode: STREAM`. */
 export const STREAM_TIMEOUT_MS = 900_000;
 
-/** Gateway responses an MCP client meets before the guard and which carry the RFC 9728 pointer. */
-export const CHALLENGE_RESPONSES = ["UNAUTHORIZED", "MISSING_AUTHENTICATION_TOKEN", "ACCESS_DENIED", "EXPIRED_TOKEN"] as const;
+/**
+ * Gateway responses an MCP client meets before the guard and which carry the RFC 9728 pointer: UNAUTHORIZED (no,
+ * invalid or expired Cognito token, or one without the server's scopes), ACCESS_DENIED, EXPIRED_TOKEN (SigV4 expiry,
+ * kept for completeness).
+ */
+export const CHALLENGE_RESPONSES = ["UNAUTHORIZED", "ACCESS_DENIED", "EXPIRED_TOKEN"] as const;
+
+/**
+ * Gateway responses that are not about the token, each a JSON-RPC error without a challenge (a challenge would send
+ * the client into OAuth for nothing): MISSING_AUTHENTICATION_TOKEN is what a REST API answers for a path or HTTP
+ * method it does not have (404, like the guard's unknown_path); INVALID_API_KEY a missing or unknown `x-api-key`
+ * when `clients` are configured (403, saying which header).
+ */
+export const PLAIN_RESPONSES = {
+    MISSING_AUTHENTICATION_TOKEN: { statusCode: "404", code: -32600, message: "Not found: this API serves POST, GET and DELETE on its MCP path only" },
+    INVALID_API_KEY: { statusCode: "403", code: -32001, message: "Forbidden: this API requires the x-api-key header with your client's API key (ask the API's operator), besides the bearer token" },
+} as const;
 
 /**
  * What the access log records of every request, as JSON: request ids, caller (source IP, token subject and client,
@@ -112,7 +127,12 @@ export interface McpApiGatewayArgs {
     stageName?: string;
     /** Stage throttling (all clients of one server together). */
     throttle: { rateLimit: number; burstLimit: number };
-    /** Per-client usage plans; with any, every MCP method also requires the client's API key. Default none. */
+    /**
+     * Per-client usage plans; with any, every MCP method requires an API key of one of them from every caller (the
+     * key is not bound to the token's client: any caller holding a key gets that key's plan), and a request without
+     * one gets 403 INVALID_API_KEY. For agents the operator hands keys to; MCP clients that cannot set headers
+     * (hosted connectors) cannot call the API then. Default none.
+     */
     clients?: ApiGatewayClient[];
     /** Execution logging level (never with request or response bodies). Default ERROR. */
     executionLogLevel?: "ERROR" | "INFO";
@@ -231,6 +251,8 @@ export class McpApiGateway extends pulumi.ComponentResource {
             endpointConfiguration: isPrivate ? { types: "PRIVATE", vpcEndpointIds: args.vpcEndpointIds } : { types: "REGIONAL" },
             // Regional: only the custom domain (its TLS policy, mutual TLS and WAF path) answers.
             disableExecuteApiEndpoint: !isPrivate,
+            // The default endpoint's TLS policy, set so that the provider sees no drift (and TLS 1.2+ where it answers).
+            securityPolicy: "TLS_1_2",
             ...(isPrivate ? { policy: privatePolicy("execute-api:/*") } : {}),
             tags: tags(title.slice(name.length + 1)),
         });
@@ -346,6 +368,14 @@ export class McpApiGateway extends pulumi.ComponentResource {
                     responseTemplates: { "application/json": "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,\"message\":$context.error.messageString}}" },
                 }, p));
             }
+            for (const [responseType, r] of Object.entries(PLAIN_RESPONSES)) {
+                methods.push(new aws.apigateway.Response(`${name}-${server.name}-${responseType.toLowerCase()}`, {
+                    restApiId: api.id,
+                    responseType,
+                    statusCode: r.statusCode,
+                    responseTemplates: { "application/json": JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: r.code, message: r.message } }) },
+                }, p));
+            }
             // REST changes take effect only with a new deployment: its trigger covers everything the stage's snapshot
             // names, including what can be replaced underneath (the VPC link is immutable, the ALB and the user pool
             // replaceable: new ids), so a replacement redeploys instead of leaving the stage on a dead link or pool.
@@ -430,13 +460,8 @@ export class McpApiGateway extends pulumi.ComponentResource {
             }, parent);
             new aws.apigateway.UsagePlanKey(`${name}-client-${c.name}`, { keyId: keys[i].id, keyType: "API_KEY", usagePlanId: plan.id }, parent);
         });
-        new aws.apigateway.UsagePlan(`${name}-default`, {
-            name: `${name}-default`,
-            description: "Stage limits of every MCP server API",
-            apiStages,
-            throttleSettings: { rateLimit: args.throttle.rateLimit, burstLimit: args.throttle.burstLimit },
-            tags: tags("default-plan"),
-        }, parent);
+        // No keyless "default" plan: a usage plan meters only requests that carry one of its keys, so it would limit
+        // nothing. The stage's MethodSettings */* throttle is the limit for everyone.
         this.registerOutputs({ restApiIds: this.restApiIds, domainTarget: this.domainTarget, vpcLinkId: this.vpcLinkId });
     }
 

@@ -303,7 +303,7 @@ export const apiGatewaySchema = {
                     quotaPerDay: { type: "integer", minimum: 1, description: "requests per day, 1 or more" },
                 },
             },
-            description: "per-client usage plans (an API key each, sent in x-api-key besides the bearer token; identification for throttling, never authentication)",
+            description: "per-client usage plans (an API key each; with any, EVERY caller must send one of these keys in x-api-key besides the bearer token, or gets 403: for agents you hand keys to, not for MCP clients that cannot set headers; identification for throttling, never authentication)",
         },
         executionLogLevel: { enum: ["ERROR", "INFO"], description: "ERROR or INFO (execution logs never carry bodies; default ERROR)" },
         accountCloudWatchRole: { enum: ["create", "existing"], description: "create (this stack sets the region's API Gateway CloudWatch role) or existing (the organization set it)" },

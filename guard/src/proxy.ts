@@ -173,7 +173,10 @@ export class Guard {
         if (!decision.allow) {
             if (decision.http === 403) {
                 res.setHeader("www-authenticate", `Bearer error="insufficient_scope", scope="${decision.scope}", resource_metadata="${this.settings.resourceMetadataUrl}", error_description="${decision.message}"`);
-                return this.deny(res, x, 403, decision.reason, rpcError(id, -32001, decision.message));
+                // The challenge repeated in the body: a REST API Gateway in front renames WWW-Authenticate
+                // (x-amzn-Remapped-WWW-Authenticate), so the body is where a client behind it finds the scope to ask for.
+                const data = { error: "insufficient_scope", scope: decision.scope, resource_metadata: this.settings.resourceMetadataUrl };
+                return this.deny(res, x, 403, decision.reason, JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32001, message: decision.message, data } }));
             }
             return this.deny(res, x, 200, decision.reason, rpcError(id, decision.rpcCode, decision.message));
         }

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { synthesize } from "../../cli/synth";
-import { ACCESS_LOG_FORMAT, CHALLENGE_RESPONSES, mcpRequestModel, STREAM_TIMEOUT_MS } from "../../components/apigateway";
+import { ACCESS_LOG_FORMAT, CHALLENGE_RESPONSES, mcpRequestModel, PLAIN_RESPONSES, STREAM_TIMEOUT_MS } from "../../components/apigateway";
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
 import { checkApiGatewayCentricConfig } from "../../components/patterns";
@@ -78,11 +78,34 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
 
     it("answers 401 and 403 with WWW-Authenticate: Bearer resource_metadata pointing at the server's metadata", () => {
         const responses = ofType(graph, "aws:apigateway/response:Response").filter((r) => r.inputs.restApiId === apiOf(ofType(graph, "aws:apigateway/method:Method").find((m) => m.inputs.httpMethod === "POST")!).id);
-        expect(responses.map((r) => r.inputs.responseType).sort()).toEqual([...CHALLENGE_RESPONSES].sort());
+        expect(responses.map((r) => r.inputs.responseType).sort()).toEqual([...CHALLENGE_RESPONSES, ...Object.keys(PLAIN_RESPONSES)].sort());
         const unauthorized = responses.find((r) => r.inputs.responseType === "UNAUTHORIZED")!;
         expect(unauthorized.inputs.statusCode).toBe("401");
-        for (const r of responses) {
+        for (const r of responses.filter((x) => (CHALLENGE_RESPONSES as readonly string[]).includes(x.inputs.responseType as string))) {
             expect((r.inputs.responseParameters as Record<string, string>)["gatewayresponse.header.WWW-Authenticate"]).toBe(`'Bearer resource_metadata="${METADATA}"'`);
+        }
+    });
+
+    it("answers an unknown path or method with a JSON-RPC 404 and a missing API key with a 403 naming x-api-key, neither with a challenge", () => {
+        const responses = ofType(graph, "aws:apigateway/response:Response");
+        const of = (type: string) => responses.filter((r) => r.inputs.responseType === type);
+        expect(of("MISSING_AUTHENTICATION_TOKEN").length).toBeGreaterThan(0);
+        for (const r of of("MISSING_AUTHENTICATION_TOKEN")) {
+            expect(r.inputs.statusCode).toBe("404");
+            expect(r.inputs.responseParameters ?? {}).not.toHaveProperty("gatewayresponse.header.WWW-Authenticate");
+            expect(JSON.parse((r.inputs.responseTemplates as Record<string, string>)["application/json"])).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32600 } });
+        }
+        for (const r of of("INVALID_API_KEY")) {
+            expect(r.inputs.statusCode).toBe("403");
+            expect(r.inputs.responseParameters ?? {}).not.toHaveProperty("gatewayresponse.header.WWW-Authenticate");
+            expect((r.inputs.responseTemplates as Record<string, string>)["application/json"]).toContain("x-api-key");
+        }
+        // Usage plans meter keyed requests only: no keyless plan pretending to limit everyone (the stage throttle does).
+        for (const plan of ofType(graph, "aws:apigateway/usagePlan:UsagePlan")) {
+            expect(ofType(graph, "aws:apigateway/usagePlanKey:UsagePlanKey").some((k) => k.inputs.usagePlanId === plan.id || k.inputs.usagePlanId === plan.outputs.id), plan.name).toBe(true);
+        }
+        for (const api of ofType(graph, "aws:apigateway/restApi:RestApi")) {
+            expect(api.inputs.securityPolicy).toBe("TLS_1_2");
         }
     });
 
@@ -129,7 +152,7 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
         const format = JSON.parse(ACCESS_LOG_FORMAT) as Record<string, string>;
         expect(format).toMatchObject({ requestId: "$context.requestId", sourceIp: "$context.identity.sourceIp", subject: "$context.authorizer.claims.sub", status: "$context.status", wafStatus: "$context.waf.status", wafResponseCode: "$context.wafResponseCode" });
         const plans = ofType(graph, "aws:apigateway/usagePlan:UsagePlan");
-        expect(plans.map((p) => [p.inputs.name, p.inputs.throttleSettings]).sort()).toEqual([["mcp-dev-api-default", { rateLimit: 20, burstLimit: 40 }], ["mcp-dev-api-ide-agents", { rateLimit: 5, burstLimit: 10 }]]);
+        expect(plans.map((p) => [p.inputs.name, p.inputs.throttleSettings]).sort()).toEqual([["mcp-dev-api-ide-agents", { rateLimit: 5, burstLimit: 10 }]]);
         expect(one(graph, "aws:apigateway/usagePlanKey:UsagePlanKey").inputs.keyType).toBe("API_KEY");
         expect(one(graph, "aws:apigateway/account:Account").inputs.cloudwatchRoleArn).toBe(ofType(graph, "aws:iam/role:Role").find((r) => r.name === "mcp-dev-api-cloudwatch")!.outputs.arn);
     });
