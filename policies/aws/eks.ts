@@ -1,4 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { parse as parseToml } from "smol-toml";
 import { publicEndpointBlockProblem, PUBLIC_ENDPOINT_MIN_PREFIX } from "../../components/eks/endpoint";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 import { statementsOf } from "./iam";
@@ -133,6 +134,26 @@ function templateOf(group: PolicyResource, templates: PolicyResource[]): PolicyR
     return templates.find((t) => deps.has(t.urn) || (lt.id !== undefined && lt.id === t.props.id) || (lt.name !== undefined && lt.name === t.props.name));
 }
 
+/**
+ * True when a launch template's user data (base64, as EC2 takes it, or plain) is Bottlerocket TOML that turns on the
+ * admin host container (SSH into the host): `settings.host-containers.admin.enabled = true`. Not TOML: false.
+ */
+export function bottlerocketAdminEnabled(userData: unknown): boolean {
+    if (typeof userData !== "string" || userData.trim() === "") {
+        return false;
+    }
+    const decoded = /^[A-Za-z0-9+/=\s]+$/.test(userData) ? Buffer.from(userData, "base64").toString("utf8") : userData;
+    for (const text of [decoded, userData]) {
+        try {
+            const doc = parseToml(text) as Props;
+            return doc.settings?.["host-containers"]?.admin?.enabled === true;
+        } catch {
+            // Try the next form.
+        }
+    }
+    return false;
+}
+
 /** Node groups with the launch template each uses (undefined: none, or one outside the stack). */
 function nodeGroups(resources: PolicyResource[]): { group: PolicyResource; template?: PolicyResource }[] {
     const templates = ofType(resources, LAUNCH_TEMPLATE);
@@ -172,13 +193,13 @@ export const eksNodesImdsv2 = stackRule({
 
 export const eksNodesNoRemoteAccess = stackRule({
     name: "aws-eks-node-group-no-remote-access",
-    description: "EKS nodes must offer no SSH: no remoteAccess on the node group (which opens port 22 to the listed sources or the whole internet) and no key pair in its launch template. Administration goes through the Kubernetes API and SSM, both audited.",
+    description: "EKS nodes must offer no SSH: no remoteAccess on the node group (which opens port 22 to the listed sources or the whole internet), no key pair in its launch template, and no Bottlerocket user data that turns on the admin host container (settings.host-containers.admin.enabled). Administration goes through the Kubernetes API and SSM, both audited.",
     severity: "high",
     controls: ["H2", "P3"],
     nist: ["AC-17", "CM-7"],
     maestro: ["L4"],
     threats: ["T3"],
-    remediation: "Use the EksNodes component (components/eks); on your own node group remove remoteAccess and the launch template's keyName.",
+    remediation: "Use the EksNodes component (components/eks); on your own node group remove remoteAccess, the launch template's keyName and any settings.host-containers.admin in its Bottlerocket user data.",
 }, (resources, _args, report) => {
     for (const { group, template } of nodeGroups(resources)) {
         const remote = group.props.remoteAccess as Props | undefined;
@@ -187,6 +208,9 @@ export const eksNodesNoRemoteAccess = stackRule({
         }
         if (template !== undefined && typeof template.props.keyName === "string" && template.props.keyName !== "") {
             report(`launch template ${template.name} of node group ${group.name} names key pair ${template.props.keyName}.`, group.urn);
+        }
+        if (template !== undefined && bottlerocketAdminEnabled(template.props.userData)) {
+            report(`launch template ${template.name} of node group ${group.name} turns on Bottlerocket's admin host container (settings.host-containers.admin.enabled): SSH into the host.`, group.urn);
         }
     }
 });

@@ -107,10 +107,15 @@ export const eksCases: Record<string, RuleCases> = {
         ],
     },
     "aws-eks-node-group-no-remote-access": {
-        pass: [{ label: "no SSH", resources: nodes() }],
+        pass: [
+            { label: "no SSH", resources: nodes() },
+            { label: "Bottlerocket user data with the admin container off", resources: nodes(template({ userData: Buffer.from("[settings.host-containers.admin]\nenabled = false\n").toString("base64") })) },
+        ],
         fail: [
             { label: "remoteAccess with a key", resources: nodes(template(), nodeGroup({ remoteAccess: { ec2SshKey: "ops" } })), expect: /sets remoteAccess/ },
             { label: "key pair in the launch template", resources: nodes(template({ keyName: "ops" })), expect: /names key pair ops/ },
+            // Passed before (review m3): SSH through Bottlerocket's admin container, turned on in user data.
+            { label: "Bottlerocket user data enabling the admin container", resources: nodes(template({ userData: Buffer.from("[settings.host-containers.admin]\nenabled = true\nsuperpowered = true\n").toString("base64") })), expect: /turns on Bottlerocket's admin host container/ },
         ],
     },
     "aws-eks-node-group-no-public-ip": {
