@@ -235,13 +235,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .option("-e, --egress <domain>", "a domain the server may link to (repeatable; adds to server.egress)", collect)
         .option("--require-approval", "also require an approval record matching each tool's digest")
         .option("--require-scopes", "also require every tool to declare OAuth scopes")
-        .option("--allow-open-schemas", "opt-out: accept input schemas without additionalProperties: false (most published servers omit it); untyped properties are still findings")
+        .option("--unguarded", "judge schemas for a deployment without the MCP guard: then additionalProperties left unset is a finding (by default the server is judged behind the guard, which refuses undeclared arguments of such schemas)")
+        .option("--allow-open-schemas", "opt-out: accept input schemas that accept undeclared properties (explicitly, or unset with --unguarded); untyped properties are still findings")
         .option("--max-description-length <n>", "longest acceptable description", (v) => Number(v))
         .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
-        .action(async (file: string, opts: { egress?: string[]; requireApproval?: boolean; requireScopes?: boolean; allowOpenSchemas?: boolean; maxDescriptionLength?: number; format: string }) => {
+        .action(async (file: string, opts: { egress?: string[]; requireApproval?: boolean; requireScopes?: boolean; unguarded?: boolean; allowOpenSchemas?: boolean; maxDescriptionLength?: number; format: string }) => {
             const { loadManifest, vetToolsManifest } = await loadManifestModule();
             const manifest = loadManifest(file);
-            const findings = vetToolsManifest(manifest, { egress: opts.egress ?? [], requireApproval: !!opts.requireApproval, requireScopes: !!opts.requireScopes, allowOpenSchemas: !!opts.allowOpenSchemas, maxDescriptionLength: opts.maxDescriptionLength });
+            const findings = vetToolsManifest(manifest, { egress: opts.egress ?? [], requireApproval: !!opts.requireApproval, requireScopes: !!opts.requireScopes, unguarded: !!opts.unguarded, allowOpenSchemas: !!opts.allowOpenSchemas, maxDescriptionLength: opts.maxDescriptionLength });
             if (opts.format === "json") {
                 io.out(JSON.stringify({ version: 1, manifest: file, tools: manifest.tools.length, ok: findings.length === 0, findings }, null, 2) + "\n");
             } else {

@@ -78,6 +78,12 @@ export interface VetOptions {
     requireScopes: boolean;
     /** Drop the additionalProperties finding (an explicit opt-out; untyped properties are still reported). */
     allowOpenSchemas?: boolean;
+    /**
+     * Judge the schemas for a deployment without the MCP guard: then a schema that leaves additionalProperties unset
+     * is a finding. By default the server is judged as the blueprints deploy it, behind the guard, which closes such
+     * schemas at run time (an explicitly open schema is still a finding).
+     */
+    unguarded?: boolean;
     maxDescriptionLength?: number;
 }
 
@@ -86,6 +92,7 @@ export function vetToolsManifest(m: ToolsManifest, opts: VetOptions): Finding[] 
     const findings = vetManifest({ image: m.server?.image, egress: [...(m.server?.egress ?? []), ...opts.egress], tools: m.tools }, {
         requireApproval: opts.requireApproval,
         maxDescriptionLength: opts.maxDescriptionLength,
+        schema: { guarded: !opts.unguarded },
     });
     return findings.filter((f) => (opts.requireScopes || f.kind !== "scopes") && !(opts.allowOpenSchemas && f.kind === "weak-schema" && f.message.startsWith(OPEN_SCHEMA)));
 }

@@ -51,7 +51,7 @@ export async function startGuard(env: Record<string, string | undefined>, opts: 
     // the key the manifest carries: a manifest that is unsigned where approvals are required, signed by another key,
     // or whose signature does not verify stops the start (the error is the one line the process writes).
     const manifest = parseManifest(readManifest(settings), { serverName: settings.serverName, resource: settings.resource, approvals: settings.approvals });
-    const registry = new ToolRegistry(manifest);
+    const registry = new ToolRegistry(manifest, { allowUndeclaredArguments: settings.allowUndeclaredArguments });
     const guard = new Guard(settings, registry, { tls: opts.tls ?? await tlsMaterial(settings), ...opts });
     const port = await guard.listen();
     guard.audit.log({ event: "guard_started", port, tools: registry.toolNames.length, tls: settings.tls.mode });

@@ -1,6 +1,7 @@
 import { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, RuleMeta, stackRule } from "../lib/rule";
 import { ApprovalSettings, SignedApproval, verifyApproval } from "../../components/mcp/approval";
+import { deployedGuards } from "./guards";
 import { DEFAULT_APPROVED_REGISTRIES, DEFAULT_MAX_DESCRIPTION_LENGTH, Finding, imageFindings, pinningFindings, poisoningFindings, schemaFindings, shadowingFindings, VetTool } from "./vetting";
 
 const SERVER = "mcpsec:mcp:McpServer";
@@ -88,16 +89,26 @@ export const toolApproval = serverRule({
     remediation: "Add approval: { by, at, sha256 } to the tool in mcpsec:servers[].tools after review; sha256 is the digest `mcpsec pin` computes.",
 }, (spec) => spec.tools.flatMap((t) => pinningFindings(t, { requireApproval: true }).filter((f) => f.kind === "approval")));
 
-export const weakSchemas = serverRule({
+export const weakSchemas = stackRule({
     ...base,
     name: "mcp-tool-strict-input-schema",
-    description: "Tool input schemas must be objects that type every property and refuse extra properties (additionalProperties: false), so arguments are validated and cannot smuggle extra data.",
+    description: "Tool input schemas must be objects that type every property, and the schema in effect must refuse arguments it does not declare: closed by the schema itself (additionalProperties: false), or, where additionalProperties is unset, by the MCP guard deployed in front of the server (it closes such object schemas at run time; the announced, pinned schema is not rewritten). Without a guard an open schema fails; an explicitly open one (additionalProperties true or a schema) fails unless the tool is listed in the server's allowUndeclaredArguments opt-out.",
     severity: "medium",
     controls: ["C5", "S6"],
     nist: ["SI-10"],
     threats: ["T1", "T2"],
-    remediation: "Give every property a type and set additionalProperties: false in the tool's inputSchema; re-pin and re-approve.",
-}, (spec) => spec.tools.flatMap(schemaFindings));
+    remediation: "Deploy the server behind the MCP guard (mcpsec:guard.image; do not set mcpsec:guard.allowUnguarded or McpService unguarded), or set additionalProperties: false in the tool's inputSchema and re-pin; give every property a type. A tool that needs open arguments: list it in mcpsec:servers[].allowUndeclaredArguments.",
+}, (resources, _args, report: ReportViolation) => {
+    const guards = deployedGuards(resources);
+    for (const { resource, spec } of servers(resources)) {
+        const guard = guards.get(spec.name);
+        for (const t of spec.tools) {
+            for (const f of schemaFindings(t, { guarded: guard !== undefined, allowUndeclared: guard?.allowUndeclaredArguments.includes(t.name) ?? false })) {
+                report(`${spec.name} tool ${f.tool}: ${f.message}.`, resource.urn);
+            }
+        }
+    }
+});
 
 export const toolScopes = serverRule({
     ...base,

@@ -108,8 +108,24 @@ function dedupe(findings: Finding[]): Finding[] {
 /** The start of the finding for a schema that admits extra properties (`mcpsec vet --allow-open-schemas` drops it). */
 export const OPEN_SCHEMA = "input schema accepts arbitrary extra properties";
 
-/** Input schemas that do not constrain their arguments: no types, or arbitrary extra properties accepted. */
-export function schemaFindings(tool: VetTool): Finding[] {
+/** How a tool is deployed, for judging its effective schema. */
+export interface SchemaContext {
+    /**
+     * An MCP guard runs in front of the server: it validates arguments against the approved schema and closes object
+     * schemas that leave `additionalProperties` unset (guard/src/core/manifest.ts closedSchema). Default false.
+     */
+    guarded?: boolean;
+    /** The tool is listed in the server's `allowUndeclaredArguments` opt-out (the guard leaves its schema as announced). */
+    allowUndeclared?: boolean;
+}
+
+/**
+ * Input schemas that do not constrain their arguments, judged as deployed: no types, or extra properties accepted by
+ * the EFFECTIVE schema. Unset `additionalProperties` is closed by a guard (unless the tool is opted out, which then
+ * accepts it explicitly); without a guard nothing closes it. An explicitly open schema (true or a schema) passes only
+ * behind a guard with the tool opted out.
+ */
+export function schemaFindings(tool: VetTool, ctx: SchemaContext = {}): Finding[] {
     const findings: Finding[] = [];
     const add = (message: string) => findings.push({ kind: "weak-schema", tool: tool.name, message });
     const schema = tool.inputSchema as Record<string, unknown> | undefined;
@@ -120,8 +136,13 @@ export function schemaFindings(tool: VetTool): Finding[] {
     if (schema.type !== "object") {
         add(`input schema type is ${JSON.stringify(schema.type)}, not "object"`);
     }
-    if (schema.additionalProperties !== false) {
-        add(`${OPEN_SCHEMA} (additionalProperties is not false)`);
+    const open = schema.additionalProperties;
+    if (open !== false) {
+        if (!ctx.guarded) {
+            add(`${OPEN_SCHEMA} (additionalProperties is ${open === undefined ? "unset" : JSON.stringify(open)}, and no MCP guard runs in front of the server to refuse undeclared arguments)`);
+        } else if (open !== undefined && !ctx.allowUndeclared) {
+            add(`${OPEN_SCHEMA} (additionalProperties is ${JSON.stringify(open)}, so the guard applies it as declared; list the tool in allowUndeclaredArguments if it needs open arguments)`);
+        }
     }
     for (const [prop, def] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) {
         if (!def || typeof def !== "object" || (def.type === undefined && def.enum === undefined && def.const === undefined && def.$ref === undefined && def.anyOf === undefined && def.oneOf === undefined)) {
@@ -198,13 +219,13 @@ export function imageFindings(image: string, approvedRegistries: string[]): Find
 export const DEFAULT_APPROVED_REGISTRIES = ["*.dkr.ecr.*.amazonaws.com"];
 
 /** Every check of one server's manifest. */
-export function vetManifest(manifest: { name?: string; image?: string; egress?: string[]; tools: VetTool[] }, opts: VetOptions & { requireApproval?: boolean; approvedRegistries?: string[] } = {}): Finding[] {
+export function vetManifest(manifest: { name?: string; image?: string; egress?: string[]; tools: VetTool[] }, opts: VetOptions & { requireApproval?: boolean; approvedRegistries?: string[]; schema?: SchemaContext } = {}): Finding[] {
     const egress = opts.egress ?? manifest.egress ?? [];
     return [
         ...(manifest.image !== undefined ? imageFindings(manifest.image, opts.approvedRegistries ?? DEFAULT_APPROVED_REGISTRIES) : []),
         ...manifest.tools.flatMap((t) => [
             ...poisoningFindings(t, { ...opts, egress, siblings: manifest.tools.map((s) => s.name) }),
-            ...schemaFindings(t),
+            ...schemaFindings(t, opts.schema),
             ...pinningFindings(t, { requireApproval: opts.requireApproval ?? true }),
         ]),
     ];

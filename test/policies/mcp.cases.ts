@@ -41,6 +41,29 @@ function signedServer(required: boolean, opts: { key?: string; change?: Props; t
     return s;
 }
 
+/** A tool exactly as a published server announces it (test/fixtures/corpus/real): create_entities of server-memory, additionalProperties unset. */
+const realTool = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "corpus", "real", "modelcontextprotocol__server-memory.json"), "utf8")) as { tools: { name: string; description: string; inputSchema: Props }[] }).tools.find((t) => t.name === "create_entities")!;
+/** The memory server with that tool pinned as announced (`schema` merged into its input schema first, if given). */
+function realServer(schema: Props = {}): FixtureResource {
+    const t = { name: realTool.name, description: realTool.description, inputSchema: { ...realTool.inputSchema, ...schema }, scopes: ["memory:write"] };
+    const sha = toolDigest(t);
+    return server("memory", [{ ...t, sha256: sha, approval: { by: "security-review@example.com", at: "2026-11-20", sha256: sha } }]);
+}
+const guardEnv = (serverName: string, open: string[]) => [
+    { name: "GUARD_SERVER_NAME", value: serverName }, { name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" },
+    ...(open.length > 0 ? [{ name: "GUARD_ALLOW_UNDECLARED_ARGUMENTS", value: open.join(",") }] : []),
+];
+/** An ECS task definition with the MCP guard of `serverName` beside the server (as McpService renders it). */
+const guardTask = (serverName: string, open: string[] = []): FixtureResource => ({
+    type: "aws:ecs/taskDefinition:TaskDefinition", name: `zone-${serverName}-task`,
+    props: { containerDefinitions: JSON.stringify([{ name: serverName, image: IMAGE }, { name: "mcp-guard", image: IMAGE, environment: guardEnv(serverName, open) }]) },
+});
+/** A Deployment whose pods run the MCP guard of `serverName` (as McpWorkload renders it). */
+const guardPod = (serverName: string, open: string[] = []): FixtureResource => ({
+    type: "kubernetes:apps/v1:Deployment", name: `layer-${serverName}`,
+    props: { spec: { template: { spec: { containers: [{ name: serverName, image: IMAGE }, { name: "mcp-guard", image: IMAGE, env: guardEnv(serverName, open) }] } } } },
+});
+
 export const mcpCases: Record<string, RuleCases> = {
     "mcp-tool-poisoning-indicators": {
         pass: [
@@ -77,8 +100,19 @@ export const mcpCases: Record<string, RuleCases> = {
         ],
     },
     "mcp-tool-strict-input-schema": {
-        pass: [{ label: "typed, closed schema", resources: [good()] }],
-        fail: [{ label: "open schema", resources: [server("docs", [tool("x", "Fine.", { inputSchema: { type: "object", properties: { q: {} } } }, { repin: true })])], expect: /accepts arbitrary extra properties[\s\S]*property q has no type/ }],
+        pass: [
+            { label: "typed, closed schema", resources: [good()] },
+            { label: "real server's tool without additionalProperties, behind the guard (ECS task)", resources: [realServer(), guardTask("memory")] },
+            { label: "real server's tool without additionalProperties, behind the guard (pod)", resources: [realServer(), guardPod("memory")] },
+            { label: "explicitly open schema, guarded, tool in allowUndeclaredArguments", resources: [realServer({ additionalProperties: true }), guardTask("memory", ["create_entities"])] },
+        ],
+        fail: [
+            { label: "open schema", resources: [server("docs", [tool("x", "Fine.", { inputSchema: { type: "object", properties: { q: {} } } }, { repin: true })])], expect: /accepts arbitrary extra properties[\s\S]*property q has no type/ },
+            { label: "real server's tool without additionalProperties, unguarded", resources: [realServer()], expect: /memory tool create_entities: input schema accepts arbitrary extra properties \(additionalProperties is unset, and no MCP guard runs in front of the server/ },
+            { label: "a guard, but for another server", resources: [realServer(), guardTask("docs")], expect: /memory tool create_entities: .*no MCP guard runs in front of the server/ },
+            { label: "explicitly open schema, guarded, no opt-out", resources: [realServer({ additionalProperties: true }), guardTask("memory")], expect: /memory tool create_entities: .*additionalProperties is true, so the guard applies it as declared; list the tool in allowUndeclaredArguments/ },
+            { label: "opted out, but unguarded", resources: [realServer({ additionalProperties: true })], expect: /additionalProperties is true, and no MCP guard runs/ },
+        ],
     },
     "mcp-tool-scopes-declared": {
         pass: [{ label: "scoped", resources: [good()] }],

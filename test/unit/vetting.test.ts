@@ -72,9 +72,20 @@ describe("poisoning indicators", () => {
 describe("schema, pinning and approval checks", () => {
     it("finds weak schemas", () => {
         expect(schemaFindings(tool("x", { inputSchema: { type: "object", properties: { a: {} } } })).map((f) => f.message)).toEqual([
-            "input schema accepts arbitrary extra properties (additionalProperties is not false)", "property a has no type",
+            "input schema accepts arbitrary extra properties (additionalProperties is unset, and no MCP guard runs in front of the server to refuse undeclared arguments)", "property a has no type",
         ]);
         expect(schemaFindings(tool("x"))).toEqual([]);
+    });
+
+    it("judges the effective schema: unset is closed by a guard, explicitly open needs the opt-out and a guard", () => {
+        const unset = tool("x", { inputSchema: { type: "object", properties: { a: { type: "string" } } } });
+        const explicit = tool("x", { inputSchema: { type: "object", properties: { a: { type: "string" } }, additionalProperties: { type: "string" } } });
+        expect(schemaFindings(unset, { guarded: true })).toEqual([]);
+        expect(schemaFindings(unset, { guarded: true, allowUndeclared: true })).toEqual([]);
+        expect(schemaFindings(unset, { guarded: false, allowUndeclared: true }).map((f) => f.message)).toEqual([expect.stringMatching(/unset, and no MCP guard/)]);
+        expect(schemaFindings(explicit, { guarded: true }).map((f) => f.message)).toEqual([expect.stringMatching(/additionalProperties is \{"type":"string"\}, so the guard applies it as declared; list the tool in allowUndeclaredArguments/)]);
+        expect(schemaFindings(explicit, { guarded: true, allowUndeclared: true })).toEqual([]);
+        expect(schemaFindings(explicit, { guarded: false, allowUndeclared: true })).toHaveLength(1);
     });
 
     it("detects a rug pull and a stale approval", () => {

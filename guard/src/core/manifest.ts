@@ -97,6 +97,41 @@ export type Callable =
     | { ok: true; tool: PinnedTool; validate: ValidateFunction }
     | { ok: false; reason: "unknown_tool" | "tool_changed" | "tool_not_verified" | "schema_not_compilable" };
 
+/** Keywords beside which a node's `properties` are not the whole list of its members: such a node is left open. */
+const COMPOSING = ["allOf", "anyOf", "oneOf", "not", "if", "then", "else", "$ref", "$dynamicRef", "patternProperties", "unevaluatedProperties", "dependentSchemas", "dependencies"];
+
+/**
+ * The schema the guard validates arguments with: the approved schema, with every object schema that lists
+ * `properties` and leaves `additionalProperties` unset closed (`additionalProperties: false`), at the top and
+ * recursively in the schemas of its properties and of array items. An explicit `additionalProperties` (true or a
+ * schema) stays as declared, and so does a node whose members other keywords also define (combinators, `$ref`,
+ * `patternProperties`, ...: closing it would refuse members those declare). Most published servers omit
+ * `additionalProperties` (their SDKs generate schemas without it), so arguments they never declared would otherwise
+ * reach them. Returns a copy; the approved (announced, pinned) schema is never changed. Pure.
+ */
+export function closedSchema(schema: unknown): unknown {
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+        return schema;
+    }
+    const node = { ...(schema as Record<string, unknown>) };
+    const props = node.properties;
+    if (typeof props === "object" && props !== null && !Array.isArray(props)) {
+        node.properties = Object.fromEntries(Object.entries(props as Record<string, unknown>).map(([k, v]) => [k, closedSchema(v)]));
+        if (node.additionalProperties === undefined && !COMPOSING.some((k) => k in node)) {
+            node.additionalProperties = false;
+        }
+    }
+    if (Array.isArray(node.items)) {
+        node.items = node.items.map(closedSchema);
+    } else if (node.items !== undefined) {
+        node.items = closedSchema(node.items);
+    }
+    if (Array.isArray(node.prefixItems)) {
+        node.prefixItems = node.prefixItems.map(closedSchema);
+    }
+    return node;
+}
+
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 const DRAFT_2020 = /^https:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 
@@ -112,8 +147,14 @@ export class ToolRegistry {
     private readonly changed = new Set<string>();
     private readonly ajv2020 = addFormats(new Ajv2020({ strict: false, allErrors: false, validateSchema: true, addUsedSchema: false }));
     private readonly ajv07 = addFormats(new Ajv({ strict: false, allErrors: false, validateSchema: true, addUsedSchema: false }));
+    private readonly openTools: Set<string>;
 
-    constructor(manifest: ApprovedManifest) {
+    /**
+     * `allowUndeclaredArguments`: tools whose schemas are applied as announced (GUARD_ALLOW_UNDECLARED_ARGUMENTS); every
+     * other tool's arguments are validated against its {@link closedSchema}.
+     */
+    constructor(manifest: ApprovedManifest, opts: { allowUndeclaredArguments?: string[] } = {}) {
+        this.openTools = new Set(opts.allowUndeclaredArguments ?? []);
         for (const t of manifest.tools) {
             this.pins.set(t.name, t);
             if (t.description !== undefined && t.inputSchema !== undefined) {
@@ -145,7 +186,7 @@ export class ToolRegistry {
         this.changed.delete(tool.name);
         this.verified.add(tool.name);
         if (!this.validators.has(digest)) {
-            this.validators.set(digest, this.compile(tool.inputSchema));
+            this.validators.set(digest, this.compile(this.openTools.has(tool.name) ? tool.inputSchema : closedSchema(tool.inputSchema)));
         }
         return { status: "approved", digest };
     }

@@ -47,7 +47,8 @@ export function decide(identity: Identity, message: RpcMessage, registry: ToolRe
     const args = message.params?.arguments ?? {};
     if (!callable.validate(args)) {
         const e = callable.validate.errors?.[0];
-        const where = e ? `${e.instancePath || "arguments"} ${e.message ?? "is invalid"}` : "arguments are invalid";
+        const extra = e?.keyword === "additionalProperties" ? ` (${JSON.stringify(String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64))})` : "";
+        const where = e ? `${e.instancePath || "arguments"} ${e.message ?? "is invalid"}${extra}` : "arguments are invalid";
         return { allow: false, reason: "invalid_arguments", tool, http: 200, rpcCode: -32602, message: `Invalid arguments for tool ${tool}: ${where}` };
     }
     return { allow: true, tool };
