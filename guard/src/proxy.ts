@@ -21,8 +21,11 @@ export const IDENTITY_HEADERS = {
     requestId: "x-mcp-guard-request-id",
 } as const;
 
-/** Request headers passed to the upstream (allowlist): never Authorization, cookies or encodings DLP cannot read. */
-const FORWARD_REQUEST = ["content-type", "accept", "mcp-session-id", "mcp-protocol-version", "last-event-id", "user-agent"];
+/**
+ * Request headers passed to the upstream (allowlist): never Authorization, cookies or encodings DLP cannot read. Not
+ * Content-Type either: a body goes up as the guard's own serialization, labelled `application/json`.
+ */
+const FORWARD_REQUEST = ["accept", "mcp-session-id", "mcp-protocol-version", "last-event-id", "user-agent"];
 /** Response headers passed back (allowlist); bodies are rewritten, so lengths are recomputed. */
 const FORWARD_RESPONSE = ["content-type", "mcp-session-id", "mcp-protocol-version", "cache-control", "retry-after"];
 
@@ -52,6 +55,15 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
     }
     const name = host.replace(/:\d{1,5}$/, "");
     return name !== host && allowed.includes(name);
+}
+
+/**
+ * `application/json`, with no parameter but `charset=utf-8`: an upstream that honours another charset (UTF-7 ...)
+ * would decode the bytes to a message the guard never read.
+ */
+export function jsonContentType(header: string | undefined): boolean {
+    const [type, ...params] = (header ?? "").split(";").map((p) => p.trim().toLowerCase());
+    return type === "application/json" && params.every((p) => p === "" || /^charset\s*=\s*"?utf-8"?$/.test(p));
 }
 
 export class Guard {
@@ -150,8 +162,8 @@ export class Guard {
             x.audit.method = req.method === "GET" ? "GET stream" : "DELETE session";
             return this.forward(req, res, x, undefined);
         }
-        if (!/^application\/json(\s*;|$)/i.test(req.headers["content-type"] ?? "")) {
-            return this.deny(res, x, 415, "unsupported_media_type", rpcError(null, -32700, "Content-Type must be application/json"));
+        if (!jsonContentType(req.headers["content-type"])) {
+            return this.deny(res, x, 415, "unsupported_media_type", rpcError(null, -32700, "Content-Type must be application/json (charset utf-8 if any)"));
         }
         const body = await this.readBody(req);
         if (body === undefined) {
@@ -186,7 +198,9 @@ export class Guard {
                 this.sessions.get(x.sessionId)?.pendingLists.add(idKey(message.id));
             }
         }
-        return this.forward(req, res, x, body);
+        // What goes up is the message the guard checked, serialized by the guard: never the client's bytes, which
+        // another decoder (case-folding, other charset) could read as a different message.
+        return this.forward(req, res, x, Buffer.from(JSON.stringify(parsed.raw), "utf8"));
     }
 
     private readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
@@ -231,6 +245,7 @@ export class Guard {
         }
         headers[IDENTITY_HEADERS.requestId] = x.rid;
         if (body !== undefined) {
+            headers["content-type"] = "application/json";
             headers["content-length"] = String(body.length);
         }
         return new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import { parse as parseAst, type AnyNode } from "@humanwhocodes/momoa";
+import { MCP_CLIENT_METHODS } from "../../../components/mcp/methods";
 
 /** A JSON-RPC id: the key by which a response is matched to its request. */
 export type RpcId = string | number;
@@ -11,9 +12,75 @@ export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
 
 export type BodyVerdict =
     | { ok: true; message: RpcMessage; raw: Record<string, unknown> }
-    | { ok: false; reason: "invalid_utf8" | "malformed_json" | "duplicate_key" | "batch_refused" | "invalid_jsonrpc"; code: number; detail: string };
+    | { ok: false; reason: "invalid_utf8" | "malformed_json" | "duplicate_key" | "folded_key" | "too_deep" | "batch_refused" | "invalid_jsonrpc" | "notification_not_allowed"; code: number; detail: string };
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/** `ignoreBOM: true` keeps a byte order mark in the text, so the check below sees it (and refuses it). */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The deepest nesting of objects and arrays the guard reads or forwards (client bodies and upstream messages). */
+export const MAX_DEPTH = 64;
+/** The longest string id accepted (ids are echoed into audit lines and errors). */
+export const MAX_ID_LENGTH = 256;
+
+/** The notifications a client may send; every other method is a request and needs an id. */
+const CLIENT_NOTIFICATIONS: readonly string[] = MCP_CLIENT_METHODS.filter((m) => m.startsWith("notifications/"));
+
+/** The member names the guard reads from a client message: a spelling another decoder folds onto one of them is refused. */
+const READ_MEMBERS = ["jsonrpc", "id", "method", "params", "name", "arguments"];
+
+/**
+ * A key as a lenient decoder may match it: NUL characters dropped (segmentio/encoding <= 0.5.3 ignored a trailing NUL),
+ * NFKC, then each character case-folded the way Go's encoding/json v1 folds field names (upper of lower, so `ſ` is `s`
+ * and the Kelvin sign is `k`), then lower case. Broader than any one decoder on purpose: it only ever refuses more.
+ */
+export function foldKey(key: string): string {
+    let out = "";
+    for (const ch of key.normalize("NFKC").split("\u0000").join("")) {
+        out += ch.toLowerCase().toUpperCase().toLowerCase();
+    }
+    return out;
+}
+
+const READ_FOLDED = new Map(READ_MEMBERS.map((m) => [foldKey(m), m]));
+
+/**
+ * The first problem of a parsed value that re-serializing it could hide or another decoder could read otherwise:
+ * nesting deeper than {@link MAX_DEPTH}, a number JSON.parse turned into Infinity, two keys of one object that fold
+ * to the same name, and (in the envelope and its params) a key that folds onto a member the guard reads without
+ * being it. Iterative: no recursion limit to hit.
+ */
+export function valueProblem(value: unknown): { reason: "too_deep" | "folded_key" | "invalid_jsonrpc"; detail: string } | undefined {
+    const stack: { v: unknown; depth: number; envelope: boolean }[] = [{ v: value, depth: 1, envelope: true }];
+    while (stack.length > 0) {
+        const { v, depth, envelope } = stack.pop()!;
+        if (typeof v === "number" && !Number.isFinite(v)) {
+            return { reason: "invalid_jsonrpc", detail: "a number is out of range" };
+        }
+        if (typeof v !== "object" || v === null) {
+            continue;
+        }
+        if (depth > MAX_DEPTH) {
+            return { reason: "too_deep", detail: `the message nests deeper than ${MAX_DEPTH} levels` };
+        }
+        if (Array.isArray(v)) {
+            for (const c of v) {
+                stack.push({ v: c, depth: depth + 1, envelope: false });
+            }
+            continue;
+        }
+        const folded = new Map<string, string>();
+        for (const [k, c] of Object.entries(v as Record<string, unknown>)) {
+            const f = foldKey(k);
+            const other = folded.get(f) ?? (envelope ? READ_FOLDED.get(f) : undefined);
+            if (other !== undefined && other !== k) {
+                return { reason: "folded_key", detail: `the key ${JSON.stringify(k).slice(0, 60)} reads as ${JSON.stringify(other)} to some JSON decoders` };
+            }
+            folded.set(f, k);
+            stack.push({ v: c, depth: depth + 1, envelope: envelope && k === "params" });
+        }
+    }
+    return undefined;
+}
 
 function duplicateKey(node: AnyNode): string | undefined {
     if (node.type === "Object") {
@@ -120,6 +187,10 @@ export function parseBody(body: Buffer): BodyVerdict {
         }
         return { ok: false, reason: "duplicate_key", code: -32700, detail: dup === undefined ? "a key appears twice in one object" : `the key ${JSON.stringify(dup).slice(0, 60)} appears twice in one object` };
     }
+    const problem = valueProblem(value);
+    if (problem !== undefined) {
+        return { ok: false, ...problem, code: problem.reason === "invalid_jsonrpc" ? -32600 : -32700 };
+    }
     if (Array.isArray(value)) {
         return { ok: false, reason: "batch_refused", code: -32600, detail: "JSON-RPC batches are not accepted" };
     }
@@ -131,9 +202,9 @@ export function parseBody(body: Buffer): BodyVerdict {
         return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "jsonrpc must be \"2.0\"" };
     }
     const hasId = "id" in m;
-    const idOk = typeof m.id === "string" || (typeof m.id === "number" && Number.isInteger(m.id));
+    const idOk = (typeof m.id === "string" && m.id.length <= MAX_ID_LENGTH) || (typeof m.id === "number" && Number.isSafeInteger(m.id));
     if (hasId && !idOk) {
-        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "id must be a string or an integer" };
+        return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: `id must be a string of at most ${MAX_ID_LENGTH} characters or an integer of at most 2^53 - 1` };
     }
     if ("params" in m && (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))) {
         return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "params must be an object" };
@@ -143,6 +214,14 @@ export function parseBody(body: Buffer): BodyVerdict {
             return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: "a request carries no result or error" };
         }
         const params = m.params as Record<string, unknown> | undefined;
+        // A request without an id would pass as a notification with no decision: only the MCP notifications may.
+        const notification = m.method.startsWith("notifications/");
+        if (notification !== !hasId) {
+            return { ok: false, reason: "invalid_jsonrpc", code: -32600, detail: hasId ? "a notification carries no id" : `${m.method.slice(0, 64)} is a request and needs an id` };
+        }
+        if (!hasId && !CLIENT_NOTIFICATIONS.includes(m.method)) {
+            return { ok: false, reason: "notification_not_allowed", code: -32601, detail: `Notification not allowed: ${m.method.slice(0, 64)}` };
+        }
         return { ok: true, raw: m, message: hasId ? { kind: "request", id: m.id as RpcId, method: m.method, params } : { kind: "notification", method: m.method, params } };
     }
     if ("method" in m) {
