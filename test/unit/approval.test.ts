@@ -56,6 +56,7 @@ describe("signing and verifying a server's runtime description", () => {
         ["a changed tool digest", (s) => (s.tools = s.tools.map((t) => ({ ...t, sha256: "0".repeat(64) })))],
         ["a wider tool scope", (s) => (s.tools = s.tools.map((t) => ({ ...t, scopes: [...t.scopes, "docs:write"] })))],
         ["root as the user", (s) => (s.user = "0")],
+        ["a tool opened to undeclared arguments", (s) => (s.allowUndeclaredArguments = ["get_page"])],
     ])("invalidates the signature on %s", (_label, change) => {
         const s = spec();
         const a = signApproval(s, reviewerPem, REVIEWER.id, "2026-11-28");

@@ -26,6 +26,13 @@ describe("validateMcpServerSpec", () => {
         expect(r).toMatchObject({ transport: "streamable-http", path: "/mcp", cpu: 256, memory: 512, user: "65532:65532", allowMutableImageTag: false, egress: [], desiredCount: 2 });
     });
 
+    it("accepts allowUndeclaredArguments naming the server's own tools only, none by default", () => {
+        expect(validateMcpServerSpec(spec).allowUndeclaredArguments).toEqual([]);
+        const name = spec.tools[0].name;
+        expect(validateMcpServerSpec({ ...spec, allowUndeclaredArguments: [name] }).allowUndeclaredArguments).toEqual([name]);
+        expect(() => validateMcpServerSpec({ ...spec, allowUndeclaredArguments: ["nope"] })).toThrow(/server.allowUndeclaredArguments\[0\]: "nope" is not allowed; expected the name of one of the server's tools/);
+    });
+
     it("accepts a tag only with the explicit opt-out", () => {
         const tagged = { ...spec, image: "ghcr.io/acme/docs:1.4.2" };
         expect(() => validateMcpServerSpec(tagged)).toThrow(/server.image: "ghcr.io\/acme\/docs:1.4.2" is not allowed; expected an image pinned by digest/);
