@@ -7,7 +7,7 @@ import { Audit, type AuditRecord, type AuditSink } from "./audit";
 import { Authenticator } from "./auth";
 import type { Identity } from "./core/claims";
 import { Dlp } from "./core/dlp";
-import { idKey, parseBody, rpcError, type RpcId, type RpcRequest } from "./core/jsonrpc";
+import { depthExceeds, idKey, MAX_DEPTH, parseBody, rpcError, type RpcId, type RpcRequest } from "./core/jsonrpc";
 import { ToolRegistry } from "./core/manifest";
 import { decide, filterTools } from "./core/policy";
 import type { GuardSettings } from "./settings";
@@ -325,24 +325,38 @@ export class Guard {
         res.flushHeaders();
         let chain: Promise<void> = Promise.resolve();
         let retry = "";
+        // Set by the first error of any event: this stream is closed on both sides and nothing more is relayed. Each
+        // link handles its own rejection, so an error while the stream is still open is never an unhandled rejection.
+        let failed = false;
         const parser = createParser({
             onRetry: (ms) => { retry = `retry: ${ms}\n`; },
             onEvent: (event) => {
                 const pendingRetry = retry;
                 retry = "";
-                chain = chain.then(() => this.relayEvent(event, pendingRetry, res, x));
+                chain = chain
+                    .then(() => (failed ? undefined : this.relayEvent(event, pendingRetry, res, x)))
+                    .catch((e: unknown) => {
+                        if (!failed) {
+                            failed = true;
+                            ur.destroy();
+                            this.failClosed(res, e);
+                        }
+                    });
             },
         });
         return new Promise<void>((resolve) => {
             ur.setEncoding("utf8");
-            ur.on("data", (text: string) => parser.feed(text));
+            ur.on("data", (text: string) => {
+                if (!failed) {
+                    parser.feed(text);
+                }
+            });
             const finish = () => {
-                chain.then(() => {
-                    res.end();
-                    this.allowed(x, status);
-                    resolve();
-                }, (e) => {
-                    this.failClosed(res, e);
+                void chain.then(() => {
+                    if (!failed) {
+                        res.end();
+                        this.allowed(x, status);
+                    }
                     resolve();
                 });
             };
@@ -392,6 +406,10 @@ export class Guard {
 
     /** One message from the upstream: tools/list results filtered against the pins, everything else through DLP. */
     private async inspect(message: Record<string, unknown>, x: Exchange): Promise<Record<string, unknown> | undefined> {
+        if (depthExceeds(message, MAX_DEPTH)) {
+            // Deeper than any MCP message needs, and deep enough to exhaust a recursive reader: fail closed.
+            throw new Error(`upstream message nests deeper than ${MAX_DEPTH} levels`);
+        }
         const isResponse = "id" in message && !("method" in message);
         if (isResponse && this.isListResponse(message.id as RpcId, x)) {
             const result = message.result as { tools?: unknown } | undefined;

@@ -1,5 +1,6 @@
 import { loadCredentialDetector } from "../../../components/common/credentials";
 import type { DlpMode, PiiClass } from "../settings";
+import { MAX_DEPTH } from "./jsonrpc";
 
 /** One finding: what kind of data, never the data itself. */
 export interface DlpFinding { kind: string; rule: string }
@@ -59,27 +60,44 @@ function isMedia(parent: Record<string, unknown>, key: string): boolean {
     return key === "data" && typeof parent.mimeType === "string" && /^(image|audio|video)\//.test(parent.mimeType);
 }
 
-/** Collects every text leaf of a JSON value with a setter, so one scan covers the whole message. */
-function leaves(value: unknown, out: { get: () => string; set: (s: string) => void }[]): void {
-    if (Array.isArray(value)) {
-        value.forEach((v, i) => {
-            if (typeof v === "string") {
-                out.push({ get: () => value[i] as string, set: (s) => { value[i] = s; } });
-            } else {
-                leaves(v, out);
-            }
-        });
-    } else if (typeof value === "object" && value !== null) {
-        const obj = value as Record<string, unknown>;
-        for (const key of Object.keys(obj)) {
-            const v = obj[key];
-            if (typeof v === "string") {
-                if (!isMedia(obj, key) && v.length >= 6) {
-                    out.push({ get: () => obj[key] as string, set: (s) => { obj[key] = s; } });
+/**
+ * Collects every text leaf of a JSON value with a setter, so one scan covers the whole message. Iterative, and
+ * throws beyond {@link MAX_DEPTH} levels: a message no scan can cover is never passed on (the caller fails closed).
+ */
+function leaves(root: unknown, out: { get: () => string; set: (s: string) => void }[]): void {
+    const stack: { v: unknown; depth: number }[] = [{ v: root, depth: 1 }];
+    while (stack.length > 0) {
+        const { v: value, depth } = stack.pop()!;
+        if (typeof value !== "object" || value === null) {
+            continue;
+        }
+        if (depth > MAX_DEPTH) {
+            throw new Error(`message nests deeper than ${MAX_DEPTH} levels`);
+        }
+        const children: unknown[] = [];
+        if (Array.isArray(value)) {
+            value.forEach((v, i) => {
+                if (typeof v === "string") {
+                    out.push({ get: () => value[i] as string, set: (s) => { value[i] = s; } });
+                } else {
+                    children.push(v);
                 }
-            } else {
-                leaves(v, out);
+            });
+        } else {
+            const obj = value as Record<string, unknown>;
+            for (const key of Object.keys(obj)) {
+                const v = obj[key];
+                if (typeof v === "string") {
+                    if (!isMedia(obj, key) && v.length >= 6) {
+                        out.push({ get: () => obj[key] as string, set: (s) => { obj[key] = s; } });
+                    }
+                } else {
+                    children.push(v);
+                }
             }
+        }
+        for (let i = children.length - 1; i >= 0; i--) {
+            stack.push({ v: children[i], depth: depth + 1 });
         }
     }
 }

@@ -41,6 +41,25 @@ export function foldKey(key: string): string {
     return out;
 }
 
+/** Whether objects and arrays nest deeper than `max` (iterative: no recursion limit to hit). */
+export function depthExceeds(value: unknown, max: number): boolean {
+    const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 1 }];
+    while (stack.length > 0) {
+        const { v, depth } = stack.pop()!;
+        if (typeof v === "object" && v !== null) {
+            if (depth > max) {
+                return true;
+            }
+            for (const c of Array.isArray(v) ? v : Object.values(v)) {
+                if (typeof c === "object" && c !== null) {
+                    stack.push({ v: c, depth: depth + 1 });
+                }
+            }
+        }
+    }
+    return false;
+}
+
 const READ_FOLDED = new Map(READ_MEMBERS.map((m) => [foldKey(m), m]));
 
 /**
