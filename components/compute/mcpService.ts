@@ -169,6 +169,8 @@ export class McpService extends pulumi.ComponentResource {
     /** The repository the image is pulled from (created or referenced); undefined for an image outside ECR. */
     public readonly repositoryUrl: pulumi.Output<string | undefined>;
     public readonly logGroupName: pulumi.Output<string>;
+    /** Where the decision audit lines go: the guard's own log group, or the server's when it runs unguarded. */
+    public readonly auditLogGroupName: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly taskDefinitionArn: pulumi.Output<string>;
@@ -229,6 +231,15 @@ export class McpService extends pulumi.ComponentResource {
             tags: tags("logs"),
         }, parent);
         this.logGroupName = logGroup.name;
+        // The guard's audit lines go to a group of their own: the McpAlerts filters read it, and the server (which the
+        // guard exists to distrust) cannot write forged tool_call_denied / tool_changed lines there.
+        const guardLogGroup = guardArgs ? new aws.cloudwatch.LogGroup(`${name}-guard-logs`, {
+            name: `/mcpsec/${name}/guard`,
+            retentionInDays: args.logRetentionDays ?? 365,
+            kmsKeyId: args.kmsKeyArn,
+            tags: tags("guard-logs"),
+        }, parent) : undefined;
+        this.auditLogGroupName = guardLogGroup ? guardLogGroup.name : logGroup.name;
 
         const trust = policyJson({
             Effect: "Allow",
@@ -255,7 +266,7 @@ export class McpService extends pulumi.ComponentResource {
         const executionStatements: PolicyStatement[] = [
             { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             ...(repositoryArns.length > 0 ? [{ Sid: "PullImage", Effect: "Allow" as const, Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArns }] : []),
-            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
+            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: guardLogGroup ? [pulumi.interpolate`${logGroup.arn}:log-stream:*`, pulumi.interpolate`${guardLogGroup.arn}:log-stream:*`] : pulumi.interpolate`${logGroup.arn}:log-stream:*` },
         ];
         if (secretArns.length > 0) {
             executionStatements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
@@ -404,7 +415,7 @@ export class McpService extends pulumi.ComponentResource {
             },
             stopTimeout: 30,
         };
-        const guardContainer = guardArgs ? guardContainerOf(guardArgs, server, logGroup.name, region) : undefined;
+        const guardContainer = guardArgs ? guardContainerOf(guardArgs, server, guardLogGroup!.name, region) : undefined;
         const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
             family: name,
             cpu: String(server.cpu),
@@ -495,7 +506,7 @@ function checkGuardArgs(name: string, server: ResolvedMcpServerSpec, args: McpSe
 /**
  * The guard's container: hardened as the server's (read-only root, numeric non-root user, no capability, init
  * process), its settings from the stack, the approved manifest injected from SSM, HTTPS on its port (certificate
- * made at start: the load balancer does not validate target certificates), its own log stream, a health check.
+ * made at start: the load balancer does not validate target certificates), its own log group, a health check.
  */
 function guardContainerOf(g: CheckedGuard, server: ResolvedMcpServerSpec, logGroupName: pulumi.Output<string>, region: pulumi.Output<string>) {
     const resource = new URL(g.resource);

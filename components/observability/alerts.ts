@@ -9,7 +9,11 @@ export interface McpAlertsArgs {
     emails?: string[];
     /** The trail's log group: root account use is detected there. */
     trailLogGroupName?: pulumi.Input<string>;
-    /** MCP server log groups: denied tool calls are counted there (servers log `{"event":"tool_call_denied"}`). */
+    /**
+     * The MCP audit log groups: each guard's own group (McpService `auditLogGroupName`), or the server's for a server
+     * deployed unguarded. Denied calls and changed tools are counted there (`{"event":"tool_call_denied"}` lines).
+     * Never a guarded server's own group: the server could write forged lines into it.
+     */
     serverLogGroupNames?: pulumi.Input<string>[];
     /** The entry point's ALB (its `arn_suffix` dimension): spikes of 4XX (401/403) answers. */
     loadBalancerArnSuffix?: pulumi.Input<string>;

@@ -278,8 +278,8 @@ export class SecurityZone extends pulumi.ComponentResource {
         const frontLogGroups = args.front?.attach?.(this) ?? [];
         this.alertTopicArn = buildZoneOperations(this, name, {
             config, tags, zoneKeyArn: zoneKey.arn, accessLogs,
-            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...(entryAcl !== webAcl ? [entryAcl.logGroupName] : []), ...services.map((s) => s.logGroupName), ...frontLogGroups],
-            serverLogGroupNames: services.map((s) => s.logGroupName),
+            siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...(entryAcl !== webAcl ? [entryAcl.logGroupName] : []), ...services.map((s) => s.logGroupName), ...services.flatMap((s) => (s.auditLogGroupName === s.logGroupName ? [] : [s.auditLogGroupName])), ...frontLogGroups],
+            serverLogGroupNames: services.map((s) => s.auditLogGroupName),
             loadBalancerArnSuffix: this.entryPoint.arnSuffix,
             webAclName: webAcl.name,
             targetGroupArns: config.servers.map((s) => this.entryPoint.targetGroupArns[s.name]),

@@ -1,6 +1,7 @@
 /**
- * Audit lines: one JSON object per decision, one line each, on stdout (the container's log driver ships them to the
- * server's log group, where the McpAlerts metric filter `{ $.event = "tool_call_denied" }` counts denials).
+ * Audit lines: one JSON object per decision, one line each, on stdout. The container's log driver ships them to the
+ * guard's own log group (never the server's, where the server could forge lines), where the McpAlerts metric filter
+ * `{ $.event = "tool_call_denied" }` counts denials.
  */
 export type AuditEvent = "tool_call_allowed" | "tool_call_denied" | "tool_changed" | "dlp_redacted" | "guard_started" | "guard_stopped" | "guard_error";
 
@@ -52,10 +53,57 @@ function bufferedStdout(): AuditSink & { flush(): void } {
     }, { flush });
 }
 
+/** The longest text kept of one field (request ids, methods, tool names, reasons ... are client-influenced). */
+export const MAX_FIELD_CHARS = 256;
+/**
+ * The longest line written, in bytes: well under the 16 KB at which the awslogs driver splits a line into several
+ * CloudWatch events (no longer JSON, so the `{ $.event = "tool_call_denied" }` filter would miss it).
+ */
+export const MAX_LINE_BYTES = 8192;
+/** What a line keeps when even its bounded fields are too long. */
+const ESSENTIAL = ["time", "event", "reason", "server", "subject", "client", "tenant", "status", "http_request_id", "latency_ms"];
+
+function bound(v: unknown, cut: { truncated: boolean }): unknown {
+    if (typeof v === "string") {
+        if (v.length > MAX_FIELD_CHARS) {
+            cut.truncated = true;
+            return v.slice(0, MAX_FIELD_CHARS);
+        }
+        return v;
+    }
+    if (Array.isArray(v)) {
+        if (v.length > 32) {
+            cut.truncated = true;
+        }
+        return v.slice(0, 32).map((e) => (typeof e === "object" && e !== null ? bound(JSON.stringify(e), cut) : bound(e, cut)));
+    }
+    if (typeof v === "object" && v !== null) {
+        return bound(JSON.stringify(v), cut);
+    }
+    return v;
+}
+
 export class Audit {
     constructor(private readonly server: string, private readonly sink: AuditSink = stdoutSink()) {}
 
+    /**
+     * One JSON line per record: every field bounded to {@link MAX_FIELD_CHARS} characters (then `truncated: true`),
+     * and a line still over {@link MAX_LINE_BYTES} cut down to its essential fields, so each line stays one valid JSON
+     * object that CloudWatch reads as one event.
+     */
     log(record: Omit<AuditRecord, "server"> & { server?: string }): void {
-        this.sink(`${JSON.stringify({ time: new Date().toISOString(), ...record, server: record.server ?? this.server })}\n`);
+        const cut = { truncated: false };
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries({ time: new Date().toISOString(), ...record, server: record.server ?? this.server })) {
+            out[k] = bound(v, cut);
+        }
+        if (cut.truncated) {
+            out.truncated = true;
+        }
+        let line = JSON.stringify(out);
+        if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
+            line = JSON.stringify({ ...Object.fromEntries(ESSENTIAL.filter((k) => k in out).map((k) => [k, out[k]])), truncated: true });
+        }
+        this.sink(`${line}\n`);
     }
 }

@@ -28,6 +28,8 @@ const base = {
 type Container = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** The task's containers by name (the server's, and the guard's as mcp-guard). */
 const containersOf = (g: ResourceGraph): Record<string, Container> => Object.fromEntries((JSON.parse(one(g, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions as string) as Container[]).map((c) => [c.name, c]));
+/** The server's log group and the guard's (by name). */
+const logGroup = (g: ResourceGraph, which: "server" | "guard") => ofType(g, "aws:cloudwatch/logGroup:LogGroup").find((r) => r.name === (which === "guard" ? "docs-guard-logs" : "docs-logs"))!;
 const statements = (json: unknown) => (JSON.parse(json as string) as { Statement: { Sid?: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string>> }[] }).Statement;
 
 describe("McpService", () => {
@@ -50,7 +52,7 @@ describe("McpService", () => {
         // Behind the guard: reached on 127.0.0.1 inside the task only, nothing mapped for the load balancer.
         expect(c.portMappings).toEqual([]);
         expect(c.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
-        expect(c.logConfiguration.options["awslogs-group"]).toBe(one(graph, "aws:cloudwatch/logGroup:LogGroup").outputs.name);
+        expect(c.logConfiguration.options["awslogs-group"]).toBe(logGroup(graph, "server").outputs.name);
         expect(c.logConfiguration.options["awslogs-stream-prefix"]).toBe("mcp");
     });
 
@@ -60,8 +62,11 @@ describe("McpService", () => {
             image: GUARD_IMAGE, essential: true, user: "65532:65532", readonlyRootFilesystem: true, privileged: false,
             linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
             portMappings: [{ containerPort: 8443, protocol: "tcp" }],
-            logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": server.logConfiguration.options["awslogs-group"], "awslogs-stream-prefix": "guard" } },
+            logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/mcpsec/docs/guard", "awslogs-stream-prefix": "guard" } },
         });
+        // Its own group, not the server's: the server cannot write forged audit lines where McpAlerts counts them.
+        expect(server.logConfiguration.options["awslogs-group"]).toBe("/mcpsec/docs");
+        expect(logGroup(graph, "guard").inputs).toMatchObject({ name: "/mcpsec/docs/guard", kmsKeyId: base.kmsKeyArn, retentionInDays: 365 });
         expect(g.healthCheck.command.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
         expect(g.healthCheck.command[3]).toContain("port:8443,path:\"/health\"");
         // The task's size is shared: the two containers' limits add up to it.
@@ -111,7 +116,7 @@ describe("McpService", () => {
         const byId = Object.fromEntries(statements(policy.inputs.policy).map((s) => [s.Sid, s]));
         expect(byId.EcrLogin).toMatchObject({ Action: "ecr:GetAuthorizationToken", Resource: "*" });
         expect(byId.PullImage.Resource).toEqual(["arn:aws:ecr:eu-west-1:123456789012:repository/mirror/docs", "arn:aws:ecr:eu-west-1:123456789012:repository/mcpsec/guard"]);
-        expect(byId.WriteLogs.Resource).toBe(`${one(graph, "aws:cloudwatch/logGroup:LogGroup").outputs.arn}:log-stream:*`);
+        expect(byId.WriteLogs.Resource).toEqual([`${logGroup(graph, "server").outputs.arn}:log-stream:*`, `${logGroup(graph, "guard").outputs.arn}:log-stream:*`]);
         expect(byId.ReadSecrets).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: [SECRET] });
         // The guard's manifest: this one parameter, its key only through SSM.
         expect(byId.ReadGuardManifest).toEqual({ Sid: "ReadGuardManifest", Effect: "Allow", Action: "ssm:GetParameters", Resource: MANIFEST });
@@ -187,6 +192,8 @@ describe("McpService", () => {
     it("exposes the server's own port only when explicitly unguarded", async () => {
         const g = await synthComponent(() => new McpService("docs", { ...base, guard: undefined, unguarded: true, server: spec, clusterArn: "c" }));
         expect(Object.keys(containersOf(g))).toEqual(["docs"]);
+        // Unguarded: no guard group; the server's group holds its audit lines.
+        expect(ofType(g, "aws:cloudwatch/logGroup:LogGroup").map((r) => r.name)).toEqual(["docs-logs"]);
         expect(containersOf(g).docs.portMappings).toEqual([{ containerPort: 8080, protocol: "tcp", name: "mcp", appProtocol: "http" }]);
         expect(containersOf(g).docs.environment.map((e: { name: string }) => e.name)).not.toContain("HOST");
         expect(one(g, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs).toMatchObject({ fromPort: 8080, toPort: 8080 });
@@ -195,7 +202,7 @@ describe("McpService", () => {
 
     it("references the image's repository instead of creating one, and logs to an encrypted group", () => {
         expect(ofType(graph, "aws:ecr/repository:Repository")).toEqual([]);
-        expect(one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs).toMatchObject({ kmsKeyId: base.kmsKeyArn, retentionInDays: 365 });
+        expect(logGroup(graph, "server").inputs).toMatchObject({ kmsKeyId: base.kmsKeyArn, retentionInDays: 365 });
         expect(one(graph, "aws:ecs/cluster:Cluster").inputs.settings).toEqual([{ name: "containerInsights", value: "enabled" }]);
     });
 

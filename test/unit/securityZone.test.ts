@@ -94,6 +94,17 @@ describe("SecurityZone on the example stack", () => {
         }
     });
 
+    it("counts denied calls and changed tools in the guard's own log group, never in the server's", () => {
+        const filters = ofType(graph, "aws:cloudwatch/logMetricFilter:LogMetricFilter").filter((f) => /tool_call_denied|tool_changed/.test(String(f.inputs.pattern)));
+        const groups = ofType(graph, "aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.outputs.name));
+        const guardGroup = groups.find((g) => g.endsWith("/guard"))!;
+        expect(guardGroup).toBeDefined();
+        expect(filters.map((f) => [f.inputs.logGroupName, f.inputs.pattern]).sort()).toEqual([[guardGroup, "{ $.event = \"tool_call_denied\" }"], [guardGroup, "{ $.event = \"tool_changed\" }"]]);
+        const task = JSON.parse(String(ofType(graph, "aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions)) as { name: string; logConfiguration: { options: Record<string, string> } }[];
+        expect(task.find((c) => c.name === "mcp-guard")!.logConfiguration.options["awslogs-group"]).toBe(guardGroup);
+        expect(task.find((c) => c.name !== "mcp-guard")!.logConfiguration.options["awslogs-group"]).not.toBe(guardGroup);
+    });
+
     it("publishes each server's approved manifest as an encrypted SSM parameter", () => {
         const [param] = ofType(graph, "aws:ssm/parameter:Parameter");
         expect(param.inputs).toMatchObject({ name: "/mcpsec/dev/docs-search/tools-manifest", type: "SecureString", keyId: ofType(graph, "aws:kms/key:Key")[0].outputs.arn, tier: "Standard" });
