@@ -418,9 +418,20 @@ export class Guard {
                 for (const c of changed) {
                     this.audit.log({ ...x.audit, event: "tool_changed", reason: c.verdict.status === "unknown" ? "not_in_manifest" : "digest_mismatch", tool: c.name, request_id: message.id as RpcId, http_request_id: x.rid, announced_sha256: c.verdict.digest, ...(c.verdict.status === "changed" ? { pinned_sha256: c.verdict.pinned } : {}) });
                 }
-                return { ...message, result: { ...result, tools } };
+                // The rest of the result (nextCursor, _meta ...) is the server's own text: DLP as for any message.
+                // The kept tools are the approved definitions and are not rewritten.
+                const rest = await this.scanned({ ...message, result: { ...result, tools: [] } }, x, true);
+                if (rest === undefined || typeof rest.result !== "object" || rest.result === null) {
+                    return rest;
+                }
+                return { ...rest, result: { ...(rest.result as Record<string, unknown>), tools } };
             }
         }
+        return this.scanned(message, x, isResponse);
+    }
+
+    /** DLP over one message: redacted, withheld (a response becomes an error) or passed, per the mode. */
+    private async scanned(message: Record<string, unknown>, x: Exchange, isResponse: boolean): Promise<Record<string, unknown> | undefined> {
         const outcome = await this.dlp.scan(message);
         if (outcome.findings.length > 0) {
             this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, kinds: [...new Set(outcome.findings.map((f) => f.kind))], findings: outcome.findings.length, request_id: isResponse ? message.id as RpcId : x.audit.request_id, http_request_id: x.rid });

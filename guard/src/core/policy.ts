@@ -54,6 +54,19 @@ export function decide(identity: Identity, message: RpcMessage, registry: ToolRe
     return { allow: true, tool };
 }
 
+/**
+ * The members of an announced tool that its pin covers (components/mcp/digest.ts: name, description, inputSchema).
+ * Everything else (title, annotations such as readOnlyHint, outputSchema, icons, _meta) is not approved and is
+ * dropped, so a server cannot change what a client shows or auto-approves without changing the digest.
+ */
+export function pinnedMembers(tool: AnnouncedTool): AnnouncedTool {
+    return {
+        name: tool.name,
+        ...(tool.description !== undefined ? { description: tool.description } : {}),
+        ...(tool.inputSchema !== undefined ? { inputSchema: tool.inputSchema } : {}),
+    };
+}
+
 export interface ListFilterResult {
     tools: AnnouncedTool[];
     /** Tools dropped because their definition is not the pinned one (or not pinned at all). */
@@ -79,7 +92,7 @@ export function filterTools(tools: unknown, identity: Identity | undefined, regi
         }
         const pin = registry.pin(tool.name)!;
         if (identity === undefined || hasAny(identity, pin.scopes)) {
-            kept.push(tool);
+            kept.push(pinnedMembers(tool));
         }
     }
     return { tools: kept, changed };
