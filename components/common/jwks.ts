@@ -43,9 +43,19 @@ function keyProblem(key: unknown, i: number, kids: Set<string>): string | undefi
     if (k.alg !== undefined && !ALGORITHMS.includes(k.alg as string)) {
         return `keys[${i}] has alg ${JSON.stringify(k.alg)}; expected one of ${ALGORITHMS.join(", ")}`;
     }
+    if (k.key_ops !== undefined && !(Array.isArray(k.key_ops) && k.key_ops.includes("verify"))) {
+        return `keys[${i}] has key_ops ${JSON.stringify(k.key_ops).slice(0, 80)}; a signing key the guard verifies with must allow "verify"`;
+    }
     const b64 = (member: string) => typeof k[member] === "string" && B64URL.test(k[member] as string);
     if (k.kty === "RSA") {
-        return b64("n") && b64("e") ? undefined : `keys[${i}] (RSA) needs n and e, base64url`;
+        if (!(b64("n") && b64("e"))) {
+            return `keys[${i}] (RSA) needs n and e, base64url`;
+        }
+        // The modulus without leading zero bytes: jose refuses RSA keys under 2048 bits, so such a set would refuse
+        // every token at run time instead of failing here.
+        const n = Buffer.from(k.n as string, "base64url");
+        const bits = n.length === 0 ? 0 : (n.length - n.findIndex((b) => b !== 0)) * 8 - Math.clz32(n.find((b) => b !== 0) ?? 0) + 24;
+        return bits >= 2048 ? undefined : `keys[${i}] (RSA) has a ${bits}-bit modulus; expected at least 2048 bits`;
     }
     if (k.kty === "EC") {
         return CURVES.EC.includes(k.crv as string) && b64("x") && b64("y") ? undefined : `keys[${i}] (EC) needs crv ${CURVES.EC.join("/")}, x and y, base64url`;

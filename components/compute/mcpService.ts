@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
+import { parseJwkSet } from "../common/jwks";
 import { policyJson, PolicyStatement } from "../common/iam";
 import { dataActionsOnEveryResource, passesAnyRole } from "../common/resourceScope";
 import { componentTags } from "../common/tags";
@@ -500,7 +501,16 @@ function checkGuardArgs(name: string, server: ResolvedMcpServerSpec, args: McpSe
     if (server.name === GUARD_CONTAINER) {
         throw new ConfigError(`${key}.server.name`, `${JSON.stringify(server.name)} is not allowed; it is the name of the guard's container, expected another name`);
     }
-    return { ...g, port };
+    // A set the guard would refuse at start (or that would refuse every token: RSA under 2048 bits, key_ops without
+    // verify) fails the deploy here, naming the key, instead of an outage of the running service.
+    const jwks = g.jwks === undefined ? undefined : pulumi.output(g.jwks).apply((text) => {
+        const parsed = parseJwkSet(text);
+        if (!parsed.ok) {
+            throw new ConfigError(`${key}.guard.jwks`, `is not allowed: ${parsed.detail}; expected the issuer's JSON Web Key Set of public signing keys`);
+        }
+        return text;
+    });
+    return { ...g, port, jwks };
 }
 
 /**

@@ -14,9 +14,12 @@ import { parseJwkSet } from "../common/jwks";
  * `unknown_key`) until `pulumi up` runs again and hands it the new set.
  */
 
-/** What offline synthesis puts in place of the fetched set: a well-formed set whose key signs nothing. */
+/**
+ * What offline synthesis puts in place of the fetched set: a well-formed set whose key signs nothing (a 2048-bit
+ * modulus made of a marker text, so the deploy-time check of McpService `guard.jwks` admits it).
+ */
 export const OFFLINE_JWKS = JSON.stringify({
-    keys: [{ kty: "RSA", kid: "mcpsec-offline-synthesis", use: "sig", alg: "RS256", n: "b2ZmbGluZS1zeW50aGVzaXMtcGxhY2Vob2xkZXItbm90LWEta2V5", e: "AQAB" }],
+    keys: [{ kty: "RSA", kid: "mcpsec-offline-synthesis", use: "sig", alg: "RS256", n: Buffer.concat([Buffer.from([0xc0]), Buffer.from("offline-synthesis-placeholder-not-a-key".padEnd(255, "-"))]).toString("base64url"), e: "AQAB" }],
 });
 
 /** A Cognito user pool issuer: the only host the deploy fetches keys from. */

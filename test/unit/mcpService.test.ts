@@ -178,7 +178,7 @@ describe("McpService", () => {
     });
 
     it("with the issuer's keys given (guard.jwks): GUARD_JWKS instead of a URL, and no route out for the guard; never with jwksUrl", async () => {
-        const jwks = JSON.stringify({ keys: [{ kty: "RSA", kid: "k1", n: "AQAB", e: "AQAB" }] });
+        const jwks = JSON.stringify({ keys: [{ kty: "RSA", kid: "k1", n: Buffer.alloc(256, 0xc5).toString("base64url"), e: "AQAB" }] });
         const g = await synthComponent(() => new McpService("docs", { ...base, guard: { ...guard, jwks }, server: spec, clusterArn: "c" }));
         const env = Object.fromEntries((containersOf(g)[GUARD_CONTAINER].environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
         expect(env.GUARD_JWKS).toBe(jwks);
@@ -187,6 +187,16 @@ describe("McpService", () => {
         expect(rules.filter((r) => r.cidrIpv4 === "0.0.0.0/0" || /JWKS/.test(String(r.description)))).toEqual([]);
         expect(() => new McpService("docs2", { ...base, guard: { ...guard, jwks, jwksUrl: "https://issuer.example.com/jwks" }, server: spec, clusterArn: "c" }))
             .toThrow(/McpService "docs2".guard.jwksUrl: is not allowed together with guard.jwks/);
+    });
+
+    it.each([
+        ["a 1024-bit RSA key", { kty: "RSA", kid: "k1", n: Buffer.alloc(128, 0xc5).toString("base64url"), e: "AQAB" }, /1024-bit modulus; expected at least 2048 bits/],
+        ["key_ops without verify", { kty: "RSA", kid: "k1", n: Buffer.alloc(256, 0xc5).toString("base64url"), e: "AQAB", key_ops: ["encrypt"] }, /key_ops \["encrypt"\]; .* must allow "verify"/],
+        ["a private member", { kty: "RSA", kid: "k1", n: Buffer.alloc(256, 0xc5).toString("base64url"), e: "AQAB", d: "AQAB" }, /private or symmetric member "d"/],
+    ])("refuses guard.jwks with %s at deploy, naming the key", async (_label, key, message) => {
+        const jwks = JSON.stringify({ keys: [key] });
+        await expect(synthComponent(() => new McpService("docs", { ...base, guard: { ...guard, jwks }, server: spec, clusterArn: "c" })))
+            .rejects.toThrow(new RegExp(`McpService "docs".guard.jwks: is not allowed: .*${message.source}`));
     });
 
     it("exposes the server's own port only when explicitly unguarded", async () => {
