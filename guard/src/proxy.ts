@@ -391,12 +391,20 @@ export class Guard {
             }
             data = JSON.stringify(out);
         }
-        const lines = [retry];
-        if (event.id !== undefined) {
-            lines.push(`id: ${event.id.replace(/[\r\n]/g, "")}\n`);
+        // The event's id and name are the server's text too: scanned like the data (withheld in block mode).
+        const fields: { id?: string; event?: string } = { id: event.id, event: event.event === "message" ? undefined : event.event };
+        const found = await this.dlp.scan(fields);
+        if (found.findings.length > 0) {
+            this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, kinds: [...new Set(found.findings.map((f) => f.kind))], findings: found.findings.length, where: "sse_fields", http_request_id: x.rid });
         }
-        if (event.event !== undefined) {
-            lines.push(`event: ${event.event.replace(/[\r\n]/g, "")}\n`);
+        const id = found.message === undefined ? undefined : fields.id;
+        const name = found.message === undefined ? undefined : fields.event ?? event.event;
+        const lines = [retry];
+        if (id !== undefined) {
+            lines.push(`id: ${id.replace(/[\r\n]/g, "")}\n`);
+        }
+        if (name !== undefined) {
+            lines.push(`event: ${name.replace(/[\r\n]/g, "")}\n`);
         }
         lines.push(`data: ${data}\n\n`);
         if (!res.destroyed) {

@@ -60,6 +60,24 @@ function isMedia(parent: Record<string, unknown>, key: string): boolean {
     return key === "data" && typeof parent.mimeType === "string" && /^(image|audio|video)\//.test(parent.mimeType);
 }
 
+/** Member names of MCP messages themselves: not worth a scan. */
+const PROTOCOL_KEYS = new Set(["jsonrpc", "result", "content", "structuredContent", "mimeType", "isError", "resource", "resources", "resourceTemplates", "annotations", "nextCursor", "progressToken", "inputSchema", "description", "properties", "required", "arguments", "messages", "prompts", "contents"]);
+
+/** Renames `ref.key` of `obj` to `to` (or a free variant of it), keeping the value. */
+function renameKey(obj: Record<string, unknown>, ref: { key: string }, to: string): void {
+    if (to === ref.key) {
+        return;
+    }
+    let name = to;
+    for (let i = 2; Object.prototype.hasOwnProperty.call(obj, name); i++) {
+        name = `${to}#${i}`;
+    }
+    const v = obj[ref.key];
+    delete obj[ref.key];
+    Object.defineProperty(obj, name, { value: v, enumerable: true, writable: true, configurable: true });
+    ref.key = name;
+}
+
 /**
  * Collects every text leaf of a JSON value with a setter, so one scan covers the whole message. Iterative, and
  * throws beyond {@link MAX_DEPTH} levels: a message no scan can cover is never passed on (the caller fails closed).
@@ -85,11 +103,17 @@ function leaves(root: unknown, out: { get: () => string; set: (s: string) => voi
             });
         } else {
             const obj = value as Record<string, unknown>;
-            for (const key of Object.keys(obj)) {
-                const v = obj[key];
+            for (const name of Object.keys(obj)) {
+                // The key is a text too (a server can put a secret in a key): redacting it renames the member, and the
+                // value's setter follows the rename.
+                const ref = { key: name };
+                if (name.length >= 6 && !PROTOCOL_KEYS.has(name)) {
+                    out.push({ get: () => ref.key, set: (s) => { renameKey(obj, ref, s); } });
+                }
+                const v = obj[name];
                 if (typeof v === "string") {
-                    if (!isMedia(obj, key) && v.length >= 6) {
-                        out.push({ get: () => obj[key] as string, set: (s) => { obj[key] = s; } });
+                    if (!isMedia(obj, name) && v.length >= 6) {
+                        out.push({ get: () => obj[ref.key] as string, set: (s) => { obj[ref.key] = s; } });
                     }
                 } else {
                     children.push(v);
