@@ -23,7 +23,11 @@ export interface AuditRecord {
     [extra: string]: unknown;
 }
 
-export type AuditSink = (line: string) => void;
+/** Where lines go; `urgent` lines (denials, changed tools) must be written before the call returns. */
+export type AuditSink = (line: string, urgent?: boolean) => void;
+
+/** Events written at once rather than at the end of the turn: a kill in that turn cannot lose them. */
+const URGENT: ReadonlySet<string> = new Set(["tool_call_denied", "tool_changed", "guard_error"]);
 
 let shared: (AuditSink & { flush(): void }) | undefined;
 
@@ -46,9 +50,14 @@ function bufferedStdout(): AuditSink & { flush(): void } {
         }
     };
     process.once("exit", flush);
-    return Object.assign((line: string) => {
-        if (pending.push(line) === 1) {
+    // Writes to a pipe or a file are synchronous on Linux (a container's stdout is a pipe), so a flush is on its way
+    // to the log driver when it returns.
+    return Object.assign((line: string, urgent?: boolean) => {
+        if (pending.push(line) === 1 && !urgent) {
             setImmediate(flush);
+        }
+        if (urgent) {
+            flush();
         }
     }, { flush });
 }
@@ -104,6 +113,6 @@ export class Audit {
         if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
             line = JSON.stringify({ ...Object.fromEntries(ESSENTIAL.filter((k) => k in out).map((k) => [k, out[k]])), truncated: true });
         }
-        this.sink(`${line}\n`);
+        this.sink(`${line}\n`, URGENT.has(String(record.event)));
     }
 }

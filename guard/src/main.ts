@@ -47,7 +47,7 @@ export interface StartedGuard {
  */
 export async function startGuard(env: Record<string, string | undefined>, opts: GuardOptions = {}): Promise<StartedGuard> {
     const settings = loadSettings(env);
-    // The approval is checked against the reviewer keys the deploy handed over (GUARD_APPROVAL_KEYS), never against
+    // The approval is checked against the reviewer keys the deploy handed over (GUARD_APPROVAL_PUBLIC_KEYS), never against
     // the key the manifest carries: a manifest that is unsigned where approvals are required, signed by another key,
     // or whose signature does not verify stops the start (the error is the one line the process writes).
     const manifest = parseManifest(readManifest(settings), { serverName: settings.serverName, resource: settings.resource, approvals: settings.approvals });
@@ -86,13 +86,25 @@ export async function startGuard(env: Record<string, string | undefined>, opts: 
 }
 
 if (require.main === module) {
-    startGuard(process.env).then((started) => {
-        const shutdown = (signal: string) => {
-            started.guard.audit.log({ event: "guard_stopped", reason: signal });
-            started.stop().then(() => process.exit(0), () => process.exit(1));
-        };
-        process.once("SIGTERM", () => shutdown("SIGTERM"));
-        process.once("SIGINT", () => shutdown("SIGINT"));
+    // Installed before the start: a signal while the guard starts ends the process through process.exit, which
+    // writes any audit line still buffered (the default action would drop them).
+    let started: StartedGuard | undefined;
+    let stopping = false;
+    const shutdown = (signal: string) => {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        if (started === undefined) {
+            process.exit(0);
+        }
+        started.guard.audit.log({ event: "guard_stopped", reason: signal });
+        started.stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    startGuard(process.env).then((s) => {
+        started = s;
     }, (e: unknown) => {
         process.stderr.write(`mcp-guard refused to start: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exit(1);

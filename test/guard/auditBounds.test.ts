@@ -1,6 +1,8 @@
 // Audit lines stay one valid JSON object well under 16 KB whatever the client sends (review finding 3): the awslogs
 // driver splits longer lines into several CloudWatch events, which the McpAlerts filter { $.event = "tool_call_denied" }
 // no longer matches, so a client could hide its own denials behind long ids or method names.
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Audit, MAX_LINE_BYTES } from "../../guard/src/audit";
 import { RESOURCE, startHarness, type Harness } from "./harness";
@@ -62,5 +64,22 @@ describe("through the guard", () => {
     it("a 20 KB tool name without scope is denied on one short line", async () => {
         const line = await denied(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "t".repeat(20_000), arguments: {} } }));
         expect(String(line.tool).length).toBeLessThanOrEqual(256);
+    });
+});
+
+describe("the stdout sink", () => {
+    it("writes denials and changed tools before log() returns: a SIGKILL in the same turn loses none", () => {
+        const code = `
+            const { Audit } = require(${JSON.stringify(path.resolve(__dirname, "../../guard/src/audit"))});
+            const a = new Audit("tickets");
+            a.log({ event: "tool_call_allowed", reason: "buffered" });
+            a.log({ event: "tool_call_denied", reason: "r1" });
+            a.log({ event: "tool_changed", reason: "r2" });
+            process.kill(process.pid, "SIGKILL");
+        `;
+        const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", timeout: 20_000 });
+        expect(r.signal).toBe("SIGKILL");
+        const events = r.stdout.split("\n").filter((l) => l !== "").map((l) => (JSON.parse(l) as { event: string }).event);
+        expect(events).toEqual(["tool_call_allowed", "tool_call_denied", "tool_changed"]);
     });
 });
