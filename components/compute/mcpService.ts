@@ -124,7 +124,7 @@ export interface McpGuardArgs {
     piiClasses?: string[];
     /**
      * The stack's approval settings (`mcpsec:approvals`): the reviewers' public keys the guard checks the manifest's
-     * signature against, and whether it refuses an unsigned manifest (GUARD_APPROVAL_KEYS, GUARD_APPROVALS_REQUIRED in
+     * signature against, and whether it refuses an unsigned manifest (GUARD_APPROVAL_PUBLIC_KEYS, GUARD_APPROVALS_REQUIRED in
      * the task definition, out of reach of whoever can write the manifest parameter). Default: no keys, not required
      * (then a signed manifest is refused too: no key is trusted to have signed it).
      */

@@ -39,7 +39,7 @@ export interface ApprovalSettings {
 
 /**
  * The guard settings that carry a stack's approval settings to each guard at deploy (guard/src/settings.ts):
- * GUARD_APPROVALS_REQUIRED always, GUARD_APPROVAL_KEYS (`<id>=<public key>`, comma-separated) when there are keys. They
+ * GUARD_APPROVALS_REQUIRED always, GUARD_APPROVAL_PUBLIC_KEYS (`<id>=<public key>`, comma-separated) when there are keys. They
  * sit in the task definition or pod template, not in the manifest: whoever can rewrite the manifest (the SSM
  * parameter, the ConfigMap) cannot also choose the keys it is checked against.
  */
@@ -47,7 +47,7 @@ export function approvalGuardEnv(approvals: ApprovalSettings | undefined): Recor
     const a = approvals ?? { required: false, reviewerKeys: [] };
     return {
         GUARD_APPROVALS_REQUIRED: String(a.required),
-        ...(a.reviewerKeys.length > 0 ? { GUARD_APPROVAL_KEYS: a.reviewerKeys.map((k) => `${k.id}=${k.publicKey}`).join(",") } : {}),
+        ...(a.reviewerKeys.length > 0 ? { GUARD_APPROVAL_PUBLIC_KEYS: a.reviewerKeys.map((k) => `${k.id}=${k.publicKey}`).join(",") } : {}),
     };
 }
 

@@ -64,7 +64,7 @@ export interface GuardSettings {
     piiClasses: PiiClass[];
     manifest: { source: "env"; text: string } | { source: "file"; path: string };
     /**
-     * The reviewers' public keys the manifest's signed approval must verify with (GUARD_APPROVAL_KEYS, handed over at
+     * The reviewers' public keys the manifest's signed approval must verify with (GUARD_APPROVAL_PUBLIC_KEYS, handed over at
      * deploy from `mcpsec:approvals.reviewers`, never read from the manifest), and whether an unsigned manifest is
      * refused (GUARD_APPROVALS_REQUIRED; default true when keys are given).
      */
@@ -280,25 +280,25 @@ export function loadSettings(env: Env): GuardSettings {
 }
 
 /**
- * GUARD_APPROVAL_KEYS (`<key id>=<Ed25519 public key>`, comma-separated) and GUARD_APPROVALS_REQUIRED (true, false).
+ * GUARD_APPROVAL_PUBLIC_KEYS (`<key id>=<Ed25519 public key>`, comma-separated) and GUARD_APPROVALS_REQUIRED (true, false).
  * Required without a key is refused: no manifest could ever verify.
  */
 function approvalSettings(env: Env): ApprovalSettings {
-    const reviewerKeys = list(env.GUARD_APPROVAL_KEYS).map((entry) => {
+    const reviewerKeys = list(env.GUARD_APPROVAL_PUBLIC_KEYS).map((entry) => {
         const [id, publicKey, ...rest] = entry.split("=");
         if (rest.length > 0 || !new RegExp(KEY_ID).test(id ?? "") || !new RegExp(RAW_KEY).test(publicKey ?? "")) {
-            throw new SettingsError("GUARD_APPROVAL_KEYS", `${show(entry)} is not allowed; expected <key id>=<Ed25519 public key> entries, comma-separated (the reviewer keys of mcpsec:approvals.reviewers: id of 1-64 letters, digits and _.@:-, key of 43 base64url characters)`);
+            throw new SettingsError("GUARD_APPROVAL_PUBLIC_KEYS", `${show(entry)} is not allowed; expected <key id>=<Ed25519 public key> entries, comma-separated (the reviewer keys of mcpsec:approvals.reviewers: id of 1-64 letters, digits and _.@:-, key of 43 base64url characters)`);
         }
         return { id, publicKey };
     });
     const ids = reviewerKeys.map((k) => k.id);
     const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
     if (repeated !== undefined) {
-        throw new SettingsError("GUARD_APPROVAL_KEYS", `${show(repeated)} is listed twice; expected each reviewer key id once`);
+        throw new SettingsError("GUARD_APPROVAL_PUBLIC_KEYS", `${show(repeated)} is listed twice; expected each reviewer key id once`);
     }
     const required = oneOf(env, "GUARD_APPROVALS_REQUIRED", reviewerKeys.length > 0 ? "true" : "false", ["true", "false"] as const) === "true";
     if (required && reviewerKeys.length === 0) {
-        throw new SettingsError("GUARD_APPROVAL_KEYS", "is required but missing with GUARD_APPROVALS_REQUIRED=true; expected the reviewer keys (mcpsec:approvals.reviewers) a signed manifest must verify with");
+        throw new SettingsError("GUARD_APPROVAL_PUBLIC_KEYS", "is required but missing with GUARD_APPROVALS_REQUIRED=true; expected the reviewer keys (mcpsec:approvals.reviewers) a signed manifest must verify with");
     }
     return { required, reviewerKeys };
 }

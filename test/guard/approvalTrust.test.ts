@@ -1,5 +1,5 @@
 /**
- * The guard trusts the reviewers' keys the deploy hands it (GUARD_APPROVAL_KEYS from `mcpsec:approvals`), never the
+ * The guard trusts the reviewers' keys the deploy hands it (GUARD_APPROVAL_PUBLIC_KEYS from `mcpsec:approvals`), never the
  * key a manifest carries: whoever can write the manifest (the SSM parameter, the ConfigMap) could otherwise sign it
  * with a key of their own. Checked on the real start path (startGuard), and with the settings and manifests the
  * patterns render (task definition + the manifest of the recorded server description of security-zone-dev; pod template + ConfigMap of
@@ -53,7 +53,7 @@ describe("the guard's start: the manifest's approval against the deploy's review
         GUARD_UPSTREAM_URL: "http://127.0.0.1:9/mcp", GUARD_TLS: "off", GUARD_LISTEN_HOST: "127.0.0.1", GUARD_LISTEN_PORT: "0", GUARD_REVERIFY_SECONDS: "0",
         GUARD_MANIFEST: manifestText, ...env,
     }, { auditSink: () => undefined });
-    const keys = { GUARD_APPROVAL_KEYS: `${REVIEWER.id}=${REVIEWER.publicKey}` };
+    const keys = { GUARD_APPROVAL_PUBLIC_KEYS: `${REVIEWER.id}=${REVIEWER.publicKey}` };
 
     it("starts with a manifest signed by a reviewer key it was given, required or not", async () => {
         for (const required of ["true", "false"]) {
@@ -64,11 +64,11 @@ describe("the guard's start: the manifest's approval against the deploy's review
     });
 
     it("refuses a manifest signed with a key of the writer's own, although its signature verifies with the key it carries", async () => {
-        await expect(start(manifest(otherPem, "mallory"), keys)).rejects.toThrow(/signed with key "mallory", which is not a reviewer key the guard trusts \(GUARD_APPROVAL_KEYS: "reviewer-test"\)/);
+        await expect(start(manifest(otherPem, "mallory"), keys)).rejects.toThrow(/signed with key "mallory", which is not a reviewer key the guard trusts \(GUARD_APPROVAL_PUBLIC_KEYS: "reviewer-test"\)/);
         // Same id as the reviewer, another key: the id alone does not make a reviewer.
         await expect(start(manifest(otherPem), keys)).rejects.toThrow(/signed with key "reviewer-test", which is not a reviewer key the guard trusts/);
         // No reviewer keys at all (a stack without mcpsec:approvals.reviewers): a signature proves nothing, refused.
-        await expect(start(manifest(otherPem, "mallory"), {})).rejects.toThrow(/which is not a reviewer key the guard trusts \(GUARD_APPROVAL_KEYS: none\)/);
+        await expect(start(manifest(otherPem, "mallory"), {})).rejects.toThrow(/which is not a reviewer key the guard trusts \(GUARD_APPROVAL_PUBLIC_KEYS: none\)/);
     });
 
     it("refuses a signature that does not verify with the reviewer key it names", async () => {
@@ -86,11 +86,11 @@ describe("the guard's start: the manifest's approval against the deploy's review
 
     it("names the variable of bad approval settings", async () => {
         const base = { GUARD_SERVER_NAME: "tickets", GUARD_RESOURCE: RESOURCE, GUARD_ISSUER: issuer.issuer, GUARD_CLIENT_IDS: CLIENT_ID, GUARD_UPSTREAM_URL: "http://127.0.0.1:9/mcp", GUARD_MANIFEST: "{}" };
-        expect(() => loadSettings({ ...base, GUARD_APPROVALS_REQUIRED: "true" })).toThrow(/GUARD_APPROVAL_KEYS: is required but missing with GUARD_APPROVALS_REQUIRED=true/);
-        expect(() => loadSettings({ ...base, GUARD_APPROVAL_KEYS: `${REVIEWER.id}:${REVIEWER.publicKey}` })).toThrow(/GUARD_APPROVAL_KEYS: .* is not allowed; expected <key id>=<Ed25519 public key>/);
-        expect(() => loadSettings({ ...base, GUARD_APPROVAL_KEYS: `a=${REVIEWER.publicKey},a=${OTHER_PUBLIC}` })).toThrow(/GUARD_APPROVAL_KEYS: "a" is listed twice/);
-        expect(() => loadSettings({ ...base, GUARD_APPROVAL_KEYS: `a=${REVIEWER.publicKey}`, GUARD_APPROVALS_REQUIRED: "yes" })).toThrow(/GUARD_APPROVALS_REQUIRED: "yes" is not allowed; expected one of true, false/);
-        expect(loadSettings({ ...base, GUARD_APPROVAL_KEYS: `a=${REVIEWER.publicKey},b=${OTHER_PUBLIC}` }).approvals).toEqual({ required: true, reviewerKeys: [{ id: "a", publicKey: REVIEWER.publicKey }, { id: "b", publicKey: OTHER_PUBLIC }] });
+        expect(() => loadSettings({ ...base, GUARD_APPROVALS_REQUIRED: "true" })).toThrow(/GUARD_APPROVAL_PUBLIC_KEYS: is required but missing with GUARD_APPROVALS_REQUIRED=true/);
+        expect(() => loadSettings({ ...base, GUARD_APPROVAL_PUBLIC_KEYS: `${REVIEWER.id}:${REVIEWER.publicKey}` })).toThrow(/GUARD_APPROVAL_PUBLIC_KEYS: .* is not allowed; expected <key id>=<Ed25519 public key>/);
+        expect(() => loadSettings({ ...base, GUARD_APPROVAL_PUBLIC_KEYS: `a=${REVIEWER.publicKey},a=${OTHER_PUBLIC}` })).toThrow(/GUARD_APPROVAL_PUBLIC_KEYS: "a" is listed twice/);
+        expect(() => loadSettings({ ...base, GUARD_APPROVAL_PUBLIC_KEYS: `a=${REVIEWER.publicKey}`, GUARD_APPROVALS_REQUIRED: "yes" })).toThrow(/GUARD_APPROVALS_REQUIRED: "yes" is not allowed; expected one of true, false/);
+        expect(loadSettings({ ...base, GUARD_APPROVAL_PUBLIC_KEYS: `a=${REVIEWER.publicKey},b=${OTHER_PUBLIC}` }).approvals).toEqual({ required: true, reviewerKeys: [{ id: "a", publicKey: REVIEWER.publicKey }, { id: "b", publicKey: OTHER_PUBLIC }] });
         expect(loadSettings(base).approvals).toEqual({ required: false, reviewerKeys: [] });
     });
 
@@ -145,7 +145,7 @@ describe("the security zone hands each guard the stack's reviewer keys (security
         const containers = JSON.parse(String(taskDefinition.inputs.containerDefinitions)) as { name: string; environment: { name: string; value: string }[] }[];
         const guard = containers.find((c) => c.environment?.some((e) => e.name === "GUARD_UPSTREAM_URL"))!;
         const rendered = Object.fromEntries(guard.environment.map((e) => [e.name, e.value]));
-        expect(rendered.GUARD_APPROVAL_KEYS).toBe(reviewers.map((k) => `${k.id}=${k.publicKey}`).join(","));
+        expect(rendered.GUARD_APPROVAL_PUBLIC_KEYS).toBe(reviewers.map((k) => `${k.id}=${k.publicKey}`).join(","));
         expect(rendered.GUARD_APPROVALS_REQUIRED).toBe("false");
         // The parameter's value is a secret (redacted in the graph): the zone writes approvedManifest of the server's
         // recorded description, rebuilt here from the McpServer inputs.
@@ -156,7 +156,7 @@ describe("the security zone hands each guard the stack's reviewer keys (security
         expect(JSON.parse(text)).toMatchObject({ approval: { keyId: "example-reviewer-test-only" } });
         const g = await startRendered(rendered, text, issuer);
         await g.stop();
-        await expect(startRendered(rendered, resignedByWriter(text, spec), issuer)).rejects.toThrow(/signed with key "mallory", which is not a reviewer key the guard trusts \(GUARD_APPROVAL_KEYS: "example-reviewer-test-only"\)/);
+        await expect(startRendered(rendered, resignedByWriter(text, spec), issuer)).rejects.toThrow(/signed with key "mallory", which is not a reviewer key the guard trusts \(GUARD_APPROVAL_PUBLIC_KEYS: "example-reviewer-test-only"\)/);
     }, 30_000);
 });
 
@@ -180,7 +180,7 @@ describe("the microservices layer hands each guard the stack's reviewer keys (mi
         const deployment = ofType(graph, "kubernetes:apps/v1:Deployment").find((d) => (d.inputs.metadata as { namespace: string }).namespace === "mcp-docs-search")!;
         const guard = (deployment.inputs.spec as { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } }).template.spec.containers.find((c) => c.env?.some((e) => e.name === "GUARD_UPSTREAM_URL"))!;
         const rendered = Object.fromEntries(guard.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-        expect(rendered).toMatchObject({ GUARD_APPROVAL_KEYS: `${REVIEWER.id}=${REVIEWER.publicKey}`, GUARD_APPROVALS_REQUIRED: "true" });
+        expect(rendered).toMatchObject({ GUARD_APPROVAL_PUBLIC_KEYS: `${REVIEWER.id}=${REVIEWER.publicKey}`, GUARD_APPROVALS_REQUIRED: "true" });
         const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => (c.inputs.metadata as { namespace: string }).namespace === "mcp-docs-search")!;
         const data = configMap.inputs.data as Record<string, string>;
         expect(Object.keys(data)).toEqual(["manifest.json"]);

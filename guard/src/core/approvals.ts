@@ -35,7 +35,7 @@ export function checkManifestApproval(m: { server: { name: string; image?: strin
     }
     if (trust !== undefined && !trust.reviewerKeys.some((k) => k.id === a.keyId && k.publicKey === a.publicKey)) {
         const known = trust.reviewerKeys.map((k) => k.id);
-        throw new Error(`the tools manifest is signed with key ${JSON.stringify(a.keyId)}, which is not a reviewer key the guard trusts (GUARD_APPROVAL_KEYS: ${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(", ") : "none"})`);
+        throw new Error(`the tools manifest is signed with key ${JSON.stringify(a.keyId)}, which is not a reviewer key the guard trusts (GUARD_APPROVAL_PUBLIC_KEYS: ${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(", ") : "none"})`);
     }
     if (!signatureValid(a.digest, a.publicKey, a.signature)) {
         throw new Error(`the tools manifest's approval signature does not verify with key ${JSON.stringify(a.keyId)}`);
