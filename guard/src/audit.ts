@@ -33,7 +33,8 @@ let shared: (AuditSink & { flush(): void }) | undefined;
 
 /**
  * The default sink: lines of one event-loop turn go to stdout in one write at the end of the turn (one system call
- * instead of one per decision), and whatever is pending is written synchronously when the process exits.
+ * instead of one per decision), except that an urgent line (a denial, a changed tool, an error) is written at once
+ * with whatever is pending; and whatever is pending is written synchronously when the process exits.
  */
 export function stdoutSink(): AuditSink & { flush(): void } {
     shared ??= bufferedStdout();

@@ -38,7 +38,15 @@ interface Exchange {
     sessionId?: string;
     request?: RpcRequest;
     audit: Partial<AuditRecord>;
+    /** Called once the upstream's response to `request` has been relayed (ends the upstream deadline). */
+    onResponse?: () => void;
 }
+
+/**
+ * How long an SSE stream may stay silent once no response is awaited on it (GET streams, and a POST stream after its
+ * response): longer than the ALB's 60 s idle timeout, so a server's keep-alive comments keep it open.
+ */
+const STREAM_IDLE_MS = 5 * 60_000;
 
 export interface GuardOptions {
     /** Key resolver for tests; by default the issuer's JWKS over HTTPS. */
@@ -91,7 +99,8 @@ export class Guard {
         // Longer than the ALB's idle timeout (60 s), so the load balancer, not the guard, closes idle connections.
         this.server.keepAliveTimeout = 65_000;
         this.server.headersTimeout = 66_000;
-        this.server.requestTimeout = 0;
+        // The whole request (headers and body) must arrive within this; a response (an SSE stream) is not bounded by it.
+        this.server.requestTimeout = 70_000;
     }
 
     async listen(): Promise<number> {
@@ -291,7 +300,35 @@ export class Guard {
         }
         const type = (ur.headers["content-type"] ?? "").toLowerCase();
         if (type.startsWith("text/event-stream")) {
-            clearTimer();
+            // A POST's stream keeps the upstream deadline until its response arrives; then (and for GET streams at
+            // once) the stream is closed after STREAM_IDLE_MS without a byte from the upstream.
+            let idle: NodeJS.Timeout | undefined;
+            const idleTimer = () => {
+                clearTimeout(idle);
+                idle = setTimeout(() => {
+                    ur.destroy();
+                    res.end();
+                }, STREAM_IDLE_MS);
+            };
+            let awaiting = x.request !== undefined;
+            x.onResponse = () => {
+                if (awaiting) {
+                    awaiting = false;
+                    clearTimer();
+                    idleTimer();
+                }
+            };
+            if (!awaiting) {
+                clearTimer();
+                idleTimer();
+            }
+            ur.on("data", () => {
+                if (!awaiting) {
+                    idleTimer();
+                }
+            });
+            ur.on("close", () => clearTimeout(idle));
+            res.on("close", () => clearTimeout(idle));
             return this.relayStream(ur, res, x, status, headers);
         }
         const raw = await this.readUpstream(ur);
@@ -386,6 +423,10 @@ export class Guard {
                 return;
             }
             const out = await this.inspect(message as Record<string, unknown>, x);
+            const m = message as Record<string, unknown>;
+            if (x.request !== undefined && m.id === x.request.id && !("method" in m)) {
+                x.onResponse?.();
+            }
             if (out === undefined) {
                 return;
             }

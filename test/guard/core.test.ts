@@ -139,17 +139,22 @@ describe("audit lines on stdout", () => {
         try {
             const audit = new Audit("tickets");
             audit.log({ event: "tool_call_allowed", request_id: 1 });
-            audit.log({ event: "tool_call_denied", reason: "insufficient_scope", request_id: 2 });
+            audit.log({ event: "tool_call_allowed", request_id: 2 });
             expect(writes).toEqual([]);
             await new Promise((r) => setImmediate(r));
             expect(writes).toHaveLength(1);
             expect(writes[0].trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
                 { event: "tool_call_allowed", request_id: 1, server: "tickets" },
-                { event: "tool_call_denied", reason: "insufficient_scope", request_id: 2, server: "tickets" },
+                { event: "tool_call_allowed", request_id: 2, server: "tickets" },
             ]);
+            // A denial is written at once, with what the turn had buffered before it, in order.
+            audit.log({ event: "tool_call_allowed", request_id: 3 });
+            audit.log({ event: "tool_call_denied", reason: "insufficient_scope", request_id: 4 });
+            expect(writes).toHaveLength(2);
+            expect(writes[1].trimEnd().split("\n").map((l) => (JSON.parse(l) as Record<string, unknown>).request_id)).toEqual([3, 4]);
             audit.log({ event: "guard_stopped" });
             stdoutSink().flush();
-            expect(writes).toHaveLength(2);
+            expect(writes).toHaveLength(3);
         } finally {
             spy.mockRestore();
         }

@@ -30,7 +30,12 @@ beforeAll(async () => {
             const m = body === "" ? undefined : (JSON.parse(body) as { id?: unknown; method?: string; params?: { name?: string; arguments?: { mode?: string } } });
             if (m?.method === "tools/call" && m.params?.name === "deep") {
                 const message = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":{"content":[],"structuredContent":{"v":${nested(20_000)}}}}`;
-                if (m.params.arguments?.mode === "sse") {
+                if (m.params.arguments?.mode === "silent") {
+                    // Headers, then nothing: the guard's deadline, not this server, must end the request.
+                    res.writeHead(200, { "content-type": "text/event-stream" });
+                    res.flushHeaders();
+                    openStreams.push(res);
+                } else if (m.params.arguments?.mode === "sse") {
                     res.writeHead(200, { "content-type": "text/event-stream" });
                     res.write(`event: message\ndata: ${message}\n\n`);
                     openStreams.push(res); // kept open: the guard must end it
@@ -49,7 +54,7 @@ beforeAll(async () => {
     });
     await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
     const port = (relay.address() as AddressInfo).port;
-    h = await startHarness([deep], { json: true }, { GUARD_UPSTREAM_URL: `http://127.0.0.1:${port}${new URL(sdk.url).pathname}` });
+    h = await startHarness([deep], { json: true }, { GUARD_UPSTREAM_URL: `http://127.0.0.1:${port}${new URL(sdk.url).pathname}`, GUARD_UPSTREAM_TIMEOUT_MS: "1000" });
     token = await h.issuer.token({ scope: `${RESOURCE}/tickets:read` });
 });
 afterAll(async () => {
@@ -87,6 +92,14 @@ describe("an internal error while relaying", () => {
         expect(await healthy()).toBe(200);
         // The guard still serves the next stream.
         expect((await call("sse")).body ?? "").not.toContain("ghp_x");
+        expect(await healthy()).toBe(200);
+    });
+
+    it("an SSE answer that never brings the response is ended at the upstream deadline (review finding 6)", async () => {
+        const started = Date.now();
+        const { status } = await call("silent");
+        expect(status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(4000);
         expect(await healthy()).toBe(200);
     });
 
