@@ -3,7 +3,7 @@ import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf, GUARD_HEALTH_PATH, McpCluster, McpService } from "../compute";
 import { BlueprintConfig, EdgeConfig, IdentityConfig } from "../config";
 import { InternalAlb, LogBucket, McpWebAcl, PrivateLinkNlb, privateLinkSecurityGroup } from "../edge";
-import { AuthorizationServer } from "../identity";
+import { AuthorizationServer, userPoolJwks } from "../identity";
 import * as aws from "@pulumi/aws";
 import { approvedManifest, McpServer, serverUrl } from "../mcp";
 import { MAX_ALLOWED_CIDRS, naclSourceCidrs, SegmentedVpc } from "../network";
@@ -93,16 +93,6 @@ export function checkSecurityZoneConfig(config: BlueprintConfig): { edge: EdgeCo
  * route to the internet, reaching AWS services only through VPC endpoints, reachable only through one internal
  * HTTPS entry point with a web ACL, each server a hardened Fargate service of its own.
  */
-/**
- * The host that serves a Cognito user pool's JWKS (`https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`).
- * The guard fetches it through the egress firewall: the cognito-idp interface endpoint does not carry requests for a
- * user pool with a domain (Amazon Cognito developer guide, "Access Amazon Cognito user pools using an interface
- * endpoint": a pool with a domain is not compatible with AWS PrivateLink), and the zone's pool has one (managed login).
- */
-export function cognitoJwksHost(region: string): string {
-    return `cognito-idp.${region}.amazonaws.com`;
-}
-
 export class SecurityZone extends pulumi.ComponentResource {
     public readonly network: SegmentedVpc;
     public readonly entryPoint: InternalAlb;
@@ -127,12 +117,13 @@ export class SecurityZone extends pulumi.ComponentResource {
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
         const ops = config.operations;
         // Each server's guard (unless the stack opts out): the approved manifest comes from SSM (the ssm endpoint), the
-        // issuer's signing keys from Cognito's public host (through the egress firewall, that one name allowlisted).
+        // issuer's signing keys from the deploy (userPoolJwks: fetched by `pulumi up`, in the task environment). The
+        // guard fetches nothing: Cognito serves a pool's JWKS only on its public host (the cognito-idp interface
+        // endpoint does not carry a pool with a domain), which would otherwise need NAT and the egress firewall.
         const guarded = !config.guard.allowUnguarded;
         const interfaceEndpoints = guarded && !config.network.interfaceEndpoints.includes("ssm") ? [...config.network.interfaceEndpoints, "ssm"] : config.network.interfaceEndpoints;
-        // Declared egress of all servers (and the JWKS host for the guards); with none, the zone gets no internet
-        // gateway, NAT or route out at all.
-        const egressDomains = [...new Set([...config.servers.flatMap((s) => s.egress), ...(guarded ? [cognitoJwksHost(config.region)] : [])])].sort();
+        // Declared egress of all servers; with none, the zone gets no internet gateway, NAT, firewall or route out at all.
+        const egressDomains = [...new Set(config.servers.flatMap((s) => s.egress))].sort();
         const zone = buildZoneNetwork(this, name, {
             config, tags, keyUsers: ["logs", "cloudtrail", "alarms"], interfaceEndpoints, egressDomains,
             // The enterprise networks and PrivateLink consumers reach the entry point on 443 through the NACL too.
@@ -220,6 +211,8 @@ export class SecurityZone extends pulumi.ComponentResource {
             })),
             tags,
         }, parent);
+        // The pool's signing keys for the guards, fetched once the pool exists (never under the offline mock engine).
+        const jwks = guarded ? userPoolJwks(this.authorizationServer.issuer) : undefined;
         const services: McpService[] = [];
         this.servers = config.servers.map((spec) => {
             const server = new McpServer(`${name}-${spec.name}`, { spec, url: urls[spec.name], approvals: config.approvals }, parent);
@@ -255,6 +248,7 @@ export class SecurityZone extends pulumi.ComponentResource {
                         image: config.guard.image!,
                         port: config.guard.port,
                         issuer: this.authorizationServer.issuer,
+                        jwks: jwks!,
                         resource: urls[spec.name],
                         // Behind a front the requests name the entry point's host for the server, not the URL's.
                         ...(new URL(urls[spec.name]).host !== `${spec.name}.${edge.domainName}` ? { allowedHosts: [`${spec.name}.${edge.domainName}`] } : {}),
