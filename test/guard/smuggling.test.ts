@@ -16,11 +16,17 @@ const del = {
     call: () => ({ content: [{ type: "text" as const, text: "deleted" }] }),
 };
 
+const note = {
+    name: "note", description: "Keeps a short note.", scopes: ["tickets:read"],
+    inputSchema: { type: "object", properties: { text: { type: "string", maxLength: 5 } }, additionalProperties: true },
+    call: () => ({ content: [{ type: "text" as const, text: "noted" }] }),
+};
+
 let h: Harness;
 let readOnly: string;
 
 beforeAll(async () => {
-    h = await startHarness([echo, del], { json: true });
+    h = await startHarness([echo, del, note], { json: true });
     readOnly = await h.issuer.token({ scope: `${RESOURCE}/tickets:read` });
 });
 afterAll(async () => {
@@ -80,6 +86,23 @@ describe("bodies a lenient decoder reads as another call", () => {
         await res.text();
         expect(res.status).toBe(400);
         expect(h.upstream.seen.slice(before)).toEqual([]);
+    });
+});
+
+describe("arguments that fold onto a declared one", () => {
+    it("refuses an undeclared argument a case-folding decoder reads as a declared one (open schema), upstream untouched", async () => {
+        for (const key of ["TEXT", "Text", "text\u0000"]) {
+            const before = h.upstream.seen.length;
+            const res = await post(JSON.stringify({ jsonrpc: "2.0", id: 20, method: "tools/call", params: { name: "note", arguments: { [key]: "far longer than five" } } }));
+            const answer = (await res.json()) as { error: { code: number } };
+            expect(answer.error.code, `${JSON.stringify(key)}: ${JSON.stringify(answer)} ${JSON.stringify(h.audit.at(-1))}`).toBe(-32602);
+            expect(h.upstream.seen.slice(before)).toEqual([]);
+            expect(h.audit.at(-1)).toMatchObject({ event: "tool_call_denied", reason: "invalid_arguments", tool: "note" });
+        }
+        // Another undeclared argument stays admitted where the schema is open.
+        const before = h.upstream.seen.length;
+        await (await post(JSON.stringify({ jsonrpc: "2.0", id: 21, method: "tools/call", params: { name: "note", arguments: { text: "ok", tag: "x" } } }))).text();
+        expect(h.upstream.seen.slice(before)).toHaveLength(1);
     });
 });
 

@@ -1,5 +1,5 @@
 import type { Identity } from "./claims";
-import type { RpcMessage } from "./jsonrpc";
+import { foldKey, type RpcMessage } from "./jsonrpc";
 import type { AnnouncedTool, ToolRegistry, Verdict } from "./manifest";
 
 /** What the guard does with one client message. Pure data; the adapter turns it into HTTP. */
@@ -45,6 +45,15 @@ export function decide(identity: Identity, message: RpcMessage, registry: ToolRe
         };
     }
     const args = message.params?.arguments ?? {};
+    // An argument spelled so that a case-folding decoder (Go encoding/json v1 ...) reads it as a declared property
+    // it is not: the schema checks one member, the server would use the other.
+    const declared = Object.keys((callable.validate.schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+    const lookalike = typeof args === "object" && args !== null && !Array.isArray(args)
+        ? Object.keys(args).find((k) => !declared.includes(k) && declared.some((p) => foldKey(p) === foldKey(k)))
+        : undefined;
+    if (lookalike !== undefined) {
+        return { allow: false, reason: "invalid_arguments", tool, http: 200, rpcCode: -32602, message: `Invalid arguments for tool ${tool}: ${JSON.stringify(lookalike.slice(0, 64))} is not a declared argument but reads as one to some JSON decoders` };
+    }
     if (!callable.validate(args)) {
         const e = callable.validate.errors?.[0];
         const extra = e?.keyword === "additionalProperties" ? ` (${JSON.stringify(String((e.params as { additionalProperty?: unknown }).additionalProperty).slice(0, 64))})` : "";
