@@ -46,45 +46,41 @@ export interface MicroservicesOutputs {
     serverUrls: Record<string, string>;
 }
 
+/** The outputs both AWS zone patterns share; `serverUrls` are the URLs clients use (the front's, behind one). */
+function zoneOutputs(config: BlueprintConfig, zone: SecurityZone, clientUrls: Record<string, string>, notes: string[]): PatternOutputs {
+    return {
+        pattern: config.pattern,
+        environment: config.environment,
+        vpcId: zone.network.vpcId,
+        privateSubnetIds: zone.network.privateSubnetIds,
+        flowLogGroupName: zone.network.flowLogGroupName,
+        entryPointDnsName: zone.entryPoint.dnsName,
+        serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
+        oauthIssuer: zone.authorizationServer.issuer,
+        oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
+        accountServices: { ...config.operations.accountServices },
+        alertTopicArn: zone.alertTopicArn,
+        notes,
+        protectedResourceMetadataUrls: Object.fromEntries(Object.entries(clientUrls).map(([n, url]) => [n, metadataUrl(url)])),
+    };
+}
+
 /** Builds the pattern the configuration names and returns its stack outputs. */
 export function buildPattern(config: BlueprintConfig): PatternOutputs | MicroservicesOutputs {
     switch (config.pattern) {
         case "security-zone": {
             const zone = new SecurityZone(`mcp-${config.environment}`, { config });
             return {
-                pattern: config.pattern,
-                environment: config.environment,
-                vpcId: zone.network.vpcId,
-                privateSubnetIds: zone.network.privateSubnetIds,
-                flowLogGroupName: zone.network.flowLogGroupName,
-                entryPointDnsName: zone.entryPoint.dnsName,
-                serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
-                oauthIssuer: zone.authorizationServer.issuer,
-                oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
-                accountServices: { ...config.operations.accountServices },
-                alertTopicArn: zone.alertTopicArn,
-                notes: zone.notes,
-                protectedResourceMetadataUrls: Object.fromEntries(Object.entries(zone.serverUrls).map(([n, url]) => [n, metadataUrl(url)])),
+                ...zoneOutputs(config, zone, zone.serverUrls, zone.notes),
                 ...(zone.privateLinkServiceName ? { privateLinkServiceName: zone.privateLinkServiceName } : {}),
             };
         }
         case "api-gateway": {
             const p2 = new ApiGatewayCentric(`mcp-${config.environment}`, { config });
-            const zone = p2.zone;
+            const outputs = zoneOutputs(config, p2.zone, p2.serverUrls, p2.notes);
             return {
-                pattern: config.pattern,
-                environment: config.environment,
-                vpcId: zone.network.vpcId,
-                privateSubnetIds: zone.network.privateSubnetIds,
-                flowLogGroupName: zone.network.flowLogGroupName,
-                entryPointDnsName: zone.entryPoint.dnsName,
-                serverUrls: Object.fromEntries(zone.servers.map((s) => [s.spec.name, s.url])),
-                oauthIssuer: zone.authorizationServer.issuer,
-                oauthClientIdForPeople: zone.authorizationServer.peopleClientId,
-                accountServices: { ...config.operations.accountServices, apiGatewayCloudWatchRole: config.apiGateway!.accountCloudWatchRole },
-                alertTopicArn: zone.alertTopicArn,
-                notes: p2.notes,
-                protectedResourceMetadataUrls: Object.fromEntries(Object.entries(p2.serverUrls).map(([n, url]) => [n, metadataUrl(url)])),
+                ...outputs,
+                accountServices: { ...outputs.accountServices, apiGatewayCloudWatchRole: config.apiGateway!.accountCloudWatchRole },
                 apiGatewayDomainTarget: p2.api.domainTarget,
             };
         }

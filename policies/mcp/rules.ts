@@ -1,18 +1,13 @@
 import { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, RuleMeta, stackRule } from "../lib/rule";
-import { ApprovalSettings, SignedApproval, verifyApproval } from "../../components/mcp/approval";
+import { ApprovalSettings, ApprovalSubject, SignedApproval, verifyApproval } from "../../components/mcp/approval";
 import { deployedGuards } from "./guards";
 import { DEFAULT_APPROVED_REGISTRIES, DEFAULT_MAX_DESCRIPTION_LENGTH, Finding, imageFindings, pinningFindings, poisoningFindings, schemaFindings, shadowingFindings, VetTool } from "./vetting";
 
 const SERVER = "mcpsec:mcp:McpServer";
 
-interface ServerDescription {
-    name: string;
-    image: string;
-    user?: string;
-    environment?: Record<string, string>;
-    secrets?: Record<string, string>;
-    egress?: string[];
+/** A server description as McpServer registers it: the fields a signature binds, plus the vetted tools. */
+interface ServerDescription extends ApprovalSubject {
     tools: (VetTool & { sha256: string; scopes: string[] })[];
     signedApproval?: SignedApproval;
 }
