@@ -1,11 +1,10 @@
 // DLP beyond the text values of a message (review finding 5): the SSE event's id and name, and object keys. The
 // upstream is a pass-through to the SDK reference server that answers calls of `fields` itself, over SSE.
 import * as http from "http";
-import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Dlp } from "../../guard/src/core/dlp";
 import { RESOURCE, startHarness, type Harness } from "./harness";
-import { startUpstream, type Upstream } from "./upstream";
+import { startRelay, startUpstream, type Upstream } from "./upstream";
 
 // Built at run time so that no secret scanner flags this file; the shape is a real GitHub token's.
 const SECRET_A = ["ghp", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"].join("_");
@@ -20,27 +19,14 @@ let token: string;
 
 beforeAll(async () => {
     sdk = await startUpstream({ tools: [fields], json: true });
-    relay = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => {
-            const body = Buffer.concat(chunks).toString("utf8");
-            const m = body === "" ? undefined : (JSON.parse(body) as { id?: unknown; method?: string; params?: { name?: string } });
-            if (m?.method === "tools/call" && m.params?.name === "fields") {
-                res.writeHead(200, { "content-type": "text/event-stream" });
-                res.end(`id: ${SECRET_A}\nevent: leak-${SECRET_B}\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":{"content":[],"structuredContent":{"${SECRET_A}":"value","keep":{"${SECRET_B}":1}}}}\n\n`);
-                return;
-            }
-            const up = http.request(sdk.url, { method: req.method, headers: req.headers }, (ur) => {
-                res.writeHead(ur.statusCode ?? 502, ur.headers);
-                ur.pipe(res);
-            });
-            up.end(body === "" ? undefined : body);
-        });
+    const r = await startRelay(sdk.url, (m, res) => {
+        if (m?.method !== "tools/call" || m.params?.name !== "fields") return false;
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end(`id: ${SECRET_A}\nevent: leak-${SECRET_B}\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":{"content":[],"structuredContent":{"${SECRET_A}":"value","keep":{"${SECRET_B}":1}}}}\n\n`);
+        return true;
     });
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
-    const port = (relay.address() as AddressInfo).port;
-    h = await startHarness([fields], { json: true }, { GUARD_UPSTREAM_URL: `http://127.0.0.1:${port}${new URL(sdk.url).pathname}` });
+    relay = r.server;
+    h = await startHarness([fields], { json: true }, { GUARD_UPSTREAM_URL: r.url });
     token = await h.issuer.token({ scope: `${RESOURCE}/tickets:read` });
 });
 afterAll(async () => {

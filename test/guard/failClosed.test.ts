@@ -3,10 +3,9 @@
 // is a 500. In both cases a guard_error is logged, nothing of the message reaches the client and /health still
 // answers 200. The upstream is a pass-through to the SDK reference server that answers calls of `deep` itself.
 import * as http from "http";
-import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCE, startHarness, type Harness } from "./harness";
-import { startUpstream, type Upstream } from "./upstream";
+import { startRelay, startUpstream, type Upstream } from "./upstream";
 
 const deep = { name: "deep", description: "Returns structured data.", scopes: ["tickets:read"], inputSchema: { type: "object", properties: { mode: { type: "string" } }, required: ["mode"] }, call: () => ({ content: [] }) };
 
@@ -22,39 +21,26 @@ function nested(levels: number): string {
 
 beforeAll(async () => {
     sdk = await startUpstream({ tools: [deep], json: true });
-    relay = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => {
-            const body = Buffer.concat(chunks).toString("utf8");
-            const m = body === "" ? undefined : (JSON.parse(body) as { id?: unknown; method?: string; params?: { name?: string; arguments?: { mode?: string } } });
-            if (m?.method === "tools/call" && m.params?.name === "deep") {
-                const message = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":{"content":[],"structuredContent":{"v":${nested(20_000)}}}}`;
-                if (m.params.arguments?.mode === "silent") {
-                    // Headers, then nothing: the guard's deadline, not this server, must end the request.
-                    res.writeHead(200, { "content-type": "text/event-stream" });
-                    res.flushHeaders();
-                    openStreams.push(res);
-                } else if (m.params.arguments?.mode === "sse") {
-                    res.writeHead(200, { "content-type": "text/event-stream" });
-                    res.write(`event: message\ndata: ${message}\n\n`);
-                    openStreams.push(res); // kept open: the guard must end it
-                } else {
-                    res.writeHead(200, { "content-type": "application/json" });
-                    res.end(message);
-                }
-                return;
-            }
-            const up = http.request(sdk.url, { method: req.method, headers: req.headers }, (ur) => {
-                res.writeHead(ur.statusCode ?? 502, ur.headers);
-                ur.pipe(res);
-            });
-            up.end(body === "" ? undefined : body);
-        });
+    const r = await startRelay(sdk.url, (m, res) => {
+        if (m?.method !== "tools/call" || m.params?.name !== "deep") return false;
+        const message = `{"jsonrpc":"2.0","id":${JSON.stringify(m.id)},"result":{"content":[],"structuredContent":{"v":${nested(20_000)}}}}`;
+        if (m.params.arguments?.mode === "silent") {
+            // Headers, then nothing: the guard's deadline, not this server, must end the request.
+            res.writeHead(200, { "content-type": "text/event-stream" });
+            res.flushHeaders();
+            openStreams.push(res);
+        } else if (m.params.arguments?.mode === "sse") {
+            res.writeHead(200, { "content-type": "text/event-stream" });
+            res.write(`event: message\ndata: ${message}\n\n`);
+            openStreams.push(res); // kept open: the guard must end it
+        } else {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(message);
+        }
+        return true;
     });
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
-    const port = (relay.address() as AddressInfo).port;
-    h = await startHarness([deep], { json: true }, { GUARD_UPSTREAM_URL: `http://127.0.0.1:${port}${new URL(sdk.url).pathname}`, GUARD_UPSTREAM_TIMEOUT_MS: "1000" });
+    relay = r.server;
+    h = await startHarness([deep], { json: true }, { GUARD_UPSTREAM_URL: r.url, GUARD_UPSTREAM_TIMEOUT_MS: "1000" });
     token = await h.issuer.token({ scope: `${RESOURCE}/tickets:read` });
 });
 afterAll(async () => {

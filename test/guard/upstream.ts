@@ -116,3 +116,29 @@ export async function startUpstream(opts: UpstreamOptions): Promise<Upstream> {
         },
     };
 }
+
+/** A JSON-RPC request as an intercepting relay sees it. */
+export interface RelayedMessage { id?: unknown; method?: string; params?: { name?: string; arguments?: Record<string, unknown> } }
+
+/**
+ * A pass-through to `target` (an SDK reference server) that answers some requests itself: `intercept` gets each parsed
+ * request and returns true when it has answered on `res`; everything else is relayed unchanged. Returns the relay and
+ * the URL to give the guard as its upstream.
+ */
+export async function startRelay(target: string, intercept: (m: RelayedMessage | undefined, res: http.ServerResponse) => boolean): Promise<{ server: http.Server; url: string }> {
+    const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            const body = Buffer.concat(chunks).toString("utf8");
+            if (intercept(body === "" ? undefined : (JSON.parse(body) as RelayedMessage), res)) return;
+            const up = http.request(target, { method: req.method, headers: req.headers }, (ur) => {
+                res.writeHead(ur.statusCode ?? 502, ur.headers);
+                ur.pipe(res);
+            });
+            up.end(body === "" ? undefined : body);
+        });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${new URL(target).pathname}` };
+}
