@@ -536,6 +536,7 @@ function guardContainerOf(g: CheckedGuard, server: ResolvedMcpServerSpec, logGro
         ...((g.piiClasses ?? []).length > 0 ? { GUARD_DLP_PII: g.piiClasses!.join(",") } : {}),
         ...approvalGuardEnv(g.approvals),
         ...(server.allowUndeclaredArguments.length > 0 ? { GUARD_ALLOW_UNDECLARED_ARGUMENTS: server.allowUndeclaredArguments.join(",") } : {}),
+        ...(server.tenantClaim !== undefined ? { GUARD_TENANT_CLAIM: server.tenantClaim } : {}),
     };
     // The health check runs inside the container with the image's own node (guard/Dockerfile): GET of the health
     // path over HTTPS on loopback (its certificate is self-signed, so it is not validated on this hop).

@@ -167,6 +167,7 @@ export class McpWorkload extends pulumi.ComponentResource {
                 { name: "GUARD_MANIFEST_FILE", value: `${GUARD_MANIFEST_DIR}/manifest.json` },
                 ...Object.entries(approvalGuardEnv(g.approvals)).map(([name, value]) => ({ name, value })),
                 ...(s.allowUndeclaredArguments.length > 0 ? [{ name: "GUARD_ALLOW_UNDECLARED_ARGUMENTS", value: s.allowUndeclaredArguments.join(",") }] : []),
+                ...(s.tenantClaim !== undefined ? [{ name: "GUARD_TENANT_CLAIM", value: s.tenantClaim }] : []),
             ],
             resources: { requests: { ...GUARD_RESOURCES }, limits: { ...GUARD_RESOURCES } },
             securityContext: { ...hardened, runAsUser: GUARD_USER, runAsGroup: GUARD_USER },

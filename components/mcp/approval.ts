@@ -61,6 +61,8 @@ export interface ApprovalSubject {
     egress?: string[];
     /** Tools whose arguments the guard leaves open (`allowUndeclaredArguments`): signed only when there are any. */
     allowUndeclaredArguments?: string[];
+    /** The claim that carries the tenant of a multi-tenant server (`tenantClaim`): signed only when set. */
+    tenantClaim?: string;
     tools: { name: string; sha256: string; scopes: string[] }[];
 }
 
@@ -76,6 +78,7 @@ export function runtimeDescription(s: ApprovalSubject): Record<string, unknown> 
         egress: [...(s.egress ?? [])].sort(),
         // Only when set, so that the digests signed before this field existed stay valid.
         ...((s.allowUndeclaredArguments ?? []).length > 0 ? { allowUndeclaredArguments: [...s.allowUndeclaredArguments!].sort() } : {}),
+        ...(s.tenantClaim !== undefined ? { tenantClaim: s.tenantClaim } : {}),
         tools: [...s.tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((t) => ({ name: t.name, sha256: t.sha256, scopes: [...t.scopes].sort() })),
     };
 }

@@ -71,6 +71,12 @@ export interface McpServerSpec {
      * Default none.
      */
     allowUndeclaredArguments?: string[];
+    /**
+     * Declares the server multi-tenant: the name of the access-token claim that carries the caller's tenant (for
+     * example `custom:tenant`). The guard then refuses every request whose token lacks it (401) and hands the verified
+     * tenant to the server in its trusted header; the server must scope every answer to it. Default none (one tenant).
+     */
+    tenantClaim?: string;
     /** The tools manifest. */
     tools: McpTool[];
     /**
@@ -82,7 +88,7 @@ export interface McpServerSpec {
 }
 
 /** A spec with every default filled in. */
-export type ResolvedMcpServerSpec = Required<Omit<McpServerSpec, "tools" | "signedApproval">> & { tools: McpTool[]; signedApproval?: SignedApproval };
+export type ResolvedMcpServerSpec = Required<Omit<McpServerSpec, "tools" | "signedApproval" | "tenantClaim">> & { tools: McpTool[]; signedApproval?: SignedApproval; tenantClaim?: string };
 
 /** Fargate task sizes: CPU units -> allowed memory (MiB). */
 export const FARGATE_SIZES: Record<number, number[]> = {
@@ -146,6 +152,7 @@ export const mcpServerSchema = {
             items: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,64}$", description: "the name of one of the server's tools" },
             description: "a list of distinct names of the server's tools whose arguments may carry undeclared properties",
         },
+        tenantClaim: { type: "string", pattern: "^[A-Za-z0-9_:.-]{1,64}$", description: "the name of the token claim that carries the tenant, e.g. custom:tenant (letters, digits, _:.-, at most 64)" },
         tools: {
             type: "array", minItems: 1, maxItems: 128, description: "a list of 1-128 tools",
             items: {
@@ -251,6 +258,7 @@ export function checkMcpServerSpec(spec: McpServerSpec, key: string): ResolvedMc
         egress: [...(spec.egress ?? [])],
         desiredCount: spec.desiredCount ?? 2,
         allowUndeclaredArguments: [...(spec.allowUndeclaredArguments ?? [])],
+        ...(spec.tenantClaim !== undefined ? { tenantClaim: spec.tenantClaim } : {}),
         tools: spec.tools.map((t) => ({ ...t, scopes: [...t.scopes], inputSchema: structuredClone(t.inputSchema), ...(t.approval ? { approval: { ...t.approval } } : {}) })),
         ...(spec.signedApproval ? { signedApproval: { ...spec.signedApproval } } : {}),
     };

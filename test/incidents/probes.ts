@@ -12,7 +12,7 @@ import { main as cli } from "../../cli/main";
 import { loadStackConfig } from "../../cli/project";
 import { findProject } from "../../cli/project";
 import { ColumnContext, cloneGraph, Outcome, Probe, RawConfig, ROOT } from "./engine";
-import type { RuntimeCheckId } from "./runtime";
+import { TENANT_CLAIM, type RuntimeCheckId } from "./runtime";
 
 const project = findProject(ROOT);
 
@@ -230,6 +230,30 @@ export function guarded(id: RuntimeCheckId, needs?: (env: Record<string, string>
             return { verdict: "not-covered", proof: `the guard lets it through (${r.test})`, detail: r.evidence };
         }
         return { verdict: "runtime", proof: `guard: ${r.test}`, detail: r.evidence };
+    };
+}
+
+/**
+ * A server declared multi-tenant (`mcpsec:servers[0].tenantClaim`): the stack synthesized with the declaration must
+ * hand its guard GUARD_TENANT_CLAIM (task definition or pod template), and that guard refuses a token without the
+ * claim before the server sees anything (loopback).
+ */
+export function multiTenant(): Probe {
+    return async (ctx) => {
+        const raw = ctx.rawConfig();
+        const name = (raw.servers[0] as { name: string }).name;
+        (raw.servers[0] as Record<string, unknown>).tenantClaim = TENANT_CLAIM;
+        const r = await ctx.memo("synth:tenant", () => ctx.synthesize(raw));
+        if ("refused" in r) throw new Error(`tenantClaim refused: ${r.refused.message}`);
+        const g = guardsOf(r.graph).find((x) => x.server === name);
+        if (g?.env.GUARD_TENANT_CLAIM !== TENANT_CLAIM) {
+            return { verdict: "not-covered", proof: `the guard of ${name} is not given the tenant claim`, detail: JSON.stringify(g?.env ?? {}) };
+        }
+        const t = await ctx.runtime.check("no-tenant");
+        if (!t.refused) {
+            return { verdict: "not-covered", proof: `the guard lets it through (${t.test})`, detail: t.evidence };
+        }
+        return { verdict: "runtime", proof: `\`mcpsec:servers[].tenantClaim\` -> GUARD_TENANT_CLAIM; guard: ${t.test}`, detail: t.evidence };
     };
 }
 

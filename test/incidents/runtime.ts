@@ -10,7 +10,10 @@ import type { ToolDef } from "../guard/upstream";
 
 export type RuntimeCheckId =
     | "no-token" | "wrong-audience" | "foreign-client" | "read-token-write-tool" | "argument-injection"
-    | "dlp" | "no-passthrough" | "dns-rebinding" | "session-hijack" | "tool-changed" | "unpinned-tool";
+    | "dlp" | "no-passthrough" | "dns-rebinding" | "session-hijack" | "tool-changed" | "unpinned-tool" | "no-tenant";
+
+/** The tenant claim the replay's multi-tenant scenario declares (`mcpsec:servers[].tenantClaim`). */
+export const TENANT_CLAIM = "custom:tenant";
 
 export interface RuntimeResult {
     refused: boolean;
@@ -56,23 +59,29 @@ const rpc = (id: number, method: string, params: Record<string, unknown> = {}) =
 
 export class RuntimeProbes {
     private harness?: Promise<Harness>;
+    /** A second guard, deployed as for a server that declares itself multi-tenant (GUARD_TENANT_CLAIM). */
+    private tenantHarness?: Promise<Harness>;
     private readonly results = new Map<RuntimeCheckId, Promise<RuntimeResult>>();
 
-    private start(): Promise<Harness> {
+    private start(id: RuntimeCheckId): Promise<Harness> {
+        if (id === "no-tenant") {
+            this.tenantHarness ??= startHarness(TOOLS, {}, { GUARD_TENANT_CLAIM: TENANT_CLAIM });
+            return this.tenantHarness;
+        }
         this.harness ??= startHarness([...TOOLS, UNPINNED], {}, {}, TOOLS);
         return this.harness;
     }
 
     check(id: RuntimeCheckId): Promise<RuntimeResult> {
         if (!this.results.has(id)) {
-            this.results.set(id, this.start().then((h) => CHECKS[id](h)));
+            this.results.set(id, this.start(id).then((h) => CHECKS[id](h)));
         }
         return this.results.get(id)!;
     }
 
     async close(): Promise<void> {
-        if (this.harness) {
-            await (await this.harness).close();
+        for (const h of [this.harness, this.tenantHarness]) {
+            if (h) await (await h).close();
         }
     }
 }
@@ -106,6 +115,10 @@ async function rpcError(h: Harness, test: string, body: string, token: string): 
 }
 
 const CHECKS: Record<RuntimeCheckId, (h: Harness) => Promise<RuntimeResult>> = {
+    "no-tenant": async (h) => {
+        const token = await h.issuer.token();
+        return refusedWith(h, "a token without the tenant claim gets 401 at a multi-tenant server's guard", 401, async () => (await post(h, rpc(1, "tools/list"), { authorization: `Bearer ${token}` })).status);
+    },
     "no-token": (h) => refusedWith(h, "a request without a token gets 401", 401, async () => (await post(h, rpc(1, "tools/list"))).status),
     "wrong-audience": async (h) => {
         const token = await h.issuer.token({ aud: "https://other.mcp.example.com/mcp" });

@@ -5,7 +5,7 @@
 import { ResourceGraph } from "../../cli/graph";
 import { addServer, changeTool, egressContained, SECOND_SERVER, withSecondServer, issuerFixed, noDynamicRegistration, noLongLivedKeys, onlyEntryReachable, sandboxed, serverPortOnlyFromGuard, serversIsolated } from "./facts";
 import { ColumnContext, Pattern, PATTERNS, RawConfig, Scenario } from "./engine";
-import { configChange, detection, graphChange, guarded, notCovered, structural, substitute, vetFails } from "./probes";
+import { configChange, detection, graphChange, guarded, multiTenant, notCovered, structural, substitute, vetFails } from "./probes";
 
 const ALL: Pattern[] = PATTERNS;
 const SZ: Pattern = "security-zone";
@@ -167,8 +167,8 @@ export const SCENARIOS: Scenario[] = [
     // 5. Asana cross-tenant
     {
         id: "5.a", incident: 5, title: "A multi-tenant server answers a token of another tenant (no tenant claim check)", applies: ALL,
-        probe: notCovered("the guard checks a tenant claim when GUARD_TENANT_CLAIM is set (test/guard/tenant.test.ts), but no stack key sets it yet; wiring it needs the guard settings of both patterns (components/kubernetes is being reworked). Today: one deployment per tenant"),
-        expect: { [SZ]: "not-covered", [AG]: "not-covered", [MS]: "not-covered" },
+        probe: multiTenant(),
+        expect: { [SZ]: "runtime", [AG]: "runtime", [MS]: "runtime" },
     },
     // 6. Supabase lethal trifecta
     {

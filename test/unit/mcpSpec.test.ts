@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../components/common/errors";
 import { McpServerSpec, toolDigest, validateMcpServerSpec } from "../../components/mcp";
+import { runtimeDescription } from "../../components/mcp/approval";
 
 const tool = { name: "get_page", description: "Returns one page.", inputSchema: { type: "object", properties: { path: { type: "string" } }, required: ["path"] }, scopes: ["docs:read"] };
 const spec: McpServerSpec = {
@@ -31,6 +32,15 @@ describe("validateMcpServerSpec", () => {
         const name = spec.tools[0].name;
         expect(validateMcpServerSpec({ ...spec, allowUndeclaredArguments: [name] }).allowUndeclaredArguments).toEqual([name]);
         expect(() => validateMcpServerSpec({ ...spec, allowUndeclaredArguments: ["nope"] })).toThrow(/server.allowUndeclaredArguments\[0\]: "nope" is not allowed; expected the name of one of the server's tools/);
+    });
+
+    it("takes tenantClaim (a multi-tenant server) as a claim name, none by default, and signs it only when set", () => {
+        expect(validateMcpServerSpec(spec).tenantClaim).toBeUndefined();
+        const multi = validateMcpServerSpec({ ...spec, tenantClaim: "custom:tenant" });
+        expect(multi.tenantClaim).toBe("custom:tenant");
+        expect(() => validateMcpServerSpec({ ...spec, tenantClaim: "tenant id" })).toThrow(/server.tenantClaim: "tenant id" is not allowed; expected the name of the token claim that carries the tenant/);
+        expect(runtimeDescription(validateMcpServerSpec(spec))).not.toHaveProperty("tenantClaim");
+        expect(runtimeDescription(multi)).toMatchObject({ tenantClaim: "custom:tenant" });
     });
 
     it("accepts a tag only with the explicit opt-out", () => {
