@@ -18,7 +18,7 @@ function envOf(c: Props): Record<string, string> {
 }
 
 /** The containers of an ECS task definition (its JSON input) or of a Kubernetes workload's pod template. */
-function containersIn(r: PolicyResource): Props[] {
+function containersIn(r: Pick<PolicyResource, "type" | "props">): Props[] {
     if (r.type === TASK_DEFINITION) {
         const raw = r.props.containerDefinitions;
         try {
@@ -39,16 +39,20 @@ function containersIn(r: PolicyResource): Props[] {
  */
 export function deployedGuards(resources: PolicyResource[]): Map<string, DeployedGuard> {
     const guards = new Map<string, DeployedGuard>();
-    for (const r of resources) {
-        for (const c of containersIn(r)) {
-            const env = envOf(c);
-            if (!env.GUARD_SERVER_NAME || !LOOPBACK_HTTP.test(env.GUARD_UPSTREAM_URL ?? "")) {
-                continue;
-            }
-            const open = (env.GUARD_ALLOW_UNDECLARED_ARGUMENTS ?? "").split(",").map((t) => t.trim()).filter((t) => t.length > 0);
-            const seen = guards.get(env.GUARD_SERVER_NAME);
-            guards.set(env.GUARD_SERVER_NAME, { allowUndeclaredArguments: [...new Set([...(seen?.allowUndeclaredArguments ?? []), ...open])] });
-        }
+    for (const { server, env } of guardEnvironments(resources)) {
+        const open = (env.GUARD_ALLOW_UNDECLARED_ARGUMENTS ?? "").split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+        const seen = guards.get(server);
+        guards.set(server, { allowUndeclaredArguments: [...new Set([...(seen?.allowUndeclaredArguments ?? []), ...open])] });
     }
     return guards;
+}
+
+/**
+ * Every MCP guard container of the resources, in order, with the server it stands in front of and its inline
+ * environment (the settings the guard reads): the containers {@link deployedGuards} judges.
+ */
+export function guardEnvironments(resources: Pick<PolicyResource, "type" | "props">[]): { server: string; env: Record<string, string> }[] {
+    return resources.flatMap((r) => containersIn(r).map(envOf))
+        .filter((env) => env.GUARD_SERVER_NAME !== undefined && env.GUARD_SERVER_NAME !== "" && LOOPBACK_HTTP.test(env.GUARD_UPSTREAM_URL ?? ""))
+        .map((env) => ({ server: env.GUARD_SERVER_NAME, env }));
 }

@@ -11,6 +11,7 @@ import { ResourceGraph } from "../../cli/graph";
 import { main as cli } from "../../cli/main";
 import { loadStackConfig } from "../../cli/project";
 import { findProject } from "../../cli/project";
+import { guardEnvironments } from "../../policies/mcp/guards";
 import { ColumnContext, cloneGraph, Outcome, Probe, RawConfig, ROOT } from "./engine";
 import { TENANT_CLAIM, type RuntimeCheckId } from "./runtime";
 
@@ -180,28 +181,12 @@ export function structural(check: (ctx: ColumnContext) => Fact | Promise<Fact>, 
     };
 }
 
-/** The guard containers of a graph, by server: ECS container definitions or Kubernetes pod templates. */
+/**
+ * The guard containers of a graph, by server: ECS container definitions or Kubernetes pod templates, recognised as
+ * the mcp pack recognises them (policies/mcp/guards.ts).
+ */
 export function guardsOf(graph: ResourceGraph): { server: string; env: Record<string, string> }[] {
-    const found: { server: string; env: Record<string, string> }[] = [];
-    const envOf = (list: unknown) => Object.fromEntries(((list as { name: string; value?: string }[] | undefined) ?? []).filter((e) => typeof e.value === "string").map((e) => [e.name, e.value!]));
-    for (const r of graph.resources) {
-        if (r.type === "aws:ecs/taskDefinition:TaskDefinition" && typeof r.inputs.containerDefinitions === "string") {
-            for (const c of JSON.parse(r.inputs.containerDefinitions) as { name: string; environment?: unknown }[]) {
-                if (c.name === "mcp-guard") {
-                    const env = envOf(c.environment);
-                    found.push({ server: env.GUARD_SERVER_NAME, env });
-                }
-            }
-        }
-        const template = (r.inputs.spec as { template?: { spec?: { containers?: { name: string; env?: unknown }[] } } } | undefined)?.template;
-        if (r.type.startsWith("kubernetes:apps/") && template?.spec?.containers) {
-            for (const c of template.spec.containers.filter((x) => x.name === "mcp-guard")) {
-                const env = envOf(c.env);
-                found.push({ server: env.GUARD_SERVER_NAME, env });
-            }
-        }
-    }
-    return found;
+    return guardEnvironments(graph.resources.map((r) => ({ type: r.type, props: r.inputs })));
 }
 
 export function serverNames(graph: ResourceGraph): string[] {
