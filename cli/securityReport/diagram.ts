@@ -1,5 +1,6 @@
 import type { GraphResource, ResourceGraph } from "../graph";
 import { ReachabilityModel } from "../reachability";
+import { guardContainer, GuardContainer } from "../../policies/lib/guard";
 
 /** The trust zones of the diagram, outermost first. */
 export const ZONES = {
@@ -55,7 +56,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 interface Container {
     name: string;
     ports: number[];
-    env: Record<string, string>;
+    /** The guard it is configured as (the packs' reading), if any. */
+    guard?: GuardContainer;
 }
 
 function containersOf(raw: unknown): Container[] {
@@ -69,27 +71,17 @@ function containersOf(raw: unknown): Container[] {
     }
     return arr(list).map((c) => {
         const o = obj(c);
-        const env: Record<string, string> = {};
-        for (const e of arr(o.environment ?? o.env)) {
-            const x = obj(e);
-            if (typeof x.name === "string" && typeof x.value === "string") env[x.name] = x.value;
-        }
         const ports = arr(o.portMappings ?? o.ports).map((p) => Number(obj(p).containerPort)).filter((n) => Number.isFinite(n));
-        return { name: String(o.name ?? "?"), ports, env };
+        return { name: String(o.name ?? "?"), ports, guard: guardContainer(o) };
     });
 }
 
 /** "guard :8443 -> server 127.0.0.1:8080" when a guard container fronts the server, else the exposed ports. */
 function workloadLabel(name: string, containers: Container[]): { label: string; guarded: boolean } {
-    const guard = containers.find((c) => c.env.GUARD_UPSTREAM_URL !== undefined);
+    const guard = containers.find((c) => c.guard !== undefined)?.guard;
     if (guard) {
-        let upstream = guard.env.GUARD_UPSTREAM_URL;
-        try {
-            upstream = new URL(upstream).host;
-        } catch {
-            // keep the raw value
-        }
-        const port = guard.env.GUARD_LISTEN_PORT ?? guard.ports[0];
+        const upstream = new URL(guard.env.GUARD_UPSTREAM_URL).host || "?";
+        const port = guard.listenPort;
         return { label: `${name}\\nMCP guard :${port}\\n-> server ${upstream} (same task/pod)`, guarded: true };
     }
     const ports = containers.flatMap((c) => c.ports);

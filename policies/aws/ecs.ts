@@ -1,5 +1,6 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, RuleMeta, stackRule } from "../lib/rule";
+import { guardContainer } from "../lib/guard";
 import { findCredentials, findCredentialValues } from "../../components/common/credentials";
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
@@ -233,21 +234,12 @@ export const serviceExecDisabled = resourceRule({
 
 const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS_RULES = ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"];
-const LOOPBACK_UPSTREAM = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):(\d{1,5})(\/[^?#]*)?$/;
-
 /**
- * A container that is an MCP guard, as the guard itself reads its settings (guard/src/settings.ts): the port it
- * listens on (GUARD_LISTEN_PORT, default 8443) and the loopback port of the server it forwards to
- * (GUARD_UPSTREAM_URL). Undefined for any other container.
+ * A container that is an MCP guard, as the guard itself reads its settings (policies/lib/guard.ts): the port it
+ * listens on and the loopback port of the server it forwards to. Undefined for any other container.
  */
 export function guardOf(c: Props): { listenPort: number; upstreamPort: number } | undefined {
-    const env = Object.fromEntries(((c.environment ?? []) as Props[]).map((e) => [String(e.name ?? ""), typeof e.value === "string" ? e.value : ""]));
-    const upstream = LOOPBACK_UPSTREAM.exec(env.GUARD_UPSTREAM_URL ?? "");
-    if (!upstream) {
-        return undefined;
-    }
-    const listenPort = env.GUARD_LISTEN_PORT !== undefined && /^\d{1,5}$/.test(env.GUARD_LISTEN_PORT) ? Number(env.GUARD_LISTEN_PORT) : 8443;
-    return { listenPort, upstreamPort: Number(upstream[2]) };
+    return guardContainer(c);
 }
 
 /** True when an ingress entry admits TCP `port` (all traffic included). */

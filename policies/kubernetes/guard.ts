@@ -1,47 +1,22 @@
 import { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, stackRule } from "../lib/rule";
+import { guardContainer, GuardContainer } from "../lib/guard";
 import { containersOf } from "./pods";
 import { mcpNamespaces, namespaceOfObject, scopeConfigSchema, selects, systemNamespacesOf, Workload } from "./scope";
 
 const SERVICE = "kubernetes:core/v1:Service";
-/** The guard's default listen port (guard/src/settings.ts GUARD_LISTEN_PORT). */
-const GUARD_DEFAULT_PORT = 8443;
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 
-/** An environment variable's literal value in a container, if set inline. */
-function envValue(c: Props, name: string): string | undefined {
-    const e = ((c.env ?? []) as Props[]).find((v) => v.name === name);
-    return typeof e?.value === "string" ? e.value : undefined;
-}
-
-interface Guard {
+interface Guard extends GuardContainer {
     container: Props;
     /** The port it listens on. */
     port: number;
-    /** The loopback port of the server it forwards to. */
-    upstreamPort: number;
 }
 
-/**
- * A container is the MCP guard when it is configured as one: GUARD_UPSTREAM_URL names a server on loopback (the guard
- * refuses to start with anything else). Its name and image say nothing: any image can be called mcp-guard.
- */
+/** A container configured as the MCP guard (policies/lib/guard.ts), with the container itself. */
 function guardOf(c: Props): Guard | undefined {
-    const upstream = envValue(c, "GUARD_UPSTREAM_URL");
-    if (upstream === undefined) {
-        return undefined;
-    }
-    let url: URL;
-    try {
-        url = new URL(upstream);
-    } catch {
-        return undefined;
-    }
-    if (url.protocol !== "http:" || !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
-        return undefined;
-    }
-    const listen = envValue(c, "GUARD_LISTEN_PORT");
-    return { container: c, port: listen !== undefined && /^\d+$/.test(listen) ? Number(listen) : GUARD_DEFAULT_PORT, upstreamPort: Number(url.port || 80) };
+    const g = guardContainer(c);
+    return g ? { ...g, container: c, port: g.listenPort } : undefined;
 }
 
 /** The ports the MCP guards of a pod listen on (empty when the pod runs no guard). */

@@ -1,20 +1,14 @@
 import { PolicyResource } from "@pulumi/policy";
+import { guardContainer, GuardContainer } from "../lib/guard";
 import { Props } from "../lib/rule";
 import { containersOf as podContainersOf, podSpecOf, POD_TYPES } from "../kubernetes/pods";
 
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
-const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?(\/|$)/;
 
 /** What the MCP guard deployed in front of one server does with undeclared arguments. */
 export interface DeployedGuard {
     /** Tools it leaves open (GUARD_ALLOW_UNDECLARED_ARGUMENTS); every other tool's unset schemas it closes. */
     allowUndeclaredArguments: string[];
-}
-
-/** Inline environment of a container: ECS `environment` and Kubernetes `env` are both lists of {name, value}. */
-function envOf(c: Props): Record<string, string> {
-    const list = ((c.environment ?? c.env ?? []) as Props[]);
-    return Object.fromEntries(list.filter((e) => typeof e?.value === "string").map((e) => [String(e.name), e.value as string]));
 }
 
 /** The containers of an ECS task definition (its JSON input) or of a Kubernetes workload's pod template. */
@@ -34,7 +28,7 @@ function containersIn(r: Pick<PolicyResource, "type" | "props">): Props[] {
 
 /**
  * The MCP guards the stack deploys, by the server they stand in front of: containers configured as the guard reads
- * its settings (guard/src/settings.ts), GUARD_SERVER_NAME naming the server and GUARD_UPSTREAM_URL on loopback, in an
+ * its settings (policies/lib/guard.ts: GUARD_SERVER_NAME naming the server, GUARD_UPSTREAM_URL on loopback), in an
  * ECS task definition or a Kubernetes pod template. Several guards of one server: the opt-outs of all of them.
  */
 export function deployedGuards(resources: PolicyResource[]): Map<string, DeployedGuard> {
@@ -52,7 +46,7 @@ export function deployedGuards(resources: PolicyResource[]): Map<string, Deploye
  * environment (the settings the guard reads): the containers {@link deployedGuards} judges.
  */
 export function guardEnvironments(resources: Pick<PolicyResource, "type" | "props">[]): { server: string; env: Record<string, string> }[] {
-    return resources.flatMap((r) => containersIn(r).map(envOf))
-        .filter((env) => env.GUARD_SERVER_NAME !== undefined && env.GUARD_SERVER_NAME !== "" && LOOPBACK_HTTP.test(env.GUARD_UPSTREAM_URL ?? ""))
-        .map((env) => ({ server: env.GUARD_SERVER_NAME, env }));
+    return resources.flatMap((r) => containersIn(r).map(guardContainer))
+        .filter((g): g is GuardContainer => g !== undefined)
+        .map((g) => ({ server: g.server, env: g.env }));
 }

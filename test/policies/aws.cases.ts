@@ -53,7 +53,7 @@ const FAKE = {
 const guardContainer = (props: Props = {}): Props => container({
     name: "mcp-guard", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}`, secrets: [],
     portMappings: [{ containerPort: 8443, protocol: "tcp" }],
-    environment: [{ name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" }],
+    environment: [{ name: "GUARD_SERVER_NAME", value: "docs-search" }, { name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" }],
     ...props,
 });
 const sgIngress = (name: string, port: number): FixtureResource => ({ type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, props: { securityGroupId: "unknown", ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: "sg-entry" }, refs: { securityGroupId: ["task"] } });
@@ -415,6 +415,10 @@ export const awsCases: Record<string, RuleCases> = {
             { label: "server container maps its port beside the guard", resources: guarded({ containers: [container({ portMappings: [{ containerPort: 8080, protocol: "tcp" }] }), guardContainer()] }), expect: /container docs maps port 8080/ },
             { label: "guard image by tag", resources: guarded({ containers: [container(), guardContainer({ image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard:latest" })] }), expect: /guard container mcp-guard runs image .*guard:latest", not pinned by digest/ },
             { label: "task definition not in the stack", resources: guarded().filter((r) => r.type !== TASK), expect: /its task definition is not in this stack/ },
+            // The guard refuses to start without a server name or with an upstream that carries a query: such a
+            // container is no guard (policies/lib/guard.ts), so the target group reaches an unguarded container.
+            { label: "guard container without GUARD_SERVER_NAME", resources: guarded({ containers: [container(), guardContainer({ environment: [{ name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }] })] }), expect: /reaches container mcp-guard on port 8443 directly, not through an MCP guard/ },
+            { label: "guard upstream with a query string", resources: guarded({ containers: [container(), guardContainer({ environment: [{ name: "GUARD_SERVER_NAME", value: "docs-search" }, { name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp?x=1" }] })] }), expect: /reaches container mcp-guard on port 8443 directly, not through an MCP guard/ },
         ],
     },
     "aws-ecs-service-execute-command-disabled": {

@@ -133,10 +133,10 @@ const knative = (namespace: string, image = IMAGE): FixtureResource => ({
 
 
 const GUARD_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:${"9".repeat(64)}`;
-/** The guard container McpWorkload adds: configured by GUARD_UPSTREAM_URL on loopback, listening on 8443. */
+/** The guard container McpWorkload adds: configured by GUARD_SERVER_NAME and GUARD_UPSTREAM_URL on loopback, listening on 8443. */
 const guardContainer = (image = GUARD_IMAGE): Props => container({
     name: "mcp-guard", image, ports: [{ name: "http-guard", containerPort: 8443 }],
-    env: [{ name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" }],
+    env: [{ name: "GUARD_SERVER_NAME", value: "docs-search" }, { name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" }],
 }, { runAsUser: 65532 });
 /** A guarded pod: the server on loopback without ports, the guard beside it. */
 const guarded = (namespace = "mcp-docs", guardImage?: string): FixtureResource => workload(namespace, {
@@ -505,6 +505,8 @@ export const kubernetesCases: Record<string, RuleCases> = {
             { label: "Service targets the server's port directly, past the guard", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [toGuard, { name: "http-mcp", port: 8080, targetPort: 8080 }])], expect: /Service mcp-docs\/docs port http-mcp \(8080 -> 8080\) targets the MCP server's port 8080 of Deployment mcp-docs\/docs directly, past the guard \(port 8443\)/ },
             { label: "MCP server without the guard (allowUnguarded)", resources: [SERVER, ...layer(), service("mcp-docs", [{ name: "http-mcp", port: 8080, targetPort: 8080 }])], expect: /Deployment mcp-docs\/docs runs an MCP server \(container docs runs the image of MCP server docs\) without the MCP guard in its pod/ },
             { label: "guard image by tag", resources: [SERVER, ...layer("mcp-docs", guarded("mcp-docs", "example.com/mcp-guard:latest")), service("mcp-docs", [toGuard])], expect: /guard container mcp-guard runs image example.com\/mcp-guard:latest, not pinned by digest/ },
+            // The guard refuses to start without GUARD_SERVER_NAME, so a container configured that way is no guard.
+            { label: "guard container without GUARD_SERVER_NAME", resources: [SERVER, ...layer("mcp-docs", workload("mcp-docs", { c: { ports: undefined, env: [{ name: "HOST", value: "127.0.0.1" }] }, pod: { containers: [container({ ports: undefined, env: [{ name: "HOST", value: "127.0.0.1" }] }), { ...guardContainer(), env: [{ name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }] }] } })), service("mcp-docs", [toGuard])], expect: /runs an MCP server \(container docs runs the image of MCP server docs\) without the MCP guard in its pod/ },
             { label: "Service targets another port of the pod", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [{ port: 443, targetPort: 9090 }])], expect: /targets port 9090 of Deployment mcp-docs\/docs, not the guard's port 8443/ },
             { label: "Service targets a named port nobody declares", resources: [SERVER, ...layer("mcp-docs", guarded()), service("mcp-docs", [{ port: 443, targetPort: "https" }])], expect: /targets the named port https, which no container/ },
         ],
