@@ -47,15 +47,31 @@ function sample(schema: unknown): unknown {
 
 interface Call { target: string; tool: string; scope?: string; gateway?: string; input?: unknown }
 
+// The schema and policy set are parsed once each (Cedar's stateful API) and reused by every request on them.
+const preparsed = new Map<string, string>();
+function preparse(kind: "schema" | "policies", text: string): string {
+    let id = preparsed.get(`${kind}\u0000${text}`);
+    if (id === undefined) {
+        id = `${kind}${preparsed.size}`;
+        const lib = cedarLibrary();
+        const answer = kind === "schema" ? lib.preparseSchema(id, text) : lib.preparsePolicySet(id, { staticPolicies: text });
+        if (answer.type !== "success") {
+            throw new Error(`Cedar could not parse the ${kind}: ${answer.errors.map((e) => e.message).join("; ")}`);
+        }
+        preparsed.set(`${kind}\u0000${text}`, id);
+    }
+    return id;
+}
+
 function decide(targets: CedarTarget[], call: Call, policies = agentcoreCedarPolicies(targets, GATEWAY), schema = agentcoreCedarSchema(targets)): string {
     const tool = targets.find((t) => t.target === call.target)?.tools.find((t) => t.name === call.tool);
-    const answer = cedarLibrary().isAuthorized({
+    const answer = cedarLibrary().statefulIsAuthorized({
         principal: { type: "AgentCore::OAuthUser", id: "user-1" },
         action: { type: "AgentCore::Action", id: agentcoreActionId(call.target, call.tool) },
         resource: { type: "AgentCore::Gateway", id: call.gateway ?? GATEWAY },
         context: { input: (call.input ?? sample(tool?.inputSchema)) as Record<string, never> },
-        ...(tool !== undefined ? { schema, validateRequest: true } : {}),
-        policies: { staticPolicies: Object.fromEntries(policies.map((p) => [p.name, p.statement])) },
+        ...(tool !== undefined ? { preparsedSchemaName: preparse("schema", schema), validateRequest: true } : {}),
+        preparsedPolicySetId: preparse("policies", policies.map((p) => p.statement).join("\n")),
         entities: [{
             uid: { type: "AgentCore::OAuthUser", id: "user-1" },
             attrs: { id: "user-1" },
