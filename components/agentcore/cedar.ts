@@ -182,8 +182,9 @@ export function inputRecordType(inputSchema: unknown): string {
 function checkTargets(targets: CedarTarget[]): void {
     const seenTargets = new Set<string>();
     targets.forEach((t, i) => {
-        if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,98}[A-Za-z0-9])?$/.test(t.target)) {
-            throw new ConfigError(`agentcore targets[${i}].target`, `${showValue(t.target)} is not allowed; expected a gateway target name: letters, digits and '-', 1-100 characters, not starting or ending with '-'`);
+        // AgentCore's target name pattern (CreateGatewayTarget): ^([0-9a-zA-Z][-]?){1,100}$, at most 100 characters.
+        if (typeof t.target !== "string" || t.target.length > 100 || !/^([0-9a-zA-Z]-?)+$/.test(t.target)) {
+            throw new ConfigError(`agentcore targets[${i}].target`, `${showValue(t.target)} is not allowed; expected a gateway target name: letters, digits and single '-' between them, starting with a letter or digit, at most 100 characters`);
         }
         if (seenTargets.has(t.target)) {
             throw new ConfigError(`agentcore targets[${i}].target`, `${showValue(t.target)} is not allowed; expected each gateway target name once`);

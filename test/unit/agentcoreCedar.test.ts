@@ -205,6 +205,7 @@ describe("agentcoreCedarPolicies", () => {
         expect(() => agentcoreCedarPolicies(one(["docs read"]), GATEWAY)).toThrow(/tool search_docs\.scopes\[0\].*"docs read" is not allowed/);
         expect(() => agentcoreCedarPolicies([...one(["a"]), ...one(["b"])], GATEWAY)).toThrow(/targets\[1\]\.target.*"docs-search"/);
         expect(() => agentcoreCedarPolicies(one(["a"], { target: "docs search" }), GATEWAY)).toThrow(ConfigError);
+        expect(() => agentcoreCedarPolicies(one(["a"], { target: "docs--search" }), GATEWAY)).toThrow(/"docs--search" is not allowed; expected a gateway target name/);
         expect(() => agentcoreCedarPolicies(one(["a"]), "")).toThrow(/gatewayArn/);
         const long = Array.from({ length: 16 }, (_, i) => `scope${i}:${"s".repeat(120)}`);
         expect(() => agentcoreCedarPolicies(one(long, { resource: `https://${"h".repeat(60)}.example.com/docs-search/mcp` }), GATEWAY))
