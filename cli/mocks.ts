@@ -405,6 +405,27 @@ const RESOURCE_MOCKS: Record<string, (c: Ctx) => MockState> = {
         return { id, state: { arn: ec2Arn(c, "launch-template", id), latestVersion: 1, defaultVersion: 1, name: autoName(c) } };
     },
     "aws:autoscaling/attachment:Attachment": (c) => ({ id: `${c.inputs.autoscalingGroupName}-${hex(c.seed, 8)}`, state: {} }),
+    // Bedrock AgentCore: gateway ids are the name and 10 lower-case alphanumerics (arn:aws:bedrock-agentcore:<region>:<account>:gateway/<id>).
+    "aws:bedrock/agentcoreGateway:AgentcoreGateway": (c) => {
+        const id = `${c.inputs.name ?? autoName(c)}-${hex(c.seed, 10)}`;
+        return { id, state: { gatewayId: id, gatewayArn: `arn:${c.partition}:bedrock-agentcore:${c.region}:${c.account}:gateway/${id}`, gatewayUrl: `https://${id}.gateway.bedrock-agentcore.${c.region}.amazonaws.com/mcp` } };
+    },
+    "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget": (c) => ({ id: `${c.inputs.gatewayIdentifier},${hex(c.seed, 10).toUpperCase()}`, state: { targetId: hex(c.seed, 10).toUpperCase() } }),
+    "aws:bedrock/agentcorePolicyEngine:AgentcorePolicyEngine": (c) => {
+        const id = `${c.inputs.name ?? autoName(c)}-${hex(c.seed, 10)}`;
+        return { id, state: { policyEngineId: id, policyEngineArn: `arn:${c.partition}:bedrock-agentcore:${c.region}:${c.account}:policy-engine/${id}` } };
+    },
+    "aws:bedrock/agentcorePolicy:AgentcorePolicy": (c) => {
+        const id = `${c.inputs.name ?? autoName(c)}-${hex(c.seed, 10)}`;
+        return { id: `${c.inputs.policyEngineId},${id}`, state: { policyId: id, policyArn: `arn:${c.partition}:bedrock-agentcore:${c.region}:${c.account}:policy-engine/${c.inputs.policyEngineId}/policy/${id}` } };
+    },
+    "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider": (c) => {
+        const name = c.inputs.name ?? autoName(c);
+        return { id: name, state: { credentialProviderArn: `arn:${c.partition}:bedrock-agentcore:${c.region}:${c.account}:token-vault/default/oauth2credentialprovider/${name}`, clientSecretArns: [{ secretArn: `arn:${c.partition}:secretsmanager:${c.region}:${c.account}:secret:bedrock-agentcore-identity!default/oauth2/${name}-${hex(c.seed, 6)}` }] } };
+    },
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": (c) => ({ id: c.inputs.name, state: { arn: `arn:${c.partition}:logs:${c.region}:${c.account}:delivery-source:${c.inputs.name}`, service: "bedrock-agentcore" } }),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": (c) => ({ id: c.inputs.name, state: { arn: `arn:${c.partition}:logs:${c.region}:${c.account}:delivery-destination:${c.inputs.name}` } }),
+    "aws:cloudwatch/logDelivery:LogDelivery": (c) => ({ id: hex(c.seed, 16), state: { arn: `arn:${c.partition}:logs:${c.region}:${c.account}:delivery:${hex(c.seed, 16)}` } }),
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": (c) => ({ id: `rslvr-qlcassoc-${hex(c.seed, 16)}`, state: {} }),
 };
 

@@ -254,12 +254,25 @@ export const guardSchema = {
     description: "the MCP guard settings: {image, port, dlpMode, piiClasses, allowUnguarded}",
 } as const;
 
-/** Pattern 2 (api-gateway): Amazon API Gateway in front of the zone (components/apigateway). */
+/** MCP protocol versions an AgentCore gateway may announce (AWS: 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28), less those the zone's guard and request model refuse (2025-03-26 allowed JSON-RPC batches; 2026-07-28 is stateless, without initialize). */
+export const AGENTCORE_MCP_VERSIONS = ["2025-06-18", "2025-11-25"] as const;
+
+/** Keys of mcpsec:apiGateway that only kind rest (Amazon API Gateway) reads. */
+export const REST_ONLY_API_GATEWAY_KEYS = ["endpointType", "domainName", "certificateArn", "securityPolicy", "mutualTls", "vpcEndpointIds", "stageName", "throttle", "clients", "executionLogLevel", "accountCloudWatchRole"] as const;
+/** Keys of mcpsec:apiGateway that only kind agentcore (Amazon Bedrock AgentCore Gateway) reads. */
+export const AGENTCORE_ONLY_API_GATEWAY_KEYS = ["sessionTimeoutSeconds", "mcpVersions"] as const;
+
+/** Pattern 2 (api-gateway): Amazon API Gateway (kind rest) or AgentCore Gateway (kind agentcore) in front of the zone (components/apigateway, components/agentcore). */
 export const apiGatewaySchema = {
     type: "object",
     additionalProperties: false,
-    required: ["domainName", "certificateArn"],
     properties: {
+        kind: { enum: ["rest", "agentcore"], description: "rest (Amazon API Gateway REST APIs, one per server; default) or agentcore (one Amazon Bedrock AgentCore Gateway with Cedar policies and interceptors)" },
+        sessionTimeoutSeconds: { type: "integer", minimum: 900, maximum: 28800, description: "kind agentcore: the MCP session lifetime in seconds, 900-28800, counted from initialize (default 3600)" },
+        mcpVersions: {
+            type: "array", minItems: 1, uniqueItems: true, items: { enum: [...AGENTCORE_MCP_VERSIONS], description: `one of ${AGENTCORE_MCP_VERSIONS.join(", ")}` },
+            description: `kind agentcore: the MCP protocol versions the gateway announces, any of ${AGENTCORE_MCP_VERSIONS.join(", ")} (default all)`,
+        },
         endpointType: { enum: ["REGIONAL", "PRIVATE"], description: "REGIONAL (public, custom domain only) or PRIVATE (only through the execute-api interface endpoints of vpcEndpointIds); default REGIONAL" },
         domainName: {
             type: "string", pattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
@@ -308,7 +321,7 @@ export const apiGatewaySchema = {
         executionLogLevel: { enum: ["ERROR", "INFO"], description: "ERROR or INFO (execution logs never carry bodies; default ERROR)" },
         accountCloudWatchRole: { enum: ["create", "existing"], description: "create (this stack sets the region's API Gateway CloudWatch role) or existing (the organization set it)" },
     },
-    description: "the API Gateway settings of the api-gateway pattern",
+    description: "the gateway settings of the api-gateway pattern: kind rest needs domainName and certificateArn; kind agentcore takes sessionTimeoutSeconds and mcpVersions",
 } as const;
 
 /** Kubernetes versions in Amazon EKS standard support (components/eks EKS_VERSIONS). */

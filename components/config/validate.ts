@@ -8,7 +8,7 @@ import type { ApprovalSettings, ReviewerKey } from "../mcp/approval";
 import { resolveApprovals } from "../mcp/approvalConfig";
 
 export { ConfigError };
-import { awsRegionSchema, blueprintSchema, DEFAULT_INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, PatternName } from "./schema";
+import { AGENTCORE_MCP_VERSIONS, AGENTCORE_ONLY_API_GATEWAY_KEYS, apiGatewaySchema, awsRegionSchema, blueprintSchema, DEFAULT_INTERFACE_ENDPOINTS, LOG_RETENTION_DAYS, PatternName, REST_ONLY_API_GATEWAY_KEYS } from "./schema";
 
 /** Network settings with every default filled in. */
 export interface NetworkConfig {
@@ -129,8 +129,9 @@ export interface GuardConfig {
     allowUnguarded: boolean;
 }
 
-/** API Gateway settings of the api-gateway pattern, defaults filled in. */
-export interface ApiGatewayConfig {
+/** Amazon API Gateway settings of the api-gateway pattern (kind rest), defaults filled in. */
+export interface RestApiGatewayConfig {
+    kind: "rest";
     endpointType: "REGIONAL" | "PRIVATE";
     domainName: string;
     certificateArn: string;
@@ -144,15 +145,48 @@ export interface ApiGatewayConfig {
     accountCloudWatchRole: "create" | "existing";
 }
 
-/** The API Gateway settings with defaults, and what the schema cannot say (PRIVATE needs endpoints; mutual TLS needs REGIONAL with TLS_1_2). */
-function checkApiGateway(input: (Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string }) | undefined): ApiGatewayConfig | undefined {
+/** Amazon Bedrock AgentCore Gateway settings of the api-gateway pattern (kind agentcore), defaults filled in. */
+export interface AgentcoreGatewayConfig {
+    kind: "agentcore";
+    /** MCP session lifetime (seconds from initialize), 900-28800. */
+    sessionTimeoutSeconds: number;
+    /** MCP protocol versions the gateway announces. */
+    mcpVersions: (typeof AGENTCORE_MCP_VERSIONS)[number][];
+}
+
+/** The gateway in front of the zone in the api-gateway pattern. */
+export type ApiGatewayConfig = RestApiGatewayConfig | AgentcoreGatewayConfig;
+
+type RawApiGateway = Partial<Omit<RestApiGatewayConfig, "kind">> & Partial<Omit<AgentcoreGatewayConfig, "kind">> & { kind?: "rest" | "agentcore" };
+
+/**
+ * The gateway settings with defaults, and what the schema cannot say: keys of one kind refused with the other (a
+ * key that would be silently ignored is an error), rest needs its custom domain, PRIVATE needs endpoints, mutual TLS
+ * needs REGIONAL with TLS_1_2.
+ */
+function checkApiGateway(input: RawApiGateway | undefined): ApiGatewayConfig | undefined {
     if (!input) {
         return undefined;
     }
-    const config: ApiGatewayConfig = {
+    const kind = input.kind ?? "rest";
+    const foreign = kind === "rest" ? AGENTCORE_ONLY_API_GATEWAY_KEYS : REST_ONLY_API_GATEWAY_KEYS;
+    const misplaced = foreign.find((k) => input[k] !== undefined);
+    if (misplaced !== undefined) {
+        throw new ConfigError(`mcpsec:apiGateway.${misplaced}`, `${showValue(input[misplaced])} is not allowed with kind ${kind}; it is a setting of kind ${kind === "rest" ? "agentcore" : "rest"} only (kind ${kind} takes ${(kind === "rest" ? REST_ONLY_API_GATEWAY_KEYS : AGENTCORE_ONLY_API_GATEWAY_KEYS).join(", ")})`);
+    }
+    if (kind === "agentcore") {
+        return { kind, sessionTimeoutSeconds: input.sessionTimeoutSeconds ?? 3600, mcpVersions: [...(input.mcpVersions ?? AGENTCORE_MCP_VERSIONS)] };
+    }
+    for (const key of ["domainName", "certificateArn"] as const) {
+        if (input[key] === undefined) {
+            throw new ConfigError(`mcpsec:apiGateway.${key}`, `is required but missing for kind rest; expected ${apiGatewaySchema.properties[key].description}`);
+        }
+    }
+    const config: RestApiGatewayConfig = {
+        kind,
         endpointType: input.endpointType ?? "REGIONAL",
-        domainName: input.domainName,
-        certificateArn: input.certificateArn,
+        domainName: input.domainName!,
+        certificateArn: input.certificateArn!,
         securityPolicy: input.securityPolicy ?? "TLS_1_2",
         mutualTls: input.mutualTls && { ...input.mutualTls },
         vpcEndpointIds: [...(input.vpcEndpointIds ?? [])],
@@ -291,7 +325,7 @@ export function validateBlueprintConfig(raw: Record<string, unknown>, region: un
         eks?: RawEks;
         quotas?: Partial<QuotasConfig>;
         guard?: Partial<GuardConfig>;
-        apiGateway?: Partial<ApiGatewayConfig> & { domainName: string; certificateArn: string };
+        apiGateway?: RawApiGateway;
         approvals?: { reviewers?: ReviewerKey[]; required?: boolean };
         servers: McpServerSpec[];
     };

@@ -189,6 +189,8 @@ export class AuthorizationServer extends pulumi.ComponentResource {
     public readonly peopleClientId: pulumi.Output<string>;
     /** Agent name -> client id. Client secrets stay in Cognito (read them with the console or API). */
     public readonly agentClientIds: Record<string, pulumi.Output<string>>;
+    /** Agent name/server -> client secret (a Pulumi secret), for a component that holds the agent's credentials itself (components/agentcore). */
+    public readonly agentClientSecrets: Record<string, pulumi.Output<string>>;
     /** Server name -> RFC 9728 metadata document (JSON). */
     public readonly metadataDocuments: Record<string, pulumi.Output<string>>;
     /** Group name -> the access-token scope membership grants (add people to these groups to give them scopes). */
@@ -294,6 +296,7 @@ export class AuthorizationServer extends pulumi.ComponentResource {
         new aws.cognito.ManagedLoginBranding(`${name}-people-branding`, { userPoolId: pool.id, clientId: people.id, useCognitoProvidedValues: true }, { parent: this, dependsOn: [domain] });
 
         this.agentClientIds = {};
+        this.agentClientSecrets = {};
         for (const agent of args.agents ?? []) {
             const server = args.resources.find((r) => r.name === agent.server)!;
             const scopes = agent.scopes.map((s) => `${server.url}/${s}`);
@@ -309,6 +312,7 @@ export class AuthorizationServer extends pulumi.ComponentResource {
                 ...tokenSettings,
             }, { parent: this, dependsOn, additionalSecretOutputs: ["clientSecret"] });
             this.agentClientIds[`${agent.name}/${agent.server}`] = client.id;
+            this.agentClientSecrets[`${agent.name}/${agent.server}`] = pulumi.secret(client.clientSecret);
         }
 
         this.metadataDocuments = Object.fromEntries(args.resources.map((r) => [

@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { McpAgentcoreGateway } from "../agentcore";
 import { ApiGatewayServer, DEFAULT_STAGE_NAME, McpApiGateway } from "../apigateway";
 import { ConfigError } from "../common/errors";
-import { ApiGatewayConfig, BlueprintConfig } from "../config";
+import { AgentcoreGatewayConfig, ApiGatewayConfig, BlueprintConfig, RestApiGatewayConfig } from "../config";
+import { serverUrl } from "../mcp";
 import { checkSecurityZoneConfig, SecurityZone } from "./securityZone";
 
 export interface ApiGatewayCentricArgs {
@@ -33,12 +35,22 @@ export function checkApiGatewayCentricConfig(config: BlueprintConfig): { apiGate
     if (edge.privateLink) {
         throw new ConfigError("mcpsec:edge.privateLink", "is not allowed in the api-gateway pattern; the MCP servers are reachable only through the API's VPC link, and a PrivateLink endpoint service would be a second way in that skips the API's authorizer, validation and throttling");
     }
+    if (config.apiGateway.kind === "agentcore") {
+        const taken = (config.identity?.agents ?? []).findIndex((a) => a.name === AGENTCORE_CLIENT_NAME);
+        if (taken >= 0) {
+            throw new ConfigError(`mcpsec:identity.agents[${taken}].name`, `${JSON.stringify(AGENTCORE_CLIENT_NAME)} is not allowed with mcpsec:apiGateway.kind agentcore; it is the name of the gateway's own client of each server: expected another name`);
+        }
+        return { apiGateway: config.apiGateway, notes };
+    }
     const apiDomain = config.apiGateway.domainName;
     if (apiDomain === edge.domainName || apiDomain.endsWith(`.${edge.domainName}`)) {
         throw new ConfigError("mcpsec:apiGateway.domainName", `${JSON.stringify(apiDomain)} is not allowed; it lies in mcpsec:edge.domainName ${JSON.stringify(edge.domainName)}, the zone's internal names (the VPC link's Host headers): expected a name outside it`);
     }
     return { apiGateway: config.apiGateway, notes };
 }
+
+/** The name of the client-credentials app client the AgentCore gateway calls each server's guard with (an agent of that server). */
+export const AGENTCORE_CLIENT_NAME = "agentcore-gateway";
 
 /**
  * Pattern 2, API-gateway-centric (P2): the security zone of pattern 1 (network, guarded Fargate servers, Cognito,
@@ -50,7 +62,10 @@ export function checkApiGatewayCentricConfig(config: BlueprintConfig): { apiGate
  */
 export class ApiGatewayCentric extends pulumi.ComponentResource {
     public readonly zone: SecurityZone;
-    public readonly api: McpApiGateway;
+    /** Kind rest: the REST APIs. */
+    public readonly api?: McpApiGateway;
+    /** Kind agentcore: the AgentCore gateway. */
+    public readonly agentcore?: McpAgentcoreGateway;
     public readonly serverUrls: Record<string, string>;
     public readonly notes: string[];
 
@@ -59,6 +74,14 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
         const { apiGateway, notes } = checkApiGatewayCentricConfig(config);
         super("mcpsec:patterns:ApiGatewayCentric", name, {}, opts);
         this.notes = notes;
+        if (apiGateway.kind === "agentcore") {
+            const built = this.agentcoreFront(name, config, apiGateway);
+            this.zone = built.zone;
+            this.agentcore = built.gateway;
+            this.serverUrls = built.serverUrls;
+            this.registerOutputs({ gatewayUrl: this.agentcore.gatewayUrl });
+            return;
+        }
         const edge = config.edge!;
         const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
         this.serverUrls = Object.fromEntries(config.servers.map((s) => [s.name, apiServerUrl(s, apiGateway.domainName)]));
@@ -120,4 +143,69 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
         this.api = api!;
         this.registerOutputs({ domainTarget: this.api.domainTarget });
     }
+
+    /**
+     * Kind agentcore: the same zone, its servers at their own URLs (`https://<server>.<edge domain><path>`, their OAuth
+     * resource identifiers), with an AgentCore gateway as the only door: its VPC Lattice resource gateway's security
+     * group is the one the entry point admits. Each server gets one more client-credentials client (an agent of that
+     * server, named AGENTCORE_CLIENT_NAME) that the gateway calls the guard with.
+     */
+    private agentcoreFront(name: string, config: BlueprintConfig, settings: AgentcoreGatewayConfig): { zone: SecurityZone; gateway: McpAgentcoreGateway; serverUrls: Record<string, string> } {
+        const edge = config.edge!;
+        const identity = config.identity!;
+        const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
+        const serverUrls = Object.fromEntries(config.servers.map((s) => [s.name, serverUrl(s, edge.domainName)]));
+        const gatewayAgents = config.servers.map((s) => ({ name: AGENTCORE_CLIENT_NAME, server: s.name, scopes: [...new Set(s.tools.flatMap((t) => t.scopes))] }));
+        const zoneConfig: BlueprintConfig = { ...config, identity: { ...identity, agents: [...(identity.agents ?? []), ...gatewayAgents] } };
+        let latticeSg: aws.ec2.SecurityGroup | undefined;
+        let gateway: McpAgentcoreGateway | undefined;
+        const zone = new SecurityZone(name, {
+            config: zoneConfig,
+            front: {
+                serverUrls,
+                // The managed Lattice resource gateway's interfaces sit in the zone's private subnets; they open HTTPS
+                // to the entry point and accept nothing.
+                entrySecurityGroup: (net, parent) => (latticeSg = new aws.ec2.SecurityGroup(`${name}-lattice`, {
+                    vpcId: net.vpcId,
+                    description: `AgentCore gateway resource gateway of ${name}: HTTPS to the zone's entry point only`,
+                    ingress: [],
+                    egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: net.privateSubnetCidrs, description: "HTTPS to the entry point in the private subnets" }],
+                    tags: { ...tags, Name: `${name}-lattice`, "mcpsec:component": "agentcore" },
+                }, { parent })),
+                attach: (z) => {
+                    const auth = z.authorizationServer;
+                    gateway = new McpAgentcoreGateway(`${name}-agentcore`, {
+                        servers: config.servers.map((s) => ({
+                            spec: s,
+                            url: serverUrls[s.name],
+                            clientId: auth.agentClientIds[`${AGENTCORE_CLIENT_NAME}/${s.name}`],
+                            clientSecret: auth.agentClientSecrets[`${AGENTCORE_CLIENT_NAME}/${s.name}`],
+                        })),
+                        discoveryUrl: pulumi.interpolate`${auth.issuer}/.well-known/openid-configuration`,
+                        // People and the declared agents; never the gateway's own clients.
+                        allowedClients: [auth.peopleClientId, ...(identity.agents ?? []).map((a) => auth.agentClientIds[`${a.name}/${a.server}`])],
+                        kmsKeyArn: z.zoneKeyArn,
+                        vpcId: z.network.vpcId,
+                        subnetIds: z.network.privateSubnetIds,
+                        latticeSecurityGroupId: latticeSg!.id,
+                        routingDomain: z.entryPoint.dnsName,
+                        webAclArn: z.webAclArn,
+                        sessionTimeoutSeconds: settings.sessionTimeoutSeconds,
+                        mcpVersions: settings.mcpVersions,
+                        approvals: config.approvals,
+                        dlp: { mode: config.guard.dlpMode, pii: config.guard.piiClasses },
+                        logRetentionDays: config.operations.retentionDays,
+                        tags,
+                    }, { parent: this });
+                    return gateway.logGroupNames;
+                },
+            },
+        }, { parent: this });
+        return { zone, gateway: gateway!, serverUrls };
+    }
+}
+
+/** Narrows the gateway settings to kind rest. */
+export function restSettings(config: BlueprintConfig): RestApiGatewayConfig | undefined {
+    return config.apiGateway?.kind === "rest" ? config.apiGateway : undefined;
 }

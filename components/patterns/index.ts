@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueprintConfig, ConfigError, PatternName } from "../config";
 import { metadataUrl } from "../identity";
-import { ApiGatewayCentric } from "./apiGatewayCentric";
+import { ApiGatewayCentric, restSettings } from "./apiGatewayCentric";
 import { Microservices } from "./microservices";
 import { SecurityZone } from "./securityZone";
 
@@ -27,6 +27,8 @@ export interface PatternOutputs {
     privateLinkServiceName?: pulumi.Output<string>;
     /** Pattern 2: where the API's custom domain points (CNAME/alias target; a private domain's id). */
     apiGatewayDomainTarget?: pulumi.Output<string>;
+    /** Pattern 2, kind agentcore: the AgentCore gateway's MCP endpoint clients connect to. */
+    agentcoreGatewayUrl?: pulumi.Output<string>;
     /** OAuth issuer (RFC 8414 metadata at <issuer>/.well-known/openid-configuration). */
     oauthIssuer: pulumi.Output<string>;
     oauthClientIdForPeople: pulumi.Output<string>;
@@ -78,10 +80,11 @@ export function buildPattern(config: BlueprintConfig): PatternOutputs | Microser
         case "api-gateway": {
             const p2 = new ApiGatewayCentric(`mcp-${config.environment}`, { config });
             const outputs = zoneOutputs(config, p2.zone, p2.serverUrls, p2.notes);
+            const rest = restSettings(config);
             return {
                 ...outputs,
-                accountServices: { ...outputs.accountServices, apiGatewayCloudWatchRole: config.apiGateway!.accountCloudWatchRole },
-                apiGatewayDomainTarget: p2.api.domainTarget,
+                ...(rest && p2.api ? { accountServices: { ...outputs.accountServices, apiGatewayCloudWatchRole: rest.accountCloudWatchRole }, apiGatewayDomainTarget: p2.api.domainTarget } : {}),
+                ...(p2.agentcore ? { agentcoreGatewayUrl: p2.agentcore.gatewayUrl } : {}),
             };
         }
         case "microservices": {
