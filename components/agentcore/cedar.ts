@@ -41,6 +41,11 @@ export interface CedarTarget {
      * the scopes are matched as written.
      */
     resource?: string;
+    /**
+     * The server is multi-tenant (`mcpsec:servers[].tenantClaim`): a token must also carry this claim, non-empty, as
+     * the guard requires (it refuses a token without it). Unset: no tenant condition.
+     */
+    tenantClaim?: string;
 }
 
 /** One generated policy: `name` and `description` for `aws.bedrock.AgentcorePolicy`, `statement` its Cedar text. */
@@ -190,6 +195,9 @@ function checkTargets(targets: CedarTarget[]): void {
             throw new ConfigError(`agentcore targets[${i}].target`, `${showValue(t.target)} is not allowed; expected each gateway target name once`);
         }
         seenTargets.add(t.target);
+        if (t.tenantClaim !== undefined && !/^[A-Za-z0-9_:.-]{1,64}$/.test(t.tenantClaim)) {
+            throw new ConfigError(`agentcore target ${t.target}: tenantClaim`, `${showValue(t.tenantClaim)} is not allowed; expected a claim name: letters, digits, _:.-, at most 64`);
+        }
         const seenTools = new Set<string>();
         t.tools.forEach((tool, j) => {
             if (typeof tool.name !== "string" || tool.name.length === 0 || seenTools.has(tool.name)) {
@@ -295,6 +303,9 @@ export function agentcoreCedarPolicies(targets: CedarTarget[], gatewayArn: strin
             if (tool.scopes.length === 0) {
                 continue;
             }
+            const tenant = t.tenantClaim === undefined
+                ? ""
+                : ` &&\n  principal.hasTag(${cedarString(t.tenantClaim)}) && principal.getTag(${cedarString(t.tenantClaim)}) != ""`;
             const tokens = tool.scopes.map((s) => (t.resource === undefined ? s : `${t.resource}/${s}`));
             const statement = [
                 "permit (",
@@ -305,7 +316,7 @@ export function agentcoreCedarPolicies(targets: CedarTarget[], gatewayArn: strin
                 "when {",
                 "  principal.hasTag(\"scope\") && (",
                 `    ${tokens.map(scopeHeld).join(" ||\n    ")}`,
-                "  )",
+                `  )${tenant}`,
                 "};",
                 "",
             ].join("\n");

@@ -24,7 +24,7 @@ function exampleStacks(): { stack: string; targets: CedarTarget[] }[] {
         const servers = (config["mcpsec:servers"] ?? []) as McpServerSpec[];
         return {
             stack: f.replace(/^Pulumi\.|\.yaml$/g, ""),
-            targets: servers.map((s) => ({ target: s.name, resource: resourceOf(s.name), tools: s.tools.map((t) => ({ name: t.name, scopes: t.scopes, inputSchema: t.inputSchema })) })),
+            targets: servers.map((s) => ({ target: s.name, resource: resourceOf(s.name), ...(s.tenantClaim ? { tenantClaim: s.tenantClaim } : {}), tools: s.tools.map((t) => ({ name: t.name, scopes: t.scopes, inputSchema: t.inputSchema })) })),
         };
     }).filter((s) => s.targets.length > 0);
 }
@@ -45,7 +45,7 @@ function sample(schema: unknown): unknown {
     }
 }
 
-interface Call { target: string; tool: string; scope?: string; gateway?: string; input?: unknown }
+interface Call { target: string; tool: string; scope?: string; gateway?: string; input?: unknown; tags?: Record<string, string> }
 
 // The schema and policy set are parsed once each (Cedar's stateful API) and reused by every request on them.
 const preparsed = new Map<string, string>();
@@ -76,7 +76,7 @@ function decide(targets: CedarTarget[], call: Call, policies = agentcoreCedarPol
             uid: { type: "AgentCore::OAuthUser", id: "user-1" },
             attrs: { id: "user-1" },
             parents: [],
-            tags: call.scope === undefined ? {} : { scope: call.scope },
+            tags: { ...(call.scope === undefined ? {} : { scope: call.scope }), ...call.tags },
         }],
     });
     if (answer.type !== "success") {
@@ -105,7 +105,8 @@ describe("the example servers' tools under the generated policies (Cedar isAutho
             for (const t of targets) {
                 for (const tool of t.tools) {
                     const full = (s: string) => `${t.resource}/${s}`;
-                    const d = (scope: string | undefined, extra: Partial<Call> = {}) => decide(targets, { target: t.target, tool: tool.name, scope, ...extra }, policies, schema);
+                    const tags = t.tenantClaim === undefined ? {} : { [t.tenantClaim]: "tenant-a" };
+                    const d = (scope: string | undefined, extra: Partial<Call> = {}) => decide(targets, { target: t.target, tool: tool.name, scope, tags, ...extra }, policies, schema);
                     it(`${t.target}/${tool.name}: a token with one of its scopes is allowed`, () => {
                         for (const s of tool.scopes) {
                             expect(d(full(s))).toBe("allow");
@@ -167,6 +168,16 @@ describe("agentcoreCedarPolicies", () => {
 
     it("denies a tool the manifest does not have", () => {
         expect(decide(one(["docs:read"]), { target: "docs-search", tool: "delete_docs", scope: "docs:read", input: {} })).toBe("deny");
+    });
+
+    it("requires the tenant claim of a multi-tenant server, as its guard does", () => {
+        const targets = one(["docs:read"], { tenantClaim: "custom:tenant" });
+        const d = (tags?: Record<string, string>) => decide(targets, { target: "docs-search", tool: "search_docs", scope: "docs:read", tags });
+        expect(d({ "custom:tenant": "acme" })).toBe("allow");
+        expect(d()).toBe("deny");
+        expect(d({ "custom:tenant": "" })).toBe("deny");
+        expect(d({ tenant: "acme" })).toBe("deny");
+        expect(() => agentcoreCedarPolicies(one(["a"], { tenantClaim: "bad claim" }), GATEWAY)).toThrow(/tenantClaim: "bad claim" is not allowed/);
     });
 
     it("matches a scope literally: '*' in a scope matches only '*'", () => {
