@@ -11,31 +11,17 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { interceptorFiles, interceptorTarget, type InterceptorSettings } from "../../components/agentcore/interceptor";
 import { signApproval } from "../../components/mcp/approval";
-import { toolDigest } from "../../components/mcp/digest";
-import { validateMcpServerSpec, type McpServerSpec } from "../../components/mcp/spec";
+import { validateMcpServerSpec } from "../../components/mcp/spec";
 import { Interceptor, type InterceptorKind } from "../../guard/src/agentcore/interceptor";
 import type { InterceptorOutput } from "../../guard/src/agentcore/events";
 import { ROOT } from "../helpers";
+import { fixture, SECRET, ticketsSpec, TOOLS, withSecret } from "./agentcoreFixtures";
 
-const FIXTURES = path.join(ROOT, "test", "fixtures", "agentcore");
-const fixture = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8")) as Record<string, unknown>;
-const TOOLS = fixture("tools.json") as { target: string; server: { name: string; url: string }; tools: { name: string; description: string; inputSchema: Record<string, unknown>; scopes: string[] }[] };
 const REVIEWER = { id: "reviewer-test", publicKey: "Z_6ocOrObEd7OLncIa659pb1FfzyzFZg9cvBWIOPSZ4" };
 const reviewerPem = fs.readFileSync(path.join(ROOT, "test", "fixtures", "keys", "reviewer-test.pem"), "utf8");
-/** A GitHub token of the documented shape, made at run time (no credential sits in the fixtures). */
-const SECRET = `ghp_${"a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}`;
-
-function spec(): McpServerSpec {
-    return {
-        name: TOOLS.server.name,
-        image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/tickets@sha256:${"a".repeat(64)}`,
-        port: 8080,
-        tools: TOOLS.tools.map((t) => ({ ...t, sha256: toolDigest(t) })),
-    };
-}
 
 function settings(opts: { signed?: boolean; approvals?: InterceptorSettings["approvals"] } = {}): InterceptorSettings {
-    const s = validateMcpServerSpec(spec(), "tickets");
+    const s = validateMcpServerSpec(ticketsSpec(), "tickets");
     const signed = opts.signed ? { ...s, signedApproval: signApproval(s, reviewerPem, REVIEWER.id, "2026-11-28") } : s;
     return { targets: [interceptorTarget(TOOLS.target, signed, TOOLS.server.url)], approvals: opts.approvals };
 }
@@ -166,8 +152,7 @@ describe("RESPONSE interceptor", () => {
     it("redacts a secret in a tools/call result, buffered and streamed", async () => {
         const { interceptor, lines } = await load("response");
         for (const name of ["response-tools-call.json", "response-streaming-event.json"]) {
-            const e = JSON.parse(JSON.stringify(fixture(name)).replace("{{SECRET}}", SECRET)) as Record<string, unknown>;
-            const out = await interceptor.handle(e);
+            const out = await interceptor.handle(withSecret(name));
             const text = JSON.stringify(out.mcp.transformedGatewayResponse!.body);
             expect(text).not.toContain(SECRET);
             expect(text).toContain("[REDACTED:GitHub token]");
@@ -178,8 +163,7 @@ describe("RESPONSE interceptor", () => {
 
     it("withholds the result in block mode", async () => {
         const { interceptor } = await load("response", { ...settings(), dlp: { mode: "block" } });
-        const e = JSON.parse(JSON.stringify(fixture("response-tools-call.json")).replace("{{SECRET}}", SECRET)) as Record<string, unknown>;
-        const body = (await interceptor.handle(e)).mcp.transformedGatewayResponse!.body;
+        const body = (await interceptor.handle(withSecret("response-tools-call.json"))).mcp.transformedGatewayResponse!.body;
         expect(JSON.stringify(body)).not.toContain(SECRET);
         expect(body).toMatchObject({ id: 7, error: { code: -32603 } });
     });

@@ -10,22 +10,12 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { INTERCEPTOR_HANDLER, INTERCEPTOR_RUNTIME, interceptorArchive, interceptorBundle, interceptorFiles, interceptorTarget } from "../../components/agentcore/interceptor";
-import { toolDigest } from "../../components/mcp/digest";
 import { validateMcpServerSpec } from "../../components/mcp/spec";
 import type { InterceptorOutput } from "../../guard/src/agentcore/events";
 import { ROOT } from "../helpers";
+import { fixture, SECRET, ticketsSpec, TOOLS, withSecret } from "./agentcoreFixtures";
 
-const FIXTURES = path.join(ROOT, "test", "fixtures", "agentcore");
-const fixtureText = (name: string) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
-const TOOLS = JSON.parse(fixtureText("tools.json")) as { target: string; server: { name: string; url: string }; tools: { name: string; description: string; inputSchema: Record<string, unknown>; scopes: string[] }[] };
-const SECRET = `ghp_${"a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}`;
-
-const spec = validateMcpServerSpec({
-    name: TOOLS.server.name,
-    image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/tickets@sha256:${"a".repeat(64)}`,
-    port: 8080,
-    tools: TOOLS.tools.map((t) => ({ ...t, sha256: toolDigest(t) })),
-}, "tickets");
+const spec = validateMcpServerSpec(ticketsSpec(), "tickets");
 const settings = { targets: [interceptorTarget(TOOLS.target, spec, TOOLS.server.url)] };
 
 const dirs: string[] = [];
@@ -80,9 +70,9 @@ describe("interceptor archive", () => {
 
     it("the bundled REQUEST handler refuses invalid arguments and passes valid ones", async () => {
         const handler = unpack("request");
-        const { result: ok } = await stdoutOf(() => handler(JSON.parse(fixtureText("request-tools-call.json"))));
+        const { result: ok } = await stdoutOf(() => handler(fixture("request-tools-call.json")));
         expect(ok.mcp.transformedGatewayRequest?.body).toMatchObject({ method: "tools/call", params: { name: "tickets___search_tickets" } });
-        const bad = JSON.parse(fixtureText("request-tools-call.json")) as { mcp: { rawGatewayRequest: { body: string }; gatewayRequest: { body: { params: { arguments: unknown } } } } };
+        const bad = fixture("request-tools-call.json") as unknown as { mcp: { rawGatewayRequest: { body: string }; gatewayRequest: { body: { params: { arguments: unknown } } } } };
         bad.mcp.gatewayRequest.body.params.arguments = { query: "printer", limit: 500 };
         bad.mcp.rawGatewayRequest.body = JSON.stringify(bad.mcp.gatewayRequest.body);
         const { result: refused, lines } = await stdoutOf(() => handler(bad));
@@ -93,7 +83,7 @@ describe("interceptor archive", () => {
 
     it("the bundled RESPONSE handler redacts a secret with the bundled detector", async () => {
         const handler = unpack("response");
-        const { result: out, lines } = await stdoutOf(() => handler(JSON.parse(fixtureText("response-tools-call.json").replace("{{SECRET}}", SECRET))));
+        const { result: out, lines } = await stdoutOf(() => handler(withSecret("response-tools-call.json")));
         expect(lines.filter((l) => l.event === "dlp_redacted")).toEqual([expect.objectContaining({ kinds: ["GitHub token"], tool: "tickets___search_tickets", server: "tickets" })]);
         const text = JSON.stringify(out.mcp.transformedGatewayResponse?.body);
         expect(text).not.toContain(SECRET);
