@@ -116,6 +116,104 @@ const PASS_ANY_ROLE = "allows iam:PassRole on any role";
 
 interface Principal { kind: "role" | "user" | "group"; r: PolicyResource }
 
+/** An identity policy of the stack as attached: who holds it, what it is, its document (or the AWS managed policy's name). */
+export interface AttachedIdentityPolicy {
+    /** "role <name>", "user <name>", "group <name>" (several, comma-separated, for a policy attached to several). */
+    who: string;
+    /** "inline policy <name>", "policy <name>", "attached policy <name>:", or the AWS managed policy's name. */
+    what: string;
+    /** inline: written on the principal (inlinePolicies, RolePolicy ...); managed: a customer managed policy of the stack attached to it; aws-managed: an AWS managed policy by name. */
+    kind: "inline" | "managed" | "aws-managed";
+    /** The document (inline, managed); undefined for an AWS managed policy. */
+    doc?: unknown;
+    /** The AWS managed policy's name (aws-managed). */
+    awsName?: string;
+}
+
+/**
+ * Every identity policy of every role, user and group of the stack as attached, not only as written inline: inline
+ * policies (`inlinePolicies`, RolePolicy, UserPolicy, GroupPolicy) and managed policies (`managedPolicyArns`,
+ * RolePolicyAttachment, UserPolicyAttachment, GroupPolicyAttachment, PolicyAttachment), customer managed ones with
+ * their document. The one walk the rules judging effective permissions share.
+ */
+export function attachedIdentityPolicies(resources: PolicyResource[]): AttachedIdentityPolicy[] {
+    const found: AttachedIdentityPolicy[] = [];
+    const principals: Principal[] = [];
+    for (const [type, kind] of [["aws:iam/role:Role", "role"], ["aws:iam/user:User", "user"], ["aws:iam/group:Group", "group"]] as const) {
+        for (const r of ofType(resources, type)) {
+            principals.push({ kind, r });
+        }
+    }
+    const policies = ofType(resources, "aws:iam/policy:Policy");
+    const label = (p: Principal) => `${p.kind} ${p.r.name}`;
+    const ownerOf = (from: PolicyResource, property: string): Principal[] =>
+        principals.filter((p) => refersTo(from, property, p.r, ["name", "id"]) || [from.props[property]].flat().includes(p.r.props.name));
+    const listOwners = (from: PolicyResource, property: string, kind: Principal["kind"]): Principal[] => {
+        const names = [from.props[property] ?? []].flat();
+        const deps = new Set((from.propertyDependencies[property] ?? []).map((d) => d.urn));
+        return principals.filter((p) => p.kind === kind && (deps.has(p.r.urn) || names.includes(p.r.props.name) || names.includes(p.r.props.arn)));
+    };
+    const managed = (who: string, policyArn: unknown, from?: PolicyResource, property?: string) => {
+        const awsName = awsManagedPolicyName(policyArn);
+        if (awsName !== undefined) {
+            found.push({ who, what: awsName, kind: "aws-managed", awsName });
+            return;
+        }
+        const policy = policies.find((p) => (from && property && refersTo(from, property, p)) || (typeof policyArn === "string" && policyArn !== "" && p.props.arn === policyArn));
+        if (policy) {
+            found.push({ who, what: `attached policy ${policy.name}:`, kind: "managed", doc: policy.props.policy });
+        }
+    };
+    for (const p of principals) {
+        for (const inline of (p.r.props.inlinePolicies ?? []) as Props[]) {
+            found.push({ who: label(p), what: `inline policy ${inline.name ?? "?"}`, kind: "inline", doc: inline.policy });
+        }
+        for (const arn of (p.r.props.managedPolicyArns ?? []) as unknown[]) {
+            managed(label(p), arn);
+        }
+    }
+    for (const [type, property] of [["aws:iam/rolePolicy:RolePolicy", "role"], ["aws:iam/userPolicy:UserPolicy", "user"], ["aws:iam/groupPolicy:GroupPolicy", "group"]] as const) {
+        for (const r of ofType(resources, type)) {
+            const owners = ownerOf(r, property);
+            found.push({ who: owners.length > 0 ? owners.map(label).join(", ") : `${type.split(":")[1]} ${r.name}`, what: `policy ${r.name}`, kind: "inline", doc: r.props.policy });
+        }
+    }
+    for (const [type, property] of [["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "role"], ["aws:iam/userPolicyAttachment:UserPolicyAttachment", "user"], ["aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "group"]] as const) {
+        for (const r of ofType(resources, type)) {
+            const owners = ownerOf(r, property);
+            managed(owners.length > 0 ? owners.map(label).join(", ") : `${property} of ${r.name}`, r.props.policyArn, r, "policyArn");
+        }
+    }
+    for (const r of ofType(resources, "aws:iam/policyAttachment:PolicyAttachment")) {
+        const owners = [...listOwners(r, "roles", "role"), ...listOwners(r, "users", "user"), ...listOwners(r, "groups", "group")];
+        managed(owners.length > 0 ? owners.map(label).join(", ") : `attachment ${r.name}`, r.props.policyArn, r, "policyArn");
+    }
+    return found;
+}
+
+/** Whether an IAM action pattern (`*` and `?` wildcards, case-insensitive) matches an action. */
+export function actionMatches(pattern: string, action: string): boolean {
+    const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    return new RegExp(`^${re}$`, "i").test(action);
+}
+
+/**
+ * The Allow statements of a document that grant `action` (through a name, a wildcard, or NotAction not excluding it)
+ * on a resource `onResource` admits; conditions are not evaluated (a grant under a condition is still a grant).
+ */
+export function statementsGranting(doc: unknown, action: string, onResource: (resource: string) => boolean = () => true): Statement[] {
+    return statementsOf(doc).filter((s) => {
+        if (s.Effect !== "Allow") {
+            return false;
+        }
+        const granted = s.NotAction !== undefined
+            ? ![s.NotAction].flat().some((p) => actionMatches(p, action))
+            : [s.Action ?? []].flat().some((p) => actionMatches(p, action));
+        const st = s as Statement & { Resource?: string | string[]; NotResource?: unknown };
+        return granted && (st.NotResource !== undefined || [st.Resource ?? []].flat().some(onResource));
+    });
+}
+
 /**
  * Identity policies of every role, user and group as attached, not only as written inline: inline policies (`inlinePolicies`,
  * RolePolicy, UserPolicy, GroupPolicy) and managed policies (`managedPolicyArns`, RolePolicyAttachment, UserPolicyAttachment,
@@ -134,74 +232,21 @@ export const iamEffectiveIdentityPolicies = stackRule({
     threats: ["T4", "T2"],
     remediation: "Attach no AWS managed admin, *FullAccess, *ReadOnlyAccess or *ReadWrite policy; write named actions on named resources (McpService taskRoleStatements refuses wildcard actions, data actions on every resource and PassRole on wildcard ARNs) and pass only the roles a service needs (iam:PassRole on their full ARNs, with iam:PassedToService).",
 }, (resources, _args, report) => {
-    const principals: Principal[] = [];
-    for (const [type, kind] of [["aws:iam/role:Role", "role"], ["aws:iam/user:User", "user"], ["aws:iam/group:Group", "group"]] as const) {
-        for (const r of ofType(resources, type)) {
-            principals.push({ kind, r });
-        }
-    }
-    const policies = ofType(resources, "aws:iam/policy:Policy");
-    const label = (p: Principal) => `${p.kind} ${p.r.name}`;
-    const ownerOf = (from: PolicyResource, property: string): Principal[] =>
-        principals.filter((p) => refersTo(from, property, p.r, ["name", "id"]) || [from.props[property]].flat().includes(p.r.props.name));
-    const listOwners = (from: PolicyResource, property: string, kind: Principal["kind"]): Principal[] => {
-        const names = [from.props[property] ?? []].flat();
-        const deps = new Set((from.propertyDependencies[property] ?? []).map((d) => d.urn));
-        return principals.filter((p) => p.kind === kind && (deps.has(p.r.urn) || names.includes(p.r.props.name) || names.includes(p.r.props.arn)));
-    };
-    const judgeDocument = (who: string, what: string, doc: unknown) => {
-        for (const s of statementsOf(doc)) {
-            for (const problem of statementProblems(s)) {
-                report(`${who}: ${what} statement ${s.Sid ?? "?"} ${problem}.`);
-            }
-        }
-    };
-    const judgeManaged = (who: string, policyArn: unknown, from?: PolicyResource, property?: string) => {
-        const awsName = awsManagedPolicyName(policyArn);
-        if (awsName !== undefined) {
-            const why = broadManagedPolicy(awsName);
+    for (const p of attachedIdentityPolicies(resources)) {
+        if (p.kind === "aws-managed") {
+            const why = broadManagedPolicy(p.awsName!);
             if (why) {
-                report(`${who}: the AWS managed policy ${awsName} is attached; ${why}.`);
+                report(`${p.who}: the AWS managed policy ${p.awsName} is attached; ${why}.`);
             }
-            return;
+            continue;
         }
-        const policy = policies.find((p) => (from && property && refersTo(from, property, p)) || (typeof policyArn === "string" && policyArn !== "" && p.props.arn === policyArn));
-        if (policy) {
-            judgeDocument(who, `attached policy ${policy.name}:`, policy.props.policy);
-        }
-    };
-    // Inline documents: PassRole on any role and data actions on every resource (wildcard actions and NotAction in
-    // them are aws-iam-no-wildcard-actions' finding).
-    const passRoleOnly = (who: string, what: string, doc: unknown) => {
-        for (const s of statementsOf(doc)) {
-            for (const problem of statementProblems(s).filter((p) => p === PASS_ANY_ROLE || p.includes(" on every resource ("))) {
-                report(`${who}: ${what} statement ${s.Sid ?? "?"} ${problem}.`);
+        // Inline documents: PassRole on any role and data actions on every resource (wildcard actions and NotAction in
+        // them are aws-iam-no-wildcard-actions' finding); attached customer managed documents: everything.
+        for (const s of statementsOf(p.doc)) {
+            for (const problem of statementProblems(s).filter((x) => p.kind === "managed" || x === PASS_ANY_ROLE || x.includes(" on every resource ("))) {
+                report(`${p.who}: ${p.what} statement ${s.Sid ?? "?"} ${problem}.`);
             }
         }
-    };
-    for (const p of principals) {
-        for (const inline of (p.r.props.inlinePolicies ?? []) as Props[]) {
-            passRoleOnly(label(p), `inline policy ${inline.name ?? "?"}`, inline.policy);
-        }
-        for (const arn of (p.r.props.managedPolicyArns ?? []) as unknown[]) {
-            judgeManaged(label(p), arn);
-        }
-    }
-    for (const [type, property] of [["aws:iam/rolePolicy:RolePolicy", "role"], ["aws:iam/userPolicy:UserPolicy", "user"], ["aws:iam/groupPolicy:GroupPolicy", "group"]] as const) {
-        for (const r of ofType(resources, type)) {
-            const owners = ownerOf(r, property);
-            passRoleOnly(owners.length > 0 ? owners.map(label).join(", ") : `${type.split(":")[1]} ${r.name}`, `policy ${r.name}`, r.props.policy);
-        }
-    }
-    for (const [type, property] of [["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "role"], ["aws:iam/userPolicyAttachment:UserPolicyAttachment", "user"], ["aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "group"]] as const) {
-        for (const r of ofType(resources, type)) {
-            const owners = ownerOf(r, property);
-            judgeManaged(owners.length > 0 ? owners.map(label).join(", ") : `${property} of ${r.name}`, r.props.policyArn, r, "policyArn");
-        }
-    }
-    for (const r of ofType(resources, "aws:iam/policyAttachment:PolicyAttachment")) {
-        const owners = [...listOwners(r, "roles", "role"), ...listOwners(r, "users", "user"), ...listOwners(r, "groups", "group")];
-        judgeManaged(owners.length > 0 ? owners.map(label).join(", ") : `attachment ${r.name}`, r.props.policyArn, r, "policyArn");
     }
 });
 

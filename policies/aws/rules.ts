@@ -1,3 +1,4 @@
+import { agentcoreRules } from "./agentcore";
 import { apiGatewayRules } from "./apigateway";
 import { cloudwatchRules } from "./cloudwatch";
 import { cognitoRules } from "./cognito";
@@ -14,4 +15,4 @@ import { s3Rules } from "./s3";
 import { wafRules } from "./wafv2";
 
 /** Every rule of the mcpsec-aws pack, in report order. */
-export const awsRules = [...ec2Rules, ...networkRules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...eksRules, ...ecrRules, ...iamRules, ...elbRules, ...apiGatewayRules, ...wafRules, ...s3Rules, ...cognitoRules, ...operationsRules];
+export const awsRules = [...ec2Rules, ...networkRules, ...cloudwatchRules, ...kmsRules, ...ecsRules, ...eksRules, ...ecrRules, ...iamRules, ...elbRules, ...apiGatewayRules, ...agentcoreRules, ...wafRules, ...s3Rules, ...cognitoRules, ...operationsRules];

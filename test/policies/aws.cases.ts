@@ -3,6 +3,7 @@ import { Props } from "../../policies/lib/rule";
 import { Fixture, FixtureResource } from "./harness";
 import { egressPolicy, networkCases, networkFirewall } from "./network.cases";
 import { apiGatewayCases } from "./apigateway.cases";
+import { agentcoreCases } from "./agentcore.cases";
 import { eksCases } from "./eks.cases";
 import { endpointPolicy } from "../../components/network/endpointPolicies";
 
@@ -152,6 +153,7 @@ export interface RuleCases {
 export const awsCases: Record<string, RuleCases> = {
     ...networkCases,
     ...apiGatewayCases,
+    ...agentcoreCases,
     ...eksCases,
     "aws-ec2-vpc-flow-logs-enabled": {
         pass: [
