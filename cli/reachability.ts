@@ -164,7 +164,7 @@ function isEmpty(space: Space): boolean {
 // Public types
 
 /** What kind of thing a node is. */
-export type NodeKind = "load-balancer" | "ecs-service" | "interface-endpoint" | "vpc-link" | "aws-service" | "external" | "internet";
+export type NodeKind = "load-balancer" | "ecs-service" | "interface-endpoint" | "vpc-link" | "resource-gateway" | "aws-service" | "external" | "internet";
 
 /** Where one interface of a node sits: a subnet, and the addresses it may have there. */
 export interface Placement {
@@ -780,6 +780,18 @@ export class ReachabilityModel {
             this.nodeList.push({
                 key: `vpc-link:${link.name}`, kind: "vpc-link", label: `API Gateway VPC link ${link.name}`, resource: link, vpcId: vpcOf(ps),
                 placements: ps, securityGroupIds: strings(prop(link, "securityGroupIds")), publicAddress: false, ephemeralPorts: EPHEMERAL_DEFAULT,
+            });
+        }
+        // AgentCore gateway targets reached through a managed VPC Lattice resource gateway (pattern 2, kind agentcore):
+        // AgentCore places its interfaces in the named subnets with the named security groups and opens connections
+        // from them to the target's routing domain.
+        for (const target of this.ofType("aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget")) {
+            const managed = obj(obj(prop(target, "privateEndpoint")).managedVpcResource);
+            const ps = placements(strings(managed.subnetIds), `AgentCore gateway target ${target.name}`);
+            if (ps.length === 0) continue;
+            this.nodeList.push({
+                key: `resource-gateway:${target.name}`, kind: "resource-gateway", label: `VPC Lattice resource gateway of AgentCore target ${target.name}`, resource: target, vpcId: vpcOf(ps),
+                placements: ps, securityGroupIds: strings(managed.securityGroupIds), publicAddress: false, ephemeralPorts: EPHEMERAL_DEFAULT,
             });
         }
         const extraSubnets = new Map<string, string[]>();

@@ -164,7 +164,7 @@ describe("mcpsec check", () => {
     });
 
     it.each([
-        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: api-gateway-dev, microservices-dev, security-zone-dev, security-zone-prod\n$/],
+        [["check", "--stack", "nope"], /^mcpsec: stack "nope" has no config file .*; stacks with config: api-gateway-agentcore-dev, api-gateway-dev, microservices-dev, security-zone-dev, security-zone-prod\n$/],
         [["check", "--all", "--stack", "x"], /do not combine it with --stack/],
         [["check", "--pack-config", "x.json"], /--pack-config pairs with --pack/],
         [["check", "--pack", "components"], /components is not a policy pack/],
