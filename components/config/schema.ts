@@ -340,6 +340,11 @@ export const eksSchema = {
             type: "array", minItems: 1, maxItems: 40, uniqueItems: true, items: cidr,
             description: "opt-out: also a public API endpoint, reachable only from these 1-40 IPv4 blocks, each /16 or narrower (never 0.0.0.0/0 or a split of it); reported as a violation",
         },
+        logShipperImage: {
+            type: "string",
+            pattern: "^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/[a-z0-9][a-z0-9._/-]*@sha256:[a-f0-9]{64}$",
+            description: "the AWS for Fluent Bit image (public.ecr.aws/aws-observability/aws-for-fluent-bit, 3.x) copied to ECR in the stack's Region and pinned by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex>); it ships the guards' container logs to CloudWatch Logs",
+        },
         nodes: {
             type: "object", additionalProperties: false,
             properties: {
@@ -353,7 +358,7 @@ export const eksSchema = {
             description: "the managed node group: {amiType, instanceTypes, desiredSize, minSize, maxSize, volumeSizeGiB}",
         },
     },
-    description: "the EKS cluster settings: {adminRoleArn, version, apiAllowedCidrs, allowPublicEndpointFrom, nodes}",
+    description: "the EKS cluster settings: {adminRoleArn, version, apiAllowedCidrs, allowPublicEndpointFrom, logShipperImage, nodes}",
 } as const;
 
 /** The whole `mcpsec:` namespace. Keys not listed here are rejected, so typos cannot pass silently. */

@@ -85,6 +85,8 @@ export interface EksConfig {
     apiAllowedCidrs: string[];
     /** Opt-out: a public API endpoint reachable from these blocks. */
     allowPublicEndpointFrom?: string[];
+    /** The container log shipper's image (AWS for Fluent Bit in this account's ECR, by digest); required by the EKS zone. */
+    logShipperImage?: string;
     nodes: {
         amiType: "BOTTLEROCKET_x86_64" | "BOTTLEROCKET_ARM_64" | "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
         instanceTypes: string[];
@@ -296,6 +298,7 @@ function checkEks(e: RawEks): EksConfig {
         adminRoleArn: e.adminRoleArn,
         apiAllowedCidrs: [...(e.apiAllowedCidrs ?? [])],
         ...(e.allowPublicEndpointFrom ? { allowPublicEndpointFrom: [...e.allowPublicEndpointFrom] } : {}),
+        ...(e.logShipperImage !== undefined ? { logShipperImage: e.logShipperImage } : {}),
         nodes,
     };
 }

@@ -1,4 +1,5 @@
 export * from "./cluster";
+export * from "./containerLogs";
 export * from "./endpoint";
 export * from "./nodes";
 export * from "./provider";

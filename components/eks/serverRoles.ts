@@ -18,14 +18,19 @@ export interface ServerSecretRolesArgs {
     tags?: Record<string, string>;
 }
 
-/** The trust condition of a server's role: only `<server>-secret-store` in `mcp-<server>`, audience STS. Pure. */
-export function serviceAccountTrust(issuerHost: string, serverName: string): Record<string, Record<string, string>> {
+/** The IRSA trust condition of a role assumable by one service account only, audience STS. Pure. */
+export function irsaTrust(issuerHost: string, namespace: string, serviceAccount: string): Record<string, Record<string, string>> {
     return {
         StringEquals: {
-            [`${issuerHost}:sub`]: `system:serviceaccount:${serverNamespace(serverName)}:${secretStoreServiceAccount(serverName)}`,
+            [`${issuerHost}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
             [`${issuerHost}:aud`]: "sts.amazonaws.com",
         },
     };
+}
+
+/** The trust condition of a server's role: only `<server>-secret-store` in `mcp-<server>`, audience STS. Pure. */
+export function serviceAccountTrust(issuerHost: string, serverName: string): Record<string, Record<string, string>> {
+    return irsaTrust(issuerHost, serverNamespace(serverName), secretStoreServiceAccount(serverName));
 }
 
 /**

@@ -5,9 +5,10 @@ import { cidrContains } from "../common/cidr";
 import { ConfigError } from "../common/errors";
 import { ecrRepositoryOf } from "../compute";
 import { BlueprintConfig, EdgeConfig, EksConfig, KubernetesConfig } from "../config";
-import { EksCluster, eksProvider, EksNodes, ServerSecretRoles } from "../eks";
+import { EksCluster, EksContainerLogs, eksProvider, EksNodes, ServerSecretRoles } from "../eks";
 import { InternalAlb, LogBucket, McpWebAcl } from "../edge";
-import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT } from "../kubernetes/names";
+import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT, serverNamespace } from "../kubernetes/names";
+import { GUARD_CONTAINER } from "../kubernetes/workload";
 import { buildZoneNetwork, buildZoneOperations, zoneNetworkLogGroups } from "./zone";
 
 /**
@@ -62,7 +63,7 @@ export const DOCKER_HUB_PULL_HOSTS = [
 export const ADDON_IMAGE_HOSTS = [...DOCKER_HUB_PULL_HOSTS, "oci.external-secrets.io", "ghcr.io", "pkg-containers.githubusercontent.com"];
 
 /** What the EKS zone needs beyond the schema; throws a ConfigError naming the key. Pure. */
-export function checkEksZoneConfig(config: BlueprintConfig, k: KubernetesConfig): { edge: EdgeConfig; eks: EksConfig } {
+export function checkEksZoneConfig(config: BlueprintConfig, k: KubernetesConfig): { edge: EdgeConfig; eks: EksConfig; logShipperImage: string } {
     if (!config.eks) {
         throw new ConfigError("mcpsec:eks", "is required but missing with mcpsec:kubernetes.cluster: eks; expected at least adminRoleArn (the IAM role that gets cluster admin through an access entry)");
     }
@@ -86,14 +87,20 @@ export function checkEksZoneConfig(config: BlueprintConfig, k: KubernetesConfig)
     if (config.network.allowPublicIpOnLaunch) {
         throw new ConfigError("mcpsec:network.allowPublicIpOnLaunch", "true is not allowed with mcpsec:kubernetes.cluster: eks; nodes run in the zone's private subnets without public addresses");
     }
-    const images = [...config.servers.map((s, i) => [`mcpsec:servers[${i}].image`, s.image]), ...(config.guard.image ? [["mcpsec:guard.image", config.guard.image]] : [])];
+    if (config.eks.logShipperImage === undefined) {
+        throw new ConfigError("mcpsec:eks.logShipperImage", "is required but missing with mcpsec:kubernetes.cluster: eks; expected the AWS for Fluent Bit image (public.ecr.aws/aws-observability/aws-for-fluent-bit, 3.x) copied to ECR in the stack's Region and pinned by digest: it ships the guards' container logs to CloudWatch Logs, where their denials and changed tools are alarmed");
+    }
+    const images = [
+        ...config.servers.map((s, i) => [`mcpsec:servers[${i}].image`, s.image]), ...(config.guard.image ? [["mcpsec:guard.image", config.guard.image]] : []),
+        ["mcpsec:eks.logShipperImage", config.eks.logShipperImage],
+    ];
     for (const [key, image] of images) {
         const repo = ecrRepositoryOf(image);
         if (!repo || repo.region !== config.region) {
             throw new ConfigError(key, `${JSON.stringify(image)} is not allowed; the zone's nodes pull MCP images only from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/<repository>@sha256:<64 hex>); push the image there`);
         }
     }
-    return { edge: config.edge, eks: config.eks };
+    return { edge: config.edge, eks: config.eks, logShipperImage: config.eks.logShipperImage };
 }
 
 export interface EksZone {
@@ -116,7 +123,7 @@ export interface EksZone {
  * `parent`, named `${name}-...`.
  */
 export function buildEksZone(parent: pulumi.ComponentResource, name: string, config: BlueprintConfig, k: KubernetesConfig): EksZone {
-    const { edge, eks } = checkEksZoneConfig(config, k);
+    const { edge, eks, logShipperImage } = checkEksZoneConfig(config, k);
     const opts = { parent };
     const tags = { ...config.tags, "mcpsec:environment": config.environment, "mcpsec:pattern": config.pattern };
     const notes: string[] = [];
@@ -132,13 +139,14 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
     }
     notes.push("Node volumes are encrypted with the zone key through EC2 Auto Scaling's service-linked role AWSServiceRoleForAutoScaling, which must exist in the account (aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com).");
     const guardRepo = config.guard.image ? ecrRepositoryOf(config.guard.image) : undefined;
+    const shipperRepo = ecrRepositoryOf(logShipperImage)!;
     const zone = buildZoneNetwork(parent, name, {
         config, tags, keyUsers: ["logs", "cloudtrail", "alarms", "autoscaling"],
         interfaceEndpoints: [...new Set([...config.network.interfaceEndpoints, ...EKS_INTERFACE_ENDPOINTS])],
         egressDomains,
         allowedCidrs: edge.allowedCidrs,
         imageRepositories: [
-            ...config.servers.map((s) => ecrRepositoryOf(s.image)!), ...(guardRepo ? [guardRepo] : []),
+            ...config.servers.map((s) => ecrRepositoryOf(s.image)!), ...(guardRepo ? [guardRepo] : []), shipperRepo,
         ].map((r) => ({ account: r.account, repository: r.repository })).concat([
             { account: EKS_ADDON_REGISTRY_ACCOUNT, repository: "*" },
             // GuardDuty's automated agent management installs aws-guardduty-agent; its image is in one of two registries.
@@ -242,12 +250,29 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
         servers: config.servers, oidcProviderArn: cluster.oidcProviderArn, oidcIssuerUrl: cluster.oidcIssuerUrl, tags,
     }, opts);
     const provider = eksProvider(`${name}-k8s`, cluster, config.region, { parent, dependsOn: [nodes, cluster.adminAccess] });
+    // Each guard's stdout (its tool_call_denied and tool_changed lines) to a log group of its own, which the server
+    // beside it cannot write to; a server deployed unguarded (opt-out) ships its own container's.
+    const guarded = !config.guard.allowUnguarded;
+    const containerLogs = new EksContainerLogs(`${name}-container-logs`, {
+        containers: config.servers.map((s) => ({ server: s.name, namespace: serverNamespace(s.name), container: guarded ? GUARD_CONTAINER : s.name })),
+        logGroupPrefix: `/mcpsec/${name}`,
+        kmsKeyArn: zone.zoneKey.arn,
+        retentionDays: config.operations.retentionDays,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        region: config.region,
+        image: logShipperImage,
+        vpcCidrBlock: net.cidrBlock,
+        provider,
+        tags,
+    }, opts);
+    const auditLogGroups = Object.values(containerLogs.logGroupNames);
 
     const account = aws.getCallerIdentityOutput({}, opts).accountId;
     const alertTopicArn = buildZoneOperations(parent, name, {
         config, tags, zoneKeyArn: zone.zoneKey.arn, accessLogs,
-        siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, pulumi.interpolate`/aws/eks/${cluster.name}/cluster`],
-        serverLogGroupNames: [],
+        siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, pulumi.interpolate`/aws/eks/${cluster.name}/cluster`, ...auditLogGroups],
+        serverLogGroupNames: auditLogGroups,
         loadBalancerArnSuffix: entry.arnSuffix,
         webAclName: webAcl.name,
         // Containment acts on ECS tasks; this zone runs none. It is scoped to an ECS cluster of the EKS cluster's name

@@ -1,4 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { eksGuardLogsAlarmed } from "./guardAlarms";
 import { parse as parseToml } from "smol-toml";
 import { publicEndpointBlockProblem, PUBLIC_ENDPOINT_MIN_PREFIX } from "../../components/eks/endpoint";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
@@ -408,4 +409,4 @@ export const eksNodeSecurityGroupScoped = stackRule({
     }
 });
 
-export const eksRules = [eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced, eksWorkloadTrustScoped, eksNodeSecurityGroupScoped];
+export const eksRules = [eksGuardLogsAlarmed, eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced, eksWorkloadTrustScoped, eksNodeSecurityGroupScoped];

@@ -4,15 +4,60 @@ import { containersOf, namespaceOf, podAnnotationsOf, POD_TYPES, podSpecOf } fro
 
 /** Namespaces of the cluster's own control planes, exempt by default (pack config `exemptNamespaces`). */
 export const DEFAULT_EXEMPT_NAMESPACES = ["kube-system", "istio-system"];
+/**
+ * Namespaces of node log shippers (pack config `nodeLogNamespaces`; EksContainerLogs runs in mcpsec-logging). There,
+ * and only there, a pod may read node logs: hostPath volumes under /var/log mounted read-only by every container, one
+ * under /var/fluent-bit for its read offsets, and root (the kubelet's log files are root-owned 0640). Every other
+ * check of the profile still holds (no privilege, every capability dropped, no escalation, RuntimeDefault seccomp).
+ */
+export const DEFAULT_NODE_LOG_NAMESPACES = ["mcpsec-logging"];
+const NODE_LOG_READ_PATH = "/var/log";
+const NODE_LOG_STATE_PATH = "/var/fluent-bit";
+
+const under = (path: unknown, root: string) => typeof path === "string" && !path.split("/").includes("..") && (path === root || path.startsWith(`${root}/`));
+
+/** The hostPath volumes a node log shipper may have: /var/log read-only in every container that mounts it, or its offsets. Pure. */
+export function nodeLogVolumes(pod: Props): Set<string> {
+    const allowed = new Set<string>();
+    for (const v of (pod.volumes ?? []) as Props[]) {
+        if (!v.hostPath || Object.keys(v).some((k) => k !== "name" && k !== "hostPath")) {
+            continue;
+        }
+        const mounts = [...containersOf(pod), ...((pod.initContainers ?? []) as Props[])].flatMap((c) => ((c.volumeMounts ?? []) as Props[]).filter((m) => m.name === v.name));
+        if (under(v.hostPath.path, NODE_LOG_READ_PATH) && mounts.every((m) => m.readOnly === true)) {
+            allowed.add(v.name);
+        } else if (under(v.hostPath.path, NODE_LOG_STATE_PATH)) {
+            allowed.add(v.name);
+        }
+    }
+    return allowed;
+}
+
+/** Whether the pod is a node log reader in a node log namespace: it mounts /var/log read-only and no other host path. */
+function nodeLogReader(pod: Props, ns: string | undefined, nodeLogNamespaces: string[]): Set<string> | undefined {
+    if (ns === undefined || !nodeLogNamespaces.includes(ns)) {
+        return undefined;
+    }
+    const hostPaths = ((pod.volumes ?? []) as Props[]).filter((v) => v.hostPath);
+    const allowed = nodeLogVolumes(pod);
+    const readsLogs = hostPaths.some((v) => allowed.has(v.name) && under(v.hostPath.path, NODE_LOG_READ_PATH));
+    return readsLogs && hostPaths.every((v) => allowed.has(v.name)) ? allowed : undefined;
+}
 
 const pssBase = {
     controls: ["S3", "H1", "H3"] as ControlId[],
     maestro: ["L4"] as MaestroLayer[],
     threats: ["T4", "T6"] as ThreatId[],
-    configSchema: { properties: { exemptNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_EXEMPT_NAMESPACES } } } as PolicyConfigSchema,
+    configSchema: {
+        properties: {
+            exemptNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_EXEMPT_NAMESPACES },
+            nodeLogNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_NODE_LOG_NAMESPACES },
+        },
+    } as PolicyConfigSchema,
 };
 
-type PodCheck = (pod: Props, args: ResourceValidationArgs & { annotations: Record<string, string> }, report: (message: string) => void) => void;
+/** `nodeLogVolumes`: the host paths a node log shipper in a node log namespace may mount (undefined: none, not one). */
+type PodCheck = (pod: Props, args: ResourceValidationArgs & { annotations: Record<string, string>; nodeLogVolumes?: Set<string> }, report: (message: string) => void) => void;
 
 /** A Pod Security Standards check over every workload's pod template, outside the exempt namespaces. */
 function podRule(meta: Omit<RuleMeta, "controls" | "maestro" | "threats"> & Partial<RuleMeta>, check: PodCheck) {
@@ -24,7 +69,8 @@ function podRule(meta: Omit<RuleMeta, "controls" | "maestro" | "threats"> & Part
         }
         const pod = podSpecOf(args.type, props);
         if (pod) {
-            check(pod, { ...args, annotations: podAnnotationsOf(args.type, props) }, (m) => report(m));
+            const nodeLogs = nodeLogReader(pod, ns, args.getConfig<{ nodeLogNamespaces?: string[] }>().nodeLogNamespaces ?? DEFAULT_NODE_LOG_NAMESPACES);
+            check(pod, { ...args, annotations: podAnnotationsOf(args.type, props), nodeLogVolumes: nodeLogs }, (m) => report(m));
         }
     });
 }
@@ -79,11 +125,11 @@ export const capabilities = podRule({
 
 export const hostPath = podRule({
     name: "kubernetes-pss-host-path-volumes",
-    description: "Pods must not mount hostPath volumes (Pod Security Standards, baseline): a host path gives a container the node's files.",
+    description: "Pods must not mount hostPath volumes (Pod Security Standards, baseline): a host path gives a container the node's files. The one exception is a node log shipper in a node log namespace (pack config nodeLogNamespaces, default mcpsec-logging) that mounts /var/log read-only in every container and at most its offsets under /var/fluent-bit, and no other host path.",
     severity: "critical", nist: ["AC-6", "SC-39"], remediation,
-}, (pod, _args, report) => {
+}, (pod, args, report) => {
     for (const v of (pod.volumes ?? []) as Props[]) {
-        if (v.hostPath) {
+        if (v.hostPath && !args.nodeLogVolumes?.has(v.name)) {
             report(`volume ${v.name} is a hostPath (${v.hostPath.path}).`);
         }
     }
@@ -200,8 +246,11 @@ export const volumeTypes = podRule({
     name: "kubernetes-pss-volume-types",
     description: "Pods may only use the volume types of the restricted profile: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret.",
     severity: "medium", nist: ["CM-7", "AC-6"], remediation,
-}, (pod, _args, report) => {
+}, (pod, args, report) => {
     for (const v of (pod.volumes ?? []) as Props[]) {
+        if (args.nodeLogVolumes?.has(v.name)) {
+            continue; // A node log shipper's host paths (kubernetes-pss-host-path-volumes judges them).
+        }
         const kinds = Object.keys(v).filter((k) => k !== "name");
         const bad = kinds.filter((k) => !RESTRICTED_VOLUMES.includes(k));
         if (bad.length > 0) {
@@ -224,9 +273,12 @@ export const privilegeEscalation = podRule({
 
 export const runAsNonRoot = podRule({
     name: "kubernetes-pss-run-as-non-root",
-    description: "Containers must run as non-root: runAsNonRoot true on the pod or every container, and no runAsUser 0 (Pod Security Standards, restricted).",
+    description: "Containers must run as non-root: runAsNonRoot true on the pod or every container, and no runAsUser 0 (Pod Security Standards, restricted). A node log shipper in a node log namespace that reads /var/log read-only (see kubernetes-pss-host-path-volumes) may run as root: the kubelet's log files are root-owned, mode 0640.",
     severity: "high", nist: ["AC-6", "CM-7"], remediation,
-}, (pod, _args, report) => {
+}, (pod, args, report) => {
+    if (args.nodeLogVolumes !== undefined) {
+        return;
+    }
     const podNonRoot = pod.securityContext?.runAsNonRoot;
     if (pod.securityContext?.runAsUser === 0) {
         report("pod runAsUser is 0.");

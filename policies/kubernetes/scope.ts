@@ -21,8 +21,11 @@ import { containersOf, POD_TYPES, podSpecOf } from "./pods";
  * Bare port numbers are not a marker: 8080 is served by half the cluster.
  */
 
-/** The cluster's own control planes and the layer's add-ons: no MCP workload runs there (McpClusterLayer puts none). */
-export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system", "istio-ingress", "istio-egress", "external-secrets"];
+/**
+ * The cluster's own control planes and the layer's add-ons: no MCP workload runs there (McpClusterLayer puts none).
+ * mcpsec-logging holds the EKS zone's node log shipper (EksContainerLogs), which needs hostPath reads as root.
+ */
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system", "istio-ingress", "istio-egress", "external-secrets", "mcpsec-logging"];
 /** Istio's root namespace: policies there apply to every namespace of the mesh. */
 export const MESH_ROOT_NAMESPACE = "istio-system";
 /** The namespace of a namespaced object with none given (the provider's default namespace). */

@@ -1,3 +1,4 @@
+import { fluentBitConfig } from "../../components/eks/containerLogs";
 import { Props } from "../../policies/lib/rule";
 import { FixtureResource } from "./harness";
 import type { RuleCases } from "./aws.cases";
@@ -53,7 +54,67 @@ const sgRule = (name: string, props: Props): FixtureResource => ({ type: "aws:vp
 const withNodeSg = (...extra: FixtureResource[]): FixtureResource[] => [...nodes(template({ vpcSecurityGroupIds: ["sg-0cluster", "sg-0nodes"] })), nodeSg, ...extra];
 const FROM_ALB = { referencedSecurityGroupId: "sg-0alb" };
 
+// A guarded MCP workload and the node log path EksContainerLogs builds for it: a Fluent Bit DaemonSet started from a
+// ConfigMap, the guard's log group, metric filters on its two events and alarms with actions.
+const GUARD_GROUP = "/mcpsec/mcp-dev/docs/mcp-guard";
+const guardedWorkload = (ns = "mcp-docs"): FixtureResource => ({
+    type: "kubernetes:apps/v1:Deployment", name: "docs",
+    props: {
+        metadata: { name: "docs", namespace: ns },
+        spec: { template: { spec: { containers: [
+            { name: "docs", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:" + "f".repeat(64) },
+            { name: "mcp-guard", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcpsec/guard@sha256:" + "9".repeat(64), env: [
+                { name: "GUARD_SERVER_NAME", value: "docs" }, { name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }, { name: "GUARD_LISTEN_PORT", value: "8443" },
+            ] },
+        ] } } },
+    },
+});
+const shipperConfig = (edit: (lines: string[]) => string[] = (l) => l): string => edit(fluentBitConfig([{ server: "docs", namespace: "mcp-docs", container: "mcp-guard", logGroupName: GUARD_GROUP }], "eu-west-1").split("\n")).join("\n");
+const shipper = (command = ["/fluent-bit/bin/fluent-bit", "-c", "/fluent-bit/config/fluent-bit.conf"]): FixtureResource => ({
+    type: "kubernetes:apps/v1:DaemonSet", name: "fluent-bit",
+    props: {
+        metadata: { name: "fluent-bit", namespace: "mcpsec-logging" },
+        spec: { template: { spec: {
+            containers: [{ name: "fluent-bit", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/aws-for-fluent-bit@sha256:" + "8".repeat(64), command,
+                volumeMounts: [{ name: "varlog", mountPath: "/var/log", readOnly: true }, { name: "config", mountPath: "/fluent-bit/config", readOnly: true }] }],
+            volumes: [{ name: "varlog", hostPath: { path: "/var/log" } }, { name: "config", configMap: { name: "fluent-bit" } }],
+        } } },
+    },
+});
+const shipperCm = (text = shipperConfig()): FixtureResource => ({ type: "kubernetes:core/v1:ConfigMap", name: "fluent-bit-config", props: { metadata: { name: "fluent-bit", namespace: "mcpsec-logging" }, data: { "fluent-bit.conf": text } } });
+const guardGroup = (): FixtureResource => ({ type: "aws:cloudwatch/logGroup:LogGroup", name: "guard-group", props: { name: GUARD_GROUP, kmsKeyId: KEY, retentionInDays: 365 } });
+const eventFilter = (event: string, metric: string): FixtureResource => ({
+    type: "aws:cloudwatch/logMetricFilter:LogMetricFilter", name: `filter-${event}`,
+    props: { logGroupName: GUARD_GROUP, pattern: `{ $.event = "${event}" }`, metricTransformation: { name: metric, namespace: "MCPSec", value: "1", defaultValue: "0" } },
+});
+const metricAlarm = (metric: string, actions = ["arn:aws:sns:eu-west-1:123456789012:alerts"]): FixtureResource => ({
+    type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: `alarm-${metric}`,
+    props: { metricName: metric, namespace: "MCPSec", threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", evaluationPeriods: 1, period: 300, statistic: "Sum", alarmActions: actions },
+});
+const alarmed = (over: { cm?: FixtureResource; ds?: FixtureResource; changed?: FixtureResource[]; denied?: FixtureResource[] } = {}): FixtureResource[] => [
+    clusterRes(), guardedWorkload(), over.ds ?? shipper(), over.cm ?? shipperCm(), guardGroup(),
+    ...(over.denied ?? [eventFilter("tool_call_denied", "DeniedToolCalls"), metricAlarm("DeniedToolCalls")]),
+    ...(over.changed ?? [eventFilter("tool_changed", "ChangedTools"), metricAlarm("ChangedTools")]),
+];
+
 export const eksCases: Record<string, RuleCases> = {
+    "aws-eks-guard-logs-alarmed": {
+        pass: [
+            { label: "EksContainerLogs' path: the guard's file tailed with cri, log_key log to its group, both events filtered and alarmed", resources: alarmed() },
+            { label: "a layer-only stack (no EKS cluster) is not judged", resources: [guardedWorkload()] },
+        ],
+        fail: [
+            { label: "no log shipper", resources: [clusterRes(), guardedWorkload(), guardGroup()], expect: /guard of MCP server docs \(Deployment mcp-docs\/docs \(container mcp-guard\)\) ships its audit lines to no CloudWatch log group: no DaemonSet ships node container logs/ },
+            { label: "the shipper started from another file than the ConfigMap's", resources: alarmed({ ds: shipper(["/fluent-bit/bin/fluent-bit", "-c", "/etc/other.conf"]) }), expect: /no DaemonSet ships node container logs/ },
+            { label: "the tail path reads another namespace", resources: alarmed({ cm: shipperCm(shipperConfig((l) => l.map((x) => x.replace("_mcp-docs_", "_mcp-other_")))) }), expect: /no tail input reads \/var\/log\/containers\/pod-0_mcp-docs_mcp-guard-/ },
+            { label: "no CRI parser", resources: alarmed({ cm: shipperCm(shipperConfig((l) => l.filter((x) => !x.includes("multiline.parser")))) }), expect: /without the CRI parser/ },
+            { label: "the whole record sent (no log_key log)", resources: alarmed({ cm: shipperCm(shipperConfig((l) => l.filter((x) => !x.includes("log_key")))) }), expect: /sends the whole record \(no log_key log\)/ },
+            { label: "a grep filter on the guard's tag", resources: alarmed({ cm: shipperCm(shipperConfig((l) => [...l, "[FILTER]", "    Name grep", "    Match mcp.*", "    Exclude log tool_call_denied"])) }), expect: /filter grep matches tag mcp\.docs\.mcp-guard/ },
+            { label: "no tool_changed filter", resources: alarmed({ changed: [] }), expect: /ships to \/mcpsec\/mcp-dev\/docs\/mcp-guard, where no metric filter and alarm with actions counts tool_changed/ },
+            { label: "denied calls alarmed without actions", resources: alarmed({ denied: [eventFilter("tool_call_denied", "DeniedToolCalls"), metricAlarm("DeniedToolCalls", [])] }), expect: /counts tool_call_denied\./ },
+            { label: "a filter on a narrower pattern than the event", resources: alarmed({ denied: [{ ...eventFilter("tool_call_denied", "DeniedToolCalls"), props: { ...eventFilter("tool_call_denied", "DeniedToolCalls").props, pattern: '{ $.event = "tool_call_denied" && $.tool = "x" }' } }, metricAlarm("DeniedToolCalls")] }), expect: /counts tool_call_denied\./ },
+        ],
+    },
     "aws-eks-cluster-endpoint-private": {
         pass: [
             { label: "private endpoint only", type: CLUSTER, props: cluster() },

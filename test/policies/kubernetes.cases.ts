@@ -28,6 +28,16 @@ const deploy = (opts: { pod?: Props; c?: Props; sc?: Props; ns?: string; annotat
     },
 });
 const d = (label: string, opts: Parameters<typeof deploy>[0] = {}) => ({ label, type: DEPLOY, props: deploy(opts) });
+/** A node log shipper (EksContainerLogs): root, /var/log read-only and its offsets on the node; `varlog` overrides its log mount. */
+const shipper = (opts: { ns?: string; varlog?: Props; extra?: Props[] } = {}): NonNullable<Parameters<typeof deploy>[0]> => ({
+    ns: opts.ns ?? "mcpsec-logging",
+    sc: { runAsNonRoot: false, runAsUser: 0 },
+    c: { volumeMounts: [{ name: "varlog", mountPath: "/var/log", readOnly: true, ...(opts.varlog ?? {}) }, { name: "state", mountPath: "/var/fluent-bit/state" }] },
+    pod: {
+        securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        volumes: [{ name: "varlog", hostPath: { path: "/var/log", type: "Directory" } }, { name: "state", hostPath: { path: "/var/fluent-bit/state", type: "DirectoryOrCreate" } }, ...(opts.extra ?? [])],
+    },
+});
 const f = (label: string, expect: RegExp, opts: Parameters<typeof deploy>[0] = {}) => ({ label, type: DEPLOY, props: deploy(opts), expect });
 
 const ns = (name = "mcp-docs", labels: Record<string, string> = {}): FixtureResource => ({
@@ -291,8 +301,14 @@ export const kubernetesCases: Record<string, RuleCases> = {
         ],
     },
     "kubernetes-pss-host-path-volumes": {
-        pass: [d("emptyDir only")],
-        fail: [f("hostPath", /volume docker is a hostPath \(\/var\/run\/docker.sock\)/, { pod: { volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }] } })],
+        pass: [d("emptyDir only"), d("node log shipper in mcpsec-logging: /var/log read-only, offsets under /var/fluent-bit", shipper())],
+        fail: [
+            f("hostPath", /volume docker is a hostPath \(\/var\/run\/docker.sock\)/, { pod: { volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }] } }),
+            f("node log shipper that may write /var/log", /volume varlog is a hostPath \(\/var\/log\)/, shipper({ varlog: { readOnly: false } })),
+            f("node log shipper with the node's root too", /volume varlog is a hostPath \(\/var\/log\)[\s\S]*volume root is a hostPath \(\/\)/, shipper({ extra: [{ name: "root", hostPath: { path: "/" } }] })),
+            f("node log shipper escaping /var/log", /volume varlog is a hostPath \(\/var\/log\/\.\.\/\.\.\/etc\)/, (() => { const o = shipper(); o.pod!.volumes[0].hostPath.path = "/var/log/../../etc"; return o; })()),
+            f("node log shipper in an MCP namespace", /volume varlog is a hostPath \(\/var\/log\)/, shipper({ ns: "mcp-docs" })),
+        ],
     },
     "kubernetes-pss-host-ports": {
         pass: [d("container port only")],
@@ -328,7 +344,7 @@ export const kubernetesCases: Record<string, RuleCases> = {
         fail: [f("unsafe sysctl", /sysctl kernel.msgmax is not in the safe set/, { pod: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, sysctls: [{ name: "kernel.msgmax", value: "65536" }] } } })],
     },
     "kubernetes-pss-volume-types": {
-        pass: [d("restricted volume types", { pod: { volumes: [{ name: "tmp", emptyDir: {} }, { name: "cfg", configMap: { name: "c" } }, { name: "tok", projected: { sources: [] } }] } })],
+        pass: [d("restricted volume types", { pod: { volumes: [{ name: "tmp", emptyDir: {} }, { name: "cfg", configMap: { name: "c" } }, { name: "tok", projected: { sources: [] } }] } }), d("node log shipper in mcpsec-logging", shipper())],
         fail: [f("NFS volume", /volume share is of type nfs/, { pod: { volumes: [{ name: "share", nfs: { server: "10.0.0.1", path: "/" } }] } })],
     },
     "kubernetes-pss-privilege-escalation": {
@@ -336,8 +352,10 @@ export const kubernetesCases: Record<string, RuleCases> = {
         fail: [f("unset", /allowPrivilegeEscalation is not false/, { sc: { allowPrivilegeEscalation: undefined } }), f("true", /allowPrivilegeEscalation is not false/, { sc: { allowPrivilegeEscalation: true } })],
     },
     "kubernetes-pss-run-as-non-root": {
-        pass: [d("pod and container"), d("pod level only", { sc: { runAsNonRoot: undefined } })],
+        pass: [d("pod and container"), d("pod level only", { sc: { runAsNonRoot: undefined } }), d("node log shipper in mcpsec-logging", shipper())],
         fail: [
+            f("root in mcpsec-logging without reading node logs", /container docs: runAsUser is 0/, { ns: "mcpsec-logging", sc: { runAsNonRoot: false, runAsUser: 0 } }),
+            f("node log shipper as root in an MCP namespace", /container docs: runAsUser is 0/, shipper({ ns: "mcp-docs" })),
             f("container overrides to false", /container docs: runAsNonRoot is not true/, { sc: { runAsNonRoot: false } }),
             f("nowhere", /runAsNonRoot is not true/, { pod: { securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, sc: { runAsNonRoot: undefined } }),
             f("uid 0", /runAsUser is 0/, { sc: { runAsUser: 0 } }),

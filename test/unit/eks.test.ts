@@ -7,7 +7,9 @@ import { checkEksClusterArgs, EKS_LOG_TYPES, eksKubeconfig } from "../../compone
 import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT, secretStoreServiceAccount, serverNamespace } from "../../components/kubernetes/names";
 import { checkMicroservicesConfig } from "../../components/patterns";
 import { checkEksZoneConfig, DOCKER_HUB_PULL_HOSTS, GUARDDUTY_EKS_AGENT_ACCOUNTS } from "../../components/patterns/eksZone";
+import { LOG_SHIPPER_NAMESPACE } from "../../components/eks";
 import { main as blueprintProgram } from "../../program";
+import { guardAlarmPaths } from "../../policies/aws/guardAlarms";
 import { ofType, project } from "../helpers";
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -162,6 +164,53 @@ describe("EKS zone (microservices-dev, cluster: eks)", () => {
         expect(DOCKER_HUB_PULL_HOSTS).toContain("docker-images-prod.6aa30f8b08e16409b46e0173d6de2f56.r2.cloudflarestorage.com");
     });
 
+    it("ships each guard's audit lines to a KMS-encrypted group of its own, whose denials and changed tools are alarmed to the topic", () => {
+        const paths = guardAlarmPaths(graph.resources.map((r) => ({ type: r.type, props: r.inputs, name: r.name })));
+        expect(paths.map((p) => p.server).sort()).toEqual(["docs-search", "tickets"]);
+        for (const p of paths) {
+            expect(p.kind).toBe("kubernetes");
+            expect(p.problems).toEqual([]);
+            expect(p.logGroups).toEqual([`/mcpsec/mcp-dev/${p.server}/mcp-guard`]);
+            expect(p.alarms.tool_call_denied.length).toBeGreaterThan(0);
+            expect(p.alarms.tool_changed.length).toBeGreaterThan(0);
+            const group = ofType(graph, "aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === p.logGroups[0])!;
+            expect(group.inputs).toMatchObject({ kmsKeyId: zoneKeyArn, retentionInDays: 365 });
+        }
+        const topic = ofType(graph, "aws:sns/topic:Topic").find((t) => t.name.endsWith("-alerts"))!;
+        for (const alarm of ofType(graph, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => ["DeniedToolCalls", "ChangedTools"].includes(String(a.inputs.metricName)))) {
+            expect(alarm.inputs.alarmActions).toEqual([topic.outputs.arn]);
+        }
+    });
+
+    it("runs the log shipper outside the MCP namespaces with the least it needs: /var/log read-only, no API token, no capability, an IRSA role that may only write the guards' groups", () => {
+        const [ds] = ofType(graph, "kubernetes:apps/v1:DaemonSet");
+        expect((ds.inputs.metadata as Props).namespace).toBe(LOG_SHIPPER_NAMESPACE);
+        const pod = (ds.inputs.spec as Props).template.spec as Props;
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(pod.hostNetwork).toBeUndefined();
+        const [c] = pod.containers as Props[];
+        expect(c.image).toBe(JSON.parse(loadStackConfig(project, "microservices-dev").config["mcpsec:eks"]).logShipperImage);
+        expect(c.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+        const hostPaths = (pod.volumes as Props[]).filter((v) => v.hostPath).map((v) => [v.hostPath.path, (c.volumeMounts as Props[]).find((m) => m.name === v.name)!.readOnly === true]);
+        expect(hostPaths).toEqual([["/var/log", true], ["/var/fluent-bit/state", false]]);
+        const ns = ofType(graph, "kubernetes:core/v1:Namespace").find((n) => (n.inputs.metadata as Props).name === LOG_SHIPPER_NAMESPACE)!;
+        expect((ns.inputs.metadata as Props).labels["istio-injection"]).toBeUndefined();
+        const netpol = ofType(graph, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((n) => (n.inputs.metadata as Props).namespace === LOG_SHIPPER_NAMESPACE)!;
+        expect((netpol.inputs.spec as Props).policyTypes).toEqual(["Ingress", "Egress"]);
+        expect((netpol.inputs.spec as Props).ingress).toBeUndefined();
+        expect((netpol.inputs.spec as Props).egress[1]).toEqual({ to: [{ ipBlock: { cidr: "10.41.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] });
+
+        const role = byName(graph, "aws:iam/role:Role", "mcp-dev-container-logs-shipper");
+        const trust = policyOf(role, "assumeRolePolicy").Statement[0];
+        expect(Object.entries(trust.Condition.StringEquals)).toEqual([
+            [expect.stringMatching(/:sub$/), `system:serviceaccount:${LOG_SHIPPER_NAMESPACE}:fluent-bit`], [expect.stringMatching(/:aud$/), "sts.amazonaws.com"],
+        ]);
+        const policy = policyOf(byName(graph, "aws:iam/rolePolicy:RolePolicy", "mcp-dev-container-logs-shipper"), "policy");
+        expect(policy.Statement).toHaveLength(1);
+        expect(policy.Statement[0].Action).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
+        expect(policy.Statement[0].Resource).toEqual(["docs-search", "tickets"].map((s) => `arn:aws:logs:eu-west-1:123456789012:log-group:/mcpsec/mcp-dev/${s}/mcp-guard:log-stream:*`));
+    });
+
     it("deploys the in-cluster layer through a Kubernetes provider built from the cluster's outputs", () => {
         const [provider] = ofType(graph, "pulumi:providers:kubernetes");
         const [cluster] = ofType(graph, "aws:eks/cluster:Cluster");
@@ -191,6 +240,8 @@ describe("EKS config checks", () => {
         expect(() => checkEksZoneConfig({ ...c, edge: undefined }, c.kubernetes!)).toThrow(/mcpsec:edge: is required but missing/);
         expect(() => checkEksZoneConfig({ ...c, edge: { ...c.edge!, domainName: "other.example.com" } }, c.kubernetes!)).toThrow(/mcpsec:edge.domainName: "other.example.com" is not allowed; it must equal mcpsec:kubernetes.domainName/);
         expect(() => checkEksZoneConfig({ ...c, region: "ap-east-1" }, c.kubernetes!)).toThrow(/aws:region: "ap-east-1" is not allowed with mcpsec:kubernetes.cluster: eks/);
+        expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, logShipperImage: undefined } }, c.kubernetes!)).toThrow(/mcpsec:eks.logShipperImage: is required but missing with mcpsec:kubernetes.cluster: eks; expected the AWS for Fluent Bit image/);
+        expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, logShipperImage: `123456789012.dkr.ecr.us-east-1.amazonaws.com/fb@sha256:${"8".repeat(64)}` } }, c.kubernetes!)).toThrow(/mcpsec:eks.logShipperImage: ".*" is not allowed; the zone's nodes pull MCP images only from ECR in eu-west-1/);
         // An operator network the zone's NACLs and Transit Gateway routes do not admit would never reach the API.
         expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, apiAllowedCidrs: ["10.10.0.0/16", "192.168.0.0/16"] } }, c.kubernetes!)).toThrow(/mcpsec:eks.apiAllowedCidrs\[1\]: "192.168.0.0\/16" is not allowed; it must lie inside one block of mcpsec:edge.allowedCidrs \(10.0.0.0\/8\)/);
         expect(checkEksZoneConfig({ ...c, eks: { ...c.eks!, apiAllowedCidrs: ["10.10.0.0/16"] } }, c.kubernetes!).eks.apiAllowedCidrs).toEqual(["10.10.0.0/16"]);
