@@ -29,19 +29,54 @@ export function discoverPacks(project: ProjectInfo): string[] {
         .sort();
 }
 
+/** The preload that gives pack processes a V8 code cache (see its header). */
+const COMPILE_CACHE_PRELOAD = path.resolve(__dirname, "..", "bin", "pack-compile-cache.js");
+
+/**
+ * Where pack processes keep their V8 code cache: MCPSEC_COMPILE_CACHE if set (`off` or `0`: no cache), else
+ * `.cache/mcpsec/pack-compile` in the node_modules folder that holds @pulumi/pulumi (the find-cache-dir convention,
+ * gone with a fresh install). Undefined: no cache.
+ */
+export function packCompileCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+    const setting = env.MCPSEC_COMPILE_CACHE;
+    if (setting !== undefined && setting !== "") {
+        return ["off", "0", "false"].includes(setting.toLowerCase()) ? undefined : path.resolve(setting);
+    }
+    try {
+        const pulumiPackage = require.resolve("@pulumi/pulumi/package.json");
+        return path.join(path.dirname(pulumiPackage), "..", "..", ".cache", "mcpsec", "pack-compile");
+    } catch {
+        return undefined;
+    }
+}
+
+/** Pack processes run 10 steps of niceness below this process (capped at 19), not at a fixed level. */
+function packPriority(): number {
+    try {
+        return Math.min(19, os.getPriority() + 10);
+    } catch {
+        return 19;
+    }
+}
+
 export function startPackProcess(dir: string): PackProcess {
     const packDir = path.resolve(dir);
     if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
         throw new UsageError(`${dir} is not a policy pack: it has no PulumiPolicy.yaml`);
     }
     const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+    // The compile cache is a preload ahead of run-policy-pack, which then runs as the Pulumi CLI runs it.
+    const cacheDir = packCompileCacheDir();
+    const preload = cacheDir !== undefined && fs.existsSync(COMPILE_CACHE_PRELOAD) ? ["--require", COMPILE_CACHE_PRELOAD] : [];
+    const env = cacheDir !== undefined ? { ...process.env, MCPSEC_PACK_COMPILE_CACHE: cacheDir } : process.env;
     // The engine address is required by run-policy-pack's command line; offline there is no engine to log to.
-    const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...preload, runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"], env });
     // Packs boot while this process loads and synthesizes the program; a lower priority keeps them from slowing the
-    // synthesis they are waiting for. Best effort: some platforms refuse.
+    // synthesis they are waiting for. Relative to this process, so that a check run at a raised priority does not
+    // leave its packs behind every other process. Best effort: some platforms refuse.
     try {
         if (child.pid !== undefined) {
-            os.setPriority(child.pid, 10);
+            os.setPriority(child.pid, packPriority());
         }
     } catch {
         // not permitted here: the packs run at normal priority
