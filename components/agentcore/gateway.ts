@@ -159,7 +159,9 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
             { Sid: "ReadOwnPolicyEngine", Effect: "Allow", Action: "bedrock-agentcore:GetPolicyEngine", Resource: engine.policyEngineArn },
             { Sid: "EvaluateOwnPolicies", Effect: "Allow", Action: ["bedrock-agentcore:AuthorizeAction", "bedrock-agentcore:PartiallyAuthorizeActions"], Resource: [engine.policyEngineArn, ownGateway] },
             { Sid: "TargetTokens", Effect: "Allow", Action: ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetResourceOauth2Token"], Resource: [workloadDirectory, pulumi.interpolate`${workloadDirectory}/workload-identity/${gatewayName}-*`, ...providers.map((p) => p.credentialProviderArn), pulumi.interpolate`arn:${partition}:bedrock-agentcore:${region}:${account}:token-vault/default`] },
-            { Sid: "TargetClientSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: providers.map((p) => p.clientSecretArns.apply((a) => a[0]?.secretArn ?? pulumi.interpolate`arn:${partition}:secretsmanager:${region}:${account}:secret:bedrock-agentcore-identity!default/oauth2/${name}-*`)) },
+            // The token vault's secrets of exactly these providers (AgentCore creates and names them); none known is a
+            // statement IAM refuses at deploy, never a guessed pattern.
+            { Sid: "TargetClientSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: pulumi.all(providers.map((p) => p.clientSecretArns)).apply((all) => all.flat().map((a) => a.secretArn)) as unknown as pulumi.Input<string>[] },
             { Sid: "UseZoneKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
         ];
         const rolePolicy = new aws.iam.RolePolicy(`${name}-gw`, { role: role.id, policy: policyJson(...statements) }, parent);

@@ -82,6 +82,9 @@ describe("pattern 2 on AgentCore Gateway (api-gateway-agentcore-dev)", () => {
         const actions = doc(ofType(graph, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!).Statement.flatMap((s) => [s.Action].flat());
         expect(actions.filter((a) => a.startsWith("bedrock-agentcore:")).sort()).toEqual(["bedrock-agentcore:AuthorizeAction", "bedrock-agentcore:GetPolicyEngine", "bedrock-agentcore:GetResourceOauth2Token", "bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:PartiallyAuthorizeActions"]);
         expect(actions.every((a) => !a.includes("*"))).toBe(true);
+        const provider = one(graph, "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider");
+        const secrets = doc(ofType(graph, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!).Statement.find((s) => s.Sid === "TargetClientSecrets")!;
+        expect(secrets.Resource).toEqual((provider.outputs.clientSecretArns as { secretArn: string }[]).map((a) => a.secretArn));
     });
 
     it("reaches each server privately at the zone's entry point: https, managed Lattice resource in the private subnets, the server's client-credentials token", () => {
