@@ -6,6 +6,7 @@ import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { K8sReachabilityModel, PodNode } from "../../cli/k8sReachability";
 import { ReachabilityModel } from "../../cli/reachability";
 import { toolDigest } from "../../components/mcp/digest";
+import { SYSTEM_NAMESPACES } from "../../policies/kubernetes/scope";
 import type { ColumnContext, RawConfig } from "./engine";
 import type { Fact } from "./probes";
 import { guardsOf, serverNames } from "./probes";
@@ -240,7 +241,8 @@ export function sandboxed(ctx: ColumnContext): Fact {
             if (((r.inputs.volumes as { hostPath?: string }[] | undefined) ?? []).some((v) => v.hostPath)) return broken("graph query", `${r.name} mounts a host path`);
         }
         const spec = (r.inputs.spec as { template?: { spec?: { containers?: { name: string; securityContext?: { readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean; capabilities?: { drop?: string[] } } }[]; volumes?: { hostPath?: unknown }[] } } } | undefined)?.template?.spec;
-        if (r.type.startsWith("kubernetes:apps/") && spec?.containers) {
+        // The cluster's and the layer's add-on namespaces (the node log shipper's among them) run no MCP container.
+        if (r.type.startsWith("kubernetes:apps/") && spec?.containers && !SYSTEM_NAMESPACES.includes((r.inputs.metadata as { namespace?: string } | undefined)?.namespace ?? "default")) {
             for (const c of spec.containers) {
                 count++;
                 const sc = c.securityContext;

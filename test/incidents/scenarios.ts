@@ -6,6 +6,7 @@ import { ResourceGraph } from "../../cli/graph";
 import { addServer, changeTool, egressContained, SECOND_SERVER, withSecondServer, issuerFixed, noDynamicRegistration, noLongLivedKeys, onlyEntryReachable, sandboxed, serverPortOnlyFromGuard, serversIsolated } from "./facts";
 import { ColumnContext, Pattern, PATTERNS, RawConfig, Scenario } from "./engine";
 import { configChange, detection, graphChange, guarded, multiTenant, notCovered, structural, substitute, vetFails } from "./probes";
+import { guardAlarmPaths } from "../../policies/aws/guardAlarms";
 
 const ALL: Pattern[] = PATTERNS;
 const SZ: Pattern = "security-zone";
@@ -76,10 +77,19 @@ const guardDutyRuntime = detection((g) => {
     return "the in-cluster layer deploys no runtime threat detection: the cluster's own (GuardDuty EKS Runtime Monitoring, Falco) is the cluster owner's; the EKS stack (issue 12) is being built";
 });
 
+/**
+ * Every guard's `tool_changed` line followed to an alarm with actions (policies/aws/guardAlarms.ts, the path the
+ * aws-eks-guard-logs-alarmed rule judges): the guard container's awslogs group (ECS) or the node log shipper's
+ * Fluent Bit configuration that tails its file into a group (EKS), a metric filter on the event there, an alarm on it.
+ */
 const toolChangedAlarm = detection((g) => {
-    const alarm = g.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.inputs.metricName === "ChangedTools");
-    if (alarm) return { resource: `alarm \`${alarm.name}\` on the guards' \`tool_changed\` audit events`, detail: `threshold ${String(alarm.inputs.threshold)} per 5 minutes, to the alert topic` };
-    return "the guard writes tool_changed to its container log, but no log group of the stack receives the pods' logs, so no alarm counts it (pod log shipping belongs to components/eks and components/kubernetes, being reworked)";
+    const paths = guardAlarmPaths(g.resources.map((r) => ({ type: r.type, props: r.inputs, name: r.name })));
+    if (paths.length === 0) return "no guard runs in front of the servers, so nothing writes tool_changed";
+    const silent = paths.find((p) => p.alarms.tool_changed.length === 0);
+    if (silent) return `the guard of ${silent.server} (${silent.workload}) writes tool_changed, but ${silent.logGroups.length === 0 ? `its lines reach no log group (${silent.problems.join("; ")})` : `no alarm with actions counts it in ${silent.logGroups.join(", ")}`}`;
+    const alarms = [...new Set(paths.flatMap((p) => p.alarms.tool_changed))];
+    const via = [...new Set(paths.map((p) => (p.kind === "ecs" ? "the guard container's awslogs driver" : "the node log shipper (Fluent Bit tailing the guard container's file)")))];
+    return { resource: `alarm ${alarms.map((a) => `\`${a}\``).join(", ")} on the guards' \`tool_changed\` audit events`, detail: `each guard's lines reach ${[...new Set(paths.flatMap((p) => p.logGroups))].join(", ")} through ${via.join(" and ")}; a metric filter there counts the event and the alarm notifies the alert topic` };
 });
 
 /**
@@ -205,7 +215,7 @@ export const SCENARIOS: Scenario[] = [
         id: "7.c", incident: 7, title: "A server's tools/list changes after approval", applies: ALL,
         probe: guarded("tool-changed"), expect: { [SZ]: "runtime", [AG]: "runtime", [MS]: "runtime" },
     },
-    { id: "7.d", incident: 7, title: "Someone must be alerted when tools/list changes", applies: ALL, probe: toolChangedAlarm, expect: { [SZ]: "detected", [AG]: "detected", [MS]: "not-covered" } },
+    { id: "7.d", incident: 7, title: "Someone must be alerted when tools/list changes", applies: ALL, probe: toolChangedAlarm, expect: { [SZ]: "detected", [AG]: "detected", [MS]: "detected" } },
     {
         id: "7.e", incident: 7, title: "A poisoned tools manifest is vetted before it is pinned (`mcpsec vet`)", applies: ALL,
         probe: vetFails({ tools: [{ name: "send_message", description: `Sends a message.${POISON}`, inputSchema: { type: "object", properties: { to: { type: "string" } }, additionalProperties: false } }] }, "poisoning"),
