@@ -226,7 +226,7 @@ export const eksGuardLogsAlarmed = stackRule({
     name: "aws-eks-guard-logs-alarmed",
     description: "In a stack with an EKS cluster, every MCP guard container of a Kubernetes workload must have its audit lines shipped to CloudWatch Logs and its tool_call_denied and tool_changed events alarmed: a Fluent Bit DaemonSet that mounts the node's /var/log and runs a ConfigMap configuration whose tail input reads the guard container's log file with the CRI parser, no filter on that tag, and a cloudwatch_logs output sending the line itself (log_key log) to a fixed log group; in that group, metric filters on each event and alarms on their metrics with actions. Without that path a denied call or a changed tool (a rug pull) is written to a node file nobody reads, while the ECS patterns page the operators.",
     severity: "high",
-    controls: ["O1", "O2", "H4"],
+    controls: ["O1", "O2", "H4", "P3"],
     nist: ["AU-6", "AU-12", "SI-4", "IR-4"],
     maestro: ["L5"],
     threats: ["T1", "T4", "T6"],
