@@ -1,9 +1,9 @@
-// npm run conformance: the MCP conformance server suite (@modelcontextprotocol/conformance, run under Node 22 as it
-// requires) against the reference upstream directly, then through the guard in its deployed mode (HTTPS with a
-// certificate made at start, bearer tokens, Host/Origin allowlists). A shim in front of the guard adds a token from
-// the local issuer (the suite's client has none) and passes Host and Origin through unchanged. It prints the
-// before/after counts and fails when a scenario that passes directly fails through the guard, or when
-// dns-rebinding-protection fails through the guard.
+// npm run conformance: the MCP conformance server suite (@modelcontextprotocol/conformance, run under Node >= 22 as it
+// requires: this runtime when it is one, else the Node 22 pinned in .ci/runtimes) against the reference upstream
+// directly, then through the guard in its deployed mode (HTTPS with a certificate made at start, bearer tokens,
+// Host/Origin allowlists). A shim in front of the guard adds a token from the local issuer (the suite's client has
+// none) and passes Host and Origin through unchanged. It prints the before/after counts and fails when a scenario
+// that passes directly fails through the guard, or when dns-rebinding-protection fails through the guard.
 import { spawn } from "child_process";
 import { mkdtempSync } from "fs";
 import * as http from "http";
@@ -12,11 +12,11 @@ import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { startGuard } from "../../guard/src/main";
+import { nodeAtLeast } from "../ci/runtimes";
 import { CLIENT_ID, manifestFor, startIssuer } from "./issuer";
 import { referenceCapabilities, referenceSetup, referenceTools } from "./reference";
 import { startUpstream } from "./upstream";
 
-const NODE22 = "node@22.23.3";
 const RESOURCE = "https://conformance.mcp.example.com/mcp";
 const SCOPE = "conformance:all";
 
@@ -27,7 +27,7 @@ function runSuite(url: string, label: string): Promise<Result> {
     const cli = require.resolve("@modelcontextprotocol/conformance/dist/index.js");
     const cwd = mkdtempSync(path.join(tmpdir(), "mcp-conformance-"));
     return new Promise((resolve, reject) => {
-        const child = spawn("npx", ["--yes", "-p", NODE22, "node", cli, "server", "--url", url, "--suite", "all"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(nodeAtLeast(22), [cli, "server", "--url", url, "--suite", "all"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
         let output = "";
         child.stdout.on("data", (c: Buffer) => { output += c.toString("utf8"); });
         child.stderr.on("data", (c: Buffer) => { output += c.toString("utf8"); });
