@@ -40,6 +40,10 @@ export function checkApiGatewayCentricConfig(config: BlueprintConfig): { apiGate
         if (taken >= 0) {
             throw new ConfigError(`mcpsec:identity.agents[${taken}].name`, `${JSON.stringify(AGENTCORE_CLIENT_NAME)} is not allowed with mcpsec:apiGateway.kind agentcore; it is the name of the gateway's own client of each server: expected another name`);
         }
+        const tenant = config.servers.findIndex((s) => s.tenantClaim !== undefined);
+        if (tenant >= 0) {
+            throw new ConfigError(`mcpsec:servers[${tenant}].tenantClaim`, `${JSON.stringify(config.servers[tenant].tenantClaim)} is not allowed with mcpsec:apiGateway.kind agentcore; AgentCore passes no caller token to MCP server targets (they get the gateway's own client-credentials token), so neither the guard nor the server would see the tenant: serve multi-tenant servers with kind rest`);
+        }
         return { apiGateway: config.apiGateway, notes };
     }
     const apiDomain = config.apiGateway.domainName;

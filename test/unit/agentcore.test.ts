@@ -144,6 +144,7 @@ describe("mcpsec:apiGateway.kind", () => {
         ["an MCP version the guard does not speak", { kind: "agentcore", mcpVersions: ["2025-03-26"] }, {}, /mcpsec:apiGateway.mcpVersions/],
         ["an unknown kind", { kind: "http" }, {}, /mcpsec:apiGateway.kind/],
         ["an agent named like the gateway's client", { kind: "agentcore" }, { identity: { callbackUrls: ["http://localhost:1/cb"], agents: [{ name: AGENTCORE_CLIENT_NAME, server: "docs", scopes: ["s:read"] }] } }, /mcpsec:identity.agents\[0\].name: "agentcore-gateway" is not allowed with mcpsec:apiGateway.kind agentcore/],
+        ["a multi-tenant server (the target never sees the caller's token)", { kind: "agentcore" }, { servers: [{ ...server, tenantClaim: "custom:tenant" }] }, /mcpsec:servers\[0\].tenantClaim: "custom:tenant" is not allowed with mcpsec:apiGateway.kind agentcore/],
     ])("refuses %s, naming the key", (_label, apiGateway, change, error) => {
         expect(() => check(apiGateway, change)).toThrow(error);
     });
