@@ -149,6 +149,16 @@ describe("RESPONSE interceptor", () => {
         ]);
     });
 
+    it("filters a tools/list answer also when the event does not carry the request", async () => {
+        const { interceptor } = await load("response");
+        const e = fixture("response-tools-list.json") as { mcp: { gatewayRequest?: unknown; rawGatewayRequest?: unknown; gatewayResponse: { body: { result: { tools: Record<string, unknown>[] } } } } };
+        delete e.mcp.gatewayRequest;
+        delete e.mcp.rawGatewayRequest;
+        e.mcp.gatewayResponse.body.result.tools.push({ name: "tickets___export_all", description: "Export everything.", inputSchema: { type: "object" } });
+        const kept = ((await interceptor.handle(e)).mcp.transformedGatewayResponse!.body as { result: { tools: { name: string }[] } }).result.tools;
+        expect(kept.map((t) => t.name)).toEqual(["tickets___search_tickets", "tickets___create_ticket"]);
+    });
+
     it("redacts a secret in a tools/call result, buffered and streamed", async () => {
         const { interceptor, lines } = await load("response");
         for (const name of ["response-tools-call.json", "response-streaming-event.json"]) {

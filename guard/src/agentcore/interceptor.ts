@@ -229,7 +229,8 @@ export class Interceptor {
             return rpcErrorAnswer(502, requestId, -32603, "Upstream error");
         }
         const isResponse = "id" in body && !("method" in body);
-        if (isResponse && method === "tools/list" && isObject(body.result) && body.id === requestId) {
+        // A tools/list answer, or (when the event lacks the request) anything shaped like one: never passed unfiltered.
+        if (isResponse && isObject(body.result) && (method === "tools/list" || (method === undefined && "tools" in body.result))) {
             const result = body.result;
             const kept: Record<string, unknown>[] = [];
             for (const t of Array.isArray(result.tools) ? result.tools : []) {
