@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
-import { actionMatches, attachedIdentityPolicies, broadManagedPolicy, statementsGranting } from "./iam";
+import { actionMatches, attachedIdentityPolicies, statementsGranting } from "./iam";
 
 // Rules of Amazon Bedrock AgentCore Gateway (pattern 2, mcpsec:apiGateway.kind agentcore; components/agentcore).
 
@@ -188,6 +188,9 @@ export const ENFORCEMENT_ACTIONS = [
     "bedrock-agentcore:GatewayDisassociateWebACL",
 ];
 
+/** AWS managed policies that allow every action (or every action but IAM and Organizations). */
+export const EVERY_ACTION_MANAGED_POLICIES = ["AdministratorAccess", "PowerUserAccess"];
+
 /** Whether an IAM resource pattern could name an AgentCore gateway or policy engine (or anything: "*"). */
 function couldNameAgentcore(resource: string): boolean {
     const samples = [
@@ -210,7 +213,9 @@ export const agentcoreEnforcementChangeRestricted = stackRule({
 }, (resources, _args, report) => {
     for (const p of attachedIdentityPolicies(resources)) {
         if (p.kind === "aws-managed") {
-            if (broadManagedPolicy(p.awsName!) || /AgentCore|Bedrock/i.test(p.awsName!)) {
+            // AWS managed policies are judged by name (their documents are not in the stack): the ones granting every
+            // action, and AgentCore's or Bedrock's own; S3FullAccess and the like grant no AgentCore action.
+            if (EVERY_ACTION_MANAGED_POLICIES.includes(p.awsName!) || /AgentCore|Bedrock/i.test(p.awsName!)) {
                 report(`${p.who}: the AWS managed policy ${p.awsName} is attached; it can grant ${ENFORCEMENT_ACTIONS[0]}.`);
             }
             continue;

@@ -99,6 +99,7 @@ export const agentcoreCases: Record<string, RuleCases> = {
         pass: [
             { label: "the gateway role (invoke, evaluate)", resources: [role(), gatewayRolePolicy()] },
             { label: "UpdateGateway on a non-AgentCore resource only", resources: [role([{ name: "odd", policy: doc({ Sid: "S3", Effect: "Allow", Action: "bedrock-agentcore:UpdateGateway", Resource: "arn:aws:s3:::bucket" }) }])] },
+            { label: "AmazonS3FullAccess attached (no AgentCore action)", resources: [role([], { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"] })] },
             { label: "a Deny of UpdateGateway", resources: [role([{ name: "deny", policy: doc({ Sid: "No", Effect: "Deny", Action: "bedrock-agentcore:*", Resource: "*" }) }])] },
         ],
         fail: [
@@ -107,6 +108,7 @@ export const agentcoreCases: Record<string, RuleCases> = {
             { label: "everything", resources: [role([{ name: "all", policy: doc({ Sid: "All", Effect: "Allow", Action: "*", Resource: "*" }) }])], expect: /statement All grants bedrock-agentcore:UpdateGateway/ },
             { label: "NotAction that leaves AgentCore in", resources: [role([{ name: "not", policy: doc({ Sid: "NotIam", Effect: "Allow", NotAction: "iam:*", Resource: "*" }) }])], expect: /statement NotIam grants bedrock-agentcore:UpdateGateway/ },
             { label: "a customer managed policy attached", resources: [role(), { type: "aws:iam/policy:Policy", name: "pol", props: { arn: "arn:aws:iam::123456789012:policy/pol", policy: doc({ Sid: "Pe", Effect: "Allow", Action: "bedrock-agentcore:UpdatePolicyEngine", Resource: "*" }) } }, { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "att", props: { role: "ops", policyArn: "arn:aws:iam::123456789012:policy/pol" } }], expect: /statement Pe grants bedrock-agentcore:UpdatePolicyEngine/ },
+            { label: "PowerUserAccess attached", resources: [role([], { managedPolicyArns: ["arn:aws:iam::aws:policy/PowerUserAccess"] })], expect: /AWS managed policy PowerUserAccess is attached/ },
             { label: "the AWS managed BedrockAgentCoreFullAccess", resources: [role([], { managedPolicyArns: ["arn:aws:iam::aws:policy/BedrockAgentCoreFullAccess"] })], expect: /AWS managed policy BedrockAgentCoreFullAccess is attached/ },
         ],
     },
