@@ -106,7 +106,7 @@ export class RunningPack {
         };
     }
 
-    async configureStack(graph: ResourceGraph): Promise<void> {
+    async configureStack(graph: StackHeader): Promise<void> {
         const req = new pb.AnalyzerStackConfigureRequest();
         req.setStack(graph.stack);
         req.setProject(graph.project);
@@ -140,6 +140,19 @@ export class RunningPack {
         return res.getDiagnosticsList();
     }
 
+    /**
+     * Analyze (or AnalyzeStack) with a request serialized once for every pack: the same method and the same bytes on
+     * the wire as `analyze(req)`, without serializing the request again per pack.
+     */
+    async analyzeSerialized(method: "analyze" | "analyzeStack", bytes: Uint8Array): Promise<pb.AnalyzeDiagnostic[]> {
+        const def = analyzerGrpc.AnalyzerService[method];
+        const res = await new Promise<pb.AnalyzeResponse>((resolve, reject) => {
+            this.client.makeUnaryRequest(def.path, (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), def.responseDeserialize, bytes,
+                (err, r) => (err || !r ? reject(new Error(`${path.basename(this.dir)}: ${err?.details || err?.message || "no response"}`)) : resolve(r)));
+        });
+        return res.getDiagnosticsList();
+    }
+
     stop(): void {
         this.client.close();
         this.child.kill();
@@ -152,8 +165,24 @@ export interface GraphRequests {
     stack: pb.AnalyzeStackRequest;
 }
 
+/** What ConfigureStack tells the packs about a stack, known before its program runs. */
+export type StackHeader = Pick<ResourceGraph, "project" | "stack" | "config" | "secretPlaceholders">;
+
+/** The Analyze request for one resource (its inputs), serialized. `byUrn` must hold its provider. */
+export function analyzeRequestBytes(r: GraphResource, byUrn: ReadonlyMap<string, GraphResource>): Uint8Array {
+    return describeResource(new pb.AnalyzeRequest(), r, r.inputs, byUrn).serializeBinary();
+}
+
 /** Analyze requests (inputs) for every resource, and the AnalyzeStack request (outputs and relations). */
-export function buildRequests(graph: ResourceGraph, byUrn: Map<string, GraphResource>): GraphRequests {
+export function buildRequests(graph: ResourceGraph, byUrn: ReadonlyMap<string, GraphResource>): GraphRequests {
+    return {
+        analyze: graph.resources.map((r) => ({ urn: r.urn, request: describeResource(new pb.AnalyzeRequest(), r, r.inputs, byUrn) })),
+        stack: buildStackRequest(graph, byUrn),
+    };
+}
+
+/** The AnalyzeStack request: every resource with its outputs, parent, dependencies and property dependencies. */
+export function buildStackRequest(graph: ResourceGraph, byUrn: ReadonlyMap<string, GraphResource>): pb.AnalyzeStackRequest {
     const stack = new pb.AnalyzeStackRequest();
     stack.setResourcesList(graph.resources.map((r) => {
         const ar = describeResource(new pb.AnalyzerResource(), r, r.outputs, byUrn);
@@ -168,17 +197,14 @@ export function buildRequests(graph: ResourceGraph, byUrn: Map<string, GraphReso
         }
         return ar;
     }));
-    return {
-        analyze: graph.resources.map((r) => ({ urn: r.urn, request: describeResource(new pb.AnalyzeRequest(), r, r.inputs, byUrn) })),
-        stack,
-    };
+    return stack;
 }
 
 /**
  * The fields an Analyze request and a stack resource share: type, URN, name, properties (inputs for Analyze,
  * outputs for AnalyzeStack, as the engine sends them), options and provider.
  */
-function describeResource<T extends pb.AnalyzeRequest | pb.AnalyzerResource>(msg: T, r: GraphResource, properties: Record<string, unknown>, byUrn: Map<string, GraphResource>): T {
+function describeResource<T extends pb.AnalyzeRequest | pb.AnalyzerResource>(msg: T, r: GraphResource, properties: Record<string, unknown>, byUrn: ReadonlyMap<string, GraphResource>): T {
     const m = msg as pb.AnalyzerResource;
     m.setType(r.type);
     m.setUrn(r.urn);
@@ -272,7 +298,7 @@ function resourceOptions(r: GraphResource): pb.AnalyzerResourceOptions {
     return o;
 }
 
-function providerOf(r: GraphResource, byUrn: Map<string, GraphResource>): pb.AnalyzerProviderResource | undefined {
+function providerOf(r: GraphResource, byUrn: ReadonlyMap<string, GraphResource>): pb.AnalyzerProviderResource | undefined {
     if (!r.provider) {
         return undefined;
     }

@@ -1,11 +1,12 @@
 import * as path from "path";
 import Ajv from "ajv";
-import { buildRequests, Enforcement, PackConfig, PolicyInfo, RunningPack, toViolation, Violation } from "./analyzer";
+import { analyzeRequestBytes, buildStackRequest, Enforcement, PackConfig, PolicyInfo, RunningPack, StackHeader, toViolation, Violation } from "./analyzer";
 import { UsageError } from "./errors";
 import { GraphResource, ResourceGraph } from "./graph";
 import { PackProcess, startPackProcesses } from "./packProcess";
 import { ProjectInfo } from "./project";
-import { synthesize, synthesizeUserProgram } from "./synth";
+import { synthesize, SynthObserver, synthesizeUserProgram } from "./synth";
+import type * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 
 export interface StackReport {
     project: string;
@@ -136,10 +137,105 @@ interface LoadedPack {
     policies: Map<string, PolicyInfo>;
 }
 
+/** One Analyze call sent to every pack: its request bytes and each pack's diagnostics, in pack order. */
+interface SentAnalyze {
+    bytes: Uint8Array;
+    diagnostics: Promise<pb.AnalyzeDiagnostic[][]>;
+}
+
+function sendAnalyze(loaded: LoadedPack[], bytes: Uint8Array): Promise<pb.AnalyzeDiagnostic[][]> {
+    return Promise.all(loaded.map((l) => l.pack.analyzeSerialized("analyze", bytes)));
+}
+
 /**
- * Synthesizes each target and runs every pack against it through the packs' Analyzer service: Analyze for each
- * resource (inputs), AnalyzeStack once (outputs), as `pulumi preview --policy-pack` does. Packs start while the
- * first stack is synthesized.
+ * The Analyze calls of one stack sent while its program runs, as the engine sends them while a preview registers
+ * resources: ConfigureStack once the packs are configured, then each resource's request as it registers. Nothing
+ * thrown here reaches the synthesis; failures are met when the results are read (see analyzeGraph).
+ */
+class StreamedAnalysis implements SynthObserver {
+    configured?: Promise<LoadedPack[]>;
+    readonly sent = new Map<string, SentAnalyze>();
+
+    constructor(private readonly ready: Promise<LoadedPack[]>) {}
+
+    start(stack: StackHeader): void {
+        this.configured = this.ready.then(async (loaded) => {
+            await Promise.all(loaded.map((l) => l.pack.configureStack(stack)));
+            return loaded;
+        });
+        this.configured.catch(() => undefined);
+    }
+
+    resource(r: GraphResource, records: ReadonlyMap<string, GraphResource>): void {
+        const configured = this.configured;
+        if (!configured) {
+            return;
+        }
+        try {
+            const bytes = analyzeRequestBytes(r, records);
+            const diagnostics = configured.then((loaded) => sendAnalyze(loaded, bytes));
+            diagnostics.catch(() => undefined);
+            this.sent.set(r.urn, { bytes, diagnostics });
+        } catch {
+            this.sent.delete(r.urn); // sent after the synthesis instead
+        }
+    }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+    return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/**
+ * Runs every pack on one graph: Analyze for each resource (inputs), then AnalyzeStack once (outputs), as `pulumi
+ * preview --policy-pack` does. A request streamed during the synthesis counts only if the finished graph gives the same
+ * bytes (the resource was not recorded again since); any other is sent now.
+ */
+async function analyzeGraph(graph: ResourceGraph, ready: Promise<LoadedPack[]>, stream: StreamedAnalysis | undefined, firstPreview: boolean | undefined): Promise<StackReport> {
+    const byUrn = new Map<string, GraphResource>(graph.resources.map((r) => [r.urn, r]));
+    let loaded: LoadedPack[];
+    if (stream?.configured) {
+        loaded = await stream.configured;
+    } else {
+        loaded = await ready;
+        await Promise.all(loaded.map((l) => l.pack.configureStack(graph)));
+    }
+    const calls = graph.resources.map((r) => {
+        const bytes = analyzeRequestBytes(r, byUrn);
+        const early = stream?.sent.get(r.urn);
+        return { urn: r.urn, diagnostics: early && sameBytes(early.bytes, bytes) ? early.diagnostics : sendAnalyze(loaded, bytes) };
+    });
+    calls.forEach((c) => c.diagnostics.catch(() => undefined));
+    // Every call of this stack is answered (streamed ones no longer in the graph too) before AnalyzeStack, and before
+    // the next stack's ConfigureStack.
+    await Promise.allSettled([...(stream?.sent.values() ?? [])].map((s) => s.diagnostics));
+    const perResource = await Promise.all(calls.map((c) => c.diagnostics));
+    const stackBytes = buildStackRequest(graph, byUrn).serializeBinary();
+    const stackLevel = await Promise.all(loaded.map((l) => l.pack.analyzeSerialized("analyzeStack", stackBytes)));
+    const violations: Violation[] = [];
+    loaded.forEach((l, i) => {
+        calls.forEach((c, j) => violations.push(...perResource[j][i].map((d) => toViolation(d, l.policies, byUrn, c.urn))));
+        violations.push(...stackLevel[i].map((d) => toViolation(d, l.policies, byUrn)));
+    });
+    violations.sort((a, b) => a.pack.localeCompare(b.pack) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""));
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    return {
+        project: graph.project,
+        stack: graph.stack,
+        ok: mandatory === 0,
+        summary: summarize(graph),
+        counts: { mandatory, advisory: violations.length - mandatory },
+        violations,
+        secretPlaceholders: graph.secretPlaceholders,
+        notes: notesOf(graph),
+        ...(firstPreview ? { previewUnknown: [...new Set(violations.filter((v) => PREVIEW_UNKNOWN.test(v.message)).map((v) => v.policy))].sort() } : {}),
+    };
+}
+
+/**
+ * Synthesizes each target and runs every pack against it through the packs' Analyzer service (see analyzeGraph).
+ * Packs start, and are configured, while the first stack is synthesized; a stack's resources are analyzed while its
+ * program runs (StreamedAnalysis), and each stack is finished before the next one is synthesized.
  */
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     const progress = opts.progress ?? (() => undefined);
@@ -151,53 +247,40 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     const started = processes.map((p) => RunningPack.connect(p));
     // Keep rejections from surfacing as unhandled while synthesis runs; they are awaited below.
     started.forEach((p) => p.catch(() => undefined));
+    const configured = started.map(async (p, i): Promise<LoadedPack> => {
+        const pack = await p;
+        const info = await pack.info();
+        await pack.configure(effectiveConfig(info.name, info.policies, info.initialConfig, opts.packConfigs?.[i]));
+        return { pack, name: info.name, version: info.version, policies: new Map(info.policies.map((x) => [x.name, x])) };
+    });
+    // All packs, or the first failure in pack order (a pack that does not start, a config it refuses).
+    const ready = Promise.allSettled(configured).then((results) => results.map((r) => {
+        if (r.status === "rejected") {
+            throw r.reason;
+        }
+        return r.value;
+    }));
+    ready.catch(() => undefined);
     try {
-        const graphs: ResourceGraph[] = [];
+        const stacks: StackReport[] = [];
         for (const t of opts.targets) {
+            let graph: ResourceGraph;
+            let stream: StreamedAnalysis | undefined;
             if ("graph" in t) {
-                graphs.push(t.graph);
+                graph = t.graph;
             } else if (t.program !== undefined) {
                 progress(`synthesizing program ${t.program}, stack ${t.stack}`);
-                graphs.push(await synthesizeUserProgram({ dir: t.program, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview }));
+                stream = new StreamedAnalysis(ready);
+                graph = await synthesizeUserProgram({ dir: t.program, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview, observer: stream });
             } else {
                 progress(`synthesizing stack ${t.stack}`);
-                graphs.push(await synthesize({ project: opts.project, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview }));
+                stream = new StreamedAnalysis(ready);
+                graph = await synthesize({ project: opts.project, stack: t.stack, stackFile: t.stackFile, firstPreview: opts.firstPreview, observer: stream });
             }
-        }
-        const loaded: LoadedPack[] = [];
-        for (const [i, p] of started.entries()) {
-            const pack = await p;
-            const info = await pack.info();
-            await pack.configure(effectiveConfig(info.name, info.policies, info.initialConfig, opts.packConfigs?.[i]));
-            loaded.push({ pack, name: info.name, version: info.version, policies: new Map(info.policies.map((x) => [x.name, x])) });
-        }
-        const stacks: StackReport[] = [];
-        for (const graph of graphs) {
             progress(`analyzing ${graph.stack}: ${graph.resources.length} resources`);
-            const byUrn = new Map<string, GraphResource>(graph.resources.map((r) => [r.urn, r]));
-            const violations: Violation[] = [];
-            const requests = buildRequests(graph, byUrn);
-            await Promise.all(loaded.map(async (l) => {
-                await l.pack.configureStack(graph);
-                const perResource = await Promise.all(requests.analyze.map(async ({ urn, request }) =>
-                    (await l.pack.analyze(request)).map((d) => toViolation(d, l.policies, byUrn, urn))));
-                const stackLevel = (await l.pack.analyzeStack(requests.stack)).map((d) => toViolation(d, l.policies, byUrn));
-                violations.push(...perResource.flat(), ...stackLevel);
-            }));
-            violations.sort((a, b) => a.pack.localeCompare(b.pack) || a.policy.localeCompare(b.policy) || (a.urn ?? "").localeCompare(b.urn ?? ""));
-            const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
-            stacks.push({
-                project: graph.project,
-                stack: graph.stack,
-                ok: mandatory === 0,
-                summary: summarize(graph),
-                counts: { mandatory, advisory: violations.length - mandatory },
-                violations,
-                secretPlaceholders: graph.secretPlaceholders,
-                notes: notesOf(graph),
-                ...(opts.firstPreview ? { previewUnknown: [...new Set(violations.filter((v) => PREVIEW_UNKNOWN.test(v.message)).map((v) => v.policy))].sort() } : {}),
-            });
+            stacks.push(await analyzeGraph(graph, ready, stream, opts.firstPreview));
         }
+        const loaded = await ready;
         return {
             version: 1,
             ok: stacks.every((s) => s.ok),

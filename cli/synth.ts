@@ -3,6 +3,7 @@ import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as publicSettings from "@pulumi/pulumi/runtime/settings";
 import * as publicState from "@pulumi/pulumi/runtime/state";
+import type { StackHeader } from "./analyzer";
 import { GraphResource, ResourceGraph, SECRET_PLACEHOLDER, SECRET_SIG, SPECIAL_SIG_KEY } from "./graph";
 import { BlueprintMocks } from "./mocks";
 import { main as blueprintProgram } from "../program";
@@ -76,12 +77,23 @@ export class FirstPreviewMocks implements pulumi.runtime.Mocks {
     }
 }
 
+/**
+ * Sees a synthesis while it runs: `mcpsec check` sends each resource's Analyze request as the resource registers,
+ * as the engine does during a preview, so that the packs work while the program still runs.
+ */
+export interface SynthObserver {
+    /** The stack as ConfigureStack describes it (config with secrets replaced), before the program runs. */
+    start(stack: StackHeader): void;
+    /** A resource as recorded at its registration (a component's outputs come later); `records`: all recorded so far. */
+    resource(r: GraphResource, records: ReadonlyMap<string, GraphResource>): void;
+}
+
 /** The mock monitor, recording every registration as the engine would receive it. */
 class RecordingMonitor extends MockMonitor {
     readonly records = new Map<string, GraphResource>();
     readonly order: string[] = [];
 
-    constructor(private readonly engineMocks: pulumi.runtime.Mocks, private readonly project: string, private readonly stack: string) {
+    constructor(private readonly engineMocks: pulumi.runtime.Mocks, private readonly project: string, private readonly stack: string, private readonly observer?: SynthObserver) {
         super(engineMocks);
         // MockMonitor's own URN scheme keeps only the nearest parent type; replace it (private in the typings).
         (this as unknown as { newUrn: RecordingMonitor["engineUrn"] }).newUrn = (p, t, n) => this.engineUrn(p, t, n);
@@ -142,6 +154,7 @@ class RecordingMonitor extends MockMonitor {
             this.order.push(rec.urn);
         }
         this.records.set(rec.urn, rec);
+        this.observer?.resource(rec, this.records);
     }
 
     private record(req: resproto.RegisterResourceRequest, resp: resproto.RegisterResourceResponse): void {
@@ -207,6 +220,7 @@ export interface SynthOptions {
     stackFile?: string;
     /** Synthesize as a first `pulumi preview` sees the program: computed outputs unknown (see FirstPreviewMocks). */
     firstPreview?: boolean;
+    observer?: SynthObserver;
 }
 
 /**
@@ -215,7 +229,7 @@ export interface SynthOptions {
  */
 export async function synthesize(opts: SynthOptions): Promise<ResourceGraph> {
     const { config, secretKeys } = loadStackConfig(opts.project, opts.stack, opts.stackFile);
-    return synthesizeProgram({ project: opts.project.name, stack: opts.stack, config, secretKeys, program: blueprintProgram, firstPreview: opts.firstPreview });
+    return synthesizeProgram({ project: opts.project.name, stack: opts.stack, config, secretKeys, program: blueprintProgram, firstPreview: opts.firstPreview, observer: opts.observer });
 }
 
 /**
@@ -249,6 +263,7 @@ export interface ProgramSynthOptions {
     program: () => Promise<unknown> | unknown;
     /** Run as a first preview (dry run, computed outputs unknown); default: as an update with realistic outputs. */
     firstPreview?: boolean;
+    observer?: SynthObserver;
 }
 
 /**
@@ -277,7 +292,9 @@ export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<Reso
             },
         };
         const mocks = preview ? new FirstPreviewMocks(answering) : answering;
-        const monitor = new RecordingMonitor(mocks, project, stack);
+        const graphConfig = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? SECRET_PLACEHOLDER : v]));
+        opts.observer?.start({ project, stack, config: graphConfig, secretPlaceholders: secretKeys });
+        const monitor = new RecordingMonitor(mocks, project, stack, opts.observer);
         await pulumi.runtime.setMocks(mocks, project, stack, preview);
         settings.setMockOptions(monitor, project, stack, preview);
         pulumi.runtime.setAllConfig(config, secretKeys);
@@ -308,7 +325,7 @@ export async function synthesizeProgram(opts: ProgramSynthOptions): Promise<Reso
             version: 1 as const,
             project,
             stack,
-            config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? SECRET_PLACEHOLDER : v])),
+            config: graphConfig,
             secretPlaceholders: secretKeys,
             resources: monitor.order.map((urn) => monitor.records.get(urn)!),
             outputs: redactSecrets(outputs) as Record<string, unknown>,
@@ -322,13 +339,14 @@ export interface UserProgramSynthOptions {
     stack: string;
     stackFile?: string;
     firstPreview?: boolean;
+    observer?: SynthObserver;
 }
 
 /** `--program <dir>`: a user's own Pulumi program, with its own project name and stack config, under the same mocks. */
 export async function synthesizeUserProgram(opts: UserProgramSynthOptions): Promise<ResourceGraph> {
     const program = loadUserProgram(opts.dir);
     const { config, secretKeys, missing, file } = programStackConfig(program, opts.stack, opts.stackFile);
-    const graph = await synthesizeProgram({ project: program.project.name, stack: opts.stack, config, secretKeys, program: program.run, firstPreview: opts.firstPreview });
+    const graph = await synthesizeProgram({ project: program.project.name, stack: opts.stack, config, secretKeys, program: program.run, firstPreview: opts.firstPreview, observer: opts.observer });
     graph.notes = [`program ${program.entry}`, ...(missing ? [`no stack config file ${file}: the program ran with no config`] : [])];
     return graph;
 }

@@ -1,0 +1,47 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { analyzeRequestBytes, StackHeader } from "../../cli/analyzer";
+import { GraphResource } from "../../cli/graph";
+import { synthesizeProgram, SynthObserver } from "../../cli/synth";
+
+// `mcpsec check` sends each resource's Analyze request while the program runs (cli/check.ts StreamedAnalysis) and
+// keeps a streamed answer only if the finished graph gives the same request bytes. That is only a saving if the
+// requests at registration are the final ones: checked here on a program with a component, an explicit provider,
+// resources passed as inputs, a secret and a component whose outputs come after its registration. The verdicts of the
+// streamed path are those of the CLI tests (test/cli/cli.test.ts, program.test.ts).
+describe("analyze requests streamed during the synthesis", () => {
+    it("are, for every resource, the bytes the finished graph gives; ConfigureStack sees the graph's stack", async () => {
+        const streamed = new Map<string, Uint8Array>();
+        let header: StackHeader | undefined;
+        const observer: SynthObserver = {
+            start: (h) => (header = h),
+            resource: (r: GraphResource, records) => streamed.set(r.urn, analyzeRequestBytes(r, records)),
+        };
+        const graph = await synthesizeProgram({
+            project: "test",
+            stack: "unit",
+            config: { "aws:region": "eu-west-1", "test:token": "s3cr3t" },
+            secretKeys: ["test:token"],
+            observer,
+            program: async () => {
+                const group = new pulumi.ComponentResource("example:index:Group", "group");
+                const provider = new aws.Provider("west", { region: "eu-west-1" }, { parent: group });
+                const role = new aws.iam.Role("app", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] }) }, { parent: group, provider });
+                new aws.iam.RolePolicyAttachment("app-read", { role, policyArn: aws.iam.ManagedPolicy.AmazonS3ReadOnlyAccess }, { parent: group, provider });
+                new aws.ssm.Parameter("token", { type: "SecureString", value: new pulumi.Config("test").requireSecret("token") });
+                (group as unknown as { registerOutputs(o: pulumi.Inputs): void }).registerOutputs({ role: role.arn });
+                return { roleName: role.name };
+            },
+        });
+        expect(graph.resources.length).toBeGreaterThanOrEqual(6);
+        const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
+        for (const r of graph.resources) {
+            const final = Buffer.from(analyzeRequestBytes(r, byUrn));
+            expect(Buffer.from(streamed.get(r.urn)!).equals(final), r.urn).toBe(true);
+        }
+        expect([...streamed.keys()].sort()).toEqual(graph.resources.map((r) => r.urn).sort());
+        expect(header).toEqual({ project: graph.project, stack: graph.stack, config: graph.config, secretPlaceholders: graph.secretPlaceholders });
+        expect(JSON.stringify(header)).not.toContain("s3cr3t");
+    });
+});
