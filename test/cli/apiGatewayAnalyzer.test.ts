@@ -7,8 +7,8 @@ import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../cli/check";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { cloneGraph, project, ROOT } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 const AWS_PACK = path.join(ROOT, "policies", "aws");
 
@@ -22,7 +22,7 @@ let graph: ResourceGraph;
 beforeAll(async () => {
     // Only the API Gateway resources, the web ACL associations and the user pool with its resource servers: what these rules read (the whole stack is
     // checked by `mcpsec check --all` in cli.test.ts); a smaller graph keeps the pack's analysis fast.
-    const full = await synthesize({ project, stack: "api-gateway-dev" });
+    const full = await synthesizedStack("api-gateway-dev");
     graph = { ...full, resources: full.resources.filter((r) => /^aws:apigateway(v2)?\/|^aws:wafv2\/webAclAssociation:|^aws:cognito\/(userPool|resourceServer):|^pulumi:/.test(r.type)) };
     expect(graph.resources.length).toBeGreaterThan(30);
 });

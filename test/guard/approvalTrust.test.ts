@@ -11,7 +11,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { loadStackConfig } from "../../cli/project";
-import { synthesize, synthesizeProgram } from "../../cli/synth";
+import { synthesizeProgram } from "../../cli/synth";
 import { signApproval } from "../../components/mcp/approval";
 import { approvedManifest } from "../../components/mcp/server";
 import { validateMcpServerSpec, type McpServerSpec } from "../../components/mcp/spec";
@@ -20,6 +20,7 @@ import { startGuard } from "../../guard/src/main";
 import { loadSettings } from "../../guard/src/settings";
 import { main } from "../../program";
 import { ofType, project, ROOT } from "../helpers";
+import { synthesizedStack } from "../runCache";
 import { CLIENT_ID, startIssuer, type Issuer } from "./issuer";
 import { RESOURCE } from "./harness";
 
@@ -132,7 +133,7 @@ describe("the security zone hands each guard the stack's reviewer keys (security
     let graph: ResourceGraph;
     let issuer: Issuer;
     beforeAll(async () => {
-        graph = await synthesize({ project, stack: "security-zone-dev" });
+        graph = await synthesizedStack("security-zone-dev");
         issuer = await startIssuer("https://docs-search.dev.mcp.example.com/mcp");
     });
     afterAll(async () => {

@@ -6,9 +6,9 @@ import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckReport, runCheck } from "../../cli/check";
 import { ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { buildPacks, BuiltPack, packDirs } from "../../scripts/buildPacks";
 import { FIXTURE_STACKS, project, ROOT } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 const run = promisify(execFile);
 
@@ -57,9 +57,9 @@ describe("built packs stand alone (npm run build:packs)", () => {
             alone.push(dir);
             modes.push(`${p.name}: ${await install(dir, p.dependencies)}`);
         }));
-        graphs = [await synthesize({ project, stack: "security-zone-dev" })];
+        graphs = [await synthesizedStack("security-zone-dev")];
         for (const s of ["public-ip", "k8s-unguarded", "unapproved-change"]) {
-            graphs.push(await synthesize({ project, stack: s, stackFile: path.join(FIXTURE_STACKS, `Pulumi.${s}.yaml`) }));
+            graphs.push(await synthesizedStack(s, path.join(FIXTURE_STACKS, `Pulumi.${s}.yaml`)));
         }
         await installs;
         alone.sort();

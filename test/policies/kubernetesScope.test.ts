@@ -1,11 +1,11 @@
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { kubernetesRules } from "../../policies/kubernetes/rules";
 import { mcpNamespaces } from "../../policies/kubernetes/scope";
 import { Props } from "../../policies/lib/rule";
-import { cloneGraph, project } from "../helpers";
+import { cloneGraph } from "../helpers";
+import { synthesizedStack } from "../runCache";
 import { Fixture, FixtureResource, runRule } from "./harness";
 import { kubernetesCases } from "./kubernetes.cases";
 
@@ -75,7 +75,7 @@ describe("kubernetes pack fixtures", () => {
 describe("the kubernetes pack on the synthesized layer (stack microservices-dev)", () => {
     let graph: ResourceGraph;
     beforeAll(async () => {
-        graph = await synthesize({ project, stack: "microservices-dev" });
+        graph = await synthesizedStack("microservices-dev");
     });
     const resourcesOf = (g: ResourceGraph): FixtureResource[] => g.resources.map((r) => ({ type: r.type, name: r.name, props: r.outputs as Props }));
     const rule = (name: string) => kubernetesRules.find((r) => r.meta.name === name)!;
@@ -105,7 +105,7 @@ describe("the kubernetes pack on the synthesized layer (stack microservices-dev)
     });
 
     it("requires the server's own scopes on the unguarded layer's token rule (fixture k8s-unguarded)", async () => {
-        const unguarded = await synthesize({ project, stack: "k8s-unguarded", stackFile: path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-unguarded.yaml") });
+        const unguarded = await synthesizedStack("k8s-unguarded", path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-unguarded.yaml"));
         const policy = (g: ResourceGraph) => g.resources.find((r) => r.type.endsWith(":AuthorizationPolicy") && (r.outputs as Props).metadata?.namespace === "mcp-docs-search")!.outputs as Props;
         expect(policy(unguarded).spec.rules[0].when).toEqual([{ key: "request.auth.claims[scope]", values: ["https://docs-search.mcp.k8s.example.com/mcp/docs:read"] }]);
         expect(await check("kubernetes-mcp-namespace-authorization", unguarded)).toEqual([]);

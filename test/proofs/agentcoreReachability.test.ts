@@ -6,13 +6,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { NetworkNode, ReachabilityModel } from "../../cli/reachability";
-import { synthesize } from "../../cli/synth";
-import { cloneGraph, project } from "../helpers";
+import { cloneGraph } from "../helpers";
+import { synthesizedStack } from "../runCache";
 import { byType, guardPort } from "./network";
 
 let base: ResourceGraph;
 beforeAll(async () => {
-    base = await synthesize({ project, stack: "api-gateway-agentcore-dev" });
+    base = await synthesizedStack("api-gateway-agentcore-dev");
 });
 
 const albOf = (model: ReachabilityModel): NetworkNode => {

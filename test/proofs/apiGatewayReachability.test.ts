@@ -7,13 +7,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { NetworkNode, ReachabilityModel } from "../../cli/reachability";
-import { synthesize } from "../../cli/synth";
-import { cloneGraph, project } from "../helpers";
+import { cloneGraph } from "../helpers";
+import { synthesizedStack } from "../runCache";
 import { byType, ensureTransitGateway, guardPort, securityGroupOf, serverPorts, setInput } from "./network";
 
 let base: ResourceGraph;
 beforeAll(async () => {
-    base = await synthesize({ project, stack: "api-gateway-dev" });
+    base = await synthesizedStack("api-gateway-dev");
 });
 
 const albOf = (model: ReachabilityModel): NetworkNode => {

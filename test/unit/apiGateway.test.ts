@@ -3,7 +3,6 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { ACCESS_LOG_FORMAT, CHALLENGE_RESPONSES, mcpRequestModel, PLAIN_RESPONSES, STREAM_TIMEOUT_MS } from "../../components/apigateway";
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
@@ -12,7 +11,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { privateApiPolicyProblem } from "../../policies/aws/apigateway";
-import { FIXTURE_STACKS, ofType, one, project, ROOT } from "../helpers";
+import { FIXTURE_STACKS, ofType, one, ROOT } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 const API = "https://api.dev.mcp.example.com/docs-search/mcp";
 const METADATA = "https://api.dev.mcp.example.com/.well-known/oauth-protected-resource/docs-search/mcp";
@@ -38,7 +38,7 @@ const clientPath = (m: GraphResource) => `/${basePathOf(apiOf(m))}${pathOf(m.inp
 const integrationOf = (m: GraphResource) => ofType(graph, "aws:apigateway/integration:Integration").find((i) => i.inputs.restApi === m.inputs.restApi && i.inputs.resourceId === m.inputs.resourceId && i.inputs.httpMethod === m.inputs.httpMethod)!;
 
 beforeAll(async () => {
-    graph = await synthesize({ project, stack: "api-gateway-dev" });
+    graph = await synthesizedStack("api-gateway-dev");
 });
 
 describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
@@ -260,7 +260,7 @@ describe("pattern 2 on API Gateway (api-gateway-dev)", () => {
 describe("pattern 2 with a PRIVATE API (fixture api-gateway-private)", () => {
     let g: ResourceGraph;
     beforeAll(async () => {
-        g = await synthesize({ project, stack: "api-gateway-private", stackFile: path.join(FIXTURE_STACKS, "Pulumi.api-gateway-private.yaml") });
+        g = await synthesizedStack("api-gateway-private", path.join(FIXTURE_STACKS, "Pulumi.api-gateway-private.yaml"));
     });
     const endpoints = ["vpce-0123456789abcdef0", "vpce-0fedcba9876543210"];
 
@@ -295,7 +295,7 @@ describe("pattern 2 with mutual TLS for agent clients", () => {
         const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.api-gateway-dev.yaml"), "utf8");
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-mtls-")), "Pulumi.api-gateway-mtls.yaml");
         fs.writeFileSync(file, dev.replace("    securityPolicy: TLS_1_2\n", "    securityPolicy: TLS_1_2\n    mutualTls: { truststoreUri: s3://mcp-trust/agents-ca.pem, truststoreVersion: v3 }\n"));
-        const g = await synthesize({ project, stack: "api-gateway-mtls", stackFile: file });
+        const g = await synthesizedStack("api-gateway-mtls", file);
         expect(one(g, "aws:apigateway/domainName:DomainName").inputs.mutualTlsAuthentication).toEqual({ truststoreUri: "s3://mcp-trust/agents-ca.pem", truststoreVersion: "v3" });
     });
 });
@@ -308,7 +308,7 @@ describe("pattern 2 with a SIEM", () => {
         const text = dev.replace("    retentionDays: 365\n", `    retentionDays: 365\n${siem}`);
         expect(text).not.toBe(dev);
         fs.writeFileSync(file, text);
-        const g = await synthesize({ project, stack: "api-gateway-siem", stackFile: file });
+        const g = await synthesizedStack("api-gateway-siem", file);
         const subscribed = ofType(g, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter").map((f) => f.inputs.logGroup);
         const apiGroups = ofType(g, "aws:cloudwatch/logGroup:LogGroup").filter((lg) => /^\/aws\/apigateway\/|^API-Gateway-Execution-Logs_/.test(String(lg.inputs.name)));
         expect(apiGroups).toHaveLength(3);

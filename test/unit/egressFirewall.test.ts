@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ofType, one, project, ROOT } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 const ROUTE = "aws:ec2/route:Route";
 
@@ -51,7 +52,7 @@ describe("egress plan", () => {
 describe("SecurityZone with a server that declares egress (security-zone-prod)", () => {
     let graph: ResourceGraph;
     beforeAll(async () => {
-        graph = await synthesize({ project, stack: "security-zone-prod" });
+        graph = await synthesizedStack("security-zone-prod");
     });
 
     it("passes only the declared domains, by SNI and Host, in strict order with drop and alert by default", () => {
@@ -136,6 +137,7 @@ describe("SecurityZone without declared egress (security-zone-dev)", () => {
         const fetchSpy = vi.spyOn(globalThis, "fetch");
         let graph: ResourceGraph;
         try {
+            // Synthesized here (not read from the run's cache): the spy must see this synthesis.
             graph = await synthesize({ project, stack: "security-zone-dev" });
             expect(fetchSpy).not.toHaveBeenCalled();
         } finally {
@@ -162,7 +164,7 @@ describe("SecurityZone without declared egress (security-zone-dev)", () => {
         const dev = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.security-zone-dev.yaml"), "utf8");
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mcpsec-egress-")), "Pulumi.security-zone-dev.yaml");
         fs.writeFileSync(file, dev.replace(/ {2}mcpsec:guard:\n {4}image: [^\n]+\n/, "  mcpsec:guard:\n    allowUnguarded: true\n"));
-        const graph = await synthesize({ project, stack: "security-zone-dev", stackFile: file });
+        const graph = await synthesizedStack("security-zone-dev", file);
         expect(ofType(graph, "aws:ecs/taskDefinition:TaskDefinition").every((t) => !String(t.inputs.containerDefinitions).includes("mcp-guard"))).toBe(true);
         for (const type of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "aws:networkfirewall/firewall:Firewall"]) {
             expect(ofType(graph, type), type).toHaveLength(0);

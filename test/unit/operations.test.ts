@@ -5,13 +5,13 @@ import { describe, expect, it, vi } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
 import { SECRET_SIG, SPECIAL_SIG_KEY } from "../../cli/graph";
 import { CONTAINMENT_HANDLER, DRIFT_RULES, ThreatDetection } from "../../components/detection";
-import { synthesize } from "../../cli/synth";
 import { ACCESS_LOG_EXEMPTION_TAG } from "../../components/common/bucket";
 import { archiveLockModeFor, validateBlueprintConfig } from "../../components/config";
 import { LogBucket } from "../../components/edge";
 import { ArchiveBucket, AuditTrail, CLOUDWATCH_LOGS_PROCESSING, McpAlerts, SiemExport, SiemDestination } from "../../components/observability";
 import { ManagedSecret, ZoneKey } from "../../components/secrets";
-import { ofType, one, project, synthComponent } from "../helpers";
+import { ofType, one, synthComponent } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
@@ -114,7 +114,7 @@ describe("LogBucket and S3 server access logging", () => {
 
 describe("security zone logging (stack)", () => {
     it("logs every bucket but the terminal access-log bucket, which receives the others' logs; prod archive in COMPLIANCE mode", async () => {
-        const g = await synthesize({ project, stack: "security-zone-prod" });
+        const g = await synthesizedStack("security-zone-prod");
         const buckets = ofType(g, "aws:s3/bucket:Bucket");
         const loggings = ofType(g, "aws:s3/bucketLogging:BucketLogging");
         const terminal = buckets.filter((b) => (b.inputs.tags as Record<string, string>)[ACCESS_LOG_EXEMPTION_TAG] !== undefined);

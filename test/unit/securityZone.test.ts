@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResourceGraph } from "../../cli/graph";
-import { synthesize } from "../../cli/synth";
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
 import { checkSecurityZoneConfig } from "../../components/patterns";
 import * as path from "path";
 import { notesOf } from "../../cli/check";
-import { FIXTURE_STACKS, ofType, project } from "../helpers";
+import { FIXTURE_STACKS, ofType } from "../helpers";
+import { synthesizedStack } from "../runCache";
 
 const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
 const server = { name: "docs", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp/docs@sha256:${"e".repeat(64)}`, port: 8080, tools: [{ ...tool, sha256: toolDigest(tool) }] };
@@ -58,7 +58,7 @@ describe("SecurityZone config checks", () => {
 describe("SecurityZone on the example stack", () => {
     let graph: ResourceGraph;
     beforeAll(async () => {
-        graph = await synthesize({ project, stack: "security-zone-dev" });
+        graph = await synthesizedStack("security-zone-dev");
     });
 
     it("lets the enterprise networks of mcpsec:edge.allowedCidrs through the zone's NACL on 443, and the replies back", () => {
@@ -122,7 +122,7 @@ describe("SecurityZone on the example stack", () => {
 
 describe("SecurityZone with the organization's account services", () => {
     it("creates no trail, detector, hub, scanner or recorder, keeps alarms and containment, and says so", async () => {
-        const graph = await synthesize({ project, stack: "existing-services", stackFile: path.join(FIXTURE_STACKS, "Pulumi.existing-services.yaml") });
+        const graph = await synthesizedStack("existing-services", path.join(FIXTURE_STACKS, "Pulumi.existing-services.yaml"));
         for (const type of ["aws:cloudtrail/trail:Trail", "aws:guardduty/detector:Detector", "aws:securityhub/account:Account", "aws:inspector2/enabler:Enabler", "aws:cfg/recorder:Recorder"]) {
             expect(ofType(graph, type), type).toHaveLength(0);
         }
