@@ -154,7 +154,10 @@ function sendAnalyze(loaded: LoadedPack[], bytes: Uint8Array): Promise<pb.Analyz
  */
 class StreamedAnalysis implements SynthObserver {
     configured?: Promise<LoadedPack[]>;
+    /** The last request sent for each URN. */
     readonly sent = new Map<string, SentAnalyze>();
+    /** Every call sent, a URN recorded twice included: all are answered before the stack is finished. */
+    readonly calls: Promise<unknown>[] = [];
 
     constructor(private readonly ready: Promise<LoadedPack[]>) {}
 
@@ -176,6 +179,7 @@ class StreamedAnalysis implements SynthObserver {
             const diagnostics = configured.then((loaded) => sendAnalyze(loaded, bytes));
             diagnostics.catch(() => undefined);
             this.sent.set(r.urn, { bytes, diagnostics });
+            this.calls.push(diagnostics);
         } catch {
             this.sent.delete(r.urn); // sent after the synthesis instead
         }
@@ -208,7 +212,7 @@ async function analyzeGraph(graph: ResourceGraph, ready: Promise<LoadedPack[]>, 
     calls.forEach((c) => c.diagnostics.catch(() => undefined));
     // Every call of this stack is answered (streamed ones no longer in the graph too) before AnalyzeStack, and before
     // the next stack's ConfigureStack.
-    await Promise.allSettled([...(stream?.sent.values() ?? [])].map((s) => s.diagnostics));
+    await Promise.allSettled(stream?.calls ?? []);
     const perResource = await Promise.all(calls.map((c) => c.diagnostics));
     const stackBytes = buildStackRequest(graph, byUrn).serializeBinary();
     const stackLevel = await Promise.all(loaded.map((l) => l.pack.analyzeSerialized("analyzeStack", stackBytes)));
