@@ -113,6 +113,45 @@ describe("REQUEST interceptor", () => {
         expect(lines.at(-1)).toMatchObject({ event: "tool_call_denied", reason });
     });
 
+    it.each([
+        ["resources/list", {}], ["resources/templates/list", {}], ["resources/read", { uri: "file:///etc/passwd" }],
+        ["resources/subscribe", { uri: "file:///etc/passwd" }], ["resources/unsubscribe", { uri: "file:///etc/passwd" }],
+        ["prompts/list", {}], ["prompts/get", { name: "x" }], ["completion/complete", { ref: { type: "ref/prompt", name: "x" }, argument: { name: "a", value: "b" } }],
+        ["logging/setLevel", { level: "debug" }],
+    ])("refuses %s, which no per-user check covers behind the gateway (Cedar judges tools only)", async (method, params) => {
+        const { interceptor, lines } = await load("request");
+        const r = refusal(await interceptor.handle(requestEvent({ jsonrpc: "2.0", id: 9, method, params })));
+        expect(r).toEqual({ statusCode: 200, code: -32601, id: 9, message: `Method not allowed: ${method}` });
+        expect(lines.at(-1)).toMatchObject({ event: "tool_call_denied", reason: "method_not_allowed", method });
+    });
+
+    it("passes the session methods the protocol needs", async () => {
+        const { interceptor } = await load("request");
+        for (const m of [
+            { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } },
+            { jsonrpc: "2.0", id: 2, method: "ping" },
+            { jsonrpc: "2.0", method: "notifications/initialized" },
+            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 2 } },
+        ]) {
+            expect((await interceptor.handle(requestEvent(m))).mcp.transformedGatewayRequest?.body).toEqual(m);
+        }
+    });
+
+    it("refuses a request body over 1 MiB with 413", async () => {
+        const { interceptor, lines } = await load("request");
+        const m = call("tickets___search_tickets", { query: "x".repeat(1024 * 1024) });
+        expect(refusal(await interceptor.handle(requestEvent(m))).statusCode).toBe(413);
+        expect(lines.at(-1)).toMatchObject({ event: "tool_call_denied", reason: "body_too_large" });
+    });
+
+    it("forwards its own parse of the raw body, never the gateway's view (an extra member there does not go on)", async () => {
+        const { interceptor } = await load("request");
+        const m = call("tickets___search_tickets", { query: "printer" });
+        const view = { ...m, params: { ...m.params, _meta: { injected: true } } };
+        const out = await interceptor.handle(requestEvent(view, JSON.stringify(m)));
+        expect(out.mcp.transformedGatewayRequest!.body).toEqual(m);
+    });
+
     it("refuses a request the gateway's parsed view reads differently from the raw body", async () => {
         const { interceptor, lines } = await load("request");
         const raw = JSON.stringify(call("tickets___search_tickets", { query: "printer" }));

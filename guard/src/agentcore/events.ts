@@ -25,6 +25,21 @@ export const TOOL_SEPARATOR = "___";
 /** A gateway target name (CreateGatewayTarget `name`). */
 export const TARGET_NAME = /^([0-9a-zA-Z]-?){1,100}$/;
 
+/**
+ * The client methods the REQUEST interceptor lets through to a target: those whose per-user authorization the
+ * agentcore kind can really enforce, and those the session needs. AgentCore's Cedar engine judges tool calls only
+ * ("Policy evaluation applies only to MCP tools. Regardless of the policy evaluation mode, the gateway always allows
+ * MCP prompts (`prompts/list`, `prompts/get`) and resources (`resources/list`, `resources/read`,
+ * `resources/templates/list`)", devguide use-gateway-with-policy), the interceptor sees no identity
+ * (`passRequestHeaders: false`) and the target's token is the gateway's own, holding every scope of the server. So
+ * resources, prompts, completion, subscriptions and logging/setLevel are refused at the gateway for everyone: no
+ * per-user check exists for them on this path. Responses to server requests are not methods and pass.
+ */
+export const AGENTCORE_CLIENT_METHODS = [
+    "initialize", "ping", "tools/list", "tools/call",
+    "notifications/initialized", "notifications/cancelled",
+] as const;
+
 export interface GatewayRequest {
     path?: string;
     httpMethod?: string;

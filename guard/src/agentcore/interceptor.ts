@@ -1,5 +1,4 @@
 import canonicalize from "canonicalize";
-import { MCP_CLIENT_METHODS } from "../../../components/mcp/methods";
 import type { ApprovalSettings } from "../../../components/mcp/approval";
 import { Audit, type AuditRecord, type AuditSink } from "../audit";
 import type { Identity } from "../core/claims";
@@ -8,7 +7,7 @@ import { depthExceeds, MAX_DEPTH, parseBody, type RpcRequest } from "../core/jso
 import { parseManifest, ToolRegistry } from "../core/manifest";
 import { decide, filterTools, type Decision } from "../core/policy";
 import { PII_CLASSES, type DlpMode, type PiiClass } from "../settings";
-import { answer, idOf, INPUT_VERSION, passRequest, rpcErrorAnswer, splitToolName, TARGET_NAME, type InterceptorEvent, type InterceptorOutput } from "./events";
+import { AGENTCORE_CLIENT_METHODS, answer, idOf, INPUT_VERSION, passRequest, rpcErrorAnswer, splitToolName, TARGET_NAME, type InterceptorEvent, type InterceptorOutput } from "./events";
 
 /** Which interception point a function serves: one function per point, each with its own role and logs. */
 export type InterceptorKind = "request" | "response";
@@ -32,10 +31,11 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The caller as decide() sees it here: holding exactly the scopes of the tool called. Per-tool scope authorization is
- * not this function's job: the gateway's Cedar policy engine (ENFORCE, default deny) permits a call only to a principal
- * holding one of the tool's scopes, and the guard behind the target verifies the token again. The documented event
- * carries the token only as a header (with `passRequestHeaders: true`), not a verified identity, so the interceptor
- * judges what needs no identity: method, pin and arguments.
+ * not this function's job: the gateway's Cedar policy engine (ENFORCE, default deny) is the only per-user, per-tool
+ * check on this path (the guard behind the target sees the gateway's own client-credentials token, which holds every
+ * scope of its server). The documented event carries the token only as a header (with `passRequestHeaders: true`),
+ * not a verified identity, so the interceptor judges what needs no identity: method (AGENTCORE_CLIENT_METHODS), pin
+ * and arguments.
  */
 function scopeNeutral(scopes: string[]): Identity {
     return { subject: "agentcore-gateway", clientId: "agentcore-gateway", scopes };
@@ -181,7 +181,7 @@ export class Interceptor {
             }
             rec.server = target.server;
             const checked: RpcRequest = { ...call, params: { ...call.params, name: split.tool } };
-            decision = decide(scopeNeutral(target.registry.pin(split.tool)?.scopes ?? []), checked, target.registry, MCP_CLIENT_METHODS, target.resource);
+            decision = decide(scopeNeutral(target.registry.pin(split.tool)?.scopes ?? []), checked, target.registry, AGENTCORE_CLIENT_METHODS, target.resource);
             if (!decision.allow) {
                 // The caller knows the tool by its gateway name: errors name it so.
                 const full = name.slice(0, 128);
@@ -189,7 +189,7 @@ export class Interceptor {
             }
         } else {
             const any = state.targets.values().next().value as Target;
-            decision = decide(scopeNeutral([]), message, any.registry, MCP_CLIENT_METHODS, any.resource);
+            decision = decide(scopeNeutral([]), message, any.registry, AGENTCORE_CLIENT_METHODS, any.resource);
         }
         if (!decision.allow) {
             const status = decision.http === 200 ? 200 : 403;
