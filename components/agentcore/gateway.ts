@@ -47,6 +47,12 @@ export interface McpAgentcoreGatewayArgs {
     dlp?: { mode: "redact" | "block" | "log"; pii: ("email" | "credit_card" | "us_ssn" | "iban")[] };
     /** Retention of the gateway's and the interceptors' log groups (days). Default 365. */
     logRetentionDays?: number;
+    /**
+     * What must answer before a target is created: with listing mode DEFAULT AgentCore lists the server's tools through
+     * the target when it creates it, so the servers (their ECS services) and the entry point (its listener rules) come
+     * first. Components here are waited on with all their children.
+     */
+    targetsDependOn?: pulumi.Input<pulumi.Resource>[];
     /** Concurrent executions reserved for each interceptor (a cap: a flood cannot take the account's pool). Default 100. */
     interceptorConcurrency?: number;
     tags?: Record<string, string>;
@@ -162,7 +168,22 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
             // The token vault's secrets of exactly these providers (AgentCore creates and names them); none known is a
             // statement IAM refuses at deploy, never a guessed pattern.
             { Sid: "TargetClientSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: pulumi.all(providers.map((p) => p.clientSecretArns)).apply((all) => all.flat().map((a) => a.secretArn)) as unknown as pulumi.Input<string>[] },
-            { Sid: "UseZoneKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
+            // The zone key encrypts the gateway. AWS lists kms:CreateGrant, kms:DescribeKey, kms:Decrypt and
+            // kms:GenerateDataKey for the gateway service role (devguide "Encrypt your AgentCore gateway with a
+            // customer-managed KMS key"); the zone key policy delegates to IAM, so this policy is what grants them.
+            // The grant is limited as AWS's example limits it: through AgentCore in this Region, for Decrypt and
+            // GenerateDataKey only, constrained to an encryption context. The data-key operations stay on the key
+            // ARN without the example's ViaService/encryption-context conditions: AWS's own MDAA blueprint reports,
+            // deploy-tested, that AgentCore calls KMS directly with this role when it encrypts targets, where neither
+            // is present, and denies CreateGateway otherwise (README, "Unknowns").
+            { Sid: "UseZoneKey", Effect: "Allow", Action: ["kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
+            {
+                Sid: "GrantZoneKeyToGateway", Effect: "Allow", Action: "kms:CreateGrant", Resource: args.kmsKeyArn,
+                Condition: {
+                    StringEquals: { "kms:ViaService": pulumi.interpolate`bedrock-agentcore.${region}.amazonaws.com`, "kms:GrantConstraintType": "EncryptionContextSubset" },
+                    "ForAllValues:StringEquals": { "kms:GrantOperations": ["Decrypt", "GenerateDataKey"] },
+                },
+            },
         ];
         const rolePolicy = new aws.iam.RolePolicy(`${name}-gw`, { role: role.id, policy: policyJson(...statements) }, parent);
 
@@ -200,18 +221,8 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
         const declared = agentcoreCedarPolicies(cedarTargets, `arn:aws:bedrock-agentcore:us-east-1:000000000000:gateway/${gatewayName}-0000000000`, options);
         validateAgentcorePolicies(declared, agentcoreCedarSchema(cedarTargets));
         const cedarStatements = gateway.gatewayArn.apply((arn) => agentcoreCedarPolicies(cedarTargets, arn, options).map((p) => p.statement));
-        declared.forEach((p, i) => {
-            new aws.bedrock.AgentcorePolicy(`${name}-${p.name}`, {
-                name: p.name,
-                description: p.description,
-                policyEngineId: engine.policyEngineId,
-                definition: { cedar: { statement: cedarStatements.apply((all) => all[i]) } },
-                validationMode: "FAIL_ON_ANY_FINDINGS",
-            }, parent);
-        });
-
-        args.servers.forEach((s, i) => {
-            new aws.bedrock.AgentcoreGatewayTarget(`${name}-${s.spec.name}`, {
+        const targets = args.servers.map((s, i) => {
+            return new aws.bedrock.AgentcoreGatewayTarget(`${name}-${s.spec.name}`, {
                 gatewayIdentifier: gateway.gatewayId,
                 name: s.spec.name,
                 description: `MCP server ${s.spec.name} at the zone's entry point, through its guard`,
@@ -227,7 +238,20 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
                     },
                 },
                 credentialProviderConfiguration: { oauth: { providerArn: providers[i].credentialProviderArn, scopes: [...new Set(s.spec.tools.flatMap((t) => t.scopes))].map((scope) => `${s.url}/${scope}`), grantType: "CLIENT_CREDENTIALS" } },
-            }, parent);
+            }, { parent: this, dependsOn: args.targetsDependOn ?? [] });
+        });
+
+        // AWS checks every policy against a schema built from the gateway's tools ("Schema checks always run
+        // regardless of the validation mode", devguide "Policy create and update"), and those exist once the targets
+        // have synced their tools: each policy waits for every target.
+        declared.forEach((p, i) => {
+            new aws.bedrock.AgentcorePolicy(`${name}-${p.name}`, {
+                name: p.name,
+                description: p.description,
+                policyEngineId: engine.policyEngineId,
+                definition: { cedar: { statement: cedarStatements.apply((all) => all[i]) } },
+                validationMode: "FAIL_ON_ANY_FINDINGS",
+            }, { parent: this, dependsOn: targets });
         });
 
         new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: gateway.gatewayArn, webAclArn: args.webAclArn }, parent);

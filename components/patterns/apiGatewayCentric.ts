@@ -193,6 +193,9 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
                         subnetIds: z.network.privateSubnetIds,
                         latticeSecurityGroupId: latticeSg!.id,
                         routingDomain: z.entryPoint.dnsName,
+                        // A DEFAULT-listing target lists the server's tools when it is created: the servers (ECS
+                        // services, guards) and the entry point's listener rules first.
+                        targetsDependOn: [...z.servers, z.entryPoint],
                         webAclArn: z.webAclArn,
                         sessionTimeoutSeconds: settings.sessionTimeoutSeconds,
                         mcpVersions: settings.mcpVersions,

@@ -521,3 +521,29 @@ describe("IAM simulation of the EKS zone's roles (microservices-dev, cluster: ek
         }
     });
 });
+
+describe("the AgentCore gateway role (api-gateway-agentcore-dev), by the simulator", () => {
+    let z: Zone;
+    let gatewayRole: Role;
+    beforeAll(async () => {
+        z = await zone("api-gateway-agentcore-dev");
+        const gw = z.graph.resources.find((r) => r.type === "aws:bedrock/agentcoreGateway:AgentcoreGateway")!;
+        gatewayRole = [...z.roles.values()].find((r) => r.arn === gw.inputs.roleArn)!;
+        expect(gatewayRole).toBeDefined();
+    });
+
+    it("may use the zone key as AWS documents for a CMK-encrypted gateway, and grant it only through AgentCore for Decrypt/GenerateDataKey", async () => {
+        const via = { "kms:ViaService": `bedrock-agentcore.${z.region}.amazonaws.com` };
+        const grant = { ...via, "kms:GrantConstraintType": "EncryptionContextSubset", "kms:GrantOperations": ["Decrypt", "GenerateDataKey"] };
+        for (const action of ["kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey"]) {
+            expect(await decide(gatewayRole, { action, resource: z.keyArn, resourcePolicy: z.keyPolicy, context: via }), action).toBe("Allowed");
+        }
+        expect(await decide(gatewayRole, { action: "kms:CreateGrant", resource: z.keyArn, resourcePolicy: z.keyPolicy, context: grant }), "grant through AgentCore").toBe("Allowed");
+        expect(await decide(gatewayRole, { action: "kms:CreateGrant", resource: z.keyArn, resourcePolicy: z.keyPolicy, context: { ...grant, "kms:ViaService": "" } }), "grant outside AgentCore").not.toBe("Allowed");
+        expect(await decide(gatewayRole, { action: "kms:CreateGrant", resource: z.keyArn, resourcePolicy: z.keyPolicy, context: { ...grant, "kms:GrantOperations": ["Decrypt", "Encrypt"] } }), "grant of Encrypt").not.toBe("Allowed");
+        expect(await decide(gatewayRole, { action: "kms:CreateGrant", resource: z.keyArn, resourcePolicy: z.keyPolicy, context: { ...via, "kms:GrantOperations": ["Decrypt"] } }), "grant without a constraint").not.toBe("Allowed");
+        for (const action of ["kms:Encrypt", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) {
+            expect(await decide(gatewayRole, { action, resource: z.keyArn, resourcePolicy: z.keyPolicy, context: via }), action).not.toBe("Allowed");
+        }
+    });
+});

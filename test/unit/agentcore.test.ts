@@ -107,6 +107,38 @@ describe("pattern 2 on AgentCore Gateway (api-gateway-agentcore-dev)", () => {
         expect(guardEnv.find((e) => e.name === "GUARD_CLIENT_IDS")?.value.split(",")).toContain(client.id);
     });
 
+    it("orders a fresh deploy: each target after the servers and the listener rules it lists tools through, each Cedar policy after every target", () => {
+        const targets = ofType(graph, "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget");
+        const services = ofType(graph, "aws:ecs/service:Service");
+        const rules = ofType(graph, "aws:lb/listenerRule:ListenerRule");
+        expect(services.length).toBeGreaterThan(0);
+        expect(rules.length).toBeGreaterThan(0);
+        for (const t of targets) {
+            expect(t.dependencies).toEqual(expect.arrayContaining([...services, ...rules].map((r) => r.urn)));
+        }
+        const policies = ofType(graph, "aws:bedrock/agentcorePolicy:AgentcorePolicy");
+        expect(policies.length).toBeGreaterThan(0);
+        for (const p of policies) {
+            expect(p.dependencies).toEqual(expect.arrayContaining(targets.map((t) => t.urn)));
+        }
+    });
+
+    it("lets the gateway role use the zone key as AWS documents for a customer managed key: describe, data keys, and grants only through AgentCore for Decrypt/GenerateDataKey", () => {
+        const gw = one(graph, GATEWAY);
+        const role = ofType(graph, "aws:iam/role:Role").find((r) => r.outputs.arn === gw.inputs.roleArn)!;
+        const statements = doc(ofType(graph, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!).Statement;
+        const key = one(graph, "aws:kms/key:Key").outputs.arn;
+        const kms = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith("kms:")));
+        expect(kms.every((st) => st.Resource === key)).toBe(true);
+        expect(kms.flatMap((st) => [st.Action].flat()).sort()).toEqual(["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]);
+        const grant = kms.find((st) => [st.Action].flat().includes("kms:CreateGrant"))!;
+        expect([grant.Action].flat()).toEqual(["kms:CreateGrant"]);
+        expect(grant.Condition).toEqual({
+            StringEquals: { "kms:ViaService": "bedrock-agentcore.eu-west-1.amazonaws.com", "kms:GrantConstraintType": "EncryptionContextSubset" },
+            "ForAllValues:StringEquals": { "kms:GrantOperations": ["Decrypt", "GenerateDataKey"] },
+        });
+    });
+
     it("admits only the Lattice resource gateway at the entry point: its group opens 443 to the private subnets and accepts nothing", () => {
         const lattice = named("aws:ec2/securityGroup:SecurityGroup", "-lattice");
         expect(lattice.inputs.ingress).toEqual([]);
