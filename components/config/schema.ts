@@ -260,7 +260,7 @@ export const AGENTCORE_MCP_VERSIONS = ["2025-06-18", "2025-11-25"] as const;
 /** Keys of mcpsec:apiGateway that only kind rest (Amazon API Gateway) reads. */
 export const REST_ONLY_API_GATEWAY_KEYS = ["endpointType", "domainName", "certificateArn", "securityPolicy", "mutualTls", "vpcEndpointIds", "stageName", "throttle", "clients", "executionLogLevel", "accountCloudWatchRole"] as const;
 /** Keys of mcpsec:apiGateway that only kind agentcore (Amazon Bedrock AgentCore Gateway) reads. */
-export const AGENTCORE_ONLY_API_GATEWAY_KEYS = ["sessionTimeoutSeconds", "mcpVersions"] as const;
+export const AGENTCORE_ONLY_API_GATEWAY_KEYS = ["sessionTimeoutSeconds", "mcpVersions", "rateLimitPerServer", "interceptorConcurrency"] as const;
 
 /** Pattern 2 (api-gateway): Amazon API Gateway (kind rest) or AgentCore Gateway (kind agentcore) in front of the zone (components/apigateway, components/agentcore). */
 export const apiGatewaySchema = {
@@ -273,6 +273,8 @@ export const apiGatewaySchema = {
             type: "array", minItems: 1, uniqueItems: true, items: { enum: [...AGENTCORE_MCP_VERSIONS], description: `one of ${AGENTCORE_MCP_VERSIONS.join(", ")}` },
             description: `kind agentcore: the MCP protocol versions the gateway announces, any of ${AGENTCORE_MCP_VERSIONS.join(", ")} (default all)`,
         },
+        rateLimitPerServer: { type: "integer", minimum: 10, maximum: 2000000000, description: "kind agentcore: requests per server per 5 minutes, all users together, that the entry point admits from the gateway (every call carries the gateway's one token; the per-user limits are on the gateway's web ACL), 10 or more (default 30000)" },
+        interceptorConcurrency: { type: "integer", minimum: 1, maximum: 1000, description: "kind agentcore: concurrent executions reserved for each of the two interceptor Lambdas, 1-1000 (default 100; the account's Lambda concurrency must leave 100 unreserved beyond twice this)" },
         endpointType: { enum: ["REGIONAL", "PRIVATE"], description: "REGIONAL (public, custom domain only) or PRIVATE (only through the execute-api interface endpoints of vpcEndpointIds); default REGIONAL" },
         domainName: {
             type: "string", pattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
@@ -321,7 +323,7 @@ export const apiGatewaySchema = {
         executionLogLevel: { enum: ["ERROR", "INFO"], description: "ERROR or INFO (execution logs never carry bodies; default ERROR)" },
         accountCloudWatchRole: { enum: ["create", "existing"], description: "create (this stack sets the region's API Gateway CloudWatch role) or existing (the organization set it)" },
     },
-    description: "the gateway settings of the api-gateway pattern: kind rest needs domainName and certificateArn; kind agentcore takes sessionTimeoutSeconds and mcpVersions",
+    description: "the gateway settings of the api-gateway pattern: kind rest needs domainName and certificateArn; kind agentcore takes sessionTimeoutSeconds, mcpVersions, rateLimitPerServer and interceptorConcurrency",
 } as const;
 
 /** Kubernetes versions in Amazon EKS standard support (components/eks EKS_VERSIONS). */

@@ -154,6 +154,10 @@ export interface AgentcoreGatewayConfig {
     sessionTimeoutSeconds: number;
     /** MCP protocol versions the gateway announces. */
     mcpVersions: (typeof AGENTCORE_MCP_VERSIONS)[number][];
+    /** Requests per server per 5 minutes the entry point admits from the gateway (all users together). */
+    rateLimitPerServer: number;
+    /** Concurrent executions reserved for each interceptor Lambda. */
+    interceptorConcurrency: number;
 }
 
 /** The gateway in front of the zone in the api-gateway pattern. */
@@ -177,7 +181,7 @@ function checkApiGateway(input: RawApiGateway | undefined): ApiGatewayConfig | u
         throw new ConfigError(`mcpsec:apiGateway.${misplaced}`, `${showValue(input[misplaced])} is not allowed with kind ${kind}; it is a setting of kind ${kind === "rest" ? "agentcore" : "rest"} only (kind ${kind} takes ${(kind === "rest" ? REST_ONLY_API_GATEWAY_KEYS : AGENTCORE_ONLY_API_GATEWAY_KEYS).join(", ")})`);
     }
     if (kind === "agentcore") {
-        return { kind, sessionTimeoutSeconds: input.sessionTimeoutSeconds ?? 3600, mcpVersions: [...(input.mcpVersions ?? AGENTCORE_MCP_VERSIONS)] };
+        return { kind, sessionTimeoutSeconds: input.sessionTimeoutSeconds ?? 3600, mcpVersions: [...(input.mcpVersions ?? AGENTCORE_MCP_VERSIONS)], rateLimitPerServer: input.rateLimitPerServer ?? 30000, interceptorConcurrency: input.interceptorConcurrency ?? 100 };
     }
     for (const key of ["domainName", "certificateArn"] as const) {
         if (input[key] === undefined) {

@@ -41,6 +41,14 @@ export interface McpWebAclArgs {
      */
     rateLimitPerToken?: number;
     /**
+     * For a web ACL whose requests all carry one shared token (the entry point behind the AgentCore gateway: every
+     * call to a server carries the gateway's client-credentials token of that server): `rate-per-token` would be one
+     * limit for all users together, so it is replaced by `rate-per-host`, this many requests per Host (per server)
+     * per 5 minutes, a ceiling sized for the gateway's aggregate load. The per-user limits stay on the front's own
+     * web ACL, which sees the users' tokens. Default none (per-token).
+     */
+    rateLimitPerHost?: number;
+    /**
      * Largest request body admitted, in bytes. Default 8192: a regional web ACL inspects only the first 8 KB of a
      * body, so anything longer could not be checked for JSON-RPC.
      */
@@ -118,7 +126,7 @@ export function mcpMessageStatement(allowedMethods: string[]): Json {
  * typed `rules` allow). Pure, so tests and policies can read it. Block rules come first (managed groups, rate limits,
  * body size); then three Allow rules admit what MCP uses; the web ACL's default action blocks everything else.
  */
-export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp: number; rateLimitPerToken: number; maxBodyBytes: number; mcpPaths: string[]; withoutIpRateLimit?: boolean }): Json[] {
+export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp: number; rateLimitPerToken: number; maxBodyBytes: number; mcpPaths: string[]; withoutIpRateLimit?: boolean; rateLimitPerHost?: number }): Json[] {
     const managed = MANAGED_RULE_GROUPS.map((group, i) => ({
         Name: group,
         Priority: i,
@@ -136,9 +144,13 @@ export function mcpWebAclRules(opts: { allowedMethods: string[]; rateLimitPerIp:
             Name: "rate-per-ip", Priority: n, Action: { Block: {} }, VisibilityConfig: visibility("rate-per-ip"),
             Statement: { RateBasedStatement: { Limit: opts.rateLimitPerIp, EvaluationWindowSec: 300, AggregateKeyType: "IP" } },
         }]),
-        {
+        opts.rateLimitPerHost === undefined ? {
             Name: "rate-per-token", Priority: n + 1, Action: { Block: {} }, VisibilityConfig: visibility("rate-per-token"),
             Statement: { RateBasedStatement: { Limit: opts.rateLimitPerToken, EvaluationWindowSec: 300, AggregateKeyType: "CUSTOM_KEYS", CustomKeys: [{ Header: { Name: "authorization", TextTransformations: TOKEN_KEY_TRANSFORMS } }] } },
+        } : {
+            // One shared token behind the front: one ceiling per server (Host), never one user's limit for all.
+            Name: "rate-per-host", Priority: n + 1, Action: { Block: {} }, VisibilityConfig: visibility("rate-per-host"),
+            Statement: { RateBasedStatement: { Limit: opts.rateLimitPerHost, EvaluationWindowSec: 300, AggregateKeyType: "CUSTOM_KEYS", CustomKeys: [{ Header: { Name: "host", TextTransformations: [{ Priority: 0, Type: "LOWERCASE" }] } }] } },
         },
         {
             Name: "body-size-limit", Priority: n + 2, Action: { Block: {} }, VisibilityConfig: visibility("body-size-limit"),
@@ -226,7 +238,7 @@ export function resolveWebAclArgs(name: string, args: McpWebAclArgs) {
     const allowedMethods = [...(args.allowedMethods ?? MCP_CLIENT_METHODS)];
     const mcpPaths = [...new Set(args.mcpPaths ?? ["/mcp"])];
     const key = (k: string) => `McpWebAcl "${name}".${k}`;
-    for (const [k, v] of [["rateLimitPerIp", rateLimitPerIp], ["rateLimitPerToken", rateLimitPerToken]] as const) {
+    for (const [k, v] of [["rateLimitPerIp", rateLimitPerIp], ["rateLimitPerToken", rateLimitPerToken], ...(args.rateLimitPerHost !== undefined ? [["rateLimitPerHost", args.rateLimitPerHost] as const] : [])] as const) {
         if (!Number.isInteger(v) || v < 10 || v > 2_000_000_000) {
             throw new ConfigError(key(k), `${v} is not allowed; expected an integer from 10 to 2000000000 (requests per 5 minutes)`);
         }
@@ -241,7 +253,7 @@ export function resolveWebAclArgs(name: string, args: McpWebAclArgs) {
     if (mcpPaths.length === 0 || mcpPaths.length > 20 || mcpPaths.some((p) => !/^\/[A-Za-z0-9/_.-]{0,127}$/.test(p) || p.startsWith(METADATA_PATH))) {
         throw new ConfigError(key("mcpPaths"), `${JSON.stringify(mcpPaths)} is not allowed; expected 1 to 20 HTTP paths such as "/mcp" (not under ${METADATA_PATH})`);
     }
-    return { scope, rateLimitPerIp, rateLimitPerToken, maxBodyBytes, allowedMethods, mcpPaths, withoutIpRateLimit: args.withoutIpRateLimit === true, logRetentionDays: args.logRetentionDays ?? 365 };
+    return { scope, rateLimitPerIp, rateLimitPerToken, maxBodyBytes, allowedMethods, mcpPaths, withoutIpRateLimit: args.withoutIpRateLimit === true, ...(args.rateLimitPerHost !== undefined ? { rateLimitPerHost: args.rateLimitPerHost } : {}), logRetentionDays: args.logRetentionDays ?? 365 };
 }
 
 /**

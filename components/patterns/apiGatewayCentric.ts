@@ -167,6 +167,9 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
             config: zoneConfig,
             front: {
                 serverUrls,
+                // Every call reaches the entry point with the gateway's one token per server: a ceiling per server
+                // there, the per-user limits on the gateway's own web ACL (it sees the users' tokens).
+                entryRateLimitPerHost: settings.rateLimitPerServer,
                 // The managed Lattice resource gateway's interfaces sit in the zone's private subnets; they open HTTPS
                 // to the entry point and accept nothing.
                 entrySecurityGroup: (net, parent) => (latticeSg = new aws.ec2.SecurityGroup(`${name}-lattice`, {
@@ -199,6 +202,7 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
                         webAclArn: z.webAclArn,
                         sessionTimeoutSeconds: settings.sessionTimeoutSeconds,
                         mcpVersions: settings.mcpVersions,
+                        interceptorConcurrency: settings.interceptorConcurrency,
                         approvals: config.approvals,
                         dlp: { mode: config.guard.dlpMode, pii: config.guard.piiClasses },
                         logRetentionDays: config.operations.retentionDays,

@@ -37,6 +37,12 @@ export interface ZoneFront {
      * rewrites them to the server's path, so the guard always sees the path it serves. Default none.
      */
     forwardedPathAliases?: Record<string, string[]>;
+    /**
+     * When every request the front forwards carries one shared token (the AgentCore gateway's own client-credentials
+     * token): the entry point's web ACL limits requests per server (Host) to this many per 5 minutes instead of per
+     * token, which would be one limit for all users together. Default none (per token).
+     */
+    entryRateLimitPerHost?: number;
 }
 
 /**
@@ -161,6 +167,7 @@ export class SecurityZone extends pulumi.ComponentResource {
             withoutIpRateLimit: true,
             rateLimitPerIp: edge.rateLimitPerIp,
             rateLimitPerToken: edge.rateLimitPerToken,
+            ...(args.front.entryRateLimitPerHost !== undefined ? { rateLimitPerHost: args.front.entryRateLimitPerHost } : {}),
             maxBodyBytes: edge.maxRequestBodyBytes,
             logKmsKeyArn: net.logKmsKeyArn,
             tags,

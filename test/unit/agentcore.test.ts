@@ -148,6 +148,23 @@ describe("pattern 2 on AgentCore Gateway (api-gateway-agentcore-dev)", () => {
         expect((albSg.inputs.ingress as { cidrBlocks?: string[] }[])[0].cidrBlocks).toBeUndefined();
     });
 
+    it("limits per user where users are seen (the gateway's web ACL) and per server, all users together, at the entry point, which sees only the gateway's token", () => {
+        const gw = one(graph, GATEWAY);
+        const acls = ofType(graph, "aws:wafv2/webAcl:WebAcl");
+        const rules = (acl: GraphResource) => JSON.parse(String(acl.inputs.ruleJson)) as { Name: string; Statement: { RateBasedStatement?: { Limit: number; AggregateKeyType: string; CustomKeys?: { Header?: { Name: string } }[]; ScopeDownStatement?: unknown } } }[];
+        const rateKeys = (acl: GraphResource) => rules(acl).filter((r) => r.Statement.RateBasedStatement).map((r) => [r.Name, r.Statement.RateBasedStatement!.AggregateKeyType, r.Statement.RateBasedStatement!.CustomKeys?.[0]?.Header?.Name ?? null, r.Statement.RateBasedStatement!.Limit]);
+        const assocArn = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation").find((a) => a.inputs.resourceArn === gw.outputs.gatewayArn)!.inputs.webAclArn;
+        const gatewayAcl = acls.find((a) => a.outputs.arn === assocArn)!;
+        expect(rateKeys(gatewayAcl)).toEqual([["rate-per-ip", "IP", null, 1000], ["rate-per-token", "CUSTOM_KEYS", "authorization", 600]]);
+        const albArn = one(graph, "aws:lb/loadBalancer:LoadBalancer").outputs.arn;
+        const entryArn = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation").find((a) => a.inputs.resourceArn === albArn)!.inputs.webAclArn;
+        const entryAcl = acls.find((a) => a.outputs.arn === entryArn)!;
+        expect(entryAcl).not.toBe(gatewayAcl);
+        // No rule keyed on the (shared) token or on the resource gateway's addresses: one ceiling per server.
+        expect(rateKeys(entryAcl)).toEqual([["rate-per-host", "CUSTOM_KEYS", "host", 30000]]);
+        expect(rules(entryAcl).find((r) => r.Name === "rate-per-host")!.Statement.RateBasedStatement!.ScopeDownStatement).toBeUndefined();
+    });
+
     it("associates the zone's regional web ACL with the gateway and delivers its application logs to an encrypted group", () => {
         const gw = one(graph, GATEWAY);
         const assoc = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation").find((a) => a.inputs.resourceArn === gw.outputs.gatewayArn)!;
@@ -175,6 +192,9 @@ describe("mcpsec:apiGateway.kind", () => {
         ["a session shorter than AWS allows", { kind: "agentcore", sessionTimeoutSeconds: 600 }, {}, /mcpsec:apiGateway.sessionTimeoutSeconds/],
         ["an MCP version the guard does not speak", { kind: "agentcore", mcpVersions: ["2025-03-26"] }, {}, /mcpsec:apiGateway.mcpVersions/],
         ["an unknown kind", { kind: "http" }, {}, /mcpsec:apiGateway.kind/],
+        ["an aggregate rate WAF cannot enforce", { kind: "agentcore", rateLimitPerServer: 5 }, {}, /mcpsec:apiGateway.rateLimitPerServer/],
+        ["an agentcore rate key with rest", { domainName: "api.mcp.example.com", certificateArn: cert, rateLimitPerServer: 1000 }, {}, /mcpsec:apiGateway.rateLimitPerServer: 1000 is not allowed with kind rest/],
+        ["no interceptor concurrency", { kind: "agentcore", interceptorConcurrency: 0 }, {}, /mcpsec:apiGateway.interceptorConcurrency/],
         ["an agent named like the gateway's client", { kind: "agentcore" }, { identity: { callbackUrls: ["http://localhost:1/cb"], agents: [{ name: AGENTCORE_CLIENT_NAME, server: "docs", scopes: ["s:read"] }] } }, /mcpsec:identity.agents\[0\].name: "agentcore-gateway" is not allowed with mcpsec:apiGateway.kind agentcore/],
         ["a multi-tenant server (the target never sees the caller's token)", { kind: "agentcore" }, { servers: [{ ...server, tenantClaim: "custom:tenant" }] }, /mcpsec:servers\[0\].tenantClaim: "custom:tenant" is not allowed with mcpsec:apiGateway.kind agentcore/],
     ])("refuses %s, naming the key", (_label, apiGateway, change, error) => {
@@ -182,7 +202,7 @@ describe("mcpsec:apiGateway.kind", () => {
     });
 
     it("fills the agentcore defaults and keeps rest the default kind", () => {
-        expect(check({ kind: "agentcore" }).apiGateway).toEqual({ kind: "agentcore", sessionTimeoutSeconds: 3600, mcpVersions: ["2025-06-18", "2025-11-25"] });
+        expect(check({ kind: "agentcore" }).apiGateway).toEqual({ kind: "agentcore", sessionTimeoutSeconds: 3600, mcpVersions: ["2025-06-18", "2025-11-25"], rateLimitPerServer: 30000, interceptorConcurrency: 100 });
         expect(check({ domainName: "api.mcp.example.com", certificateArn: cert }).apiGateway).toMatchObject({ kind: "rest", stageName: "mcp" });
     });
 });
