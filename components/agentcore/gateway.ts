@@ -276,8 +276,9 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
     /**
      * One interceptor Lambda: its own role (its log group, X-Ray, nothing else), an encrypted log group with retention,
      * active tracing, reserved concurrency, no VPC (it calls nothing: the manifests are in its code). The gateway
-     * invokes it synchronously and fails the call when it fails, so a dead-letter queue would never receive anything
-     * (Lambda sends only asynchronous invocations there): none is created.
+     * invokes it synchronously, so a dead-letter queue would never receive anything (Lambda sends only asynchronous
+     * invocations there): none is created. What the gateway does when the function errors, times out or is throttled
+     * is not documented (README, "Unknowns"); the function itself never throws.
      */
     private interceptor(name: string, point: "request" | "response", args: McpAgentcoreGatewayArgs, tags: Record<string, string>, retention: number): { fn: aws.lambda.Function; logGroupName: pulumi.Output<string> } {
         const parent = { parent: this };

@@ -1,3 +1,4 @@
+import type * as CedarWasm from "@cedar-policy/cedar-wasm/nodejs";
 import type { PolicyResource } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, stackRule } from "../lib/rule";
 import { actionMatches, attachedIdentityPolicies, statementsGranting } from "./iam";
@@ -48,6 +49,79 @@ export const agentcorePolicyFailOnFindings = resourceRule({
 }, [POLICY], (props, _args, report) => {
     if (props.validationMode !== undefined && props.validationMode !== "FAIL_ON_ANY_FINDINGS") {
         report(`The policy ${props.name ?? "?"} is created with validationMode ${props.validationMode}: expected FAIL_ON_ANY_FINDINGS.`);
+    }
+});
+
+let cedarLib: typeof CedarWasm | undefined;
+
+/**
+ * The Cedar library, loaded when a stack has an AgentCore policy: a plain require call, which the pack build
+ * (scripts/buildPacks.ts) sees and makes a dependency of the bundled pack.
+ */
+function cedarLibrary(): typeof CedarWasm {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cedarLib ??= require("@cedar-policy/cedar-wasm/nodejs") as typeof CedarWasm;
+    return cedarLib;
+}
+
+/** Scope claims of tokens that hold no scope of any tool: what a permit must refuse. */
+const UNRELATED_SCOPES: (string | undefined)[] = [undefined, "", "openid email profile phone aws.cognito.signin.user.admin"];
+
+/**
+ * What a Cedar statement of an AgentCore policy does, judged with the Cedar library: a `permit` must name exactly one
+ * action (`action == AgentCore::Action::"<target>___<tool>"`), and must refuse tokens that hold no scope at all or only
+ * sign-in scopes (evaluated by Cedar's authorizer on that action and resource). `forbid` only narrows: not judged.
+ */
+export function cedarPermitProblems(statement: string): string[] {
+    const lib = cedarLibrary();
+    const parsed = lib.policyToJson(statement);
+    if (parsed.type === "failure") {
+        return [`does not parse as one Cedar policy (${parsed.errors[0]?.message ?? "?"})`];
+    }
+    const p = parsed.json;
+    if (p.effect !== "permit") {
+        return [];
+    }
+    const problems: string[] = [];
+    if (p.action.op !== "==") {
+        problems.push(`permits ${p.action.op === "All" ? "every action" : "a set of actions"}: expected action == AgentCore::Action::"<target>___<tool>"`);
+    }
+    if (p.resource.op !== "==") {
+        problems.push("permits on any gateway: expected resource == AgentCore::Gateway::\"<this gateway's ARN>\"");
+    }
+    const action = p.action.op === "==" && "entity" in p.action ? p.action.entity : { type: "AgentCore::Action", id: "probe___tool" };
+    const resource = p.resource.op === "==" && "entity" in p.resource ? p.resource.entity : { type: "AgentCore::Gateway", id: "arn:aws:bedrock-agentcore:eu-west-1:123456789012:gateway/probe" };
+    const principal = { type: "AgentCore::OAuthUser", id: "probe" };
+    for (const scope of UNRELATED_SCOPES) {
+        const answer = lib.isAuthorized({
+            principal, action, resource, context: {},
+            policies: { staticPolicies: { p: statement } },
+            entities: [{ uid: principal, attrs: {}, parents: [], tags: scope === undefined ? {} : { scope } }],
+        } as Parameters<typeof lib.isAuthorized>[0]);
+        if (answer.type === "success" && answer.response.decision === "allow") {
+            problems.push(`permits a token ${scope === undefined ? "without a scope claim" : `whose scope claim is ${JSON.stringify(scope)}`}: expected a when clause requiring one of the tool's scopes`);
+            break;
+        }
+    }
+    return problems;
+}
+
+export const agentcorePolicyScopedPermit = resourceRule({
+    name: "aws-agentcore-policy-scoped-permit",
+    description: "Every AgentCore Cedar permit must name one tool (action == AgentCore::Action::\"<target>___<tool>\"), one gateway, and refuse tokens holding none of the tool's scopes: Cedar is the only per-user, per-tool decision behind the gateway (the targets get the gateway's own all-scope token), so a permit on every action, or one whose condition a token without the tool's scope satisfies, opens every tool to every signed-in caller. Judged by the Cedar library: the statement parsed, and Cedar's authorizer asked whether it permits a token with no scope claim, an empty one, or only sign-in scopes.",
+    severity: "critical",
+    controls: ["C3", "P2"],
+    nist: ["AC-3", "AC-6"],
+    maestro: ["L3"],
+    threats: ["T4"],
+    remediation: "Let the McpAgentcoreGateway component generate the policies from the approved manifests (mcpsec:servers[].tools[].scopes): one permit per tool, principal is AgentCore::OAuthUser, action == the tool, resource == the gateway, when the scope claim holds one of the tool's scopes.",
+}, [POLICY], (props, _args, report) => {
+    const statement = one(one(props.definition)?.cedar)?.statement;
+    if (typeof statement !== "string") {
+        return;
+    }
+    for (const problem of cedarPermitProblems(statement)) {
+        report(`The policy ${props.name ?? "?"} ${problem}.`);
     }
 });
 
@@ -126,13 +200,13 @@ export const agentcoreGatewayWafAssociated = stackRule({
 
 export const agentcoreGatewayInterceptors = stackRule({
     name: "aws-agentcore-gateway-interceptors-attached",
-    description: "Every AgentCore gateway must run REQUEST and RESPONSE interceptors that are Lambda functions of this stack (the guard's core: arguments checked against the approved schema, tools/list pinned to the approved manifest, DLP on results). Without them a changed tool reaches clients and secrets in results leave unredacted; a Lambda of another stack is code this review never saw.",
+    description: "Every AgentCore gateway must run REQUEST and RESPONSE interceptors that are Lambda functions of this stack (the guard's core: methods limited to what the gateway authorizes per user, arguments checked against the approved schema, tools/list pinned to the approved manifest, DLP on results), without the request headers (passRequestHeaders true hands every caller's bearer token to the function). Without them a changed tool reaches clients and secrets in results leave unredacted; a Lambda of another stack is code this review never saw.",
     severity: "high",
     controls: ["S6", "C5", "P2"],
     nist: ["SI-10", "SI-7", "SC-7"],
     maestro: ["L3", "L2"],
     threats: ["T1", "T2", "T6"],
-    remediation: "Deploy with mcpsec:apiGateway.kind agentcore: the McpAgentcoreGateway component attaches its own request and response interceptor functions (components/agentcore/interceptor.ts).",
+    remediation: "Deploy with mcpsec:apiGateway.kind agentcore: the McpAgentcoreGateway component attaches its own request and response interceptor functions (components/agentcore/interceptor.ts) with inputConfiguration.passRequestHeaders false.",
 }, (resources, _args, report) => {
     const functions = ofType(resources, "aws:lambda/function:Function");
     for (const g of ofType(resources, GATEWAY)) {
@@ -144,6 +218,9 @@ export const agentcoreGatewayInterceptors = stackRule({
                 continue;
             }
             for (const c of at) {
+                if (one(c.inputConfiguration)?.passRequestHeaders === true) {
+                    report(`${gatewayLabel(g)}'s ${point} interceptor receives the request headers (passRequestHeaders true): the callers' bearer tokens reach its code and logs; expected false.`, g.urn);
+                }
                 const arn = one(one(c.interceptor)?.lambda)?.arn;
                 const own = functions.some((f) => typeof arn === "string" && (f.props.arn === arn || f.props.qualifiedArn === arn || (typeof f.props.arn === "string" && arn.startsWith(`${f.props.arn}:`))))
                     || (arn === undefined && functions.some((f) => refersTo(g, "interceptorConfigurations", f)));
@@ -178,7 +255,12 @@ export const agentcoreTargetPrivate = resourceRule({
     }
 });
 
-/** Actions that can switch a gateway's enforcement off: its policy engine mode, authorizer and interceptors, its policies, its web ACL. */
+/**
+ * Actions that can switch a gateway's enforcement off: its policy engine mode, authorizer and interceptors, its
+ * policies, its web ACL (a new association replaces the current one: "associate a new web ACL. The new association
+ * replaces the existing", devguide "Protecting your gateway with AWS WAF"), its targets (an outside endpoint, or no
+ * private endpoint, receives every call's arguments and the gateway's token of that server).
+ */
 export const ENFORCEMENT_ACTIONS = [
     "bedrock-agentcore:UpdateGateway",
     "bedrock-agentcore:UpdatePolicyEngine",
@@ -186,7 +268,16 @@ export const ENFORCEMENT_ACTIONS = [
     "bedrock-agentcore:UpdatePolicy",
     "bedrock-agentcore:DeletePolicy",
     "bedrock-agentcore:GatewayDisassociateWebACL",
+    "bedrock-agentcore:GatewayAssociateWebACL",
+    "bedrock-agentcore:CreateGatewayTarget",
+    "bedrock-agentcore:UpdateGatewayTarget",
 ];
+
+/** Actions that replace what an interceptor function runs (its code, or its handler, layers and environment). */
+export const INTERCEPTOR_CHANGE_ACTIONS = ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"];
+
+/** Actions that empty or replace the regional web ACL in front of a gateway, on the WAF side. */
+export const WEB_ACL_CHANGE_ACTIONS = ["wafv2:UpdateWebACL", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"];
 
 /** AWS managed policies that allow every action (or every action but IAM and Organizations). */
 export const EVERY_ACTION_MANAGED_POLICIES = ["AdministratorAccess", "PowerUserAccess"];
@@ -201,9 +292,35 @@ function couldNameAgentcore(resource: string): boolean {
     return /^arn:[^:]*:bedrock-agentcore:/.test(resource) || samples.some((s) => actionMatches(resource, s));
 }
 
+/** The interceptor functions of the stack's gateways: their ARNs when known, and a sample ARN of their names. */
+function interceptorFunctionArns(resources: PolicyResource[]): string[] {
+    const functions = ofType(resources, "aws:lambda/function:Function");
+    const arns = new Set<string>();
+    for (const g of ofType(resources, GATEWAY)) {
+        for (const c of [g.props.interceptorConfigurations ?? []].flat() as Props[]) {
+            const arn = one(one(c.interceptor)?.lambda)?.arn;
+            if (typeof arn === "string") {
+                arns.add(arn);
+            }
+            // Named by the function's name too, in an ARN of any Region and account (a preview may not know the ARN yet).
+            const named = functions.filter((f) => typeof arn === "string" ? f.props.arn === arn || arn.startsWith(`${f.props.arn}:`) : refersTo(g, "interceptorConfigurations", f));
+            for (const f of named.filter((x) => typeof x.props.name === "string")) {
+                arns.add(`arn:aws:lambda:eu-west-1:123456789012:function:${f.props.name as string}`);
+            }
+        }
+    }
+    return [...arns];
+}
+
+/** Whether an IAM resource pattern could name a regional web ACL (or anything). */
+function couldNameWebAcl(resource: string): boolean {
+    return actionMatches(resource, "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mcp-entry-acl/a1b2c3d4-5678-90ab-cdef-1234567890ab")
+        || actionMatches(resource, "arn:aws:bedrock-agentcore:eu-west-1:123456789012:gateway/mcp-gw-a1b2c3d4e5");
+}
+
 export const agentcoreEnforcementChangeRestricted = stackRule({
     name: "aws-agentcore-enforcement-change-restricted",
-    description: "No identity policy of the stack may grant the AgentCore actions that switch a gateway's enforcement off (bedrock-agentcore:UpdateGateway, which can set the policy engine to LOG_ONLY, drop the interceptors or the authorizer; UpdatePolicyEngine; CreatePolicy, UpdatePolicy, DeletePolicy; GatewayDisassociateWebACL). Judged on effective permissions: named actions, wildcards (bedrock-agentcore:*, bedrock-agentcore:Update*, *), NotAction, on any resource that can name a gateway, in inline, customer managed and AWS managed policies. Only the deploy role, outside the stack, changes the gateway.",
+    description: "No identity policy of the stack may grant the actions that switch a gateway's enforcement off: bedrock-agentcore:UpdateGateway (which can set the policy engine to LOG_ONLY, drop the interceptors or the authorizer), UpdatePolicyEngine, CreatePolicy, UpdatePolicy, DeletePolicy, GatewayDisassociateWebACL and GatewayAssociateWebACL (a new web ACL replaces the zone's), CreateGatewayTarget and UpdateGatewayTarget (a target pointed elsewhere receives the calls and the gateway's token); lambda:UpdateFunctionCode or UpdateFunctionConfiguration on an interceptor function (its checks replaced); wafv2:UpdateWebACL, AssociateWebACL or DisassociateWebACL on a regional web ACL (the gateway's protection emptied or swapped). Judged on effective permissions: named actions, wildcards (bedrock-agentcore:*, Update*, *), NotAction, on any resource that can name the object, in inline, customer managed and AWS managed policies. Only the deploy role, outside the stack, changes the gateway.",
     severity: "critical",
     controls: ["C2", "P2"],
     nist: ["AC-6", "AC-5", "CM-5"],
@@ -211,6 +328,8 @@ export const agentcoreEnforcementChangeRestricted = stackRule({
     threats: ["T4"],
     remediation: "Grant no bedrock-agentcore write action to roles of the stack (the McpAgentcoreGateway component's roles hold only InvokeFunction, GetPolicyEngine, AuthorizeAction, PartiallyAuthorizeActions and the token actions); change the gateway with `pulumi up` under the deploy role.",
 }, (resources, _args, report) => {
+    const interceptors = interceptorFunctionArns(resources);
+    const couldNameInterceptor = (resource: string) => interceptors.some((arn) => actionMatches(resource, arn));
     for (const p of attachedIdentityPolicies(resources)) {
         if (p.kind === "aws-managed") {
             // AWS managed policies are judged by name (their documents are not in the stack): the ones granting every
@@ -225,10 +344,23 @@ export const agentcoreEnforcementChangeRestricted = stackRule({
                 report(`${p.who}: ${p.what} statement ${s.Sid ?? "?"} grants ${action}.`);
             }
         }
+        if (interceptors.length > 0) {
+            for (const action of INTERCEPTOR_CHANGE_ACTIONS) {
+                for (const s of statementsGranting(p.doc, action, couldNameInterceptor)) {
+                    report(`${p.who}: ${p.what} statement ${s.Sid ?? "?"} grants ${action} on an AgentCore interceptor function.`);
+                }
+            }
+            for (const action of WEB_ACL_CHANGE_ACTIONS) {
+                for (const s of statementsGranting(p.doc, action, couldNameWebAcl)) {
+                    report(`${p.who}: ${p.what} statement ${s.Sid ?? "?"} grants ${action} on a web ACL in front of an AgentCore gateway.`);
+                }
+            }
+        }
     }
 });
 
 export const agentcoreRules = [
     agentcoreGatewayPolicyEnforced, agentcorePolicyFailOnFindings, agentcoreGatewayDebugExceptions, agentcoreGatewayCustomJwt,
     agentcoreGatewayWafAssociated, agentcoreGatewayInterceptors, agentcoreTargetPrivate, agentcoreEnforcementChangeRestricted,
+    agentcorePolicyScopedPermit,
 ];

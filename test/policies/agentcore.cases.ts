@@ -40,6 +40,20 @@ const gatewayRolePolicy = (): FixtureResource => ({
     ) },
 });
 
+const SCOPE = "https://docs-search.zone.dev.mcp.example.com/mcp/docs:read";
+/** A Cedar statement of the generated shape (components/agentcore/cedar.ts), with `when` and `action` replaceable. */
+const cedar = (opts: { action?: string; when?: string; effect?: string } = {}) => [
+    `${opts.effect ?? "permit"} (`,
+    "  principal is AgentCore::OAuthUser,",
+    `  ${opts.action ?? "action == AgentCore::Action::\"docs-search___search_docs\""},`,
+    `  resource == AgentCore::Gateway::"${GW_ARN}"`,
+    ")",
+    ...(opts.when === "" ? [] : [`when { ${opts.when ?? `principal.hasTag("scope") && (principal.getTag("scope") == "${SCOPE}" || principal.getTag("scope") like "${SCOPE} *" || principal.getTag("scope") like "* ${SCOPE}" || principal.getTag("scope") like "* ${SCOPE} *")`} }`]),
+    ";",
+].join("\n");
+const cedarPolicy = (statement: string): Props => ({ name: "docs_search", policyEngineId: "mcp_dev_tools-a1b2c3d4e5", validationMode: "FAIL_ON_ANY_FINDINGS", definition: { cedar: { statement } } });
+const grant = (sid: string, action: string | string[], resource: string | string[]) => role([{ name: sid, policy: doc({ Sid: sid, Effect: "Allow", Action: action, Resource: resource }) }]);
+
 /** Pass and fail fixtures of the AgentCore rules (policies/aws/agentcore.ts). */
 export const agentcoreCases: Record<string, RuleCases> = {
     "aws-agentcore-gateway-policy-enforced": {
@@ -83,6 +97,7 @@ export const agentcoreCases: Record<string, RuleCases> = {
             { label: "no RESPONSE interceptor", resources: stack(gateway({ interceptorConfigurations: [interceptor("REQUEST")] })), expect: /has no RESPONSE interceptor/ },
             { label: "no interceptors", resources: stack(gateway({ interceptorConfigurations: undefined })), expect: /has no REQUEST interceptor/ },
             { label: "a Lambda of another account", resources: stack(gateway({ interceptorConfigurations: [interceptor("REQUEST"), interceptor("RESPONSE", "arn:aws:lambda:eu-west-1:999999999999:function:other")] })), expect: /RESPONSE interceptor "arn:aws:lambda:eu-west-1:999999999999:function:other" is not a Lambda function of this stack/ },
+            { label: "the request headers (callers' tokens) passed to the function", resources: stack(gateway({ interceptorConfigurations: [{ ...interceptor("REQUEST"), inputConfiguration: { passRequestHeaders: true } }, interceptor("RESPONSE")] })), expect: /REQUEST interceptor receives the request headers \(passRequestHeaders true\)/ },
         ],
     },
     "aws-agentcore-target-private-https": {
@@ -101,6 +116,7 @@ export const agentcoreCases: Record<string, RuleCases> = {
             { label: "UpdateGateway on a non-AgentCore resource only", resources: [role([{ name: "odd", policy: doc({ Sid: "S3", Effect: "Allow", Action: "bedrock-agentcore:UpdateGateway", Resource: "arn:aws:s3:::bucket" }) }])] },
             { label: "AmazonS3FullAccess attached (no AgentCore action)", resources: [role([], { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"] })] },
             { label: "a Deny of UpdateGateway", resources: [role([{ name: "deny", policy: doc({ Sid: "No", Effect: "Deny", Action: "bedrock-agentcore:*", Resource: "*" }) }])] },
+            { label: "UpdateFunctionCode on a function that is no interceptor", resources: [...stack(gateway()), grant("Deploy", "lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:123456789012:function:mcp-dev-rotation")] },
         ],
         fail: [
             { label: "UpdateGateway by name", resources: [role([{ name: "ops", policy: doc({ Sid: "Update", Effect: "Allow", Action: "bedrock-agentcore:UpdateGateway", Resource: GW_ARN }) }])], expect: /role ops: inline policy ops statement Update grants bedrock-agentcore:UpdateGateway/ },
@@ -110,6 +126,25 @@ export const agentcoreCases: Record<string, RuleCases> = {
             { label: "a customer managed policy attached", resources: [role(), { type: "aws:iam/policy:Policy", name: "pol", props: { arn: "arn:aws:iam::123456789012:policy/pol", policy: doc({ Sid: "Pe", Effect: "Allow", Action: "bedrock-agentcore:UpdatePolicyEngine", Resource: "*" }) } }, { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "att", props: { role: "ops", policyArn: "arn:aws:iam::123456789012:policy/pol" } }], expect: /statement Pe grants bedrock-agentcore:UpdatePolicyEngine/ },
             { label: "PowerUserAccess attached", resources: [role([], { managedPolicyArns: ["arn:aws:iam::aws:policy/PowerUserAccess"] })], expect: /AWS managed policy PowerUserAccess is attached/ },
             { label: "the AWS managed BedrockAgentCoreFullAccess", resources: [role([], { managedPolicyArns: ["arn:aws:iam::aws:policy/BedrockAgentCoreFullAccess"] })], expect: /AWS managed policy BedrockAgentCoreFullAccess is attached/ },
+            { label: "GatewayAssociateWebACL (a new web ACL replaces the zone's)", resources: [grant("Waf", ["bedrock-agentcore:GatewayAssociateWebACL", "wafv2:AssociateWebACL"], GW_ARN)], expect: /statement Waf grants bedrock-agentcore:GatewayAssociateWebACL/ },
+            { label: "UpdateGatewayTarget (a target pointed elsewhere)", resources: [grant("Tgt", "bedrock-agentcore:UpdateGatewayTarget", "arn:aws:bedrock-agentcore:eu-west-1:123456789012:gateway/*")], expect: /statement Tgt grants bedrock-agentcore:UpdateGatewayTarget/ },
+            { label: "UpdateFunctionCode on an interceptor by ARN", resources: [...stack(gateway()), grant("Code", "lambda:UpdateFunctionCode", fnArn("REQUEST"))], expect: /statement Code grants lambda:UpdateFunctionCode on an AgentCore interceptor function/ },
+            { label: "UpdateFunctionConfiguration on every *-interceptor function", resources: [...stack(gateway()), grant("Cfg", "lambda:UpdateFunction*", "arn:aws:lambda:*:*:function:*-interceptor")], expect: /statement Cfg grants lambda:UpdateFunctionConfiguration on an AgentCore interceptor function/ },
+            { label: "wafv2:UpdateWebACL on every web ACL (the gateway's emptied in place)", resources: [...stack(gateway()), grant("Acl", "wafv2:UpdateWebACL", "*")], expect: /statement Acl grants wafv2:UpdateWebACL on a web ACL in front of an AgentCore gateway/ },
+        ],
+    },
+    "aws-agentcore-policy-scoped-permit": {
+        pass: [
+            { label: "the generated permit (one tool, this gateway, the tool's scope as a whole token)", type: POLICY, props: cedarPolicy(cedar()) },
+            { label: "a forbid (only narrows)", type: POLICY, props: cedarPolicy(cedar({ effect: "forbid", action: "action", when: "" })) },
+            { label: "statement unknown in preview", type: POLICY, props: { name: "docs_search", definition: { cedar: {} } } },
+        ],
+        fail: [
+            { label: "permit everything", type: POLICY, props: cedarPolicy("permit(principal, action, resource);"), expect: /permits every action.*permits on any gateway.*permits a token without a scope claim/s },
+            { label: "a scope condition any token with a scope claim meets", type: POLICY, props: cedarPolicy(cedar({ when: "principal.hasTag(\"scope\")" })), expect: /permits a token whose scope claim is ""/ },
+            { label: "no condition on the tool's action", type: POLICY, props: cedarPolicy(cedar({ when: "" })), expect: /permits a token without a scope claim/ },
+            { label: "a set of actions", type: POLICY, props: cedarPolicy(cedar({ action: "action in [AgentCore::Action::\"docs-search___search_docs\", AgentCore::Action::\"docs-search___get_page\"]" })), expect: /permits a set of actions/ },
+            { label: "text that is not Cedar", type: POLICY, props: cedarPolicy("allow everyone;"), expect: /does not parse as one Cedar policy/ },
         ],
     },
 };
