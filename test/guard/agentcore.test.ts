@@ -210,6 +210,46 @@ describe("RESPONSE interceptor", () => {
         expect(lines.filter((l) => l.event === "dlp_redacted")).toHaveLength(2);
     });
 
+    it.each([
+        ["a log notification on the stream", (s: string) => ({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: `rotated ${s}` } })],
+        ["a server request on the stream (elicitation)", (s: string) => ({ jsonrpc: "2.0", id: 99, method: "elicitation/create", params: { message: `Confirm the token ${s}`, requestedSchema: { type: "object", properties: {} } } })],
+        ["an embedded text resource in base64 (blob, text/plain)", (s: string) => ({ jsonrpc: "2.0", id: 7, result: { content: [{ type: "resource", resource: { uri: "file:///notes.txt", mimeType: "text/plain", blob: Buffer.from(`notes: ${s}`).toString("base64") } }] } })],
+        ["a base64 blob without a MIME type", (s: string) => ({ jsonrpc: "2.0", id: 7, result: { contents: [{ uri: "file:///x", blob: Buffer.from(`{"token":"${s}"}`).toString("base64") }] } })],
+    ])("redacts a secret in %s", async (_what, message) => {
+        const { interceptor, lines } = await load("response");
+        const e = withSecret("response-streaming-event.json") as { mcp: { gatewayResponse: { body: unknown } } };
+        e.mcp.gatewayResponse.body = message(SECRET);
+        const body = (await interceptor.handle(e)).mcp.transformedGatewayResponse!.body;
+        const text = JSON.stringify(body);
+        const decoded = text + [...text.matchAll(/"blob":"([^"]*)"/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8")).join("");
+        expect(decoded).not.toContain(SECRET);
+        expect(decoded).toContain("[REDACTED:GitHub token]");
+        expect(lines.filter((l) => l.event === "dlp_redacted")).toHaveLength(1);
+    });
+
+    it("leaves image data and binary blobs as they are (not inspected)", async () => {
+        const { interceptor } = await load("response");
+        const e = withSecret("response-tools-call.json") as { mcp: { gatewayResponse: { body: unknown } } };
+        const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]).toString("base64");
+        const body = { jsonrpc: "2.0", id: 7, result: { content: [{ type: "image", mimeType: "image/png", data: png }, { type: "resource", resource: { uri: "file:///x.bin", blob: png } }] } };
+        e.mcp.gatewayResponse.body = body;
+        expect((await interceptor.handle(e)).mcp.transformedGatewayResponse!.body).toEqual(body);
+    });
+
+    it("refuses a result nested deeper than 64 levels with 502", async () => {
+        const { interceptor, lines } = await load("response");
+        const e = withSecret("response-tools-call.json") as { mcp: { gatewayResponse: { body: unknown } } };
+        let deep: unknown = "x";
+        for (let i = 0; i < 70; i++) {
+            deep = { d: deep };
+        }
+        e.mcp.gatewayResponse.body = { jsonrpc: "2.0", id: 7, result: { structuredContent: deep } };
+        const r = (await interceptor.handle(e)).mcp.transformedGatewayResponse!;
+        expect(r.statusCode).toBe(502);
+        expect(r.body).toMatchObject({ id: 7, error: { code: -32603, message: "Upstream error" } });
+        expect(lines.at(-1)).toMatchObject({ event: "guard_error", reason: "too_deep" });
+    });
+
     it("withholds the result in block mode", async () => {
         const { interceptor } = await load("response", { ...settings(), dlp: { mode: "block" } });
         const body = (await interceptor.handle(withSecret("response-tools-call.json"))).mcp.transformedGatewayResponse!.body;

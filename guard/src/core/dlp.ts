@@ -60,6 +60,27 @@ function isMedia(parent: Record<string, unknown>, key: string): boolean {
     return key === "data" && typeof parent.mimeType === "string" && /^(image|audio|video)\//.test(parent.mimeType);
 }
 
+/** MIME types whose content is text (or unset: unknown, so looked at): a base64 `blob` of them is decoded and scanned. */
+const TEXT_MIME = /^(text\/|application\/([a-z0-9.+-]*\+)?(json|xml|yaml|x-yaml|javascript|x-sh|x-www-form-urlencoded|toml|sql)(;|$))/i;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text a base64 `blob` (an MCP resource's binary content) carries when its MIME type is textual or absent and it
+ * decodes to valid UTF-8; undefined for media and binary content, which are not inspected.
+ */
+export function blobText(parent: Record<string, unknown>, value: string): string | undefined {
+    const mime = parent.mimeType;
+    if ((mime !== undefined && (typeof mime !== "string" || !TEXT_MIME.test(mime))) || !BASE64.test(value)) {
+        return undefined;
+    }
+    try {
+        return utf8.decode(Buffer.from(value, "base64"));
+    } catch {
+        return undefined;
+    }
+}
+
 /** Member names of MCP messages themselves: not worth a scan. */
 const PROTOCOL_KEYS = new Set(["jsonrpc", "result", "content", "structuredContent", "mimeType", "isError", "resource", "resources", "resourceTemplates", "annotations", "nextCursor", "progressToken", "inputSchema", "description", "properties", "required", "arguments", "messages", "prompts", "contents"]);
 
@@ -112,7 +133,12 @@ function leaves(root: unknown, out: { get: () => string; set: (s: string) => voi
                 }
                 const v = obj[name];
                 if (typeof v === "string") {
-                    if (!isMedia(obj, name) && v.length >= 6) {
+                    const text = name === "blob" ? blobText(obj, v) : undefined;
+                    if (text !== undefined && text.length >= 6) {
+                        // Scanned as the text it carries; a redaction is encoded back.
+                        let current = text;
+                        out.push({ get: () => current, set: (s) => { current = s; obj[ref.key] = Buffer.from(s, "utf8").toString("base64"); } });
+                    } else if (!isMedia(obj, name) && v.length >= 6) {
                         out.push({ get: () => obj[ref.key] as string, set: (s) => { obj[ref.key] = s; } });
                     }
                 } else {
