@@ -85,8 +85,8 @@ const guardDutyRuntime = detection((g) => {
 const toolChangedAlarm = detection((g) => {
     const paths = guardAlarmPaths(g.resources.map((r) => ({ type: r.type, props: r.inputs, name: r.name })));
     if (paths.length === 0) return "no guard runs in front of the servers, so nothing writes tool_changed";
-    const silent = paths.find((p) => p.alarms.tool_changed.length === 0);
-    if (silent) return `the guard of ${silent.server} (${silent.workload}) writes tool_changed, but ${silent.logGroups.length === 0 ? `its lines reach no log group (${silent.problems.join("; ")})` : `no alarm with actions counts it in ${silent.logGroups.join(", ")}`}`;
+    const silent = paths.find((p) => p.alarms.tool_changed.length === 0 || p.problems.length > 0);
+    if (silent) return `the guard of ${silent.server} (${silent.workload}) writes tool_changed, but ${silent.logGroups.length === 0 ? `its lines reach no log group (${silent.problems.join("; ")})` : silent.alarms.tool_changed.length === 0 ? `no alarm with actions counts it in ${silent.logGroups.join(", ")}` : `the path to ${silent.logGroups.join(", ")} does not work (${silent.problems.join("; ")})`}`;
     const alarms = [...new Set(paths.flatMap((p) => p.alarms.tool_changed))];
     const via = [...new Set(paths.map((p) => (p.kind === "ecs" ? "the guard container's awslogs driver" : "the node log shipper (Fluent Bit tailing the guard container's file)")))];
     return { resource: `alarm ${alarms.map((a) => `\`${a}\``).join(", ")} on the guards' \`tool_changed\` audit events`, detail: `each guard's lines reach ${[...new Set(paths.flatMap((p) => p.logGroups))].join(", ")} through ${via.join(" and ")}; a metric filter there counts the event and the alarm notifies the alert topic` };

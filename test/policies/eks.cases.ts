@@ -70,11 +70,12 @@ const guardedWorkload = (ns = "mcp-docs"): FixtureResource => ({
     },
 });
 const shipperConfig = (edit: (lines: string[]) => string[] = (l) => l): string => edit(fluentBitConfig([{ server: "docs", namespace: "mcp-docs", container: "mcp-guard", logGroupName: GUARD_GROUP }], "eu-west-1").split("\n")).join("\n");
-const shipper = (command = ["/fluent-bit/bin/fluent-bit", "-c", "/fluent-bit/config/fluent-bit.conf"]): FixtureResource => ({
+const shipper = (command = ["/fluent-bit/bin/fluent-bit", "-c", "/fluent-bit/config/fluent-bit.conf"], pod: Props = {}): FixtureResource => ({
     type: "kubernetes:apps/v1:DaemonSet", name: "fluent-bit",
     props: {
         metadata: { name: "fluent-bit", namespace: "mcpsec-logging" },
-        spec: { template: { spec: {
+        spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "fluent-bit" } }, spec: {
+            serviceAccountName: "fluent-bit", tolerations: [{ operator: "Exists", effect: "NoSchedule" }], ...pod,
             containers: [{ name: "fluent-bit", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/aws-for-fluent-bit@sha256:" + "8".repeat(64), command,
                 volumeMounts: [{ name: "varlog", mountPath: "/var/log", readOnly: true }, { name: "config", mountPath: "/fluent-bit/config", readOnly: true }] }],
             volumes: [{ name: "varlog", hostPath: { path: "/var/log" } }, { name: "config", configMap: { name: "fluent-bit" } }],
@@ -87,21 +88,48 @@ const eventFilter = (event: string, metric: string): FixtureResource => ({
     type: "aws:cloudwatch/logMetricFilter:LogMetricFilter", name: `filter-${event}`,
     props: { logGroupName: GUARD_GROUP, pattern: `{ $.event = "${event}" }`, metricTransformation: { name: metric, namespace: "MCPSec", value: "1", defaultValue: "0" } },
 });
-const metricAlarm = (metric: string, actions = ["arn:aws:sns:eu-west-1:123456789012:alerts"]): FixtureResource => ({
+const metricAlarm = (metric: string, actions = ["arn:aws:sns:eu-west-1:123456789012:alerts"], props: Props = {}): FixtureResource => ({
     type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: `alarm-${metric}`,
-    props: { metricName: metric, namespace: "MCPSec", threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", evaluationPeriods: 1, period: 300, statistic: "Sum", alarmActions: actions },
+    props: { metricName: metric, namespace: "MCPSec", threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", evaluationPeriods: 1, period: 300, statistic: "Sum", alarmActions: actions, ...props },
 });
-const alarmed = (over: { cm?: FixtureResource; ds?: FixtureResource; changed?: FixtureResource[]; denied?: FixtureResource[] } = {}): FixtureResource[] => [
+const filterWith = (f: FixtureResource, transformation: Props): FixtureResource => ({ ...f, props: { ...f.props, metricTransformation: { ...f.props.metricTransformation, ...transformation } } });
+// McpAlerts' heartbeat pair: each guard_heartbeat line counted, and an alarm when none arrives (missing data breaching).
+const heartbeat = (alarm: Props = {}): FixtureResource[] => [
+    { type: "aws:cloudwatch/logMetricFilter:LogMetricFilter", name: "filter-heartbeat", props: { logGroupName: GUARD_GROUP, pattern: '{ $.event = "guard_heartbeat" }', metricTransformation: { name: "GuardHeartbeats-docs", namespace: "MCPSec", value: "1" } } },
+    metricAlarm("GuardHeartbeats-docs", undefined, { comparisonOperator: "LessThanThreshold", evaluationPeriods: 2, treatMissingData: "breaching", ...alarm }),
+];
+const SHIPPER_ROLE = "arn:aws:iam::123456789012:role/mcpsec/irsa/shipper-0a1b2c3";
+const shipperSa = (annotations: Props = { "eks.amazonaws.com/role-arn": SHIPPER_ROLE }): FixtureResource => ({
+    type: "kubernetes:core/v1:ServiceAccount", name: "fluent-bit-sa", props: { metadata: { name: "fluent-bit", namespace: "mcpsec-logging", annotations }, automountServiceAccountToken: false },
+});
+const shipperPolicy = (resource = `arn:aws:logs:eu-west-1:123456789012:log-group:${GUARD_GROUP}:log-stream:*`, action = ["logs:CreateLogStream", "logs:PutLogEvents"]): FixtureResource => ({
+    type: "aws:iam/rolePolicy:RolePolicy", name: "shipper-policy",
+    props: { role: "shipper-0a1b2c3", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: [resource] }] }) },
+});
+const shipperNetpol = (egress: Props[]): FixtureResource => ({
+    type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", name: "fluent-bit-egress",
+    props: { metadata: { name: "fluent-bit-egress", namespace: "mcpsec-logging" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], egress } },
+});
+const DNS_EGRESS = { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }] };
+const alarmed = (over: { cm?: FixtureResource; ds?: FixtureResource; changed?: FixtureResource[]; denied?: FixtureResource[]; heartbeat?: FixtureResource[]; identity?: FixtureResource[]; extra?: FixtureResource[] } = {}): FixtureResource[] => [
     clusterRes(), guardedWorkload(), over.ds ?? shipper(), over.cm ?? shipperCm(), guardGroup(),
+    ...(over.identity ?? [shipperSa(), shipperPolicy()]),
     ...(over.denied ?? [eventFilter("tool_call_denied", "DeniedToolCalls"), metricAlarm("DeniedToolCalls")]),
     ...(over.changed ?? [eventFilter("tool_changed", "ChangedTools"), metricAlarm("ChangedTools")]),
+    ...(over.heartbeat ?? heartbeat()),
+    ...(over.extra ?? []),
 ];
+const denied = eventFilter("tool_call_denied", "DeniedToolCalls");
+const withConf = (edit: (lines: string[]) => string[]) => alarmed({ cm: shipperCm(shipperConfig(edit)) });
 
 export const eksCases: Record<string, RuleCases> = {
     "aws-eks-guard-logs-alarmed": {
         pass: [
             { label: "EksContainerLogs' path: the guard's file tailed with cri, log_key log to its group, both events filtered and alarmed", resources: alarmed() },
             { label: "a layer-only stack (no EKS cluster) is not judged", resources: [guardedWorkload()] },
+            { label: "a NetworkPolicy admitting DNS and HTTPS to the VPC (EksContainerLogs')", resources: alarmed({ extra: [shipperNetpol([DNS_EGRESS, { to: [{ ipBlock: { cidr: "10.41.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] }])] }) },
+            { label: "a node group taint the shipper tolerates", resources: alarmed({ extra: [nodeGroup({ taints: [{ key: "dedicated", value: "mcp", effect: "NO_SCHEDULE" }] })] }) },
+            { label: "heartbeat alarm at or below zero (LessThanOrEqualToThreshold 0)", resources: alarmed({ heartbeat: heartbeat({ comparisonOperator: "LessThanOrEqualToThreshold", threshold: 0 }) }) },
         ],
         fail: [
             { label: "no log shipper", resources: [clusterRes(), guardedWorkload(), guardGroup()], expect: /guard of MCP server docs \(Deployment mcp-docs\/docs \(container mcp-guard\)\) ships its audit lines to no CloudWatch log group: no DaemonSet ships node container logs/ },
@@ -111,7 +139,28 @@ export const eksCases: Record<string, RuleCases> = {
             { label: "the whole record sent (no log_key log)", resources: alarmed({ cm: shipperCm(shipperConfig((l) => l.filter((x) => !x.includes("log_key")))) }), expect: /sends the whole record \(no log_key log\)/ },
             { label: "a grep filter on the guard's tag", resources: alarmed({ cm: shipperCm(shipperConfig((l) => [...l, "[FILTER]", "    Name grep", "    Match mcp.*", "    Exclude log tool_call_denied"])) }), expect: /filter grep matches tag mcp\.docs\.mcp-guard/ },
             { label: "no tool_changed filter", resources: alarmed({ changed: [] }), expect: /ships to \/mcpsec\/mcp-dev\/docs\/mcp-guard, where no metric filter and alarm with actions counts tool_changed/ },
-            { label: "denied calls alarmed without actions", resources: alarmed({ denied: [eventFilter("tool_call_denied", "DeniedToolCalls"), metricAlarm("DeniedToolCalls", [])] }), expect: /counts tool_call_denied\./ },
+            { label: "denied calls alarmed without actions", resources: alarmed({ denied: [eventFilter("tool_call_denied", "DeniedToolCalls"), metricAlarm("DeniedToolCalls", [])] }), expect: /counts tool_call_denied \(alarm alarm-DeniedToolCalls has no actions\)\./ },
+            // Passed before (review ekslogs finding 1): each stops the lines arriving or the alarm firing.
+            { label: "a grep filter matched by Match_Regex", resources: withConf((l) => [...l, "[FILTER]", "    Name grep", "    Match_Regex ^mcp\\..*", "    Exclude log tool_call_denied"]), expect: /filter grep matches tag mcp\.docs\.mcp-guard/ },
+            { label: "an @INCLUDE of a file the stack does not hold", resources: withConf((l) => ["@INCLUDE /fluent-bit/etc/extra.conf", ...l]), expect: /@INCLUDE \/fluent-bit\/etc\/extra\.conf loads a file the stack does not hold/ },
+            { label: "a YAML configuration (not classic)", resources: alarmed({ cm: shipperCm("service:\n  flush: 1\npipeline:\n  inputs:\n    - name: tail\n") }), expect: /not in Fluent Bit's classic format/ },
+            { label: "the shipper pinned to Windows nodes", resources: alarmed({ ds: shipper(undefined, { nodeSelector: { "kubernetes.io/os": "windows" } }) }), expect: /nodeSelector kubernetes\.io\/os=windows is not the guard pod's/ },
+            { label: "the shipper under a required node affinity", resources: alarmed({ ds: shipper(undefined, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["logs"] }] }] } } } }) }), expect: /required node affinity is not the guard pod's/ },
+            { label: "a NoExecute node taint the shipper does not tolerate", resources: alarmed({ extra: [nodeGroup({ taints: [{ key: "dedicated", value: "mcp", effect: "NO_EXECUTE" }] })] }), expect: /does not tolerate dedicated=mcp:NoExecute, which a node group is tainted with/ },
+            { label: "no role policy (the IRSA role may write nothing)", resources: alarmed({ identity: [shipperSa()] }), expect: /role arn:aws:iam::123456789012:role\/mcpsec\/irsa\/shipper-0a1b2c3 is not granted logs:PutLogEvents on the streams of \/mcpsec\/mcp-dev\/docs\/mcp-guard/ },
+            { label: "a policy on another group", resources: alarmed({ identity: [shipperSa(), shipperPolicy("arn:aws:logs:eu-west-1:123456789012:log-group:/other:log-stream:*")] }), expect: /is not granted logs:PutLogEvents/ },
+            { label: "CreateLogStream only", resources: alarmed({ identity: [shipperSa(), shipperPolicy(undefined, ["logs:CreateLogStream"])] }), expect: /is not granted logs:PutLogEvents/ },
+            { label: "a service account without a role", resources: alarmed({ identity: [shipperSa({}), shipperPolicy()] }), expect: /service account mcpsec-logging\/fluent-bit has no IAM role/ },
+            { label: "the NetworkPolicy admits DNS only", resources: alarmed({ extra: [shipperNetpol([DNS_EGRESS])] }), expect: /no NetworkPolicy of namespace mcpsec-logging admits the shipper's egress to TCP 443/ },
+            { label: "denied-calls alarm threshold 1e9", resources: alarmed({ denied: [denied, metricAlarm("DeniedToolCalls", undefined, { threshold: 1e9 })] }), expect: /alarm alarm-DeniedToolCalls \(GreaterThanOrEqualToThreshold 1000000000\) does not fire/ },
+            { label: "denied-calls alarm LessThanThreshold 0", resources: alarmed({ denied: [denied, metricAlarm("DeniedToolCalls", undefined, { comparisonOperator: "LessThanThreshold", threshold: 0 })] }), expect: /\(LessThanThreshold 0\) does not fire on a few events/ },
+            { label: "denied-calls filter value 0", resources: alarmed({ denied: [filterWith(denied, { value: "0" }), metricAlarm("DeniedToolCalls")] }), expect: /metric filter filter-tool_call_denied adds "0" per line, not 1/ },
+            { label: "denied-calls filter split by server", resources: alarmed({ denied: [filterWith(denied, { dimensions: { server: "$.server" } }), metricAlarm("DeniedToolCalls")] }), expect: /splits DeniedToolCalls by dimensions server/ },
+            { label: "denied-calls alarm on the Average", resources: alarmed({ denied: [denied, metricAlarm("DeniedToolCalls", undefined, { statistic: "Average" })] }), expect: /statistic Average, not Sum or SampleCount/ },
+            // Review ekslogs finding 2: a broken shipper or a dead guard must alarm.
+            { label: "no heartbeat alarm", resources: alarmed({ heartbeat: [] }), expect: /counts the absence of guard_heartbeat \(treatMissingData breaching\)/ },
+            { label: "heartbeat alarm treating missing data as not breaching", resources: alarmed({ heartbeat: heartbeat({ treatMissingData: "notBreaching" }) }), expect: /treats missing data as notBreaching, not breaching/ },
+            { label: "heartbeat alarm on GreaterThan (fires on heartbeats, not on their absence)", resources: alarmed({ heartbeat: heartbeat({ comparisonOperator: "GreaterThanOrEqualToThreshold" }) }), expect: /does not fire on missing lines/ },
             { label: "a filter on a narrower pattern than the event", resources: alarmed({ denied: [{ ...eventFilter("tool_call_denied", "DeniedToolCalls"), props: { ...eventFilter("tool_call_denied", "DeniedToolCalls").props, pattern: '{ $.event = "tool_call_denied" && $.tool = "x" }' } }, metricAlarm("DeniedToolCalls")] }), expect: /counts tool_call_denied\./ },
         ],
     },
