@@ -72,6 +72,13 @@ export function checkAgentcoreGatewayArgs(name: string, args: McpAgentcoreGatewa
     if (!AGENTCORE_NAME.test(`${name}-gw`)) {
         throw new ConfigError(`McpAgentcoreGateway "${name}"`, "is not a valid AgentCore gateway name; expected letters and digits with single hyphens");
     }
+    // Names derived from it: the log delivery source and destination (CloudWatch Logs: at most 60 characters) and
+    // the interceptor functions (Lambda: at most 64).
+    for (const [derived, max, what] of [[`${name}-gw-logs`, 60, "log delivery source"], [`${name}-response-interceptor`, 64, "interceptor function"]] as const) {
+        if (derived.length > max) {
+            throw new ConfigError(`McpAgentcoreGateway "${name}"`, `is too long: its ${what} name ${derived} has ${derived.length} characters, AWS allows ${max}; use a shorter name (mcpsec:environment)`);
+        }
+    }
     args.servers.forEach((s, i) => {
         if (!AGENTCORE_NAME.test(s.spec.name) || s.spec.name.endsWith("-")) {
             throw new ConfigError(`McpAgentcoreGateway "${name}".servers[${i}].spec.name`, `${JSON.stringify(s.spec.name)} is not allowed; an AgentCore target name has letters and digits with single hyphens between them`);
@@ -107,6 +114,8 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
     public readonly policyEngineArn: pulumi.Output<string>;
     /** Log groups of the gateway and the interceptors (for the SIEM export). */
     public readonly logGroupNames: pulumi.Output<string>[];
+    /** Log groups of the two interceptors: the guard's decision lines (tool_call_denied, tool_changed, guard_error). */
+    public readonly interceptorLogGroupNames: pulumi.Output<string>[];
 
     constructor(name: string, args: McpAgentcoreGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
         checkAgentcoreGatewayArgs(name, args);
@@ -269,7 +278,8 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
         }, parent);
         new aws.cloudwatch.LogDelivery(`${name}-gw-logs`, { deliverySourceName: source.name, deliveryDestinationArn: destination.arn, tags }, parent);
 
-        this.logGroupNames = [gatewayLogs.name, ...built.map((b) => b.logGroupName)];
+        this.interceptorLogGroupNames = built.map((b) => b.logGroupName);
+        this.logGroupNames = [gatewayLogs.name, ...this.interceptorLogGroupNames];
         this.registerOutputs({ gatewayArn: this.gatewayArn, gatewayUrl: this.gatewayUrl, policyEngineArn: this.policyEngineArn });
     }
 

@@ -208,7 +208,9 @@ export class ApiGatewayCentric extends pulumi.ComponentResource {
                         logRetentionDays: config.operations.retentionDays,
                         tags,
                     }, { parent: this });
-                    return gateway.logGroupNames;
+                    // The interceptors log the guard's decision lines: the zone's denied and changed-tool alarms watch them
+                    // too (an interceptor refusing at cold start answers every call with tool_call_denied).
+                    return { logGroupNames: gateway.logGroupNames, auditLogGroupNames: gateway.interceptorLogGroupNames };
                 },
             },
         }, { parent: this });

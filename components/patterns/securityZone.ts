@@ -28,9 +28,11 @@ export interface ZoneFront {
     entrySecurityGroup: (network: SegmentedVpc, parent: pulumi.Resource) => aws.ec2.SecurityGroup;
     /**
      * Builds the front once the zone's entry point, web ACL, identity and key exist, before its operations; returns
-     * the front's log groups, which the zone exports to the SIEM (mcpsec:operations.siem) with its own.
+     * the front's log groups, which the zone exports to the SIEM (mcpsec:operations.siem) with its own, and those
+     * among them that carry guard decision lines (`auditLogGroupNames`: the AgentCore interceptors), which get the
+     * servers' denied-call and changed-tool metric filters and alarms.
      */
-    attach?: (zone: SecurityZone) => pulumi.Input<string>[];
+    attach?: (zone: SecurityZone) => pulumi.Input<string>[] | { logGroupNames: pulumi.Input<string>[]; auditLogGroupNames: pulumi.Input<string>[] };
     /**
      * Server name -> the other paths the front may send for the server's path (API Gateway's private integrations
      * may put the stage in front of it): the entry point's own web ACL admits them too, and its listener rule
@@ -276,11 +278,14 @@ export class SecurityZone extends pulumi.ComponentResource {
 
         // Operations: immutable archive, audit trail, alarms, SIEM export, detection and containment (containment takes
         // a task out of the entry point's target groups, then stops it: ECS tasks of this cluster).
-        const frontLogGroups = args.front?.attach?.(this) ?? [];
+        const attached = args.front?.attach?.(this) ?? [];
+        const frontLogGroups = Array.isArray(attached) ? attached : attached.logGroupNames;
+        const frontAuditGroups = Array.isArray(attached) ? [] : attached.auditLogGroupNames;
         this.alertTopicArn = buildZoneOperations(this, name, {
             config, tags, zoneKeyArn: zoneKey.arn, accessLogs,
             siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, ...(entryAcl !== webAcl ? [entryAcl.logGroupName] : []), ...services.map((s) => s.logGroupName), ...services.flatMap((s) => (s.auditLogGroupName === s.logGroupName ? [] : [s.auditLogGroupName])), ...frontLogGroups],
-            serverLogGroupNames: services.map((s) => s.auditLogGroupName),
+            serverLogGroupNames: [...services.map((s) => s.auditLogGroupName), ...frontAuditGroups],
+            guardLogGroups: guarded ? config.servers.map((s, i) => ({ server: s.name, logGroupName: services[i].auditLogGroupName })) : [],
             loadBalancerArnSuffix: this.entryPoint.arnSuffix,
             webAclName: webAcl.name,
             targetGroupArns: config.servers.map((s) => this.entryPoint.targetGroupArns[s.name]),

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { GraphResource, ResourceGraph } from "../../cli/graph";
+import { checkAgentcoreGatewayArgs, type McpAgentcoreGatewayArgs } from "../../components/agentcore";
 import { validateBlueprintConfig } from "../../components/config";
 import { toolDigest } from "../../components/mcp";
 import { AGENTCORE_CLIENT_NAME, checkApiGatewayCentricConfig } from "../../components/patterns";
@@ -165,6 +166,18 @@ describe("pattern 2 on AgentCore Gateway (api-gateway-agentcore-dev)", () => {
         expect(rules(entryAcl).find((r) => r.Name === "rate-per-host")!.Statement.RateBasedStatement!.ScopeDownStatement).toBeUndefined();
     });
 
+    it("alarms on the interceptors' decision lines as on the guards': denied calls (a cold-start refusal included) and changed tools", () => {
+        const groups = ofType(graph, "aws:cloudwatch/logGroup:LogGroup").filter((g) => /^\/aws\/lambda\/.*-(request|response)-interceptor$/.test(String(g.inputs.name)));
+        expect(groups).toHaveLength(2);
+        const filters = ofType(graph, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
+        for (const g of groups) {
+            const on = filters.filter((f) => f.inputs.logGroupName === g.outputs.name).map((f) => [f.inputs.pattern, (f.inputs.metricTransformation as { name: string }).name]);
+            expect(on).toEqual(expect.arrayContaining([["{ $.event = \"tool_call_denied\" }", "DeniedToolCalls"], ["{ $.event = \"tool_changed\" }", "ChangedTools"]]));
+        }
+        const alarms = ofType(graph, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName);
+        expect(alarms).toEqual(expect.arrayContaining(["DeniedToolCalls", "ChangedTools"]));
+    });
+
     it("associates the zone's regional web ACL with the gateway and delivers its application logs to an encrypted group", () => {
         const gw = one(graph, GATEWAY);
         const assoc = ofType(graph, "aws:wafv2/webAclAssociation:WebAclAssociation").find((a) => a.inputs.resourceArn === gw.outputs.gatewayArn)!;
@@ -199,6 +212,12 @@ describe("mcpsec:apiGateway.kind", () => {
         ["a multi-tenant server (the target never sees the caller's token)", { kind: "agentcore" }, { servers: [{ ...server, tenantClaim: "custom:tenant" }] }, /mcpsec:servers\[0\].tenantClaim: "custom:tenant" is not allowed with mcpsec:apiGateway.kind agentcore/],
     ])("refuses %s, naming the key", (_label, apiGateway, change, error) => {
         expect(() => check(apiGateway, change)).toThrow(error);
+    });
+
+    it("refuses a gateway name whose derived AWS names would be too long (log delivery source 60, Lambda 64)", () => {
+        const args = { servers: [{ spec: { name: "docs", tools: [] }, url: "https://docs.zone.mcp.example.com/mcp" }], sessionTimeoutSeconds: 3600 } as unknown as McpAgentcoreGatewayArgs;
+        expect(() => checkAgentcoreGatewayArgs("mcp-dev-agentcore", args)).not.toThrow();
+        expect(() => checkAgentcoreGatewayArgs(`mcp-${"e".repeat(45)}-agentcore`, args)).toThrow(/log delivery source name .* has 67 characters, AWS allows 60/);
     });
 
     it("fills the agentcore defaults and keeps rest the default kind", () => {
