@@ -15,6 +15,13 @@ export interface McpAlertsArgs {
      * Never a guarded server's own group: the server could write forged lines into it.
      */
     serverLogGroupNames?: pulumi.Input<string>[];
+    /**
+     * The guards' own log groups, by server: each gets a metric filter counting the guard's periodic
+     * `guard_heartbeat` lines (GuardHeartbeats-<server>) and an alarm when none arrives for two 5-minute periods,
+     * missing data breaching: a dead guard, a broken log shipper or a lost write permission is noticed rather than
+     * taken for a quiet time.
+     */
+    guardLogGroups?: { server: string; logGroupName: pulumi.Input<string> }[];
     /** The entry point's ALB (its `arn_suffix` dimension): spikes of 4XX (401/403) answers. */
     loadBalancerArnSuffix?: pulumi.Input<string>;
     /** The web ACL name and region-scoped metric dimension: spikes of blocked requests. */
@@ -98,6 +105,19 @@ export class McpAlerts extends pulumi.ComponentResource {
         if ((args.serverLogGroupNames ?? []).length > 0) {
             alarm("denied-tool-calls", "Spike of denied MCP tool calls", { metricName: "DeniedToolCalls", namespace: "MCPSec", threshold: t.deniedToolCalls });
             alarm("tool-changed", "An MCP server announced a tool that differs from its approved manifest (the guard dropped it)", { metricName: "ChangedTools", namespace: "MCPSec", threshold: 1 });
+        }
+        // Silence is not safety: a guard writes guard_heartbeat every GUARD_HEARTBEAT_SECONDS (at most 240), so a
+        // 5-minute period without one in its group means the guard or the path of its lines is broken.
+        for (const g of args.guardLogGroups ?? []) {
+            const metricName = `GuardHeartbeats-${g.server}`;
+            new aws.cloudwatch.LogMetricFilter(`${name}-heartbeat-${g.server}`, {
+                logGroupName: g.logGroupName,
+                pattern: "{ $.event = \"guard_heartbeat\" }",
+                metricTransformation: { name: metricName, namespace: "MCPSec", value: "1" },
+            }, parent);
+            alarm(`heartbeat-${g.server}`, `No guard_heartbeat from the MCP guard of ${g.server} for 10 minutes: the guard is down or its audit lines no longer reach its log group (denials and changed tools would go unseen)`, {
+                metricName, namespace: "MCPSec", comparisonOperator: "LessThanThreshold", threshold: 1, evaluationPeriods: 2, treatMissingData: "breaching",
+            });
         }
         if (args.loadBalancerArnSuffix !== undefined) {
             alarm("client-errors", "Spike of 4XX (401/403) answers at the MCP entry point", {

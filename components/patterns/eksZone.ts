@@ -273,6 +273,7 @@ export function buildEksZone(parent: pulumi.ComponentResource, name: string, con
         config, tags, zoneKeyArn: zone.zoneKey.arn, accessLogs,
         siemLogGroupNames: [...zoneNetworkLogGroups(zone), webAcl.logGroupName, pulumi.interpolate`/aws/eks/${cluster.name}/cluster`, ...auditLogGroups],
         serverLogGroupNames: auditLogGroups,
+        guardLogGroups: guarded ? config.servers.map((s) => ({ server: s.name, logGroupName: containerLogs.logGroupNames[s.name] })) : [],
         loadBalancerArnSuffix: entry.arnSuffix,
         webAclName: webAcl.name,
         // Containment acts on ECS tasks; this zone runs none. It is scoped to an ECS cluster of the EKS cluster's name

@@ -108,6 +108,8 @@ export interface ZoneOperationsArgs {
     siemLogGroupNames: pulumi.Input<string>[];
     /** Log groups of the workloads watched by the alarms. */
     serverLogGroupNames: pulumi.Input<string>[];
+    /** The guards' own log groups by server: an alarm fires when their guard_heartbeat lines stop (McpAlerts). */
+    guardLogGroups?: { server: string; logGroupName: pulumi.Input<string> }[];
     loadBalancerArnSuffix: pulumi.Input<string>;
     webAclName: pulumi.Input<string>;
     /** Target groups containment may take a compromised task out of. */
@@ -141,6 +143,7 @@ export function buildZoneOperations(parent: pulumi.ComponentResource, name: stri
         emails: ops.alertEmails,
         trailLogGroupName: trail?.logGroupName,
         serverLogGroupNames: a.serverLogGroupNames,
+        guardLogGroups: a.guardLogGroups,
         loadBalancerArnSuffix: a.loadBalancerArnSuffix,
         webAclName: a.webAclName,
         tags,

@@ -3,7 +3,7 @@
  * guard's own log group (never the server's, where the server could forge lines), where the McpAlerts metric filter
  * `{ $.event = "tool_call_denied" }` counts denials.
  */
-export type AuditEvent = "tool_call_allowed" | "tool_call_denied" | "tool_changed" | "dlp_redacted" | "guard_started" | "guard_stopped" | "guard_error";
+export type AuditEvent = "tool_call_allowed" | "tool_call_denied" | "tool_changed" | "dlp_redacted" | "guard_started" | "guard_stopped" | "guard_error" | "guard_heartbeat";
 
 export interface AuditRecord {
     event: AuditEvent;
@@ -61,6 +61,18 @@ function bufferedStdout(): AuditSink & { flush(): void } {
             flush();
         }
     }, { flush });
+}
+
+/**
+ * Writes a `guard_heartbeat` line every `seconds` (GUARD_HEARTBEAT_SECONDS) until the returned function is called: the
+ * alert stack alarms when a guard log group receives none for two 5-minute periods, so a dead guard, a broken log
+ * shipper or a lost write permission is noticed, not only the events that happen to arrive. The timer does not keep
+ * the process alive.
+ */
+export function startHeartbeat(audit: Audit, seconds: number, fields: Record<string, unknown> = {}): () => void {
+    const timer = setInterval(() => audit.log({ event: "guard_heartbeat", interval_seconds: seconds, ...fields }), seconds * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
 }
 
 /** The longest text kept of one field (request ids, methods, tool names, reasons ... are client-influenced). */

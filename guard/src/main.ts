@@ -1,6 +1,7 @@
 import { readFileSync } from "fs";
 import { generate } from "selfsigned";
 import { parseManifest, ToolRegistry } from "./core/manifest";
+import { startHeartbeat } from "./audit";
 import { verifyUpstreamTools } from "./prime";
 import { Guard, type GuardOptions } from "./proxy";
 import { loadSettings, SettingsError, type GuardSettings } from "./settings";
@@ -54,7 +55,8 @@ export async function startGuard(env: Record<string, string | undefined>, opts: 
     const registry = new ToolRegistry(manifest, { allowUndeclaredArguments: settings.allowUndeclaredArguments });
     const guard = new Guard(settings, registry, { tls: opts.tls ?? await tlsMaterial(settings), ...opts });
     const port = await guard.listen();
-    guard.audit.log({ event: "guard_started", port, tools: registry.toolNames.length, tls: settings.tls.mode });
+    guard.audit.log({ event: "guard_started", port, tools: registry.toolNames.length, tls: settings.tls.mode, heartbeat_seconds: settings.heartbeatSeconds });
+    const stopHeartbeat = startHeartbeat(guard.audit, settings.heartbeatSeconds);
 
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -80,6 +82,7 @@ export async function startGuard(env: Record<string, string | undefined>, opts: 
         async stop() {
             stopped = true;
             clearTimeout(timer);
+            stopHeartbeat();
             await guard.close();
         },
     };

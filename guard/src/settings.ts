@@ -60,6 +60,13 @@ export interface GuardSettings {
     maxResponseBytes: number;
     maxSessions: number;
     reverifySeconds: number;
+    /**
+     * Seconds between two `guard_heartbeat` audit lines (GUARD_HEARTBEAT_SECONDS, 10 to 240, default 60). The alert
+     * stack counts them per guard log group over 5-minute periods and alarms when none arrives (missing data
+     * breaching), so at most 240: every period then holds at least one line from a running guard whose log reaches
+     * the group.
+     */
+    heartbeatSeconds: number;
     dlpMode: DlpMode;
     piiClasses: PiiClass[];
     manifest: { source: "env"; text: string } | { source: "file"; path: string };
@@ -273,6 +280,7 @@ export function loadSettings(env: Env): GuardSettings {
         maxResponseBytes: int(env, "GUARD_MAX_RESPONSE_BYTES", 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
         maxSessions: int(env, "GUARD_MAX_SESSIONS", 10_000, 1, 1_000_000),
         reverifySeconds: int(env, "GUARD_REVERIFY_SECONDS", 300, 0, 86_400),
+        heartbeatSeconds: int(env, "GUARD_HEARTBEAT_SECONDS", 60, 10, 240),
         dlpMode: oneOf(env, "GUARD_DLP_MODE", "redact", ["redact", "block", "log"] as const),
         piiClasses: pii as PiiClass[],
         manifest, approvals, allowUndeclaredArguments,

@@ -38,6 +38,8 @@ describe("settings", () => {
         expect(s.tls.mode).toBe("self-signed");
         expect(s.mcpPath).toBe("/mcp");
         expect(s.dlpMode).toBe("redact");
+        expect(s.heartbeatSeconds).toBe(60);
+        expect(loadSettings({ ...base, GUARD_HEARTBEAT_SECONDS: "240" }).heartbeatSeconds).toBe(240);
     });
 
     it.each([
@@ -52,6 +54,9 @@ describe("settings", () => {
         [{ GUARD_ALLOWED_ORIGINS: "https://app.example.com/path" }, "GUARD_ALLOWED_ORIGINS"],
         [{ GUARD_METHODS: "tools/call" }, "GUARD_METHODS"],
         [{ GUARD_MAX_BODY_BYTES: "10" }, "GUARD_MAX_BODY_BYTES"],
+        // Longer than the 5-minute period of the heartbeat alarm, or so short it floods the group.
+        [{ GUARD_HEARTBEAT_SECONDS: "300" }, "GUARD_HEARTBEAT_SECONDS"],
+        [{ GUARD_HEARTBEAT_SECONDS: "5" }, "GUARD_HEARTBEAT_SECONDS"],
     ])("refuses %j naming %s", (change, variable) => {
         const e = settingsError({ ...base, ...change });
         expect(e).toBeInstanceOf(SettingsError);

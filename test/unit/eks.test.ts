@@ -173,6 +173,8 @@ describe("EKS zone (microservices-dev, cluster: eks)", () => {
             expect(p.logGroups).toEqual([`/mcpsec/mcp-dev/${p.server}/mcp-guard`]);
             expect(p.alarms.tool_call_denied.length).toBeGreaterThan(0);
             expect(p.alarms.tool_changed.length).toBeGreaterThan(0);
+            // A shipper that stops delivering (or a dead guard) alarms: no guard_heartbeat for two periods, missing data breaching.
+            expect(p.heartbeat).toEqual([`mcp-dev-alerts-heartbeat-${p.server}`]);
             const group = ofType(graph, "aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === p.logGroups[0])!;
             expect(group.inputs).toMatchObject({ kmsKeyId: zoneKeyArn, retentionInDays: 365 });
         }

@@ -10,6 +10,7 @@ import { archiveLockModeFor, validateBlueprintConfig } from "../../components/co
 import { LogBucket } from "../../components/edge";
 import { ArchiveBucket, AuditTrail, CLOUDWATCH_LOGS_PROCESSING, McpAlerts, SiemExport, SiemDestination } from "../../components/observability";
 import { ManagedSecret, ZoneKey } from "../../components/secrets";
+import { guardAlarmPaths } from "../../policies/aws/guardAlarms";
 import { ofType, one, synthComponent } from "../helpers";
 import { synthesizedStack } from "../runCache";
 
@@ -154,6 +155,20 @@ describe("McpAlerts", () => {
         expect(filters).toContainEqual(["/mcpsec/docs", "{ $.event = \"tool_call_denied\" }"]);
         expect(filters).toContainEqual(["/mcpsec/docs", "{ $.event = \"tool_changed\" }"]);
         expect(one(g, "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ protocol: "email", endpoint: "oncall@example.com" });
+    });
+
+    it("alarms per guard log group when its guard_heartbeat lines stop (missing data breaching), which the guard alarm path accepts", async () => {
+        const g = await synthComponent(() => new McpAlerts("alerts", { kmsKeyArn: KEY, serverLogGroupNames: ["/mcpsec/docs/guard"], guardLogGroups: [{ server: "docs", logGroupName: "/mcpsec/docs/guard" }] }));
+        const filter = ofType(g, "aws:cloudwatch/logMetricFilter:LogMetricFilter").find((f) => f.inputs.pattern === "{ $.event = \"guard_heartbeat\" }")!;
+        expect(filter.inputs).toMatchObject({ logGroupName: "/mcpsec/docs/guard", metricTransformation: { name: "GuardHeartbeats-docs", namespace: "MCPSec", value: "1" } });
+        expect((filter.inputs.metricTransformation as Json).defaultValue).toBeUndefined();
+        const alarm = ofType(g, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.metricName === "GuardHeartbeats-docs")!;
+        expect(alarm.inputs).toMatchObject({ comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching", evaluationPeriods: 2, period: 300, statistic: "Sum", alarmActions: [one(g, "aws:sns/topic:Topic").outputs.arn] });
+        // The guard writes one at least every 240 s (GUARD_HEARTBEAT_SECONDS' maximum), so each 300 s period of a healthy guard holds one.
+        expect(Number(alarm.inputs.period)).toBeGreaterThan(240);
+        const task = { type: "aws:ecs/taskDefinition:TaskDefinition", name: "docs", props: { containerDefinitions: JSON.stringify([{ name: "mcp-guard", environment: [{ name: "GUARD_SERVER_NAME", value: "docs" }, { name: "GUARD_UPSTREAM_URL", value: "http://127.0.0.1:8080/mcp" }], logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/mcpsec/docs/guard" } } }]) } };
+        const [path] = guardAlarmPaths([task, ...g.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs }))]);
+        expect(path.heartbeat).toEqual([alarm.name]);
     });
 });
 

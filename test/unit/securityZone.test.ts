@@ -6,6 +6,7 @@ import { checkSecurityZoneConfig } from "../../components/patterns";
 import * as path from "path";
 import { notesOf } from "../../cli/check";
 import { FIXTURE_STACKS, ofType } from "../helpers";
+import { guardAlarmPaths } from "../../policies/aws/guardAlarms";
 import { synthesizedStack } from "../runCache";
 
 const tool = { name: "t", description: "A tool.", inputSchema: { type: "object" }, scopes: ["s:read"] };
@@ -59,6 +60,18 @@ describe("SecurityZone on the example stack", () => {
     let graph: ResourceGraph;
     beforeAll(async () => {
         graph = await synthesizedStack("security-zone-dev");
+    });
+
+    it("alarms on each guard's denials, changed tools and missing heartbeats in the guard's own awslogs group", () => {
+        const paths = guardAlarmPaths(graph.resources.map((r) => ({ type: r.type, props: r.inputs, name: r.name })));
+        expect(paths.length).toBeGreaterThan(0);
+        for (const p of paths) {
+            expect(p.kind).toBe("ecs");
+            expect(p.problems).toEqual([]);
+            expect(p.alarms.tool_call_denied.length).toBeGreaterThan(0);
+            expect(p.alarms.tool_changed.length).toBeGreaterThan(0);
+            expect(p.heartbeat).toEqual([`mcp-dev-alerts-heartbeat-${p.server}`]);
+        }
     });
 
     it("lets the enterprise networks of mcpsec:edge.allowedCidrs through the zone's NACL on 443, and the replies back", () => {
