@@ -15,10 +15,25 @@ export const LOG_SHIPPER_NAME = "fluent-bit";
 /** Where the ConfigMap is mounted and the file Fluent Bit is started with. */
 export const LOG_SHIPPER_CONFIG_DIR = "/fluent-bit/config";
 export const LOG_SHIPPER_CONFIG_FILE = "fluent-bit.conf";
-/** Where the tail inputs keep their read offsets on the node (a restarted pod resumes instead of losing or repeating lines). */
+/**
+ * Where the shipper keeps, on the node, the tail inputs' read offsets and (under `buffer/`) the chunks read but not yet
+ * delivered: the offsets record what was read into the engine, not what CloudWatch accepted, so the chunks are kept
+ * on disk too (filesystem buffering) and a restarted, OOM-killed or evicted pod delivers them instead of losing them.
+ */
 export const LOG_SHIPPER_STATE_DIR = "/var/fluent-bit/state";
-/** The shipper's resources, requests equal to limits. */
-const SHIPPER_RESOURCES = { cpu: "100m", memory: "128Mi" };
+/** Chunks (about 2 MB each) held in memory at once, all inputs together; the rest wait on disk. */
+export const LOG_SHIPPER_MAX_CHUNKS_UP = 16;
+/** Disk a group's queue may take on the node while CloudWatch is unreachable; the oldest chunks go beyond it. */
+export const LOG_SHIPPER_QUEUE_LIMIT = "64M";
+
+/**
+ * The shipper's memory, requests equal to limits: a base for the engine and the chunks up in memory
+ * ({@link LOG_SHIPPER_MAX_CHUNKS_UP} x 2 MB, 8 MB of backlog), plus 4 MiB per shipped container for its
+ * cloudwatch_logs output (each flush allocates two 1 MiB PutLogEvents payload buffers and room for 10,000 events). Pure.
+ */
+export function shipperMemoryMiB(containers: number): number {
+    return 96 + 4 * containers;
+}
 
 /** One container whose stdout goes to one log group. */
 export interface ShippedContainer {
@@ -57,9 +72,19 @@ export interface EksContainerLogsArgs {
     tags?: Record<string, string>;
 }
 
-/** A Fluent Bit tail path glob that matches the log files of one container name in one namespace only. Pure. */
+/** A Fluent Bit tail path glob that matches the log files of one container name in one namespace. Pure. */
 export function containerLogPath(namespace: string, container: string): string {
     return `/var/log/containers/*_${namespace}_${container}-*.log`;
+}
+
+/**
+ * The files {@link containerLogPath} also matches but which belong to other containers: those whose name extends this
+ * one (`mcp-guard-tools` next to `mcp-guard`). The kubelet names a file `<container>-<64 hex id>.log` and the id has no
+ * `-`, so any further `-` after the container's name means another container, whose lines must not reach this
+ * container's group (a server named like the guard would forge its guard's lines). Pure.
+ */
+export function containerLogExcludePath(namespace: string, container: string): string {
+    return `/var/log/containers/*_${namespace}_${container}-*-*.log`;
 }
 
 /**
@@ -67,7 +92,9 @@ export function containerLogPath(namespace: string, container: string): string {
  * parser (so the record's `log` is the line the container wrote) tagged `mcp.<server>.<container>`, and a
  * cloudwatch_logs output sending only that line (`log_key log`, so the guard's JSON line is the CloudWatch event its
  * metric filters read) to the container's own group, one stream per node, never creating groups. No filter stage:
- * nothing between the file and the group can drop or rewrite a line. Pure.
+ * nothing between the file and the group can drop or rewrite a line. Files are read from their start when first seen
+ * (a guard that started before the shipper, or before its server's input existed, loses no line; the offsets DB
+ * prevents reading twice), and chunks are buffered on the node's disk until delivered. Pure.
  */
 export function fluentBitConfig(containers: ShippedContainer[], region: string): string {
     const lines = [
@@ -76,6 +103,10 @@ export function fluentBitConfig(containers: ShippedContainer[], region: string):
         "    Log_Level info",
         "    Daemon off",
         "    HTTP_Server Off",
+        `    storage.path ${LOG_SHIPPER_STATE_DIR}/buffer`,
+        "    storage.sync normal",
+        `    storage.max_chunks_up ${LOG_SHIPPER_MAX_CHUNKS_UP}`,
+        "    storage.backlog.mem_limit 8M",
         "",
     ];
     for (const c of containers) {
@@ -85,9 +116,11 @@ export function fluentBitConfig(containers: ShippedContainer[], region: string):
             "    Name tail",
             `    Tag ${tag}`,
             `    Path ${containerLogPath(c.namespace, c.container)}`,
+            `    Exclude_Path ${containerLogExcludePath(c.namespace, c.container)}`,
             "    multiline.parser cri",
             `    DB ${LOG_SHIPPER_STATE_DIR}/${c.server}-${c.container}.db`,
-            "    Mem_Buf_Limit 8MB",
+            "    Read_from_Head On",
+            "    storage.type filesystem",
             "    Skip_Long_Lines On",
             "    Refresh_Interval 5",
             "",
@@ -101,6 +134,7 @@ export function fluentBitConfig(containers: ShippedContainer[], region: string):
             "    auto_create_group false",
             `    sts_endpoint https://sts.${region}.amazonaws.com`,
             "    Retry_Limit no_limits",
+            `    storage.total_limit_size ${LOG_SHIPPER_QUEUE_LIMIT}`,
             "",
         );
     }
@@ -114,13 +148,14 @@ export function fluentBitConfig(containers: ShippedContainer[], region: string):
  * its own log group, encrypted with the zone key and kept for the operations retention. It authenticates with an
  * IRSA role trusted by its service account only, allowed CreateLogStream and PutLogEvents on those groups and
  * nothing else, and reaches CloudWatch Logs and STS through the zone's interface endpoints (a NetworkPolicy admits
- * DNS and HTTPS inside the zone only).
+ * DNS, and HTTPS to addresses inside the VPC only: the endpoints' addresses are not known to the cluster).
  *
- * Reading node log files needs hostPath volumes and root (the kubelet writes them root-owned, mode 0640): the
- * baseline and restricted Pod Security profiles refuse both, so the namespace enforces `privileged` and runs this one
+ * Reading node log files needs hostPath volumes (which baseline and restricted refuse) and root (which restricted
+ * refuses; the kubelet writes them root-owned, mode 0640), so the namespace enforces `privileged` and runs this one
  * DaemonSet; the pod itself drops every capability, forbids privilege escalation, uses RuntimeDefault seccomp and a
- * read-only root filesystem, mounts /var/log read-only and writes only its offsets under /var/fluent-bit/state. No
- * MCP workload runs in that namespace, and the shipper has no Kubernetes API access (no token mounted).
+ * read-only root filesystem, mounts /var/log read-only and writes only its offsets and buffer under
+ * /var/fluent-bit/state. No MCP workload runs in that namespace, and the shipper has no Kubernetes API access (no
+ * token mounted).
  */
 export class EksContainerLogs extends pulumi.ComponentResource {
     /** Server name -> the log group its shipped container writes to (the guard's, when guarded). */
@@ -169,7 +204,7 @@ export class EksContainerLogs extends pulumi.ComponentResource {
             metadata: {
                 name: LOG_SHIPPER_NAMESPACE,
                 labels: {
-                    // hostPath and root are refused by baseline and restricted; see the class comment.
+                    // hostPath is refused by baseline and restricted, root by restricted; see the class comment.
                     "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "latest",
                     "pod-security.kubernetes.io/warn": "baseline", "pod-security.kubernetes.io/warn-version": "latest",
                     "pod-security.kubernetes.io/audit": "baseline", "pod-security.kubernetes.io/audit-version": "latest",
@@ -188,7 +223,7 @@ export class EksContainerLogs extends pulumi.ComponentResource {
                         to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
                         ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
                     },
-                    // CloudWatch Logs and STS through the zone's interface endpoints.
+                    // CloudWatch Logs and STS through the zone's interface endpoints (HTTPS to the VPC: see the class comment).
                     { to: [{ ipBlock: { cidr: args.vpcCidrBlock } }], ports: [{ protocol: "TCP", port: 443 }] },
                 ],
             },
@@ -198,6 +233,7 @@ export class EksContainerLogs extends pulumi.ComponentResource {
             automountServiceAccountToken: false,
         }, inNs);
         const configText = fluentBitConfig(shipped, args.region);
+        const memory = `${shipperMemoryMiB(shipped.length)}Mi`;
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
             metadata: meta(LOG_SHIPPER_NAME),
             data: { [LOG_SHIPPER_CONFIG_FILE]: configText },
@@ -227,7 +263,7 @@ export class EksContainerLogs extends pulumi.ComponentResource {
                                 { name: "AWS_REGION", value: args.region },
                                 { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                             ],
-                            resources: { requests: { ...SHIPPER_RESOURCES }, limits: { ...SHIPPER_RESOURCES } },
+                            resources: { requests: { cpu: "100m", memory }, limits: { cpu: "100m", memory } },
                             securityContext: {
                                 // Node log files are root-owned 0640: root, but nothing else.
                                 runAsUser: 0, runAsGroup: 0, runAsNonRoot: false,

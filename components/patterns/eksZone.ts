@@ -97,7 +97,7 @@ export function checkEksZoneConfig(config: BlueprintConfig, k: KubernetesConfig)
     for (const [key, image] of images) {
         const repo = ecrRepositoryOf(image);
         if (!repo || repo.region !== config.region) {
-            throw new ConfigError(key, `${JSON.stringify(image)} is not allowed; the zone's nodes pull MCP images only from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/<repository>@sha256:<64 hex>); push the image there`);
+            throw new ConfigError(key, `${JSON.stringify(image)} is not allowed; the zone's nodes pull these images only from ECR in ${config.region} (<account>.dkr.ecr.${config.region}.amazonaws.com/<repository>@sha256:<64 hex>); push the image there`);
         }
     }
     return { edge: config.edge, eks: config.eks, logShipperImage: config.eks.logShipperImage };

@@ -273,17 +273,18 @@ export const privilegeEscalation = podRule({
 
 export const runAsNonRoot = podRule({
     name: "kubernetes-pss-run-as-non-root",
-    description: "Containers must run as non-root: runAsNonRoot true on the pod or every container, and no runAsUser 0 (Pod Security Standards, restricted). A node log shipper in a node log namespace that reads /var/log read-only (see kubernetes-pss-host-path-volumes) may run as root: the kubelet's log files are root-owned, mode 0640.",
+    description: "Containers must run as non-root: runAsNonRoot true on the pod or every container, and no runAsUser 0 (Pod Security Standards, restricted). In a node log shipper pod of a node log namespace (see kubernetes-pss-host-path-volumes), the containers that mount /var/log read-only may run as root (the kubelet's log files are root-owned, mode 0640); any other container of that pod may not.",
     severity: "high", nist: ["AC-6", "CM-7"], remediation,
 }, (pod, args, report) => {
-    if (args.nodeLogVolumes !== undefined) {
-        return;
-    }
+    const volumes = (pod.volumes ?? []) as Props[];
+    const readsNodeLogs = (c: Props) => args.nodeLogVolumes !== undefined && ((c.volumeMounts ?? []) as Props[])
+        .some((m) => m.readOnly === true && args.nodeLogVolumes!.has(m.name) && under(volumes.find((v) => v.name === m.name)?.hostPath?.path, NODE_LOG_READ_PATH));
+    const judged = containersOf(pod).filter((c) => !readsNodeLogs(c));
     const podNonRoot = pod.securityContext?.runAsNonRoot;
-    if (pod.securityContext?.runAsUser === 0) {
+    if (pod.securityContext?.runAsUser === 0 && judged.length > 0) {
         report("pod runAsUser is 0.");
     }
-    for (const c of containersOf(pod)) {
+    for (const c of judged) {
         const own = c.securityContext?.runAsNonRoot;
         if (own === false || (own === undefined && podNonRoot !== true)) {
             report(`container ${c.name}: runAsNonRoot is not true.`);

@@ -356,6 +356,10 @@ export const kubernetesCases: Record<string, RuleCases> = {
         fail: [
             f("root in mcpsec-logging without reading node logs", /container docs: runAsUser is 0/, { ns: "mcpsec-logging", sc: { runAsNonRoot: false, runAsUser: 0 } }),
             f("node log shipper as root in an MCP namespace", /container docs: runAsUser is 0/, shipper({ ns: "mcp-docs" })),
+            // Passed before (review ekslogs finding 7): the exception covered the whole pod.
+            f("a second root container, not reading node logs, in the shipper's pod", /container side: runAsNonRoot is not true.*\n?.*container side: runAsUser is 0|container side: runAsUser is 0/, {
+                ...shipper(), pod: { ...shipper().pod, containers: [container(shipper().c, shipper().sc), container({ name: "side", volumeMounts: [{ name: "state", mountPath: "/s" }] }, { runAsNonRoot: false, runAsUser: 0 })] },
+            }),
             f("container overrides to false", /container docs: runAsNonRoot is not true/, { sc: { runAsNonRoot: false } }),
             f("nowhere", /runAsNonRoot is not true/, { pod: { securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, sc: { runAsNonRoot: undefined } }),
             f("uid 0", /runAsUser is 0/, { sc: { runAsUser: 0 } }),

@@ -7,9 +7,9 @@ import { checkEksClusterArgs, EKS_LOG_TYPES, eksKubeconfig } from "../../compone
 import { INGRESS_GATEWAY_HEALTH_PATH, INGRESS_GATEWAY_HTTPS_NODE_PORT, INGRESS_GATEWAY_STATUS_NODE_PORT, secretStoreServiceAccount, serverNamespace } from "../../components/kubernetes/names";
 import { checkMicroservicesConfig } from "../../components/patterns";
 import { checkEksZoneConfig, DOCKER_HUB_PULL_HOSTS, GUARDDUTY_EKS_AGENT_ACCOUNTS } from "../../components/patterns/eksZone";
-import { LOG_SHIPPER_NAMESPACE } from "../../components/eks";
+import { fluentBitConfig, LOG_SHIPPER_NAMESPACE, LOG_SHIPPER_STATE_DIR, shipperMemoryMiB } from "../../components/eks";
 import { main as blueprintProgram } from "../../program";
-import { guardAlarmPaths } from "../../policies/aws/guardAlarms";
+import { fluentBitGroupsFor, guardAlarmPaths, parseFluentBitClassic } from "../../policies/aws/guardAlarms";
 import { ofType, project } from "../helpers";
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -228,6 +228,33 @@ describe("EKS zone (microservices-dev, cluster: eks)", () => {
     });
 });
 
+describe("EKS guard log shipping configuration (fluentBitConfig)", () => {
+    const conf = (servers: string[]) => parseFluentBitClassic(fluentBitConfig(servers.map((s) => ({ server: s, namespace: serverNamespace(s), container: "mcp-guard", logGroupName: `/mcpsec/z/${s}/mcp-guard` })), "eu-west-1"));
+
+    // Review ekslogs finding 3: the guard's glob also matched a server container named mcp-guard-<x> in its namespace.
+    it("ships a server container named like the guard to no group, and the guard's own file to the guard's group", () => {
+        const sections = conf(["mcp-guard-tools"]);
+        const ns = serverNamespace("mcp-guard-tools");
+        expect(fluentBitGroupsFor(sections, ns, "mcp-guard-tools").groups).toEqual([]);
+        expect(fluentBitGroupsFor(sections, ns, "mcp-guard")).toEqual({ groups: ["/mcpsec/z/mcp-guard-tools/mcp-guard"], problems: [] });
+    });
+
+    it("reads new files from their start, buffers chunks on the node's disk with a bounded queue, and sizes memory to the outputs", () => {
+        const sections = conf(["a", "b"]);
+        const service = sections.find((s) => s.kind === "SERVICE")!;
+        expect(service.props).toMatchObject({ "storage.path": `${LOG_SHIPPER_STATE_DIR}/buffer`, "storage.max_chunks_up": "16" });
+        for (const input of sections.filter((s) => s.kind === "INPUT")) {
+            expect(input.props).toMatchObject({ read_from_head: "On", "storage.type": "filesystem" });
+            expect(input.props.db.startsWith(`${LOG_SHIPPER_STATE_DIR}/`)).toBe(true);
+        }
+        for (const output of sections.filter((s) => s.kind === "OUTPUT")) {
+            expect(output.props["storage.total_limit_size"]).toBe("64M");
+        }
+        // 16 chunks of about 2 MB up, 8 MB backlog, and about 2.2 MB of PutLogEvents buffers per output, with room.
+        expect(shipperMemoryMiB(50)).toBeGreaterThanOrEqual(16 * 2 + 8 + 50 * 2.2 + 32);
+    });
+});
+
 describe("EKS config checks", () => {
     const raw = () => {
         const { config } = loadStackConfig(project, "microservices-dev");
@@ -243,7 +270,7 @@ describe("EKS config checks", () => {
         expect(() => checkEksZoneConfig({ ...c, edge: { ...c.edge!, domainName: "other.example.com" } }, c.kubernetes!)).toThrow(/mcpsec:edge.domainName: "other.example.com" is not allowed; it must equal mcpsec:kubernetes.domainName/);
         expect(() => checkEksZoneConfig({ ...c, region: "ap-east-1" }, c.kubernetes!)).toThrow(/aws:region: "ap-east-1" is not allowed with mcpsec:kubernetes.cluster: eks/);
         expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, logShipperImage: undefined } }, c.kubernetes!)).toThrow(/mcpsec:eks.logShipperImage: is required but missing with mcpsec:kubernetes.cluster: eks; expected the AWS for Fluent Bit image/);
-        expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, logShipperImage: `123456789012.dkr.ecr.us-east-1.amazonaws.com/fb@sha256:${"8".repeat(64)}` } }, c.kubernetes!)).toThrow(/mcpsec:eks.logShipperImage: ".*" is not allowed; the zone's nodes pull MCP images only from ECR in eu-west-1/);
+        expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, logShipperImage: `123456789012.dkr.ecr.us-east-1.amazonaws.com/fb@sha256:${"8".repeat(64)}` } }, c.kubernetes!)).toThrow(/mcpsec:eks.logShipperImage: ".*" is not allowed; the zone's nodes pull these images only from ECR in eu-west-1/);
         // An operator network the zone's NACLs and Transit Gateway routes do not admit would never reach the API.
         expect(() => checkEksZoneConfig({ ...c, eks: { ...c.eks!, apiAllowedCidrs: ["10.10.0.0/16", "192.168.0.0/16"] } }, c.kubernetes!)).toThrow(/mcpsec:eks.apiAllowedCidrs\[1\]: "192.168.0.0\/16" is not allowed; it must lie inside one block of mcpsec:edge.allowedCidrs \(10.0.0.0\/8\)/);
         expect(checkEksZoneConfig({ ...c, eks: { ...c.eks!, apiAllowedCidrs: ["10.10.0.0/16"] } }, c.kubernetes!).eks.apiAllowedCidrs).toEqual(["10.10.0.0/16"]);
