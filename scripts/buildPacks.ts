@@ -59,7 +59,7 @@ export async function buildPack(packDir: string, outRoot: string, root = ROOT): 
         outfile: path.join(out, "index.js"),
         bundle: true,
         platform: "node",
-        target: "node20",
+        target: "node22",
         format: "cjs",
         packages: "external",
         sourcemap: "linked",
