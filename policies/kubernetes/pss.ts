@@ -273,13 +273,14 @@ export const privilegeEscalation = podRule({
 
 export const runAsNonRoot = podRule({
     name: "kubernetes-pss-run-as-non-root",
-    description: "Containers must run as non-root: runAsNonRoot true on the pod or every container, and no runAsUser 0 (Pod Security Standards, restricted). In a node log shipper pod of a node log namespace (see kubernetes-pss-host-path-volumes), the containers that mount /var/log read-only may run as root (the kubelet's log files are root-owned, mode 0640); any other container of that pod may not.",
+    description: "Containers must run as non-root: runAsNonRoot true on the pod or every container, and no runAsUser 0 (Pod Security Standards, restricted). In a node log shipper pod of a node log namespace (see kubernetes-pss-host-path-volumes), its one container that mounts /var/log read-only may run as root (the kubelet's log files are root-owned, mode 0640); any other container of that pod may not, and with two such containers neither is exempt.",
     severity: "high", nist: ["AC-6", "CM-7"], remediation,
 }, (pod, args, report) => {
     const volumes = (pod.volumes ?? []) as Props[];
     const readsNodeLogs = (c: Props) => args.nodeLogVolumes !== undefined && ((c.volumeMounts ?? []) as Props[])
         .some((m) => m.readOnly === true && args.nodeLogVolumes!.has(m.name) && under(volumes.find((v) => v.name === m.name)?.hostPath?.path, NODE_LOG_READ_PATH));
-    const judged = containersOf(pod).filter((c) => !readsNodeLogs(c));
+    const readers = containersOf(pod).filter(readsNodeLogs);
+    const judged = readers.length === 1 ? containersOf(pod).filter((c) => c !== readers[0]) : containersOf(pod);
     const podNonRoot = pod.securityContext?.runAsNonRoot;
     if (pod.securityContext?.runAsUser === 0 && judged.length > 0) {
         report("pod runAsUser is 0.");

@@ -360,6 +360,9 @@ export const kubernetesCases: Record<string, RuleCases> = {
             f("a second root container, not reading node logs, in the shipper's pod", /container side: runAsNonRoot is not true.*\n?.*container side: runAsUser is 0|container side: runAsUser is 0/, {
                 ...shipper(), pod: { ...shipper().pod, containers: [container(shipper().c, shipper().sc), container({ name: "side", volumeMounts: [{ name: "state", mountPath: "/s" }] }, { runAsNonRoot: false, runAsUser: 0 })] },
             }),
+            f("two root containers reading /var/log in the shipper's pod (any image beside the shipper)", /container side: runAsUser is 0/, {
+                ...shipper(), pod: { ...shipper().pod, containers: [container(shipper().c, shipper().sc), container({ name: "side", volumeMounts: [{ name: "varlog", mountPath: "/var/log", readOnly: true }] }, { runAsNonRoot: false, runAsUser: 0 })] },
+            }),
             f("container overrides to false", /container docs: runAsNonRoot is not true/, { sc: { runAsNonRoot: false } }),
             f("nowhere", /runAsNonRoot is not true/, { pod: { securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, sc: { runAsNonRoot: undefined } }),
             f("uid 0", /runAsUser is 0/, { sc: { runAsUser: 0 } }),
