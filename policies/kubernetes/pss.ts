@@ -279,8 +279,9 @@ export const runAsNonRoot = podRule({
     const volumes = (pod.volumes ?? []) as Props[];
     const readsNodeLogs = (c: Props) => args.nodeLogVolumes !== undefined && ((c.volumeMounts ?? []) as Props[])
         .some((m) => m.readOnly === true && args.nodeLogVolumes!.has(m.name) && under(volumes.find((v) => v.name === m.name)?.hostPath?.path, NODE_LOG_READ_PATH));
-    const readers = containersOf(pod).filter(readsNodeLogs);
-    const judged = readers.length === 1 ? containersOf(pod).filter((c) => c !== readers[0]) : containersOf(pod);
+    const all = containersOf(pod);
+    const readers = all.filter(readsNodeLogs);
+    const judged = readers.length === 1 ? all.filter((c) => c !== readers[0]) : all;
     const podNonRoot = pod.securityContext?.runAsNonRoot;
     if (pod.securityContext?.runAsUser === 0 && judged.length > 0) {
         report("pod runAsUser is 0.");
