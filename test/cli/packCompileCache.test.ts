@@ -63,16 +63,12 @@ describe("pack compile cache", () => {
         const first = await run(main, cache);
         expect(first).toEqual({ value: "first", signal: "SIGTERM", code: null });
         const written = entries(cache);
-        expect(written.length).toBeGreaterThan(0);
-        expect(written.some((f) => f.endsWith(".tmp"))).toBe(false);
+        // Node 20 (no module.enableCompileCache) runs without a cache: nothing is written.
+        expect(written.length > 0).toBe(builtin);
         expect((await run(main, cache)).value).toBe("first");
         // Same length, other content: V8 alone checks only the length of a cached source.
         writeProgram(src, "other");
         expect((await run(main, cache)).value).toBe("other");
-        if (!builtin) {
-            // Node 20: one entry per module and content; the changed module got its own.
-            expect(entries(cache).length).toBe(written.length + 1);
-        }
     });
 
     it("falls back to no cache when the folder cannot be made or others may write it", async () => {
@@ -82,8 +78,8 @@ describe("pack compile cache", () => {
         fs.writeFileSync(blocker, "not a folder");
         expect(await run(main, path.join(blocker, "cache"))).toEqual({ value: "value", signal: "SIGTERM", code: null });
         const shared = path.join(tempDir(), "shared");
-        fs.mkdirSync(path.join(shared, builtin ? "node" : `${process.version}-${process.arch}`), { recursive: true, mode: 0o777 });
-        fs.chmodSync(path.join(shared, builtin ? "node" : `${process.version}-${process.arch}`), 0o777);
+        fs.mkdirSync(path.join(shared, "node"), { recursive: true, mode: 0o777 });
+        fs.chmodSync(path.join(shared, "node"), 0o777);
         expect((await run(main, shared)).value).toBe("value");
         expect(entries(shared)).toEqual([]);
     });
