@@ -65,7 +65,11 @@ describe("pack compile cache", () => {
         const written = entries(cache);
         // Node 20 (no module.enableCompileCache) runs without a cache: nothing is written.
         expect(written.length > 0).toBe(builtin);
+        const stamp = () => written.map((f) => { const st = fs.statSync(path.join(cache, f)); return `${f} ${st.ino} ${st.mtimeMs}`; });
+        const before = stamp();
         expect((await run(main, cache)).value).toBe("first");
+        // The second run used the entries: V8 accepted them, so none was rewritten.
+        expect(stamp()).toEqual(before);
         // Same length, other content: V8 alone checks only the length of a cached source.
         writeProgram(src, "other");
         expect((await run(main, cache)).value).toBe("other");

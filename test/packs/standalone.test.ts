@@ -48,6 +48,11 @@ describe("built packs stand alone (npm run build:packs)", () => {
     const modes: string[] = [];
     let graphs: ResourceGraph[];
 
+    // The packs run from new temporary folders each run: a compile cache keyed on their paths would only pile up
+    // entries in node_modules/.cache, so these runs keep theirs in the temporary folder, removed with it.
+    const cacheSetting = process.env.MCPSEC_COMPILE_CACHE;
+    process.env.MCPSEC_COMPILE_CACHE = path.join(tmp, "compile-cache");
+
     beforeAll(async () => {
         built = await buildPacks(path.join(tmp, "dist"));
         // Each pack copied alone into an empty folder, dependencies installed there (in parallel), while stacks synthesize.
@@ -65,7 +70,14 @@ describe("built packs stand alone (npm run build:packs)", () => {
         alone.sort();
     }, 120_000);
 
-    afterAll(() => fs.promises.rm(tmp, { recursive: true, force: true }), 120_000);
+    afterAll(() => {
+        if (cacheSetting === undefined) {
+            delete process.env.MCPSEC_COMPILE_CACHE;
+        } else {
+            process.env.MCPSEC_COMPILE_CACHE = cacheSetting;
+        }
+        return fs.promises.rm(tmp, { recursive: true, force: true });
+    }, 120_000);
 
     it("builds every pack under policies/, each with its own package.json and PulumiPolicy.yaml, version from the root package.json", () => {
         const version = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
