@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../common/errors";
 import { policyJson, PolicyStatement } from "../common/iam";
+import { hardenedFunction } from "../common/lambda";
 import { componentTags } from "../common/tags";
 import type { ApprovalSettings } from "../mcp/approval";
 import type { ResolvedMcpServerSpec } from "../mcp/spec";
@@ -291,39 +292,22 @@ export class McpAgentcoreGateway extends pulumi.ComponentResource {
      * is not documented (README, "Unknowns"); the function itself never throws.
      */
     private interceptor(name: string, point: "request" | "response", args: McpAgentcoreGatewayArgs, tags: Record<string, string>, retention: number): { fn: aws.lambda.Function; logGroupName: pulumi.Output<string> } {
-        const parent = { parent: this };
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const fnName = `${name}-${point}-interceptor`;
-        const logGroup = new aws.cloudwatch.LogGroup(`${fnName}-logs`, { name: `/aws/lambda/${fnName}`, retentionInDays: retention, kmsKeyId: args.kmsKeyArn, tags }, parent);
-        const role = new aws.iam.Role(fnName, {
-            description: `AgentCore ${point} interceptor of ${name}: the guard's checks on MCP ${point}s`,
-            assumeRolePolicy: policyJson({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }),
-            tags,
-        }, parent);
-        const rolePolicy = new aws.iam.RolePolicy(fnName, {
-            role: role.id,
-            policy: policyJson(
-                { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
-                // X-Ray's write actions have no resource-level permissions: "*" is the only resource they accept.
-                { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-                { Sid: "UseZoneKey", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeyArn },
-            ),
-        }, parent);
-        const fn = new aws.lambda.Function(fnName, {
-            name: fnName,
-            description: `AgentCore gateway ${point} interceptor: the MCP guard's core`,
-            runtime: INTERCEPTOR_RUNTIME,
-            handler: INTERCEPTOR_HANDLER,
-            role: role.arn,
-            timeout: 10,
-            memorySize: 256,
-            code: interceptorArchive(point, { targets: args.servers.map((s) => interceptorTarget(s.spec.name, s.spec, s.url)), approvals: args.approvals, ...(args.dlp ? { dlp: args.dlp } : {}) }),
-            kmsKeyArn: args.kmsKeyArn,
-            reservedConcurrentExecutions: args.interceptorConcurrency ?? 100,
-            tracingConfig: { mode: "Active" },
-            loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-            tags,
-        }, { parent: this, dependsOn: [rolePolicy, logGroup] });
+        const { fn, logGroup } = hardenedFunction(this, `${name}-${point}-interceptor`, {
+            roleDescription: `AgentCore ${point} interceptor of ${name}: the guard's checks on MCP ${point}s`,
+            logRetentionDays: retention,
+            logKmsKeyArn: args.kmsKeyArn,
+            extraStatements: [{ Sid: "UseZoneKey", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeyArn }],
+            function: {
+                description: `AgentCore gateway ${point} interceptor: the MCP guard's core`,
+                runtime: INTERCEPTOR_RUNTIME,
+                handler: INTERCEPTOR_HANDLER,
+                timeout: 10,
+                memorySize: 256,
+                code: interceptorArchive(point, { targets: args.servers.map((s) => interceptorTarget(s.spec.name, s.spec, s.url)), approvals: args.approvals, ...(args.dlp ? { dlp: args.dlp } : {}) }),
+                kmsKeyArn: args.kmsKeyArn,
+                reservedConcurrentExecutions: args.interceptorConcurrency ?? 100,
+            },
+        }, tags);
         return { fn, logGroupName: logGroup.name };
     }
 }

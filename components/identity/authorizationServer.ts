@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfigError } from "../common/errors";
-import { policyJson } from "../common/iam";
+import { hardenedFunction } from "../common/lambda";
 import { componentTags } from "../common/tags";
 import { protectedResourceMetadata } from "./protectedResource";
 
@@ -329,37 +329,18 @@ export class AuthorizationServer extends pulumi.ComponentResource {
      * concurrency: a low cap would throttle sign-ins; the function calls nothing and returns in milliseconds.
      */
     private scopeTrigger(name: string, groups: ScopeGroup[], args: AuthorizationServerArgs, tags: Record<string, string>): aws.lambda.Function {
-        const parent = { parent: this };
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const fnName = `${name}-scopes`;
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-scopes-logs`, {
-            name: `/aws/lambda/${fnName}`, retentionInDays: args.logRetentionDays ?? 365, kmsKeyId: args.logKmsKeyArn, tags,
-        }, parent);
-        const role = new aws.iam.Role(`${name}-scopes`, {
-            description: "Pre-token-generation trigger: keeps only the scopes of a person's groups",
-            assumeRolePolicy: policyJson({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }),
-            tags,
-        }, parent);
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-scopes`, {
-            role: role.id,
-            policy: policyJson(
-                { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
-                // X-Ray's write actions have no resource-level permissions: "*" is the only resource they accept.
-                { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-            ),
-        }, parent);
-        return new aws.lambda.Function(`${name}-scopes`, {
-            name: fnName,
-            description: "Cognito pre-token generation: removes MCP scopes a person's groups do not grant",
-            runtime: "nodejs22.x",
-            handler: "index.handler",
-            role: role.arn,
-            timeout: 5,
-            memorySize: 128,
-            code: new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(scopeTriggerSource(groups)) }),
-            tracingConfig: { mode: "Active" },
-            loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-            tags,
-        }, { parent: this, dependsOn: [rolePolicy, logGroup] });
+        return hardenedFunction(this, `${name}-scopes`, {
+            roleDescription: "Pre-token-generation trigger: keeps only the scopes of a person's groups",
+            logRetentionDays: args.logRetentionDays ?? 365,
+            logKmsKeyArn: args.logKmsKeyArn,
+            function: {
+                description: "Cognito pre-token generation: removes MCP scopes a person's groups do not grant",
+                runtime: "nodejs22.x",
+                handler: "index.handler",
+                timeout: 5,
+                memorySize: 128,
+                code: new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(scopeTriggerSource(groups)) }),
+            },
+        }, tags).fn;
     }
 }
