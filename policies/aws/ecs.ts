@@ -1,30 +1,11 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, RuleMeta, stackRule } from "../lib/rule";
+import { taskContainersOf } from "../lib/ecs";
 import { guardContainer } from "../lib/guard";
 import { findCredentials, findCredentialValues } from "../../components/common/credentials";
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
 const SERVICE = ["aws:ecs/service:Service"];
-
-/**
- * The container definitions of a task definition (a JSON string input), or undefined when they are not known: unset,
- * not yet known (preview), not JSON, or not an array. Rules report that rather than pass an empty task.
- */
-export function containersOf(props: Props): Props[] | undefined {
-    const raw = props.containerDefinitions;
-    if (Array.isArray(raw)) {
-        return raw as Props[];
-    }
-    if (typeof raw !== "string") {
-        return undefined;
-    }
-    try {
-        const parsed = JSON.parse(raw) as unknown;
-        return Array.isArray(parsed) ? (parsed as Props[]) : undefined;
-    } catch {
-        return undefined;
-    }
-}
 
 /** The violation a container rule reports when it cannot see the containers. */
 export const UNKNOWN_CONTAINERS = "containerDefinitions is not known (unset, unknown until apply, or not a JSON array): its containers cannot be judged; run the check when the definitions are known (mcpsec check synthesizes them).";
@@ -32,7 +13,7 @@ export const UNKNOWN_CONTAINERS = "containerDefinitions is not known (unset, unk
 /** A rule over every container of a task definition; `check` returns the problem, or undefined. */
 function containerRule(meta: RuleMeta, check: (c: Props, task: Props) => string | undefined) {
     return resourceRule(meta, TASK_DEFINITION, (props, _args, report: ReportViolation) => {
-        const containers = containersOf(props);
+        const containers = taskContainersOf(props);
         if (!containers) {
             report(UNKNOWN_CONTAINERS);
             return;
@@ -133,7 +114,7 @@ export const resourceLimits = resourceRule({
     if (!props.cpu || !props.memory) {
         report(`The task sets ${!props.cpu ? "no cpu" : ""}${!props.cpu && !props.memory ? " and " : ""}${!props.memory ? "no memory" : ""}.`);
     }
-    const containers = containersOf(props);
+    const containers = taskContainersOf(props);
     if (!containers) {
         report(UNKNOWN_CONTAINERS);
         return;
@@ -173,7 +154,7 @@ export const noSecretsInEnvironment = resourceRule({
     threats: ["T2", "T4"],
     remediation: "Move the value to Secrets Manager and reference it in mcpsec:servers[].secrets (McpService injects it with the task's secrets field); do not use environmentFiles, command arguments or labels for credentials.",
 }, TASK_DEFINITION, async (props, _args, report) => {
-    const containers = containersOf(props);
+    const containers = taskContainersOf(props);
     if (!containers) {
         report(UNKNOWN_CONTAINERS);
         return;
@@ -285,7 +266,7 @@ export const serviceReachableOnlyThroughGuard = stackRule({
             continue;
         }
         const task = tasks.find((t) => refersTo(service, "taskDefinition", t, ["arnWithoutRevision", "family"]));
-        const containers = task ? containersOf(task.props) : undefined;
+        const containers = task ? taskContainersOf(task.props) : undefined;
         if (!containers) {
             report(`Service ${service.name} is registered in a target group, but its task definition ${task ? "has containers that cannot be judged" : "is not in this stack"}: nothing shows the target group reaches a guard.`, service.urn);
             continue;

@@ -1,4 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
+import { taskContainersOf } from "../lib/ecs";
 import { guardContainer } from "../lib/guard";
 import { ofType, Props, stackRule } from "../lib/rule";
 import { containersOf, namespaceOf, POD_TYPES, podSpecOf } from "../kubernetes/pods";
@@ -64,16 +65,6 @@ export interface GuardAlarmPath {
 }
 
 type R = Pick<PolicyResource, "type" | "props" | "name"> & Partial<Pick<PolicyResource, "urn" | "propertyDependencies">>;
-
-function containerDefinitions(props: Props): Props[] {
-    try {
-        const raw = props.containerDefinitions;
-        const parsed = typeof raw === "string" ? JSON.parse(raw) as unknown : raw;
-        return Array.isArray(parsed) ? parsed as Props[] : [];
-    } catch {
-        return [];
-    }
-}
 
 /**
  * One section of a Fluent Bit classic configuration: its kind and its properties (keys lower-cased). A directive
@@ -341,7 +332,7 @@ export function guardAlarmPaths(resources: R[]): GuardAlarmPath[] {
     const shippers = nodeLogShippers(resources);
     for (const r of resources) {
         if (r.type === TASK_DEFINITION) {
-            for (const c of containerDefinitions(r.props)) {
+            for (const c of taskContainersOf(r.props) ?? []) {
                 const g = guardContainer(c);
                 if (!g) continue;
                 const lc = (c.logConfiguration ?? {}) as Props;

@@ -1,4 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
+import { taskContainersOf } from "../lib/ecs";
 import { guardContainer, GuardContainer } from "../lib/guard";
 import { Props } from "../lib/rule";
 import { containersOf as podContainersOf, podSpecOf, POD_TYPES } from "../kubernetes/pods";
@@ -14,13 +15,7 @@ export interface DeployedGuard {
 /** The containers of an ECS task definition (its JSON input) or of a Kubernetes workload's pod template. */
 function containersIn(r: Pick<PolicyResource, "type" | "props">): Props[] {
     if (r.type === TASK_DEFINITION) {
-        const raw = r.props.containerDefinitions;
-        try {
-            const parsed = typeof raw === "string" ? JSON.parse(raw) as unknown : raw;
-            return Array.isArray(parsed) ? parsed as Props[] : [];
-        } catch {
-            return [];
-        }
+        return taskContainersOf(r.props) ?? [];
     }
     const pod = POD_TYPES.includes(r.type) ? podSpecOf(r.type, r.props) : undefined;
     return pod ? podContainersOf(pod) : [];
