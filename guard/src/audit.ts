@@ -75,6 +75,16 @@ export function startHeartbeat(audit: Audit, seconds: number, fields: Record<str
     return () => clearInterval(timer);
 }
 
+/** Milliseconds since `started` (a performance.now() reading), to the microsecond: the latency_ms of a line. */
+export function elapsedMs(started: number): number {
+    return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
+/** The fields of a dlp_redacted line that say what was found: its kinds (once each) and how many findings. */
+export function findingFields(findings: readonly { kind: string }[]): { kinds: string[]; findings: number } {
+    return { kinds: [...new Set(findings.map((f) => f.kind))], findings: findings.length };
+}
+
 /** The longest text kept of one field (request ids, methods, tool names, reasons ... are client-influenced). */
 export const MAX_FIELD_CHARS = 256;
 /**

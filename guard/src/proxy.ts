@@ -3,7 +3,7 @@ import * as http from "http";
 import * as https from "https";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { JWTVerifyGetKey } from "jose";
-import { Audit, type AuditRecord, type AuditSink } from "./audit";
+import { Audit, elapsedMs, findingFields, type AuditRecord, type AuditSink } from "./audit";
 import { Authenticator } from "./auth";
 import type { Identity } from "./core/claims";
 import { Dlp } from "./core/dlp";
@@ -436,7 +436,7 @@ export class Guard {
         const fields: { id?: string; event?: string } = { id: event.id, event: event.event === "message" ? undefined : event.event };
         const found = await this.dlp.scan(fields);
         if (found.findings.length > 0) {
-            this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, kinds: [...new Set(found.findings.map((f) => f.kind))], findings: found.findings.length, where: "sse_fields", http_request_id: x.rid });
+            this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, ...findingFields(found.findings), where: "sse_fields", http_request_id: x.rid });
         }
         const id = found.message === undefined ? undefined : fields.id;
         const name = found.message === undefined ? undefined : fields.event ?? event.event;
@@ -483,7 +483,7 @@ export class Guard {
     private async scanned(message: Record<string, unknown>, x: Exchange, isResponse: boolean): Promise<Record<string, unknown> | undefined> {
         const outcome = await this.dlp.scan(message);
         if (outcome.findings.length > 0) {
-            this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, kinds: [...new Set(outcome.findings.map((f) => f.kind))], findings: outcome.findings.length, request_id: isResponse ? message.id as RpcId : x.audit.request_id, http_request_id: x.rid });
+            this.audit.log({ ...x.audit, event: "dlp_redacted", action: this.settings.dlpMode, ...findingFields(outcome.findings), request_id: isResponse ? message.id as RpcId : x.audit.request_id, http_request_id: x.rid });
         }
         if (outcome.message === undefined) {
             return isResponse ? { jsonrpc: "2.0", id: message.id, error: { code: -32603, message: "Result withheld: it contained sensitive data" } } : undefined;
@@ -535,11 +535,11 @@ export class Guard {
     }
 
     private allowed(x: Exchange, status: number): void {
-        this.audit.log({ ...x.audit, event: "tool_call_allowed", status, http_request_id: x.rid, latency_ms: Math.round((performance.now() - x.started) * 1000) / 1000 });
+        this.audit.log({ ...x.audit, event: "tool_call_allowed", status, http_request_id: x.rid, latency_ms: elapsedMs(x.started) });
     }
 
     private deny(res: http.ServerResponse, x: Exchange, status: number, reason: string, body: string): void {
-        this.audit.log({ ...x.audit, event: "tool_call_denied", reason, status, http_request_id: x.rid, latency_ms: Math.round((performance.now() - x.started) * 1000) / 1000 });
+        this.audit.log({ ...x.audit, event: "tool_call_denied", reason, status, http_request_id: x.rid, latency_ms: elapsedMs(x.started) });
         if (res.headersSent) {
             res.destroy();
             return;

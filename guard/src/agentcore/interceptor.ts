@@ -1,6 +1,6 @@
 import canonicalize from "canonicalize";
 import type { ApprovalSettings } from "../../../components/mcp/approval";
-import { Audit, type AuditRecord, type AuditSink } from "../audit";
+import { Audit, elapsedMs, findingFields, type AuditRecord, type AuditSink } from "../audit";
 import type { Identity } from "../core/claims";
 import { Dlp } from "../core/dlp";
 import { depthExceeds, MAX_DEPTH, parseBody, type RpcRequest } from "../core/jsonrpc";
@@ -140,7 +140,7 @@ export class Interceptor {
     }
 
     private deny(rec: Partial<AuditRecord>, started: number, status: number, reason: string, id: unknown, code: number, message: string): InterceptorOutput {
-        this.audit.log({ ...rec, event: "tool_call_denied", reason, status, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 });
+        this.audit.log({ ...rec, event: "tool_call_denied", reason, status, latency_ms: elapsedMs(started) });
         return rpcErrorAnswer(status, id, code, message);
     }
 
@@ -195,7 +195,7 @@ export class Interceptor {
             const status = decision.http === 200 ? 200 : 403;
             return this.deny(rec, started, status, decision.reason, id, decision.http === 200 ? decision.rpcCode : -32001, decision.message);
         }
-        this.audit.log({ ...rec, event: "tool_call_allowed", status: 200, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 });
+        this.audit.log({ ...rec, event: "tool_call_allowed", status: 200, latency_ms: elapsedMs(started) });
         // What goes on to the target is the message the interceptor checked, as it serializes it: never the client's
         // bytes, which another decoder could read as a different message.
         return passRequest(parsed.raw);
@@ -265,7 +265,7 @@ export class Interceptor {
         }
         const outcome = await this.state.dlp.scan(message);
         if (outcome.findings.length > 0) {
-            this.audit.log({ ...rec, event: "dlp_redacted", action: this.state.dlpMode, kinds: [...new Set(outcome.findings.map((f) => f.kind))], findings: outcome.findings.length, ...(isResponse ? {} : { where: "server_request" }) });
+            this.audit.log({ ...rec, event: "dlp_redacted", action: this.state.dlpMode, ...findingFields(outcome.findings), ...(isResponse ? {} : { where: "server_request" }) });
         }
         if (outcome.message === undefined) {
             return { jsonrpc: "2.0", id: idOf(message), error: { code: -32603, message: "Result withheld: it contained sensitive data" } };
