@@ -122,10 +122,12 @@ export function notesOf(graph: ResourceGraph): string[] {
 }
 
 function summarize(graph: ResourceGraph): StackReport["summary"] {
-    const byType: Record<string, number> = {};
+    const counts = new Map<string, number>();
     for (const r of graph.resources) {
-        byType[r.type] = (byType[r.type] ?? 0) + 1;
+        counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
     }
+    // By type name, so that the report does not depend on the order the program registered its resources in.
+    const byType = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const custom = graph.resources.filter((r) => r.custom).length;
     return { resources: graph.resources.length, custom, components: graph.resources.length - custom, byType };
 }

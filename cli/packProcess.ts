@@ -50,10 +50,27 @@ export function packCompileCacheDir(env: NodeJS.ProcessEnv = process.env): strin
     }
 }
 
-/** Pack processes run 10 steps of niceness below this process (capped at 19), not at a fixed level. */
-function packPriority(): number {
+/**
+ * How many steps of niceness the pack processes run below this process (MCPSEC_PACK_NICE, 0 to 19; default 19). The
+ * packs boot while this process loads and runs the program, which the check waits for first; at the lowest priority
+ * they take only CPU the program leaves idle, and once the program is done they are what runs. On a machine busy with
+ * other work they also yield to that work: MCPSEC_PACK_NICE=0 runs them at this process's priority.
+ */
+export function packNiceStep(env: NodeJS.ProcessEnv = process.env): number {
+    const setting = env.MCPSEC_PACK_NICE;
+    if (setting === undefined || setting === "") {
+        return 19;
+    }
+    if (!/^\d+$/.test(setting) || Number(setting) > 19) {
+        throw new UsageError(`MCPSEC_PACK_NICE is ${JSON.stringify(setting)}; allowed: a whole number from 0 to 19 (steps of niceness below mcpsec's)`);
+    }
+    return Number(setting);
+}
+
+/** Pack processes run packNiceStep() steps of niceness below this process (capped at 19), not at a fixed level. */
+function packPriority(step: number): number {
     try {
-        return Math.min(19, os.getPriority() + 10);
+        return Math.min(19, os.getPriority() + step);
     } catch {
         return 19;
     }
@@ -64,6 +81,7 @@ export function startPackProcess(dir: string): PackProcess {
     if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
         throw new UsageError(`${dir} is not a policy pack: it has no PulumiPolicy.yaml`);
     }
+    const niceStep = packNiceStep();
     const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
     // The compile cache is a preload ahead of run-policy-pack, which then runs as the Pulumi CLI runs it.
     const cacheDir = packCompileCacheDir();
@@ -75,8 +93,8 @@ export function startPackProcess(dir: string): PackProcess {
     // synthesis they are waiting for. Relative to this process, so that a check run at a raised priority does not
     // leave its packs behind every other process. Best effort: some platforms refuse.
     try {
-        if (child.pid !== undefined) {
-            os.setPriority(child.pid, packPriority());
+        if (child.pid !== undefined && niceStep > 0) {
+            os.setPriority(child.pid, packPriority(niceStep));
         }
     } catch {
         // not permitted here: the packs run at normal priority

@@ -115,6 +115,10 @@ class RecordingMonitor extends MockMonitor {
     }
 
     async registerResource(req: resproto.RegisterResourceRequest, callback: Callback<resproto.RegisterResourceResponse>): Promise<void> {
+        // One turn of the event loop per registration, as a registration over gRPC would take: without it the whole
+        // program runs as one chain of microtasks and nothing else in this process (a check's pack connections and
+        // streamed requests) gets to run until the program ends. The order of registrations stays deterministic.
+        await new Promise((resolve) => setImmediate(resolve));
         await super.registerResource(req, (err: Error | null, resp?: resproto.RegisterResourceResponse) => {
             if (!err && resp) {
                 this.record(req, resp);

@@ -44,4 +44,28 @@ describe("analyze requests streamed during the synthesis", () => {
         expect(header).toEqual({ project: graph.project, stack: graph.stack, config: graph.config, secretPlaceholders: graph.secretPlaceholders });
         expect(JSON.stringify(header)).not.toContain("s3cr3t");
     });
+
+    it("lets the event loop turn while the program registers its resources (a check's pack traffic runs meanwhile)", async () => {
+        let recorded = 0;
+        let seenByLoop: number | undefined;
+        const observer: SynthObserver = {
+            // A macrotask queued as the program starts runs at the loop's next turn: during the registrations, not after.
+            start: () => void setImmediate(() => (seenByLoop = recorded)),
+            resource: () => void recorded++,
+        };
+        const graph = await synthesizeProgram({
+            project: "test",
+            stack: "unit",
+            config: { "aws:region": "eu-west-1" },
+            observer,
+            program: async () => {
+                for (let i = 0; i < 20; i++) {
+                    new aws.sqs.Queue(`q${i}`, { sqsManagedSseEnabled: true });
+                }
+            },
+        });
+        expect(recorded).toBe(graph.resources.length);
+        expect(seenByLoop).toBeDefined();
+        expect(seenByLoop!).toBeLessThan(graph.resources.length);
+    });
 });
