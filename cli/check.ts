@@ -1,5 +1,5 @@
 import * as path from "path";
-import Ajv from "ajv";
+import Ajv, { ValidateFunction } from "ajv";
 import { analyzeRequestBytes, buildStackRequest, Enforcement, PackConfig, PolicyInfo, RunningPack, StackHeader, toViolation, Violation } from "./analyzer";
 import { UsageError } from "./errors";
 import { GraphResource, ResourceGraph } from "./graph";
@@ -53,6 +53,21 @@ const PREVIEW_UNKNOWN = /^can't run .* during preview: /;
 
 const LEVELS: Enforcement[] = ["advisory", "mandatory", "remediate", "disabled"];
 
+/** Validators of policy config schemas, compiled once per distinct schema (many policies share one). */
+const validators = new Map<string, ValidateFunction>();
+let configAjv: Ajv | undefined;
+
+function configValidator(schema: object): ValidateFunction {
+    const key = JSON.stringify(schema);
+    let validate = validators.get(key);
+    if (!validate) {
+        configAjv ??= new Ajv({ useDefaults: true, strict: false, allErrors: false });
+        validate = configAjv.compile(schema);
+        validators.set(key, validate);
+    }
+    return validate;
+}
+
 /**
  * The config each policy runs with: the pack's initial config, overridden by the user's (`all` first, then the
  * policy's own entry), properties validated against the policy's config schema with its defaults filled in.
@@ -81,7 +96,6 @@ export function effectiveConfig(packName: string, policies: PolicyInfo[], initia
         const { enforcementLevel, ...props } = c;
         return { level: enforcementLevel, props };
     };
-    const ajv = new Ajv({ useDefaults: true, strict: false, allErrors: false });
     const result: Record<string, { enforcementLevel: Enforcement; properties: Record<string, unknown> }> = {};
     const all = split(user.all);
     for (const p of policies) {
@@ -89,7 +103,7 @@ export function effectiveConfig(packName: string, policies: PolicyInfo[], initia
         const own = split(user[p.name]);
         const properties = { ...init.props, ...own.props };
         if (p.configSchema) {
-            const validate = ajv.compile({ type: "object", properties: p.configSchema.properties, required: p.configSchema.required, additionalProperties: false });
+            const validate = configValidator({ type: "object", properties: p.configSchema.properties, required: p.configSchema.required, additionalProperties: false });
             if (!validate(properties)) {
                 const e = validate.errors![0];
                 const where = e.instancePath ? e.instancePath.slice(1) : (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty ?? (e.params as { missingProperty?: string }).missingProperty ?? "";

@@ -173,7 +173,7 @@ export const agentcoreGatewayCustomJwt = stackRule({
             report(`${gatewayLabel(g)} names no allowed clients: any client of the issuer gets in.`, g.urn);
         }
     }
-});
+}, { onlyWith: GATEWAY });
 
 /** Whether a web ACL association protects a gateway (by ARN or dependency), and with a regional web ACL. */
 function protects(assoc: PolicyResource, gateway: PolicyResource): boolean {
@@ -196,7 +196,7 @@ export const agentcoreGatewayWafAssociated = stackRule({
             report(`${gatewayLabel(g)} has no web ACL associated.`, g.urn);
         }
     }
-});
+}, { onlyWith: GATEWAY });
 
 export const agentcoreGatewayInterceptors = stackRule({
     name: "aws-agentcore-gateway-interceptors-attached",
@@ -230,7 +230,7 @@ export const agentcoreGatewayInterceptors = stackRule({
             }
         }
     }
-});
+}, { onlyWith: GATEWAY });
 
 export const agentcoreTargetPrivate = resourceRule({
     name: "aws-agentcore-target-private-https",

@@ -144,7 +144,7 @@ export const stageLogging = stackRule({
             report(`MethodSettings ${s.name} (${s.props.methodPath}) sets loggingLevel ${s.props.settings?.loggingLevel ?? "unset (OFF)"} for its methods, overriding */*: expected ERROR or INFO.`, s.urn);
         }
     }
-});
+}, { onlyWith: STAGE });
 
 export const stageThrottled = stackRule({
     name: "aws-apigateway-stage-throttled",
@@ -175,7 +175,7 @@ export const stageThrottled = stackRule({
             }
         }
     }
-});
+}, { onlyWith: STAGE });
 
 /** Custom domain security policies of TLS 1.2 or later: the legacy TLS_1_2 and every enhanced TLS 1.3/1.2 policy. */
 const tlsPolicyOk = (policy: string) => policy === "TLS_1_2" || policy.startsWith("SecurityPolicy_TLS13_");
@@ -304,7 +304,7 @@ export const authorizerUserPool = stackRule({
             report(`Authorizer ${authorizer.name} trusts user pool(s) ${foreign.join(", ") || "none"} that are not user pools of this stack.`, authorizer.urn);
         }
     }
-});
+}, { onlyWith: AUTHORIZER });
 
 export const integrationTls = resourceRule({
     name: "aws-apigateway-integration-tls",

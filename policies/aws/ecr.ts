@@ -83,6 +83,6 @@ export const ecrRegistryScanningCoversRepositories = stackRule({
             report(`Repository ${name} ${how}, so its images are not scanned.`, repo.urn);
         }
     }
-});
+}, { onlyWith: REGISTRY_SCANNING });
 
 export const ecrRules = [ecrImmutableTags, ecrScanOnPush, ecrKmsEncrypted, ecrRegistryScanningCoversRepositories];

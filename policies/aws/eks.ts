@@ -190,7 +190,7 @@ export const eksNodesImdsv2 = stackRule({
             report(`launch template ${template.name} of node group ${group.name}: metadataOptions.httpPutResponseHopLimit is ${md.httpPutResponseHopLimit ?? "unset"}, not 1, so pods reach the node's credentials.`, group.urn);
         }
     }
-});
+}, { onlyWith: NODE_GROUP });
 
 export const eksNodesNoRemoteAccess = stackRule({
     name: "aws-eks-node-group-no-remote-access",
@@ -214,7 +214,7 @@ export const eksNodesNoRemoteAccess = stackRule({
             report(`launch template ${template.name} of node group ${group.name} turns on Bottlerocket's admin host container (settings.host-containers.admin.enabled): SSH into the host.`, group.urn);
         }
     }
-});
+}, { onlyWith: NODE_GROUP });
 
 export const eksNodesNoPublicIp = stackRule({
     name: "aws-eks-node-group-no-public-ip",
@@ -241,7 +241,7 @@ export const eksNodesNoPublicIp = stackRule({
             }
         }
     }
-});
+}, { onlyWith: NODE_GROUP });
 
 export const eksNodeVolumesEncrypted = stackRule({
     name: "aws-eks-node-group-volumes-encrypted",
@@ -271,7 +271,7 @@ export const eksNodeVolumesEncrypted = stackRule({
             }
         }
     }
-});
+}, { onlyWith: NODE_GROUP });
 
 export const eksNetworkPolicyEnforced = stackRule({
     name: "aws-eks-cluster-network-policy-enforced",
@@ -298,7 +298,7 @@ export const eksNetworkPolicyEnforced = stackRule({
             report(`cluster ${cluster.name} has ${mine.length === 0 ? "no vpc-cni add-on in the stack" : "a vpc-cni add-on without enableNetworkPolicy \"true\""}: NetworkPolicies are not enforced.`, cluster.urn);
         }
     }
-});
+}, { onlyWith: CLUSTER });
 
 /** The values a statement's condition gives `key` (case-insensitive key match) under exact-match operators. */
 function exactValues(condition: Props | undefined, key: (k: string) => boolean): { values: string[]; wildcard: boolean }[] {
@@ -407,6 +407,6 @@ export const eksNodeSecurityGroupScoped = stackRule({
             }
         }
     }
-});
+}, { onlyWith: NODE_GROUP });
 
 export const eksRules = [eksGuardLogsAlarmed, eksEndpointPrivate, eksEndpointNotPublic, eksSecretsEncrypted, eksAllLogTypes, eksAccessEntries, eksNodesImdsv2, eksNodesNoRemoteAccess, eksNodesNoPublicIp, eksNodeVolumesEncrypted, eksNetworkPolicyEnforced, eksWorkloadTrustScoped, eksNodeSecurityGroupScoped];

@@ -462,4 +462,4 @@ export const eksGuardLogsAlarmed = stackRule({
             report(`the guard of MCP server ${p.server} (${p.workload}) ships to ${p.logGroups.join(", ")}, where ${missing.length > 0 ? `no metric filter and alarm with actions counts ${missing.join(" or ")}` : "the path is incomplete"}${p.problems.length > 0 ? ` (${p.problems.join("; ")})` : ""}.`);
         }
     }
-});
+}, { onlyWith: EKS_CLUSTER });

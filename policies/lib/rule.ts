@@ -86,18 +86,35 @@ export function resourceRule(
     return { meta, policy: { ...common(meta), validateResource: validate } };
 }
 
+/** How a stack rule may be skipped: see stackRule. */
+export interface StackRuleScope {
+    /**
+     * The rule judges nothing in a stack that holds no resource of this type (its check reports only about such
+     * resources, or returns when there are none). The policy server then skips it without reading the stack, as for
+     * @pulumi/policy's validateStackResourcesOfType, and reports it not applicable. test/policies/packs.test.ts runs
+     * every fixture of the rule without its resources of this type and expects no violation.
+     */
+    onlyWith?: string;
+}
+
 /** A rule over the whole stack, called with every resource (output properties). */
 export function stackRule(
     meta: RuleMeta,
     check: (resources: PolicyResource[], args: StackValidationArgs, report: ReportViolation) => void,
+    scope: StackRuleScope = {},
 ): Rule<StackValidationPolicy> {
-    return {
-        meta,
-        policy: {
-            ...common(meta),
-            validateStack: (args, report) => check(args.resources, args, report),
-        },
-    };
+    const validateStack = (args: StackValidationArgs, report: ReportViolation): void => check(args.resources, args, report);
+    if (scope.onlyWith !== undefined) {
+        // The marker validateStackResourcesOfType sets; unlike it, the check still sees every resource of the stack.
+        (validateStack as unknown as { __pulumiType: string }).__pulumiType = scope.onlyWith;
+    }
+    return { meta, policy: { ...common(meta), validateStack } };
+}
+
+/** The type a stack rule is limited to (StackRuleScope.onlyWith), if any. */
+export function onlyWithType(rule: Rule): string | undefined {
+    const validate = (rule.policy as StackValidationPolicy).validateStack as unknown as { __pulumiType?: string } | undefined;
+    return validate?.__pulumiType;
 }
 
 /** The resources of one type. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { awsRules } from "../../policies/aws/rules";
 import { kubernetesRules } from "../../policies/kubernetes/rules";
-import { Rule } from "../../policies/lib/rule";
+import { onlyWithType, Rule } from "../../policies/lib/rule";
 import { awsCases, RuleCases } from "./aws.cases";
-import { runRule } from "./harness";
+import { Fixture, FixtureResource, runRule } from "./harness";
 import { kubernetesCases } from "./kubernetes.cases";
 import { mcpCases } from "./mcp.cases";
 import { mcpRules } from "../../policies/mcp/rules";
@@ -33,6 +33,26 @@ for (const [pack, rules, allCases] of packs) {
                         const messages = await runRule(rule, fixture);
                         expect(messages.length).toBeGreaterThan(0);
                         expect(messages.join("\n")).toMatch(fixture.expect);
+                    });
+                }
+                // A stack rule limited to stacks holding a type (StackRuleScope.onlyWith) is skipped by the policy server
+                // when the stack has none: sound only if, without them, it has nothing to report.
+                const only = onlyWithType(rule);
+                if (only !== undefined) {
+                    const stackFixtures = [...(cases?.pass ?? []), ...(cases?.fail ?? [])].filter((f): f is Fixture & { resources: FixtureResource[] } => "resources" in f);
+                    it(`reports nothing in any of its fixtures once their ${only} resources are taken out`, async () => {
+                        expect(stackFixtures.length).toBeGreaterThan(0);
+                        for (const f of stackFixtures) {
+                            const removed = new Set(f.resources.filter((r) => r.type === only).map((r) => r.name));
+                            const resources = f.resources.filter((r) => r.type !== only)
+                                .map((r) => ({ ...r, refs: Object.fromEntries(Object.entries(r.refs ?? {}).map(([k, names]) => [k, names.filter((n) => !removed.has(n))])) }));
+                            expect(await runRule(rule, { ...f, resources }), f.label).toEqual([]);
+                        }
+                    });
+                    it(`catches each of its violating fixtures in a stack that holds a ${only}`, () => {
+                        for (const f of cases?.fail ?? []) {
+                            expect("resources" in f && f.resources.some((r) => r.type === only), f.label).toBe(true);
+                        }
                     });
                 }
             });
