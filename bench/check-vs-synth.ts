@@ -6,7 +6,9 @@
 //   npm run bench -- <stack> <runs>
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as nodeModule from "module";
 import * as path from "path";
+import * as semver from "semver";
 
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin", "mcpsec.js");
@@ -45,6 +47,12 @@ const ratio = median(check) / median(synth);
 const ratioAws = median(checkAws) / median(synth);
 
 console.log(`stack ${stack}, ${runs} runs each, median wall time (load average ${loadBefore} before, ${load()} after; ${process.version})`);
+const engines = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+if (!semver.satisfies(process.version, engines)) {
+    // .ci/run installs the supported runtimes in .ci/runtimes: .ci/runtimes/node_modules/node24/bin/node node_modules/tsx/dist/cli.mjs bench/check-vs-synth.ts
+    const cache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function";
+    console.log(`  (${process.version} is outside the supported range ${engines}${cache ? "" : "; its pack processes run without Node's compile cache"}: run the benchmark under a supported runtime for the project's figures)`);
+}
 console.log(`  mcpsec synth          ${median(synth).toFixed(2)} s  (runs: ${synth.map((x) => x.toFixed(2)).join(" ")})`);
 console.log(`  mcpsec check          ${median(check).toFixed(2)} s  (runs: ${check.map((x) => x.toFixed(2)).join(" ")})`);
 console.log(`  ratio check/synth     ${ratio.toFixed(2)}  (target <= ${TARGET_RATIO})  ${ratio <= TARGET_RATIO ? "met" : "MISSED"}  (every pack under policies/)`);
