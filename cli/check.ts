@@ -207,6 +207,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * The Analyze call of each resource of the finished graph: the one streamed during the synthesis when it carried the
+ * same request bytes, else a new one (`send`), for a resource registered again after its request was streamed.
+ */
+export function analyzeCalls<T>(graph: ResourceGraph, byUrn: ReadonlyMap<string, GraphResource>, sent: ReadonlyMap<string, { bytes: Uint8Array; diagnostics: T }> | undefined, send: (bytes: Uint8Array) => T): { urn: string; diagnostics: T }[] {
+    return graph.resources.map((r) => {
+        const bytes = analyzeRequestBytes(r, byUrn);
+        const early = sent?.get(r.urn);
+        return { urn: r.urn, diagnostics: early && sameBytes(early.bytes, bytes) ? early.diagnostics : send(bytes) };
+    });
+}
+
+/**
  * Runs every pack on one graph: Analyze for each resource (inputs), then AnalyzeStack once (outputs), as `pulumi
  * preview --policy-pack` does. A request streamed during the synthesis counts only if the finished graph gives the same
  * bytes (the resource was not recorded again since); any other is sent now.
@@ -220,11 +232,7 @@ async function analyzeGraph(graph: ResourceGraph, ready: Promise<LoadedPack[]>, 
         loaded = await ready;
         await Promise.all(loaded.map((l) => l.pack.configureStack(graph)));
     }
-    const calls = graph.resources.map((r) => {
-        const bytes = analyzeRequestBytes(r, byUrn);
-        const early = stream?.sent.get(r.urn);
-        return { urn: r.urn, diagnostics: early && sameBytes(early.bytes, bytes) ? early.diagnostics : sendAnalyze(loaded, bytes) };
-    });
+    const calls = analyzeCalls(graph, byUrn, stream?.sent, (bytes) => sendAnalyze(loaded, bytes));
     calls.forEach((c) => c.diagnostics.catch(() => undefined));
     // Every call of this stack is answered (streamed ones no longer in the graph too) before AnalyzeStack, and before
     // the next stack's ConfigureStack.

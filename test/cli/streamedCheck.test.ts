@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { analyzeRequestBytes, StackHeader } from "../../cli/analyzer";
+import { analyzeCalls } from "../../cli/check";
 import { GraphResource } from "../../cli/graph";
 import { synthesizeProgram, SynthObserver } from "../../cli/synth";
 
@@ -67,5 +68,36 @@ describe("analyze requests streamed during the synthesis", () => {
         expect(recorded).toBe(graph.resources.length);
         expect(seenByLoop).toBeDefined();
         expect(seenByLoop!).toBeLessThan(graph.resources.length);
+    });
+
+    it("keep a streamed call only when its bytes are the finished graph's; any other resource's request is sent again", async () => {
+        const streamed = new Map<string, Uint8Array>();
+        const graph = await synthesizeProgram({
+            project: "test",
+            stack: "unit",
+            config: { "aws:region": "eu-west-1" },
+            observer: { start: () => undefined, resource: (r, records) => streamed.set(r.urn, analyzeRequestBytes(r, records)) },
+            program: async () => {
+                const key = new aws.kms.Key("key", { enableKeyRotation: true });
+                new aws.sqs.Queue("queue", { kmsMasterKeyId: key.id });
+                new aws.sns.Topic("topic", { kmsMasterKeyId: key.id });
+            },
+        });
+        const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
+        const urnOf = (type: string) => graph.resources.find((r) => r.type === type)!.urn;
+        const [queue, topic] = [urnOf("aws:sqs/queue:Queue"), urnOf("aws:sns/topic:Topic")];
+        // As if the queue had been registered again after its request was streamed, and the topic's never streamed.
+        const sent = new Map([...streamed].filter(([urn]) => urn !== topic).map(([urn, bytes]) => [urn, { bytes: urn === queue ? streamed.get(topic)! : bytes, diagnostics: `streamed ${urn}` }]));
+        const resent: string[] = [];
+        const calls = analyzeCalls(graph, byUrn, sent, (bytes) => {
+            const r = graph.resources.find((x) => Buffer.from(analyzeRequestBytes(x, byUrn)).equals(Buffer.from(bytes)))!;
+            resent.push(r.urn);
+            return `sent ${r.urn}`;
+        });
+        expect(resent.sort()).toEqual([queue, topic].sort());
+        for (const c of calls) {
+            expect(c.diagnostics).toBe(`${[queue, topic].includes(c.urn) ? "sent" : "streamed"} ${c.urn}`);
+        }
+        expect(calls.map((c) => c.urn)).toEqual(graph.resources.map((r) => r.urn));
     });
 });
