@@ -51,20 +51,58 @@ export function packCompileCacheDir(env: NodeJS.ProcessEnv = process.env): strin
 }
 
 /**
- * How many steps of niceness the pack processes run below this process (MCPSEC_PACK_NICE, 0 to 19; default 19). The
- * packs boot while this process loads and runs the program, which the check waits for first; at the lowest priority
- * they take only CPU the program leaves idle, and once the program is done they are what runs. On a machine busy with
- * other work they also yield to that work: MCPSEC_PACK_NICE=0 runs them at this process's priority.
+ * Tasks of other processes running or ready to run right now (Linux: the running count of /proc/loadavg less this
+ * process's own running threads), the least of `samples` readings 2 ms apart; undefined where /proc cannot tell.
  */
-export function packNiceStep(env: NodeJS.ProcessEnv = process.env): number {
+export function otherRunnableTasks(samples = 3): number | undefined {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    let least: number | undefined;
+    try {
+        for (let i = 0; i < samples; i++) {
+            if (i > 0) {
+                Atomics.wait(pause, 0, 0, 2);
+            }
+            const running = Number(fs.readFileSync("/proc/loadavg", "utf8").split(" ")[3]?.split("/")[0]);
+            let own = 0;
+            for (const task of fs.readdirSync("/proc/self/task")) {
+                try {
+                    const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+                    own += stat[stat.lastIndexOf(")") + 2] === "R" ? 1 : 0;
+                } catch {
+                    // the thread ended meanwhile
+                }
+            }
+            if (!Number.isInteger(running)) {
+                return undefined;
+            }
+            least = Math.min(least ?? Infinity, Math.max(0, running - own));
+        }
+    } catch {
+        return undefined;
+    }
+    return least;
+}
+
+/**
+ * How many steps of niceness the pack processes run below this process. MCPSEC_PACK_NICE (0 to 19) sets it. Without
+ * it: 19 when the machine has a core free besides the one this process uses (other runnable tasks counted as above),
+ * so that the packs boot on CPU the program leaves idle instead of slowing the synthesis the check waits for first;
+ * 0 when it has none, since low-priority packs would then wait behind the other work for the whole check (measured
+ * with two busy loops beside a check on 2 cores: 62 s at 19, 34 s at 10, 17 s at 0); 10 where it cannot be told.
+ */
+export function packNiceStep(env: NodeJS.ProcessEnv = process.env, othersRunnable: () => number | undefined = otherRunnableTasks, cores: number = os.availableParallelism()): number {
     const setting = env.MCPSEC_PACK_NICE;
-    if (setting === undefined || setting === "") {
-        return 19;
+    if (setting !== undefined && setting !== "") {
+        if (!/^\d+$/.test(setting) || Number(setting) > 19) {
+            throw new UsageError(`MCPSEC_PACK_NICE is ${JSON.stringify(setting)}; allowed: a whole number from 0 to 19 (steps of niceness below mcpsec's)`);
+        }
+        return Number(setting);
     }
-    if (!/^\d+$/.test(setting) || Number(setting) > 19) {
-        throw new UsageError(`MCPSEC_PACK_NICE is ${JSON.stringify(setting)}; allowed: a whole number from 0 to 19 (steps of niceness below mcpsec's)`);
+    const others = othersRunnable();
+    if (others === undefined) {
+        return 10;
     }
-    return Number(setting);
+    return cores - 1 - others >= 1 ? 19 : 0;
 }
 
 /** Pack processes run packNiceStep() steps of niceness below this process (capped at 19), not at a fixed level. */
@@ -76,12 +114,13 @@ function packPriority(step: number): number {
     }
 }
 
-export function startPackProcess(dir: string): PackProcess {
+/** Starts one pack; `niceStep` as packNiceStep() decides (startPackProcesses decides once for all its packs). */
+export function startPackProcess(dir: string, niceStep?: number): PackProcess {
     const packDir = path.resolve(dir);
     if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
         throw new UsageError(`${dir} is not a policy pack: it has no PulumiPolicy.yaml`);
     }
-    const niceStep = packNiceStep();
+    const step = niceStep ?? packNiceStep();
     const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
     // The compile cache is a preload ahead of run-policy-pack, which then runs as the Pulumi CLI runs it.
     const cacheDir = packCompileCacheDir();
@@ -93,8 +132,8 @@ export function startPackProcess(dir: string): PackProcess {
     // synthesis they are waiting for. Relative to this process, so that a check run at a raised priority does not
     // leave its packs behind every other process. Best effort: some platforms refuse.
     try {
-        if (child.pid !== undefined && niceStep > 0) {
-            os.setPriority(child.pid, packPriority(niceStep));
+        if (child.pid !== undefined && step > 0) {
+            os.setPriority(child.pid, packPriority(step));
         }
     } catch {
         // not permitted here: the packs run at normal priority
@@ -121,9 +160,10 @@ export function startPackProcess(dir: string): PackProcess {
 /** Starts every pack; if one cannot start, stops those already started and rethrows. */
 export function startPackProcesses(dirs: string[]): PackProcess[] {
     const started: PackProcess[] = [];
+    const step = dirs.length > 0 ? packNiceStep() : 0;
     try {
         for (const dir of dirs) {
-            started.push(startPackProcess(dir));
+            started.push(startPackProcess(dir, step));
         }
     } catch (e) {
         started.forEach((p) => p.child.kill());

@@ -214,6 +214,8 @@ export const eksCases: Record<string, RuleCases> = {
             { label: "hop limit 2 (pods reach the node's credentials)", resources: nodes(template({}, { httpPutResponseHopLimit: 2 })), expect: /httpPutResponseHopLimit is 2, not 1/ },
             { label: "IMDSv1 allowed", resources: nodes(template({}, { httpTokens: "optional" })), expect: /httpTokens is optional/ },
             { label: "no launch template (EKS default)", resources: nodes(template(), nodeGroup({ launchTemplate: undefined })), expect: /has no launch template: EKS's default accepts IMDSv1/ },
+            // No launch template anywhere in the stack: the rule is scoped to node groups, not to launch templates.
+            { label: "no launch template in the stack at all", resources: [clusterRes(), subnet(), nodeGroup({ launchTemplate: undefined })], expect: /has no launch template: EKS's default accepts IMDSv1/ },
         ],
     },
     "aws-eks-node-group-no-remote-access": {
@@ -240,6 +242,7 @@ export const eksCases: Record<string, RuleCases> = {
         fail: [
             { label: "data volume unencrypted", resources: nodes(template({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY } }, { deviceName: "/dev/xvdb", ebs: { encrypted: "false" } }] })), expect: /\/dev\/xvdb is not encrypted/ },
             { label: "no block device mappings", resources: nodes(template({ blockDeviceMappings: undefined })), expect: /maps no block device/ },
+            { label: "no launch template in the stack at all", resources: [clusterRes(), subnet(), nodeGroup({ launchTemplate: undefined })], expect: /has no launch template: its volumes' encryption is left to the account default/ },
         ],
     },
     "aws-eks-workload-role-trust-scoped": {

@@ -1,5 +1,5 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { Props, Rule } from "../../policies/lib/rule";
+import { onlyWithType, Props, Rule } from "../../policies/lib/rule";
 
 /** A resource of a fixture stack. `refs` names the fixture resources a property points at (property dependencies). */
 export interface FixtureResource {
@@ -19,9 +19,10 @@ const noOptions = { protect: false, ignoreChanges: [], aliases: [], customTimeou
 
 /**
  * Runs one rule on one fixture, in process, as the policy server would call it (awaiting an asynchronous rule, as
- * the server does); returns the violation messages.
+ * the server does; a stack rule scoped to a type the fixture lacks is skipped, unless `ignoreScope`); returns the
+ * violation messages.
  */
-export async function runRule(rule: Rule, fixture: Fixture): Promise<string[]> {
+export async function runRule(rule: Rule, fixture: Fixture, opts: { ignoreScope?: boolean } = {}): Promise<string[]> {
     const messages: string[] = [];
     const report = (message: string, urn?: string) => messages.push(urn ? `${message} [${urn.split("::").pop()}]` : message);
     const getConfig = <T>() => (fixture.config ?? {}) as T;
@@ -44,6 +45,11 @@ export async function runRule(rule: Rule, fixture: Fixture): Promise<string[]> {
     const policy = rule.policy as StackValidationPolicy;
     if (!policy.validateStack) {
         throw new Error(`${rule.meta.name} is not a stack rule`);
+    }
+    // As the policy server does: a rule scoped to a type (StackRuleScope.onlyWith) is not run on a stack without one.
+    const only = onlyWithType(rule);
+    if (only !== undefined && !opts.ignoreScope && !fixture.resources.some((r) => r.type === only)) {
+        return messages;
     }
     const resources: PolicyResource[] = fixture.resources.map((r) => ({
         type: r.type, name: r.name, urn: urnOf(r), props: r.props, opts: noOptions,
