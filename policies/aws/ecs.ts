@@ -2,7 +2,12 @@ import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { ofType, Props, refersTo, resourceRule, RuleMeta, stackRule } from "../lib/rule";
 import { taskContainersOf } from "../lib/ecs";
 import { guardContainer } from "../lib/guard";
-import { findCredentials, findCredentialValues } from "../../components/common/credentials";
+import { findCredentials, findCredentialValues, loadCredentialDetector } from "../../components/common/credentials";
+
+// The credential detector (secretlint, ESM) loads asynchronously on first use: start it as the pack loads, so that it
+// is ready while the pack waits for its first request rather than costing the first task definition's analysis.
+// A failure to load surfaces, as before, in the rules that use it.
+loadCredentialDetector().catch(() => undefined);
 
 const TASK_DEFINITION = ["aws:ecs/taskDefinition:TaskDefinition"];
 const SERVICE = ["aws:ecs/service:Service"];
