@@ -10,7 +10,10 @@ export function packScope(pack: string): string {
     return x === "mcp" ? "mcpsec:mcp:" : `${x}:`;
 }
 
-/** The components of the graph (mcpsec:<folder>:<Type>) whose type name the control row names, with resource names. */
+/**
+ * The components of the graph (mcpsec:<folder>:<Type>) whose type name the control row names, with resource names,
+ * sorted: the report does not depend on the order the program registered them in.
+ */
 export function implementingComponents(row: ControlRow, graph: ResourceGraph): string[] {
     const found: string[] = [];
     for (const r of graph.resources.filter((x) => !x.custom && x.type.startsWith("mcpsec:"))) {
@@ -19,7 +22,7 @@ export function implementingComponents(row: ControlRow, graph: ResourceGraph): s
             found.push(`${typeName} ${r.name}`);
         }
     }
-    return found;
+    return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Each control of the map with its components, the verdicts of its policies on this stack and its status here. */
