@@ -63,6 +63,9 @@ export function otherRunnableTasks(samples = 3): number | undefined {
                 Atomics.wait(pause, 0, 0, 2);
             }
             const running = Number(fs.readFileSync("/proc/loadavg", "utf8").split(" ")[3]?.split("/")[0]);
+            if (!Number.isInteger(running)) {
+                return undefined;
+            }
             let own = 0;
             for (const task of fs.readdirSync("/proc/self/task")) {
                 try {
@@ -71,9 +74,6 @@ export function otherRunnableTasks(samples = 3): number | undefined {
                 } catch {
                     // the thread ended meanwhile
                 }
-            }
-            if (!Number.isInteger(running)) {
-                return undefined;
             }
             least = Math.min(least ?? Infinity, Math.max(0, running - own));
         }

@@ -67,6 +67,20 @@ export interface Rule<P = ResourceValidationPolicy | StackValidationPolicy> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = Record<string, any>;
 
+/**
+ * The marker @pulumi/policy's validateResourceOfType and validateStackResourcesOfType set on a validation function:
+ * the policy server skips the policy, without deserializing anything for it, when the resource (Analyze) or the
+ * stack (AnalyzeStack) is not of, or holds nothing of, this type. Read by getPulumiType in @pulumi/policy.
+ */
+interface TypeMarked {
+    __pulumiType?: string;
+}
+
+function markType<F extends object>(validate: F, type: string): F {
+    (validate as TypeMarked).__pulumiType = type;
+    return validate;
+}
+
 /** A rule over resources of the given types, called with their input properties; `check` may be asynchronous. */
 export function resourceRule(
     meta: RuleMeta,
@@ -80,8 +94,8 @@ export function resourceRule(
         }
     };
     if (types.length === 1) {
-        // The marker validateResourceOfType sets: the policy server then skips other types without deserializing them.
-        (validate as unknown as { __pulumiType: string }).__pulumiType = types[0];
+        // The policy server then skips other types without deserializing them.
+        markType(validate, types[0]);
     }
     return { meta, policy: { ...common(meta), validateResource: validate } };
 }
@@ -105,16 +119,15 @@ export function stackRule(
 ): Rule<StackValidationPolicy> {
     const validateStack = (args: StackValidationArgs, report: ReportViolation): void => check(args.resources, args, report);
     if (scope.onlyWith !== undefined) {
-        // The marker validateStackResourcesOfType sets; unlike it, the check still sees every resource of the stack.
-        (validateStack as unknown as { __pulumiType: string }).__pulumiType = scope.onlyWith;
+        // As validateStackResourcesOfType marks it; unlike it, the check still sees every resource of the stack.
+        markType(validateStack, scope.onlyWith);
     }
     return { meta, policy: { ...common(meta), validateStack } };
 }
 
 /** The type a stack rule is limited to (StackRuleScope.onlyWith), if any. */
 export function onlyWithType(rule: Rule): string | undefined {
-    const validate = (rule.policy as StackValidationPolicy).validateStack as unknown as { __pulumiType?: string } | undefined;
-    return validate?.__pulumiType;
+    return ((rule.policy as StackValidationPolicy).validateStack as TypeMarked | undefined)?.__pulumiType;
 }
 
 /** The resources of one type. */
